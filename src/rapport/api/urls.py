@@ -1,0 +1,71 @@
+"""The NinjaAPI root under /api/v1: mounts every app's router; authentication and error shapes live here."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from rapport.api.auth import BearerToken
+from rapport.contacts.api import organisations_router, router as contacts_router
+from rapport.contacts.validation import FieldErrors
+from rapport.core.api import router as auth_router
+from rapport.core.pagination import BadCursor
+from rapport.core.services import PermissionDenied
+
+api = NinjaAPI(
+    title="Rapport API",
+    version="1",
+    description="Rapport, the open-source Social CRM. Every call but `POST /auth/token` needs `Authorization: Bearer <token>`.",
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(FieldErrors)
+def field_errors(request: HttpRequest, exc: FieldErrors):
+    """Invalid fields: 422 naming each field, the same shape as schema validation errors."""
+    detail = [{"loc": ["body", *field.split(".")], "msg": msg, "type": "value_error"} for field, msg in exc.errors.items()]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(BadCursor)
+def bad_cursor(request: HttpRequest, exc: BadCursor):
+    """A cursor this API did not issue."""
+    return api.create_response(
+        request, {"detail": [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error"}]}, status=422
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied):
+    """The role may not do this."""
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError):
+    """No or bad token."""
+    response = api.create_response(request, {"detail": "authentication required: send Authorization: Bearer <token>"},
+                                   status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    """Unknown record, or one in another workspace (indistinguishable on purpose)."""
+    return api.create_response(request, {"detail": "not found"}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError):
+    """Schema validation: 422 with the field's location."""
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+api.add_router("/auth", auth_router)
+api.add_router("/contacts", contacts_router)
+api.add_router("/organisations", organisations_router)

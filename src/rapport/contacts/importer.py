@@ -1,0 +1,378 @@
+"""CSV import and export of contacts: canonical headers, column mapping, dry runs, per-line errors, bulk writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+
+from rapport.contacts.models import Affiliation, Organization, Person
+from rapport.contacts.services import fold, person_search_text, refresh_organization_search
+from rapport.contacts.validation import FieldErrors, clean_person_fields
+from rapport.core.actors import Actor
+from rapport.core.models import Workspace
+from rapport.core.services import record_audit, record_audit_bulk
+from rapport.identity.models import SocialIdentity, normalise_handle
+
+PERSON_COLUMNS = [
+    "external_id", "first_name", "last_name", "email", "phone", "job_title", "street", "city", "postcode", "region",
+    "country", "date_of_birth", "customer_number", "tags", "lifecycle_stage",
+]
+NETWORK_COLUMNS = ["twitter", "facebook", "instagram", "mastodon", "bluesky", "linkedin"]
+CANONICAL_HEADERS = [
+    "external_id", "first_name", "last_name", "email", "phone", "organisation", "job_title", "street", "city", "postcode",
+    "region", "country", "date_of_birth", "customer_number", *NETWORK_COLUMNS, "tags", "lifecycle_stage",
+]
+NAME_COLUMNS = {"first_name", "last_name", "email"}
+HANDLE_RE = re.compile(r"^@?[\w.\-@:/]{1,100}$", re.UNICODE)
+BATCH = 2000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, or required columns are missing)."""
+
+
+@dataclass
+class Rejection:
+    line: int
+    external_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        ext = f" (external_id {self.external_id})" if self.external_id else ""
+        return f"line {self.line}{ext}: {self.reason}"
+
+
+@dataclass
+class RowDecision:
+    """What a resolver decided for a row: link to an existing person, hold for review, or create."""
+
+    decision: str  # linked | review | new
+    person_id: int | None = None
+    score: float = 0.0
+
+
+@dataclass
+class ImportResult:
+    received: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    dry_run: bool = False
+    unknown_columns: list[str] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {"received": self.received, "created": self.created, "updated": self.updated,
+                "rejected": len(self.rejected), "dry_run": self.dry_run}
+
+
+def parse_mapping(spec: str | None) -> dict[str, str]:
+    """`src=field,src2=field2` -> {"src": "field"}; raises ImportFileError on unknown target fields."""
+    mapping: dict[str, str] = {}
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        src, sep, dst = part.partition("=")
+        dst = _norm_header(dst)
+        if not sep or dst not in CANONICAL_HEADERS:
+            raise ImportFileError(f"--map {part!r}: the target must be one of {', '.join(CANONICAL_HEADERS)}")
+        mapping[_norm_header(src)] = dst
+    return mapping
+
+
+def _norm_header(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").lower())
+
+
+class _LineTracker:
+    """Counts physical lines as csv consumes them, so a multi-line quoted row is reported by its first line."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.lines = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.stream:
+            self.lines += 1
+            yield line
+
+
+def read_rows(stream: IO[bytes], *, mapping: dict[str, str], encoding: str = "utf-8-sig") -> tuple[
+        list[str], Iterator[tuple[int, dict[str, str] | None, str | None]]]:
+    """Headers (canonical) and an iterator of (line, row or None, error) over a CSV byte stream."""
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
+    tracker = _LineTracker(text)
+    reader = csv.reader(tracker)
+    try:
+        raw_header = next(reader)
+    except StopIteration:
+        raise ImportFileError("the file is empty") from None
+    except csv.Error as exc:
+        raise ImportFileError(f"line 1: the header is not valid CSV ({exc})") from None
+    if any(_has_bad_bytes(h) for h in raw_header):
+        raise ImportFileError(f"line 1: the header is not valid {encoding} text; pass --encoding (e.g. cp1252)")
+    header = [mapping.get(_norm_header(h), _norm_header(h)) for h in raw_header]
+    if not NAME_COLUMNS & set(header):
+        raise ImportFileError("missing required columns: the file needs first_name, last_name or email "
+                              f"(found: {', '.join(h for h in header if h) or 'none'}); map yours with --map src=field")
+
+    def rows() -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
+        start = 2
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, None, f"not valid CSV ({exc})"
+                start = tracker.lines + 1
+                continue
+            line, start = start, tracker.lines + 1
+            if not any(v.strip() for v in values):
+                continue
+            if any(_has_bad_bytes(v) for v in values):
+                yield line, None, f"not valid {encoding} text; save the file as UTF-8 or pass --encoding cp1252"
+                continue
+            if len(values) > len(header):
+                yield line, None, f"has {len(values)} fields, the header has {len(header)}"
+                continue
+            yield line, dict(zip(header, values, strict=False)), None
+
+    return header, rows()
+
+
+def _has_bad_bytes(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+@dataclass
+class _Prepared:
+    line: int
+    external_id: str
+    fields: dict[str, Any]
+    handles: list[tuple[str, str]]
+    organisation: str
+    raw: dict[str, str]
+
+
+def _prepare(line: int, row: dict[str, str]) -> _Prepared:
+    fields = {k: row[k] for k in PERSON_COLUMNS if k in row}
+    errors: dict[str, str] = {}
+    try:
+        fields = clean_person_fields(fields)
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    handles = []
+    for network in NETWORK_COLUMNS:
+        value = (row.get(network) or "").strip()
+        if not value:
+            continue
+        handle = value.rstrip("/").rsplit("/", 1)[-1] if value.startswith("http") else value
+        if not HANDLE_RE.match(handle):
+            errors[network] = f"{value!r} is not a {network} handle"
+        else:
+            handles.append((network, handle.lstrip("@")))
+    if not errors and not any(fields.get(f) for f in ("first_name", "last_name", "email")):
+        errors["first_name"] = "a row needs first_name, last_name or email"
+    organisation = (row.get("organisation") or "").strip()
+    if len(organisation) > 200:
+        errors["organisation"] = "is longer than 200 characters"
+    if errors:
+        raise FieldErrors(errors)
+    return _Prepared(line, fields.get("external_id", ""), fields, handles, organisation, row)
+
+
+Resolver = Callable[[list[_Prepared]], list[RowDecision]]
+Progress = Callable[[int], None]
+
+
+def import_contacts(
+    *, workspace: Workspace, actor: Actor, stream: IO[bytes], mapping: dict[str, str] | None = None,
+    dry_run: bool = False, encoding: str = "utf-8-sig", resolver: Resolver | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import people from CSV: good rows are written, bad rows are named by line with their reason."""
+    header, rows = read_rows(stream, mapping=mapping or {}, encoding=encoding)
+    result = ImportResult(dry_run=dry_run,
+                          unknown_columns=[h for h in header if h and h not in CANONICAL_HEADERS])
+    seen_ext: dict[str, int] = {}
+    seen_email: dict[str, int] = {}
+    batch: list[_Prepared] = []
+
+    def flush() -> None:
+        if batch:
+            _write_batch(workspace=workspace, actor=actor, batch=batch, result=result, resolver=resolver)
+            if progress:
+                progress(len(batch))
+            batch.clear()
+
+    try:
+        with transaction.atomic():
+            for line, row, error in rows:
+                result.received += 1
+                if row is None:
+                    result.rejected.append(Rejection(line, "", error or "unreadable"))
+                    continue
+                ext = (row.get("external_id") or "").strip()
+                try:
+                    prepared = _prepare(line, row)
+                except FieldErrors as exc:
+                    reason = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+                    result.rejected.append(Rejection(line, ext, reason))
+                    continue
+                email = prepared.fields.get("email", "")
+                if ext and ext in seen_ext:
+                    result.rejected.append(Rejection(line, ext, f"duplicate of line {seen_ext[ext]} (same external_id)"))
+                    continue
+                if email and not ext and email in seen_email:
+                    result.rejected.append(Rejection(line, ext, f"duplicate of line {seen_email[email]} (same email)"))
+                    continue
+                if ext:
+                    seen_ext[ext] = line
+                if email:
+                    seen_email.setdefault(email, line)
+                batch.append(prepared)
+                if len(batch) >= BATCH:
+                    flush()
+            flush()
+            if result.created or result.updated:
+                record_audit(workspace=workspace, actor=actor, action="contacts.imported", object_type="workspace",
+                             object_id=workspace.pk, after=result.summary())
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    result.rejected.sort(key=lambda r: r.line)
+    return result
+
+
+class _DryRun(Exception):
+    """Rolls back a dry run after every check has been made."""
+
+
+def _write_batch(*, workspace: Workspace, actor: Actor, batch: list[_Prepared], result: ImportResult,
+                 resolver: Resolver | None) -> None:
+    """Create or update one batch of rows with a handful of queries."""
+    ext_ids = [p.external_id for p in batch if p.external_id]
+    existing = {p.external_id: p for p in Person.objects.filter(workspace=workspace, external_id__in=ext_ids)} if ext_ids else {}
+    decisions = resolver(batch) if resolver else [RowDecision("new") for _ in batch]
+    linked_ids = {d.person_id for d in decisions if d.decision == "linked" and d.person_id}
+    linked = {p.pk: p for p in Person.objects.filter(workspace=workspace, pk__in=linked_ids)} if linked_ids else {}
+
+    # Handles already owned by someone else reject the row rather than silently moving the account.
+    wanted = {(n, normalise_handle(h)) for p in batch for n, h in p.handles}
+    owners: dict[tuple[str, str], int | None] = {}
+    if wanted:
+        for ident in SocialIdentity.objects.filter(
+            workspace=workspace, network__in={n for n, _ in wanted}, handle_key__in={h for _, h in wanted}
+        ).only("network", "handle_key", "person_id"):
+            owners[(ident.network, ident.handle_key)] = ident.person_id
+
+    org_names = {p.organisation for p in batch if p.organisation}
+    orgs = {fold(o.name): o for o in Organization.objects.filter(workspace=workspace, name__in=org_names)}
+    for name in org_names:
+        if fold(name) not in orgs:
+            org = Organization.objects.create(workspace=workspace, name=name)
+            refresh_organization_search(org)
+            orgs[fold(name)] = org
+
+    to_create: list[tuple[_Prepared, Person]] = []
+    to_update: list[tuple[_Prepared, Person]] = []
+    for prepared, decision in zip(batch, decisions, strict=True):
+        target = existing.get(prepared.external_id) if prepared.external_id else None
+        if target is None and decision.decision == "linked":
+            target = linked.get(decision.person_id)
+        conflict = next(
+            (f"{n} handle @{h} already belongs to contact {owners[(n, normalise_handle(h))]}"
+             for n, h in prepared.handles
+             if owners.get((n, normalise_handle(h))) not in (None, getattr(target, "pk", None))),
+            None,
+        )
+        if conflict:
+            result.rejected.append(Rejection(prepared.line, prepared.external_id, conflict))
+            continue
+        if target is not None:
+            for key, value in prepared.fields.items():
+                if value not in ("", None, []) and key != "external_id":
+                    setattr(target, key, value)
+            if not target.external_id and prepared.external_id:
+                target.external_id = prepared.external_id
+            to_update.append((prepared, target))
+        else:
+            to_create.append((prepared, Person(workspace=workspace, **prepared.fields)))
+        result.outcomes.append({"line": prepared.line, "external_id": prepared.external_id, "decision": decision,
+                                "person": target if target is not None else to_create[-1][1]})
+
+    for prepared, person in to_create + to_update:
+        handles = [normalise_handle(h) for _, h in prepared.handles]
+        org = [prepared.organisation] if prepared.organisation else []
+        person.search_text, person.sort_name = person_search_text(person, handles=handles, organisations=org)
+    Person.objects.bulk_create([p for _, p in to_create], batch_size=BATCH)
+    if to_update:
+        Person.objects.bulk_update([p for _, p in to_update], fields=[*PERSON_COLUMNS, "search_text", "sort_name"],
+                                   batch_size=500)
+    result.created += len(to_create)
+    result.updated += len(to_update)
+
+    identities = [
+        SocialIdentity(workspace=workspace, person=person, network=n, handle=h, handle_key=normalise_handle(h))
+        for prepared, person in to_create + to_update for n, h in prepared.handles
+        if (n, normalise_handle(h)) not in owners
+    ]
+    SocialIdentity.objects.bulk_create(identities, batch_size=BATCH, ignore_conflicts=True)
+    affiliations = [
+        Affiliation(workspace=workspace, person=person, organization=orgs[fold(prepared.organisation)],
+                    role=prepared.fields.get("job_title", "")[:100], is_primary=True)
+        for prepared, person in to_create + to_update if prepared.organisation
+    ]
+    Affiliation.objects.bulk_create(affiliations, batch_size=BATCH, ignore_conflicts=True)
+    record_audit_bulk(workspace=workspace, actor=actor, events=[
+        ("contact.created" if i < len(to_create) else "contact.updated", "person", person.pk,
+         {k: str(v) for k, v in prepared.fields.items() if v not in ("", None, [])})
+        for i, (prepared, person) in enumerate(to_create + to_update)
+    ])
+
+
+def export_rows(*, workspace: Workspace) -> Iterable[dict[str, str]]:
+    """Every live person as a dict with the canonical CSV headers, streamed in chunks."""
+    qs = Person.objects.filter(workspace=workspace, merged_into__isnull=True).order_by("id")
+    last = 0
+    while True:
+        chunk = list(qs.filter(id__gt=last)[:BATCH])
+        if not chunk:
+            return
+        ids = [p.pk for p in chunk]
+        handles: dict[int, dict[str, str]] = {}
+        for ident in SocialIdentity.objects.filter(person_id__in=ids).order_by("id"):
+            handles.setdefault(ident.person_id, {}).setdefault(ident.network, ident.handle or ident.external_id)
+        orgs: dict[int, str] = {}
+        for aff in Affiliation.objects.filter(person_id__in=ids).select_related("organization").order_by("-is_primary", "id"):
+            orgs.setdefault(aff.person_id, aff.organization.name)
+        for p in chunk:
+            row = {h: "" for h in CANONICAL_HEADERS}
+            for col in PERSON_COLUMNS:
+                value = getattr(p, col)
+                row[col] = ",".join(value) if col == "tags" else (value.isoformat() if hasattr(value, "isoformat") else value or "")
+            row["organisation"] = orgs.get(p.pk, "")
+            row.update(handles.get(p.pk, {}))
+            yield row
+        last = ids[-1]
+
+
+def export_contacts(*, workspace: Workspace, path: Path) -> int:
+    """Write every live person to a CSV file with the canonical headers; returns the row count."""
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CANONICAL_HEADERS)
+        writer.writeheader()
+        for row in export_rows(workspace=workspace):
+            writer.writerow({k: row.get(k, "") for k in CANONICAL_HEADERS})
+            count += 1
+    return count

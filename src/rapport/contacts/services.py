@@ -1,0 +1,352 @@
+"""Contact services: create, change and find people and organisations, and read their timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from unidecode import unidecode
+
+from rapport.contacts.models import Affiliation, Organization, OrganizationKind, Person, Touchpoint
+from rapport.contacts.validation import FieldErrors, clean_person_fields
+from rapport.core.actors import Actor
+from rapport.core.events import emit
+from rapport.core.models import Workspace
+from rapport.core.pagination import keyset_page
+from rapport.core.services import record_audit
+from rapport.identity.models import SocialIdentity, normalise_handle
+
+PERSON_FIELDS = [
+    "external_id", "first_name", "last_name", "email", "phone", "job_title", "street", "city", "postcode", "region",
+    "country", "date_of_birth", "customer_number", "lifecycle_stage", "tags",
+]
+ORGANIZATION_FIELDS = ["name", "kind", "external_id", "domain", "industry", "size", "phone", "city", "country", "tags"]
+
+
+def fold(text: str) -> str:
+    """Search key of a text: transliterated to ASCII and lower-case ("Sørensen" -> "sorensen")."""
+    return unidecode(text or "").lower()
+
+
+def person_search_text(
+    person: Person, *, handles: Iterable[str] = (), organisations: Iterable[str] = ()
+) -> tuple[str, str]:
+    """The denormalised search text and sort key of a person."""
+    digits = "".join(ch for ch in person.phone if ch.isdigit())
+    parts = [
+        person.first_name, person.last_name, person.email, person.phone, digits, person.customer_number,
+        person.external_id, person.city, *handles, *(f"@{h}" for h in handles), *organisations,
+        *(f"#{t}" for t in person.tags or []),
+    ]
+    text = " ".join(fold(p) for p in parts if p)
+    sort = fold(f"{person.last_name} {person.first_name}".strip() or person.email)[:220]
+    return f" {text} ", sort
+
+
+def refresh_person_search(person: Person) -> None:
+    """Recompute a person's search text from their fields, handles and organisations."""
+    handles = [i.handle_key for i in SocialIdentity.objects.filter(person=person) if i.handle_key]
+    orgs = list(Organization.objects.filter(affiliations__person=person).values_list("name", flat=True))
+    person.search_text, person.sort_name = person_search_text(person, handles=handles, organisations=orgs)
+    Person.objects.filter(pk=person.pk).update(search_text=person.search_text, sort_name=person.sort_name)
+
+
+def person_snapshot(person: Person) -> dict[str, Any]:
+    """The audited state of a person."""
+    snap = {f: getattr(person, f) for f in PERSON_FIELDS}
+    snap["date_of_birth"] = person.date_of_birth.isoformat() if person.date_of_birth else None
+    snap["identities"] = sorted(
+        f"{i.network}:{i.handle or i.external_id}" for i in SocialIdentity.objects.filter(person=person)
+    )
+    snap["organisations"] = sorted(
+        f"{a.organization.name} ({a.role})" if a.role else a.organization.name
+        for a in Affiliation.objects.filter(person=person).select_related("organization")
+    )
+    return snap
+
+
+def _apply_identities(*, workspace: Workspace, person: Person, identities: list[dict]) -> None:
+    """Replace a person's identities with the given list (network, handle, external_id, ...)."""
+    errors: dict[str, str] = {}
+    keep: list[int] = []
+    for n, ident in enumerate(identities):
+        network = (ident.get("network") or "").strip().lower()
+        handle = (ident.get("handle") or "").strip()
+        external_id = (ident.get("external_id") or "").strip()
+        if network not in {c for c, _ in SocialIdentity._meta.get_field("network").choices}:
+            errors[f"identities[{n}].network"] = f"{network!r} is not a supported network"
+            continue
+        if not handle and not external_id:
+            errors[f"identities[{n}]"] = "needs a handle or an external_id"
+            continue
+        existing = None
+        if external_id:
+            existing = SocialIdentity.objects.filter(workspace=workspace, network=network, external_id=external_id).first()
+        if existing is None and handle:
+            existing = SocialIdentity.objects.filter(
+                workspace=workspace, network=network, handle_key=normalise_handle(handle)
+            ).first()
+        if existing is not None and existing.person_id not in (None, person.pk):
+            errors[f"identities[{n}]"] = f"{network}:{handle or external_id} belongs to another contact (id {existing.person_id})"
+            continue
+        ident_obj = existing or SocialIdentity(workspace=workspace, network=network)
+        ident_obj.person = person
+        ident_obj.handle = handle or ident_obj.handle
+        ident_obj.external_id = external_id or ident_obj.external_id
+        for extra in ("profile_url", "display_name"):
+            if ident.get(extra):
+                setattr(ident_obj, extra, str(ident[extra])[:500])
+        if ident.get("followers") is not None:
+            ident_obj.followers = max(0, int(ident["followers"]))
+        ident_obj.save()
+        keep.append(ident_obj.pk)
+    if errors:
+        raise FieldErrors(errors)
+    # Identities dropped from the list are unlinked, not deleted: the account still exists on its network.
+    SocialIdentity.objects.filter(person=person).exclude(pk__in=keep).update(person=None)
+
+
+def _apply_organisations(*, workspace: Workspace, person: Person, organisations: list[dict]) -> None:
+    """Replace a person's affiliations: each item names an organisation by id or by name, with a role."""
+    errors: dict[str, str] = {}
+    Affiliation.objects.filter(person=person).delete()
+    for n, item in enumerate(organisations):
+        org = None
+        if item.get("id"):
+            org = Organization.objects.filter(workspace=workspace, pk=item["id"]).first()
+            if org is None:
+                errors[f"organisations[{n}].id"] = f"no organisation with id {item['id']} in this workspace"
+                continue
+        elif (item.get("name") or "").strip():
+            name = item["name"].strip()[:200]
+            org = Organization.objects.filter(workspace=workspace, name__iexact=name).first()
+            if org is None:
+                org = Organization.objects.create(workspace=workspace, name=name, kind=item.get("kind") or "company")
+                refresh_organization_search(org)
+        else:
+            errors[f"organisations[{n}]"] = "needs an id or a name"
+            continue
+        Affiliation.objects.get_or_create(
+            workspace=workspace, person=person, organization=org, role=(item.get("role") or "").strip()[:100],
+            defaults={"is_primary": bool(item.get("is_primary"))},
+        )
+    if errors:
+        raise FieldErrors(errors)
+
+
+@transaction.atomic
+def create_person(
+    *, workspace: Workspace, actor: Actor, data: dict, identities: list[dict] | None = None,
+    organisations: list[dict] | None = None,
+) -> Person:
+    """Create a person with their identities and affiliations, audited."""
+    fields = clean_person_fields({k: v for k, v in data.items() if k in PERSON_FIELDS})
+    if not any(fields.get(f) for f in ("first_name", "last_name", "email", "phone", "external_id")):
+        raise FieldErrors({"name": "a contact needs a name, an email, a phone number or an external_id"})
+    person = Person.objects.create(workspace=workspace, **fields)
+    if identities:
+        _apply_identities(workspace=workspace, person=person, identities=identities)
+    if organisations:
+        _apply_organisations(workspace=workspace, person=person, organisations=organisations)
+    refresh_person_search(person)
+    record_audit(workspace=workspace, actor=actor, action="contact.created", object_type="person",
+                 object_id=person.pk, after=person_snapshot(person))
+    emit("contact.created", {"workspace_id": workspace.pk, "person_id": person.pk})
+    return person
+
+
+@transaction.atomic
+def update_person(
+    *, workspace: Workspace, actor: Actor, person: Person, changes: dict, identities: list[dict] | None = None,
+    organisations: list[dict] | None = None,
+) -> Person:
+    """Change a person's fields (and optionally replace identities / affiliations), audited with before and after."""
+    person = Person.objects.select_for_update().get(pk=person.pk, workspace=workspace)
+    before = person_snapshot(person)
+    fields = clean_person_fields({k: v for k, v in changes.items() if k in PERSON_FIELDS})
+    if "phone" in fields and "country" not in changes and changes.get("phone"):
+        fields.update(clean_person_fields({"phone": changes["phone"], "country": person.country}))
+    for key, value in fields.items():
+        setattr(person, key, value)
+    person.save()
+    if identities is not None:
+        _apply_identities(workspace=workspace, person=person, identities=identities)
+    if organisations is not None:
+        _apply_organisations(workspace=workspace, person=person, organisations=organisations)
+    refresh_person_search(person)
+    after = person_snapshot(person)
+    if after != before:
+        changed = {k for k in after if after[k] != before.get(k)}
+        record_audit(workspace=workspace, actor=actor, action="contact.updated", object_type="person",
+                     object_id=person.pk, before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed})
+        emit("contact.updated", {"workspace_id": workspace.pk, "person_id": person.pk, "fields": sorted(changed)})
+    return person
+
+
+@transaction.atomic
+def delete_person(*, workspace: Workspace, actor: Actor, person: Person) -> None:
+    """Delete a person; the audit log keeps what was deleted and by whom."""
+    before = person_snapshot(person)
+    pk = person.pk
+    person.delete()
+    record_audit(workspace=workspace, actor=actor, action="contact.deleted", object_type="person", object_id=pk,
+                 before=before)
+    emit("contact.deleted", {"workspace_id": workspace.pk, "person_id": pk})
+
+
+def people(*, workspace: Workspace) -> QuerySet[Person]:
+    """Live (not merged-away) people of a workspace."""
+    return Person.objects.filter(workspace=workspace, merged_into__isnull=True)
+
+
+def search_people(
+    *, workspace: Workspace, query: str = "", lifecycle_stage: str = "", tag: str = "", organization_id: int | None = None,
+    limit: int = 25, cursor: str | None = None,
+) -> tuple[list[Person], str | None]:
+    """Find people by name, email, phone, handle, organisation, customer number or tag; keyset-paged by name."""
+    qs = people(workspace=workspace)
+    for token in fold(query).split()[:8]:
+        qs = qs.filter(search_text__contains=token.lstrip("@") if len(token) > 1 else token)
+    if lifecycle_stage:
+        qs = qs.filter(lifecycle_stage=lifecycle_stage)
+    if tag:
+        qs = qs.filter(search_text__contains=f" #{fold(tag)} ")
+    if organization_id:
+        qs = qs.filter(affiliations__organization_id=organization_id).distinct()
+    rows, next_cursor = keyset_page(qs, fields=["sort_name", "id"], descending=False, limit=limit, cursor=cursor)
+    return rows, next_cursor
+
+
+def with_details(qs: QuerySet[Person]) -> QuerySet[Person]:
+    """Prefetch what a contact's full representation shows."""
+    return qs.prefetch_related(
+        "identities",
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization").order_by("-is_primary", "id")),
+    )
+
+
+def timeline(
+    *, workspace: Workspace, person_ids: list[int], channel: str = "", kind: str = "", limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Touchpoint], str | None]:
+    """Every touchpoint of the people, newest first, filterable by channel and kind; keyset-paged."""
+    qs = Touchpoint.objects.filter(workspace=workspace)
+    qs = qs.filter(person_id=person_ids[0]) if len(person_ids) == 1 else qs.filter(person_id__in=person_ids)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return keyset_page(qs, fields=["occurred_at", "id"], descending=True, limit=limit, cursor=cursor)
+
+
+@transaction.atomic
+def log_touchpoint(
+    *, workspace: Workspace, actor: Actor, person: Person, kind: str, channel: str, occurred_at: datetime,
+    title: str = "", body: str = "", direction: str = "none", amount=None, currency: str = "", source: str = "",
+    source_id: str = "", data: dict | None = None,
+) -> Touchpoint:
+    """Add one touchpoint (a call, a meeting, a note...) to a person's timeline."""
+    tp = Touchpoint.objects.create(
+        workspace=workspace, person=person, kind=kind, channel=channel, occurred_at=occurred_at, title=title[:200],
+        body=body, direction=direction, amount=amount, currency=currency, source=source, source_id=source_id,
+        data=data or {},
+    )
+    record_audit(workspace=workspace, actor=actor, action="touchpoint.created", object_type="person", object_id=person.pk,
+                 after={"touchpoint": tp.pk, "kind": kind, "channel": channel, "title": tp.title})
+    return tp
+
+
+# Organisations
+
+
+def refresh_organization_search(org: Organization) -> None:
+    """Recompute an organisation's search text."""
+    org.search_text = " " + " ".join(fold(p) for p in (org.name, org.domain, org.city, org.industry, org.external_id) if p) + " "
+    Organization.objects.filter(pk=org.pk).update(search_text=org.search_text)
+
+
+def organization_snapshot(org: Organization) -> dict[str, Any]:
+    """The audited state of an organisation."""
+    return {f: getattr(org, f) for f in ORGANIZATION_FIELDS}
+
+
+def clean_organization_fields(data: dict) -> dict:
+    """Validate organisation fields; raise FieldErrors naming the bad ones."""
+    errors, out = {}, {}
+    for field, value in data.items():
+        if field not in ORGANIZATION_FIELDS:
+            continue
+        if field == "tags":
+            from rapport.contacts.validation import clean_tags
+
+            out[field] = clean_tags(value)
+            continue
+        value = (value or "").strip() if isinstance(value, str) or value is None else value
+        if field == "kind" and value not in OrganizationKind.values:
+            errors[field] = f"{value!r} is not one of {', '.join(OrganizationKind.values)}"
+        elif field == "country" and value and (len(value) != 2 or not value.isalpha()):
+            errors[field] = f"{value!r} is not a two-letter ISO country code"
+        elif isinstance(value, str) and len(value) > Organization._meta.get_field(field).max_length:
+            errors[field] = f"is longer than {Organization._meta.get_field(field).max_length} characters"
+        elif isinstance(value, str) and "\x00" in value:
+            errors[field] = "contains control characters"
+        else:
+            out[field] = value.upper() if field == "country" else value
+    if "name" in data and not out.get("name") and "name" not in errors:
+        errors["name"] = "an organisation needs a name"
+    if errors:
+        raise FieldErrors(errors)
+    return out
+
+
+@transaction.atomic
+def create_organization(*, workspace: Workspace, actor: Actor, data: dict) -> Organization:
+    """Create an organisation, audited."""
+    fields = clean_organization_fields({"kind": "company", **data, "name": data.get("name")})
+    org = Organization.objects.create(workspace=workspace, **fields)
+    refresh_organization_search(org)
+    record_audit(workspace=workspace, actor=actor, action="organisation.created", object_type="organization",
+                 object_id=org.pk, after=organization_snapshot(org))
+    return org
+
+
+@transaction.atomic
+def update_organization(*, workspace: Workspace, actor: Actor, org: Organization, changes: dict) -> Organization:
+    """Change an organisation, audited with before and after."""
+    org = Organization.objects.select_for_update().get(pk=org.pk, workspace=workspace)
+    before = organization_snapshot(org)
+    for key, value in clean_organization_fields(changes).items():
+        setattr(org, key, value)
+    org.save()
+    refresh_organization_search(org)
+    after = organization_snapshot(org)
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        record_audit(workspace=workspace, actor=actor, action="organisation.updated", object_type="organization",
+                     object_id=org.pk, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return org
+
+
+@transaction.atomic
+def delete_organization(*, workspace: Workspace, actor: Actor, org: Organization) -> None:
+    """Delete an organisation (its people stay), audited."""
+    before = organization_snapshot(org)
+    pk = org.pk
+    org.delete()
+    record_audit(workspace=workspace, actor=actor, action="organisation.deleted", object_type="organization",
+                 object_id=pk, before=before)
+
+
+def search_organizations(
+    *, workspace: Workspace, query: str = "", kind: str = "", limit: int = 25, cursor: str | None = None
+) -> tuple[list[Organization], str | None]:
+    """Find organisations by name, domain, city or industry; keyset-paged by name."""
+    qs = Organization.objects.filter(workspace=workspace)
+    for token in fold(query).split()[:8]:
+        qs = qs.filter(search_text__contains=token)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return keyset_page(qs, fields=["name", "id"], descending=False, limit=limit, cursor=cursor)

@@ -1,0 +1,123 @@
+"""Field validation shared by the API, the web forms and the CSV import: one set of rules, one set of messages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import phonenumbers
+from django.conf import settings
+from email_validator import EmailNotValidError, validate_email
+
+from rapport.contacts.models import LifecycleStage
+
+MAX_LENGTHS = {
+    "external_id": 100, "first_name": 100, "last_name": 100, "email": 254, "job_title": 150, "street": 200,
+    "city": 100, "postcode": 20, "region": 100, "customer_number": 64, "organisation": 200,
+}
+COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class FieldErrors(ValueError):
+    """One or more fields are invalid; maps field name to a human message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+def clean_email(value: str) -> str:
+    """Return the normalised email (lower-case) or raise ValueError with the reason."""
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        info = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not a valid email address ({exc})") from None
+    return info.normalized.lower()
+
+
+def clean_phone(value: str, *, country: str = "") -> str:
+    """Return the phone number in E.164 or raise ValueError; numbers without +CC use the country, then the default."""
+    value = value.strip()
+    if not value:
+        return ""
+    region = (country or settings.RAPPORT_DEFAULT_REGION or "GB").upper()
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{value!r} is not a phone number") from None
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{value!r} is not a valid phone number for region {region}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_date(value: str | date | None) -> date | None:
+    """Parse an ISO date (YYYY-MM-DD) or raise ValueError."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    if parsed.year < 1900 or parsed > date.today():
+        raise ValueError(f"{parsed.isoformat()} is not a plausible date of birth")
+    return parsed
+
+
+def clean_person_fields(data: dict) -> dict:
+    """Validate and normalise person fields; raise FieldErrors naming every bad field."""
+    errors: dict[str, str] = {}
+    out: dict = {}
+    for field, value in data.items():
+        if value is None and field not in ("date_of_birth",):
+            value = ""
+        try:
+            if isinstance(value, str):
+                if CONTROL_RE.search(value):
+                    raise ValueError("contains control characters")
+                value = value.strip()
+                limit = MAX_LENGTHS.get(field)
+                if limit and len(value) > limit:
+                    raise ValueError(f"is longer than {limit} characters")
+            if field == "email":
+                value = clean_email(value)
+            elif field == "phone":
+                value = clean_phone(value, country=str(data.get("country") or ""))
+            elif field == "date_of_birth":
+                value = clean_date(value)
+            elif field == "country":
+                if value and not COUNTRY_RE.match(value):
+                    raise ValueError(f"{value!r} is not a two-letter ISO country code")
+                value = value.upper()
+            elif field == "lifecycle_stage":
+                value = (value or LifecycleStage.LEAD).lower()
+                if value not in LifecycleStage.values:
+                    raise ValueError(f"{value!r} is not one of {', '.join(LifecycleStage.values)}")
+            elif field == "tags":
+                value = clean_tags(value)
+        except ValueError as exc:
+            errors[field] = str(exc)
+            continue
+        out[field] = value
+    if errors:
+        raise FieldErrors(errors)
+    return out
+
+
+def clean_tags(value: str | list[str] | None) -> list[str]:
+    """Tags from a list or a comma/semicolon separated string: trimmed, lower-case, unique, in order."""
+    if not value:
+        return []
+    items = re.split(r"[;,]", value) if isinstance(value, str) else value
+    seen: list[str] = []
+    for item in items:
+        tag = str(item).strip().lower()[:50]
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen

@@ -1,0 +1,200 @@
+"""Contacts web pages: thin views over the contacts services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from rapport.contacts import services
+from rapport.contacts.forms import OrganizationForm, PersonForm
+from rapport.contacts.models import Channel, LifecycleStage, Organization, OrganizationKind, Person, TouchpointKind
+from rapport.contacts.validation import FieldErrors
+from rapport.core.actors import Actor
+from rapport.core.pagination import BadCursor
+from rapport.core.services import audit_trail, has_permission
+from rapport.web.views import workspace_required
+
+PAGE = 25
+
+
+def _cursor(request: HttpRequest) -> str | None:
+    return request.GET.get("cursor") or None
+
+
+@workspace_required("contacts.view")
+def contact_list(request: HttpRequest) -> HttpResponse:
+    """Search people; htmx requests get only the result rows."""
+    query = request.GET.get("q", "")[:200]
+    stage = request.GET.get("stage", "")
+    try:
+        rows, next_cursor = services.search_people(
+            workspace=request.workspace, query=query, lifecycle_stage=stage if stage in LifecycleStage.values else "",
+            limit=PAGE, cursor=_cursor(request),
+        )
+    except BadCursor:
+        rows, next_cursor = [], None
+    rows = list(services.with_details(Person.objects.filter(pk__in=[r.pk for r in rows])).order_by("sort_name", "id"))
+    ctx = {"rows": rows, "next_cursor": next_cursor, "q": query, "stage": stage, "stages": LifecycleStage.choices,
+           "nav": "contacts", "can_change": has_permission(role=request.role, permission="contacts.change")}
+    template = "contacts/_rows.html" if request.headers.get("HX-Request") else "contacts/list.html"
+    return render(request, template, ctx)
+
+
+def _person(request: HttpRequest, pk: int) -> Person:
+    return get_object_or_404(services.with_details(Person.objects.filter(workspace=request.workspace)), pk=pk)
+
+
+@workspace_required("contacts.view")
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person: details, organisations, memberships, identities, timeline and audit trail."""
+    person = _person(request, pk)
+    if person.merged_into_id:
+        messages.info(request, f"{person.name} was merged into this contact.")
+        return redirect("contacts:detail", pk=person.merged_into_id)
+    affiliations = list(person.affiliations.all())
+    ctx = {
+        "person": person, "nav": "contacts",
+        "employers": [a for a in affiliations if a.organization.kind in (OrganizationKind.COMPANY, OrganizationKind.PUBLIC)],
+        "memberships": [a for a in affiliations if a.organization.kind in (OrganizationKind.ASSOCIATION,
+                                                                            OrganizationKind.NETWORK)],
+        "channels": Channel.choices, "kinds": TouchpointKind.choices,
+        "audit": audit_trail(workspace=request.workspace, object_type="person", object_id=person.pk, limit=20),
+        "can_change": has_permission(role=request.role, permission="contacts.change"),
+    }
+    ctx.update(_timeline_ctx(request, person))
+    return render(request, "contacts/detail.html", ctx)
+
+
+def _timeline_ctx(request: HttpRequest, person: Person) -> dict:
+    channel = request.GET.get("channel", "")
+    kind = request.GET.get("kind", "")
+    try:
+        items, next_cursor = services.timeline(
+            workspace=request.workspace, person_ids=[person.pk], channel=channel if channel in Channel.values else "",
+            kind=kind if kind in TouchpointKind.values else "", limit=PAGE, cursor=_cursor(request),
+        )
+    except BadCursor:
+        items, next_cursor = [], None
+    return {"items": items, "next_cursor": next_cursor, "channel": channel, "kind": kind}
+
+
+@workspace_required("contacts.view")
+def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timeline entries of a person (htmx: filter changes and 'show more')."""
+    person = _person(request, pk)
+    ctx = {"person": person, **_timeline_ctx(request, person)}
+    return render(request, "contacts/_timeline.html", ctx)
+
+
+def _save_person(request: HttpRequest, form: PersonForm, person: Person | None) -> Person | None:
+    data = {k: v for k, v in form.cleaned_data.items() if k not in ("twitter", "organisation", "organisation_role")}
+    data["date_of_birth"] = data.get("date_of_birth") or None
+    twitter = form.cleaned_data.get("twitter", "").strip()
+    org = form.cleaned_data.get("organisation", "").strip()
+    identities = organisations = None
+    if twitter:
+        existing = [] if person is None else [
+            {"network": i.network, "handle": i.handle, "external_id": i.external_id} for i in person.identities.all()
+            if i.network != "twitter"
+        ]
+        identities = [*existing, {"network": "twitter", "handle": twitter}]
+    if org:
+        existing = [] if person is None else [
+            {"id": a.organization_id, "role": a.role, "is_primary": a.is_primary} for a in person.affiliations.all()
+            if a.organization.name.lower() != org.lower()
+        ]
+        organisations = [*existing, {"name": org, "role": form.cleaned_data.get("organisation_role", "")}]
+    actor = Actor.for_user(request.user)
+    try:
+        if person is None:
+            return services.create_person(workspace=request.workspace, actor=actor, data=data, identities=identities,
+                                          organisations=organisations)
+        return services.update_person(workspace=request.workspace, actor=actor, person=person, changes=data,
+                                      identities=identities, organisations=organisations)
+    except FieldErrors as exc:
+        for field, msg in exc.errors.items():
+            form.add_error(field if field in form.fields else None, msg)
+        return None
+
+
+@workspace_required("contacts.change")
+def contact_create(request: HttpRequest) -> HttpResponse:
+    """Create a person."""
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = _save_person(request, form, None)
+        if person is not None:
+            messages.success(request, f"Created {person.name}.")
+            return redirect("contacts:detail", pk=person.pk)
+    return render(request, "contacts/edit.html", {"form": form, "nav": "contacts", "person": None})
+
+
+@workspace_required("contacts.change")
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a person."""
+    person = _person(request, pk)
+    form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk))
+    if request.method == "POST" and form.is_valid():
+        if _save_person(request, form, person) is not None:
+            messages.success(request, "Saved.")
+            return redirect("contacts:detail", pk=person.pk)
+    return render(request, "contacts/edit.html", {"form": form, "nav": "contacts", "person": person})
+
+
+@workspace_required("contacts.view")
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    """Search organisations."""
+    query = request.GET.get("q", "")[:200]
+    try:
+        rows, next_cursor = services.search_organizations(workspace=request.workspace, query=query, limit=PAGE,
+                                                          cursor=_cursor(request))
+    except BadCursor:
+        rows, next_cursor = [], None
+    ctx = {"rows": rows, "next_cursor": next_cursor, "q": query, "nav": "organisations",
+           "can_change": has_permission(role=request.role, permission="contacts.change")}
+    template = "contacts/_org_rows.html" if request.headers.get("HX-Request") else "contacts/org_list.html"
+    return render(request, template, ctx)
+
+
+@workspace_required("contacts.view")
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An organisation with its people and audit trail."""
+    org = get_object_or_404(Organization, workspace=request.workspace, pk=pk)
+    people = org.affiliations.select_related("person").order_by("person__sort_name")[:200]
+    ctx = {"org": org, "people": people, "nav": "organisations",
+           "audit": audit_trail(workspace=request.workspace, object_type="organization", object_id=org.pk, limit=20),
+           "can_change": has_permission(role=request.role, permission="contacts.change")}
+    return render(request, "contacts/org_detail.html", ctx)
+
+
+def _save_org(request: HttpRequest, form: OrganizationForm, org: Organization | None) -> Organization | None:
+    actor = Actor.for_user(request.user)
+    try:
+        if org is None:
+            return services.create_organization(workspace=request.workspace, actor=actor, data=form.cleaned_data)
+        return services.update_organization(workspace=request.workspace, actor=actor, org=org, changes=form.cleaned_data)
+    except FieldErrors as exc:
+        for field, msg in exc.errors.items():
+            form.add_error(field if field in form.fields else None, msg)
+        return None
+
+
+@workspace_required("contacts.change")
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    """Create an organisation."""
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and (org := _save_org(request, form, None)):
+        return redirect("contacts:org-detail", pk=org.pk)
+    return render(request, "contacts/org_edit.html", {"form": form, "org": None, "nav": "organisations"})
+
+
+@workspace_required("contacts.change")
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit an organisation."""
+    org = get_object_or_404(Organization, workspace=request.workspace, pk=pk)
+    form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
+    if request.method == "POST" and form.is_valid() and _save_org(request, form, org):
+        messages.success(request, "Saved.")
+        return redirect("contacts:org-detail", pk=org.pk)
+    return render(request, "contacts/org_edit.html", {"form": form, "org": org, "nav": "organisations"})

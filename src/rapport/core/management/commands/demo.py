@@ -1,0 +1,59 @@
+"""`rapport demo [--port 8000] [--no-serve]`: migrate, seed the demo workspace, print the login, serve."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from rapport.core.cli import progress_bar
+from rapport.core.models import Role
+from rapport.core.services import create_member, get_or_create_workspace
+
+DEMO_EMAIL = "demo@rapport.example"
+
+
+def demo_password() -> str:
+    """RAPPORT_DEMO_PASSWORD, or a generated password kept (mode 0600) under RAPPORT_HOME."""
+    if os.environ.get("RAPPORT_DEMO_PASSWORD"):
+        return os.environ["RAPPORT_DEMO_PASSWORD"]
+    path = settings.RAPPORT_HOME / "demo-password"
+    if not path.exists():
+        settings.RAPPORT_HOME.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(12))
+    return path.read_text().strip()
+
+
+class Command(BaseCommand):
+    help = "Set up and run the demo: migrate, seed workspace 'demo' (idempotent), print the login, serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="set up and seed, then exit")
+        parser.add_argument("--people", type=int, default=10_000)
+        parser.add_argument("--touchpoints", type=int, default=200_000)
+
+    def handle(self, *args, port, no_serve, people, touchpoints, **options):
+        from rapport.demo.seed import seed_bulk, seed_stories
+
+        call_command("migrate", verbosity=0, interactive=False)
+        workspace, _ = get_or_create_workspace(slug="demo", name="Rapport Demo")
+        password = demo_password()
+        create_member(email=DEMO_EMAIL, password=password, workspace=workspace, role=Role.ADMIN)
+        for email, role in (("agent@rapport.example", Role.AGENT), ("marketer@rapport.example", Role.MARKETER),
+                            ("community@rapport.example", Role.COMMUNITY_MANAGER), ("dpo@rapport.example", Role.DPO)):
+            create_member(email=email, password=password, workspace=workspace, role=role)
+        stories = seed_stories(workspace=workspace)
+        with progress_bar("seeding demo data", 1_000 + people + touchpoints) as advance:
+            counts = seed_bulk(workspace=workspace, people=people, touchpoints=touchpoints, advance=advance)
+        self.stdout.write(f"demo workspace ready: {stories} story people, {counts['people']} people, "
+                          f"{counts['organisations']} organisations, {counts['touchpoints']} touchpoints added")
+        self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
+        self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
+        if not no_serve:
+            call_command("serve", port=port)

@@ -1,0 +1,65 @@
+"""Keyset pagination: opaque cursors that stay fast on deep pages (no OFFSET)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+
+class BadCursor(ValueError):
+    """The cursor parameter is not one this API issued."""
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """Encode the sort key of the last row of a page."""
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """Decode a cursor into its sort key values, or raise BadCursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeError) as exc:
+        raise BadCursor("cursor is not valid") from exc
+    if not isinstance(values, list) or len(values) != size or not all(isinstance(v, str | int) for v in values):
+        raise BadCursor("cursor is not valid")
+    return values
+
+
+def keyset_page(
+    qs: QuerySet, *, fields: Sequence[str], descending: bool, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """One page of qs ordered by fields (all ascending or all descending) after the cursor; returns (rows, next)."""
+    order = [f"-{f}" if descending else f for f in fields]
+    qs = qs.order_by(*order)
+    if cursor:
+        values = decode_cursor(cursor, len(fields))
+        if "occurred_at" in fields:
+            idx = list(fields).index("occurred_at")
+            try:
+                values[idx] = datetime.fromisoformat(values[idx])
+            except (TypeError, ValueError) as exc:
+                raise BadCursor("cursor is not valid") from exc
+        op = "lt" if descending else "gt"
+        condition = Q()
+        # (a, b, c) > (x, y, z)  ==  a > x OR (a = x AND b > y) OR (a = x AND b = y AND c > z)
+        for i, field in enumerate(fields):
+            term = Q(**{f"{field}__{op}": values[i]})
+            for j in range(i):
+                term &= Q(**{fields[j]: values[j]})
+            condition |= term
+        qs = qs.filter(condition)
+    rows = list(qs[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, f) for f in fields])
+    return rows, next_cursor

@@ -1,0 +1,162 @@
+"""Core services: workspaces, members, API tokens, permissions and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.core.actors import Actor
+from rapport.core.models import ApiToken, AuditEvent, Member, Role, User, Workspace
+
+
+class PermissionDenied(Exception):
+    """The actor's role does not allow this action in this workspace."""
+
+
+# What each role may do. Reading contacts is open to every role; changing them is not.
+PERMISSIONS: dict[str, set[str]] = {
+    "contacts.view": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER, Role.DPO},
+    "contacts.change": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER},
+    "contacts.delete": {Role.ADMIN, Role.DPO},
+    "contacts.import": {Role.ADMIN, Role.MARKETER},
+    "contacts.export": {Role.ADMIN, Role.MARKETER, Role.DPO},
+    "audit.view": {Role.ADMIN, Role.DPO, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER},
+}
+
+
+def has_permission(*, role: str | None, permission: str) -> bool:
+    """Whether a role holds a permission."""
+    return role is not None and role in PERMISSIONS.get(permission, set())
+
+
+def check_permission(*, role: str | None, permission: str) -> None:
+    """Raise PermissionDenied unless the role holds the permission."""
+    if not has_permission(role=role, permission=permission):
+        raise PermissionDenied(f"role {role!r} may not {permission}")
+
+
+def get_or_create_workspace(*, slug: str, name: str | None = None) -> tuple[Workspace, bool]:
+    """Return the workspace with this slug, creating it if needed."""
+    return Workspace.objects.get_or_create(slug=slug, defaults={"name": name or slug.replace("-", " ").title()})
+
+
+@transaction.atomic
+def create_member(*, email: str, password: str, workspace: Workspace, role: str) -> Member:
+    """Create (or update) a user and make them a member of the workspace with the role."""
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password)
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    if role == Role.ADMIN and not user.is_staff:
+        user.is_staff = True  # workspace admins may use the back office, which scopes them like the UI
+        user.save(update_fields=["is_staff"])
+    member, _ = Member.objects.update_or_create(workspace=workspace, user=user, defaults={"role": role})
+    return member
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(*, email: str, password: str, workspace_slug: str | None = None, name: str = "") -> tuple[str, Member]:
+    """Check the credentials and return a new bearer token for one workspace membership."""
+    user = authenticate(username=email.strip().lower(), password=password)
+    if user is None or not user.is_active:
+        raise PermissionDenied("wrong email or password")
+    members = Member.objects.select_related("workspace").filter(user=user)
+    if workspace_slug:
+        members = members.filter(workspace__slug=workspace_slug)
+    member = members.order_by("id").first()
+    if member is None:
+        raise PermissionDenied("no membership in that workspace")
+    raw = "rp_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        workspace=member.workspace,
+        user=user,
+        key_hash=_hash_token(raw),
+        prefix=raw[:10],
+        name=name,
+        expires_at=timezone.now() + timedelta(hours=settings.RAPPORT_TOKEN_TTL_HOURS),
+    )
+    return raw, member
+
+
+def resolve_token(raw: str) -> tuple[ApiToken, Member] | None:
+    """Return the live token and the membership it acts for, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user", "workspace").filter(key_hash=_hash_token(raw)).first()
+    now = timezone.now()
+    if token is None or token.revoked_at or token.expires_at <= now or not token.user.is_active:
+        return None
+    member = Member.objects.filter(workspace=token.workspace, user=token.user).first()
+    if member is None:  # membership removed since the token was issued
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token, member
+
+
+def record_audit(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Write one audit event."""
+    return AuditEvent.objects.create(
+        workspace=workspace,
+        actor_kind=actor.kind,
+        actor_user=actor.user,
+        actor_label=actor.label[:200],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+    )
+
+
+def record_audit_bulk(*, workspace: Workspace, actor: Actor, events: Iterable[tuple[str, str, Any, dict | None]]) -> int:
+    """Write many 'created' style audit events at once (imports, seeds): (action, object_type, object_id, after)."""
+    rows = [
+        AuditEvent(
+            workspace=workspace,
+            actor_kind=actor.kind,
+            actor_user=actor.user,
+            actor_label=actor.label[:200],
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            after=after,
+        )
+        for action, object_type, object_id, after in events
+    ]
+    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def audit_trail(*, workspace: Workspace, object_type: str, object_id: Any, limit: int = 50) -> list[AuditEvent]:
+    """The newest audit events of one record."""
+    return list(
+        AuditEvent.objects.filter(workspace=workspace, object_type=object_type, object_id=str(object_id))
+        .select_related("actor_user")
+        .order_by("-created_at", "-id")[:limit]
+    )

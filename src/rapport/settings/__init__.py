@@ -1,0 +1,170 @@
+"""Typed settings from the environment.
+
+Every setting is read from an environment variable with a documented default (see README, "Settings").
+Outside the embedded demo mode, Rapport refuses to start without a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    """Read a comma-separated environment variable."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RAPPORT_HOME = Path(os.environ.get("RAPPORT_HOME", ".rapport")).resolve()
+TESTING = "pytest" in sys.modules or os.environ.get("RAPPORT_TESTING") == "1"
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+EMBEDDED = not DATABASE_URL  # SQLite under RAPPORT_HOME: the single-machine default
+
+DEBUG = env_bool("RAPPORT_DEBUG", False)
+
+# Secrets never have a working default. The embedded single-user install gets a random key generated once and
+# kept (mode 0600) under RAPPORT_HOME; a server install (DATABASE_URL set) must provide RAPPORT_SECRET_KEY.
+_WEAK_KEYS = {"", "changeme", "secret", "django-insecure", "insecure"}
+
+
+def _secret_key() -> str:
+    key = os.environ.get("RAPPORT_SECRET_KEY", "")
+    if key:
+        if key.lower() in _WEAK_KEYS or len(key) < 32:
+            raise ImproperlyConfigured("RAPPORT_SECRET_KEY is too weak: use at least 32 random characters.")
+        return key
+    if TESTING:
+        return secrets.token_urlsafe(50)
+    if not EMBEDDED:
+        raise ImproperlyConfigured("RAPPORT_SECRET_KEY must be set when DATABASE_URL points at a server database.")
+    RAPPORT_HOME.mkdir(parents=True, exist_ok=True)
+    path = RAPPORT_HOME / "secret.key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env_list("RAPPORT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+if TESTING:
+    ALLOWED_HOSTS += ["testserver"]
+CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "rapport.core",
+    "rapport.contacts",
+    "rapport.identity",
+    "rapport.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rapport.core.middleware.WorkspaceMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rapport.urls"
+WSGI_APPLICATION = "rapport.wsgi.application"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "rapport.core.context_processors.workspace",
+            ],
+        },
+    },
+]
+
+if EMBEDDED:
+    RAPPORT_HOME.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(RAPPORT_HOME / "rapport.sqlite3"),
+            "OPTIONS": {
+                # WAL lets the web server read while a worker writes; IMMEDIATE avoids lock upgrades mid-transaction.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+else:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing keeps the suite quick
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = os.environ.get("RAPPORT_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = RAPPORT_HOME / "static"
+WHITENOISE_USE_FINDERS = True  # serve app static files directly: no collectstatic step for the embedded install
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("RAPPORT_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Rapport's own settings
+RAPPORT_DEFAULT_REGION = os.environ.get("RAPPORT_DEFAULT_REGION", "GB")  # phone numbers without a country code
+RAPPORT_TOKEN_TTL_HOURS = int(os.environ.get("RAPPORT_TOKEN_TTL_HOURS", "720"))
+RAPPORT_DATA_DIR = Path(os.environ.get("RAPPORT_DATA_DIR", BASE_DIR.parent.parent.parent / "shared" / "data"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("RAPPORT_LOG_LEVEL", "WARNING")},
+}
