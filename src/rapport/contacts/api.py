@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Status, Query, Router, Schema
 
 from rapport.api.auth import require
 from rapport.api.types import Cursor, Id, Limit, Text
@@ -91,7 +91,7 @@ def create_contact(request: HttpRequest, payload: ContactIn):
     person = services.create_person(
         workspace=request.workspace, actor=request.actor, data=data, identities=identities, organisations=organisations
     )
-    return 201, contact_out(_person(request, person.pk))
+    return Status(201, contact_out(_person(request, person.pk)))
 
 
 @router.get("/{contact_id}", response=ContactOut)
@@ -118,7 +118,7 @@ def delete_contact(request: HttpRequest, contact_id: Id):
     """Delete a person (admins and DPOs); the audit log keeps what was deleted."""
     require(request, "contacts.delete")
     services.delete_person(workspace=request.workspace, actor=request.actor, person=_person(request, contact_id))
-    return 204, None
+    return Status(204, None)
 
 
 class TimelineFilters(Schema):
@@ -150,7 +150,7 @@ def add_touchpoint(request: HttpRequest, contact_id: Id, payload: TouchpointIn):
     require(request, "contacts.change")
     person = _person(request, contact_id)
     tp = services.log_touchpoint(workspace=request.workspace, actor=request.actor, person=person, **payload.dict())
-    return 201, _touchpoint_out(tp)
+    return Status(201, _touchpoint_out(tp))
 
 
 def _audit_out(events) -> dict:
@@ -211,7 +211,7 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn):
     require(request, "contacts.change")
     org = services.create_organization(workspace=request.workspace, actor=request.actor,
                                        data=payload.dict(exclude_unset=True))
-    return 201, organisation_out(_org(request, org.pk))
+    return Status(201, organisation_out(_org(request, org.pk)))
 
 
 @organisations_router.get("/{org_id}", response=OrganisationOut)
@@ -235,7 +235,7 @@ def delete_organisation(request: HttpRequest, org_id: Id):
     """Delete an organisation; its people stay."""
     require(request, "contacts.delete")
     services.delete_organization(workspace=request.workspace, actor=request.actor, org=_org(request, org_id))
-    return 204, None
+    return Status(204, None)
 
 
 @organisations_router.get("/{org_id}/people", response=ContactPage)

@@ -175,6 +175,8 @@ def _prepare(line: int, row: dict[str, str]) -> _Prepared:
         if not value:
             continue
         handle = value.rstrip("/").rsplit("/", 1)[-1] if value.startswith("http") else value
+        if network == "linkedin":
+            handle = handle.removeprefix("in/")
         if not HANDLE_RE.match(handle):
             errors[network] = f"{value!r} is not a {network} handle"
         else:

@@ -74,7 +74,7 @@ def _apply_identities(*, workspace: Workspace, person: Person, identities: list[
     keep: list[int] = []
     for n, ident in enumerate(identities):
         network = (ident.get("network") or "").strip().lower()
-        handle = (ident.get("handle") or "").strip()
+        handle = (ident.get("handle") or "").strip().lstrip("@")
         external_id = (ident.get("external_id") or "").strip()
         if network not in {c for c, _ in SocialIdentity._meta.get_field("network").choices}:
             errors[f"identities[{n}].network"] = f"{network!r} is not a supported network"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Status, Router, Schema
 
 from rapport.api.types import Text
 from rapport.core.services import PermissionDenied, issue_token
@@ -33,5 +33,5 @@ def create_token(request: HttpRequest, payload: TokenIn):
     try:
         raw, member = issue_token(email=payload.email, password=payload.password, workspace_slug=payload.workspace)
     except PermissionDenied:
-        return 401, {"detail": "wrong email, password or workspace"}
-    return 200, {"token": raw, "workspace": member.workspace.slug, "role": member.role}
+        return Status(401, {"detail": "wrong email, password or workspace"})
+    return Status(200, {"token": raw, "workspace": member.workspace.slug, "role": member.role})

@@ -57,6 +57,7 @@ class SocialIdentity(WorkspaceScoped):
         return f"{self.network}:{self.handle or self.external_id}"
 
     def save(self, *args, **kwargs):
+        self.handle = (self.handle or "").strip().lstrip("@")
         self.handle_key = normalise_handle(self.handle)
         super().save(*args, **kwargs)
 

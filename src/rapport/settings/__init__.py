@@ -148,7 +148,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = RAPPORT_HOME / "static"
+STATIC_ROOT = os.environ.get("RAPPORT_STATIC_ROOT") or None  # set it to run collectstatic for a CDN or proxy
 WHITENOISE_USE_FINDERS = True  # serve app static files directly: no collectstatic step for the embedded install
 
 SESSION_COOKIE_HTTPONLY = True

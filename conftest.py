@@ -1,0 +1,69 @@
+"""Fixtures shared by every test: workspaces, members of each role, authenticated API clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rapport.core.models import Role, Workspace
+from rapport.core.services import create_member, get_or_create_workspace, issue_token
+
+PASSWORD = "Test-Password-4821"
+
+
+class ApiClient:
+    """A JSON client for /api/v1 that sends a bearer token."""
+
+    def __init__(self, token: str | None):
+        self.client = Client()
+        self.token = token
+
+    def _headers(self) -> dict:
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path: str, **params):
+        return self.client.get(f"/api/v1{path}", params, **self._headers())
+
+    def post(self, path: str, body=None):
+        return self.client.post(f"/api/v1{path}", body if body is not None else {}, content_type="application/json",
+                                **self._headers())
+
+    def patch(self, path: str, body):
+        return self.client.patch(f"/api/v1{path}", body, content_type="application/json", **self._headers())
+
+    def delete(self, path: str):
+        return self.client.delete(f"/api/v1{path}", **self._headers())
+
+
+@pytest.fixture
+def workspace(db) -> Workspace:
+    return get_or_create_workspace(slug="acme", name="Acme")[0]
+
+
+@pytest.fixture
+def other_workspace(db) -> Workspace:
+    return get_or_create_workspace(slug="globex", name="Globex")[0]
+
+
+@pytest.fixture
+def member_factory(db):
+    def make(workspace: Workspace, role: str = Role.ADMIN, email: str | None = None):
+        return create_member(email=email or f"{role}@{workspace.slug}.example", password=PASSWORD, workspace=workspace,
+                             role=role)
+
+    return make
+
+
+@pytest.fixture
+def api_factory(member_factory):
+    def make(workspace: Workspace, role: str = Role.ADMIN) -> ApiClient:
+        member = member_factory(workspace, role)
+        token, _ = issue_token(email=member.user.email, password=PASSWORD, workspace_slug=workspace.slug)
+        return ApiClient(token)
+
+    return make
+
+
+@pytest.fixture
+def api(api_factory, workspace) -> ApiClient:
+    return api_factory(workspace, Role.ADMIN)

@@ -1,0 +1,125 @@
+"""CSV import and export: canonical headers, mapping, dry run, bad input named by line, good rows kept."""
+
+import csv
+import io
+import subprocess
+import sys
+
+import pytest
+
+from rapport.contacts.importer import ImportFileError, export_contacts, import_contacts, parse_mapping
+from rapport.contacts.models import Affiliation, Person
+from rapport.core.actors import Actor
+from rapport.core.models import AuditEvent
+from rapport.identity.models import SocialIdentity
+
+pytestmark = pytest.mark.django_db
+HEADER = ("external_id,first_name,last_name,email,phone,organisation,job_title,street,city,postcode,region,country,"
+          "date_of_birth,customer_number,twitter,facebook,instagram,mastodon,bluesky,linkedin,tags,lifecycle_stage\n")
+
+
+def run(workspace, text: str | bytes, **kwargs):
+    data = text.encode() if isinstance(text, str) else text
+    return import_contacts(workspace=workspace, actor=Actor.importer("test"), stream=io.BytesIO(data), **kwargs)
+
+
+def test_canonical_file_imports_every_column(workspace):
+    row = ("c1,Margrethe,Sørensen,M.S@Example.dk,20 12 34 56,Novo Nordisk,Chemist,Vestergade 1,Odense,5000,Syddanmark,DK,"
+           "1970-04-16,K-1,@grethe,grethe.fb,,grethe@mastodon.social,grethe.bsky.social,in/grethe,\"vip, b2b\",customer\n")
+    result = run(workspace, HEADER + row)
+    assert result.summary() == {"received": 1, "created": 1, "updated": 0, "rejected": 0, "dry_run": False}
+    p = Person.objects.get(external_id="c1")
+    assert (p.first_name, p.last_name, p.email, p.phone, p.city, p.country) == (
+        "Margrethe", "Sørensen", "m.s@example.dk", "+4520123456", "Odense", "DK")
+    assert str(p.date_of_birth) == "1970-04-16" and p.tags == ["vip", "b2b"] and p.lifecycle_stage == "customer"
+    assert sorted(SocialIdentity.objects.filter(person=p).values_list("network", "handle")) == [
+        ("bluesky", "grethe.bsky.social"), ("facebook", "grethe.fb"), ("linkedin", "grethe"),
+        ("mastodon", "grethe@mastodon.social"), ("twitter", "grethe")]
+    assert Affiliation.objects.get(person=p).organization.name == "Novo Nordisk"
+    assert AuditEvent.objects.filter(action="contact.created", object_id=str(p.pk)).exists()
+
+
+def test_bad_rows_are_named_by_line_and_good_rows_around_them_are_kept(workspace):
+    text = ("external_id,first_name,last_name,email,phone,date_of_birth,lifecycle_stage\n"
+            "a1,Ann,Berg,ann@example.se,,,\n"
+            "a2,Bo,Holm,not-an-email,,,\n"
+            "a3,Cy,Dahl,,12,,\n"
+            "a4,Di,Ek,,,1970-13-45,\n"
+            "a1,Ann,Again,,,,\n"
+            "a5,Ed,Falk,,,,emperor\n"
+            ",,,,,,\n"
+            "a6,Fi,Gran,fi@example.se,,,\n"
+            "a7,,,,,,\n")
+    result = run(workspace, text)
+    assert sorted(Person.objects.values_list("external_id", flat=True)) == ["a1", "a6"]
+    by_line = {r.line: (r.external_id, r.reason) for r in result.rejected}
+    assert set(by_line) == {3, 4, 5, 6, 7, 10}
+    assert by_line[3][0] == "a2" and by_line[3][1].startswith("email:")
+    assert by_line[4][1].startswith("phone:")
+    assert by_line[5][1].startswith("date_of_birth:")
+    assert "duplicate of line 2" in by_line[6][1]
+    assert by_line[7][1].startswith("lifecycle_stage:")
+    assert "first_name" in by_line[10][1]
+    assert result.received == 8  # the blank line is not a record
+
+
+def test_missing_required_columns_and_empty_file_fail_as_a_whole(workspace):
+    with pytest.raises(ImportFileError, match="missing required columns"):
+        run(workspace, "id,phone\n1,+4520123456\n")
+    with pytest.raises(ImportFileError, match="empty"):
+        run(workspace, "")
+    assert Person.objects.count() == 0
+
+
+def test_wrong_encoding_is_reported_per_line(workspace):
+    data = "first_name,last_name\nAnn,Berg\n".encode() + "Åse,Sørensen\n".encode("cp1252") + b"Bo,Holm\n"
+    result = run(workspace, data)
+    assert [r.line for r in result.rejected] == [3] and "UTF-8" in result.rejected[0].reason
+    assert sorted(Person.objects.values_list("first_name", flat=True)) == ["Ann", "Bo"]
+    Person.objects.all().delete()
+    result = run(workspace, data, encoding="cp1252")
+    assert not result.rejected and Person.objects.filter(last_name="Sørensen").exists()
+
+
+def test_mapping_dry_run_and_reimport_update(workspace):
+    text = "Kundennummer;Vorname;Nachname;E-Mail\n".replace(";", ",") + "K1,Lukas,Brenner,lukas@example.de\n"
+    mapping = parse_mapping("kundennummer=external_id,vorname=first_name,nachname=last_name,e-mail=email")
+    dry = run(workspace, text, mapping=mapping, dry_run=True)
+    assert dry.summary()["created"] == 1 and Person.objects.count() == 0
+    run(workspace, text, mapping=mapping)
+    run(workspace, text.replace("lukas@example.de", "l.brenner@example.de"), mapping=mapping)
+    assert list(Person.objects.values_list("external_id", "email")) == [("K1", "l.brenner@example.de")]
+    with pytest.raises(ImportFileError, match="target must be one of"):
+        parse_mapping("x=shoe_size")
+
+
+def test_quoted_multiline_rows_keep_their_line_numbers(workspace):
+    text = 'first_name,last_name,street,email\nAnn,Berg,"Vestergade 1\nBaghuset",ann@example.se\nBo,Holm,,bad\n'
+    result = run(workspace, text)
+    assert [r.line for r in result.rejected] == [4]
+    assert Person.objects.get().street == "Vestergade 1\nBaghuset"
+
+
+def test_export_round_trips_through_import(workspace, other_workspace, tmp_path):
+    run(workspace, HEADER + "x1,Ann,Berg,ann@example.se,,Volvo,,,,,,SE,,,annb,,,,,,vip,customer\n")
+    out = tmp_path / "out.csv"
+    assert export_contacts(workspace=workspace, path=out) == 1
+    rows = list(csv.DictReader(out.open()))
+    assert rows[0]["twitter"] == "annb" and rows[0]["organisation"] == "Volvo" and rows[0]["tags"] == "vip"
+    result = run(other_workspace, out.read_bytes())
+    assert result.summary()["created"] == 1
+    assert Person.objects.get(workspace=other_workspace).email == "ann@example.se"
+
+
+def test_cli_import_exits_1_with_rejections_and_names_them(tmp_path, workspace, settings):
+    settings_env = {"RAPPORT_HOME": str(tmp_path), "PATH": ""}
+    f = tmp_path / "c.csv"
+    f.write_text("external_id,first_name,last_name,email\nc1,Ann,Berg,ann@example.se\nc2,Bo,Holm,not-an-email\n")
+    cmd = [sys.executable, "-m", "rapport.cli"]
+    subprocess.run([*cmd, "migrate", "-v", "0"], env=settings_env, check=True)
+    subprocess.run([*cmd, "createuser", "a@b.example", "--password", "Long-Password-1", "--workspace", "w", "--role",
+                    "admin"], env=settings_env, check=True, capture_output=True)
+    p = subprocess.run([*cmd, "contacts", "import", str(f)], env=settings_env, capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "line 3 (external_id c2): email:" in p.stderr
+    assert '"created": 1' in p.stdout

@@ -1,0 +1,87 @@
+"""An agent in a real browser: log in, search, open a person, read and filter the timeline, edit a field."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conftest import PASSWORD
+from rapport.contacts.models import Touchpoint
+from rapport.contacts.services import create_person
+from rapport.core.actors import Actor
+from rapport.core.models import AuditEvent, Role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(page, live_server, email):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/contacts/")
+
+
+def test_agent_finds_a_person_reads_the_timeline_and_edits(page, live_server, workspace, member_factory):
+    member = member_factory(workspace, Role.AGENT)
+    actor = Actor.system("test")
+    sofie = create_person(workspace=workspace, actor=actor,
+                          data={"first_name": "Sofie", "last_name": "Lindqvist", "email": "sofie@example.se"},
+                          identities=[{"network": "twitter", "handle": "sofielindqvist"}],
+                          organisations=[{"name": "Volvo Cars", "role": "Buyer"}])
+    for i in range(3):
+        create_person(workspace=workspace, actor=actor, data={"first_name": f"Other{i}", "last_name": "Person"})
+    now = timezone.now()
+    Touchpoint.objects.bulk_create([
+        Touchpoint(workspace=workspace, person=sofie, kind="purchase", channel="store", occurred_at=now - timedelta(days=200),
+                   title="Espresso machine"),
+        Touchpoint(workspace=workspace, person=sofie, kind="call", channel="phone", occurred_at=now - timedelta(days=40),
+                   title="Descaling question"),
+        *[Touchpoint(workspace=workspace, person=sofie, kind="email", channel="email",
+                     occurred_at=now - timedelta(days=100 + i), title=f"Newsletter {i}") for i in range(30)],
+    ])
+
+    login(page, live_server, member.user.email)
+    assert page.locator("tr.contact-row").count() == 4
+
+    page.fill("#search", "@sofielindqvist")
+    page.wait_for_function("document.querySelectorAll('tr.contact-row').length === 1")
+    page.click("text=Sofie Lindqvist")
+    assert page.inner_text("#person-name") == "Sofie Lindqvist"
+    assert "Volvo Cars" in page.inner_text("aside")
+
+    timeline = page.locator("#timeline li.touchpoint")
+    assert timeline.first.inner_text().find("Descaling question") >= 0  # newest first
+    assert timeline.count() == 25  # one page
+    page.click("text=Older touchpoints")
+    page.wait_for_function("document.querySelectorAll('#timeline li.touchpoint').length === 32")
+    assert "Espresso machine" in page.locator("#timeline li.touchpoint").last.inner_text()
+
+    page.select_option("select[name=kind]", "call")
+    page.wait_for_function("document.querySelectorAll('#timeline li.touchpoint').length === 1")
+    assert "Descaling question" in page.inner_text("#timeline")
+
+    page.click("text=Edit")
+    page.fill("input[name=email]", "not-an-email")
+    page.click("button[type=submit]")
+    assert "not a valid email address" in page.inner_text("form.edit")
+    page.fill("input[name=email]", "sofie.lindqvist@example.se")
+    page.fill("input[name=city]", "Göteborg")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/contacts/{sofie.pk}/")
+    assert page.inner_text("#field-email") == "sofie.lindqvist@example.se"
+    assert "Göteborg" in page.inner_text("aside")
+    assert "sofie.lindqvist@example.se" in page.inner_text(".audit")
+    event = AuditEvent.objects.filter(object_id=str(sofie.pk), action="contact.updated").get()
+    assert event.actor_label == member.user.email and event.after["city"] == "Göteborg"
+
+
+def test_a_dpo_cannot_edit_and_other_workspaces_stay_hidden(page, live_server, workspace, other_workspace, member_factory):
+    dpo = member_factory(workspace, Role.DPO)
+    hidden = create_person(workspace=other_workspace, actor=Actor.system("t"), data={"first_name": "Hidden"})
+    login(page, live_server, dpo.user.email)
+    assert page.locator("text=New contact").count() == 0
+    response = page.goto(f"{live_server.url}/contacts/{hidden.pk}/")
+    assert response.status == 404
+    response = page.goto(f"{live_server.url}/contacts/new/")
+    assert response.status == 403
