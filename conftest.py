@@ -25,8 +25,9 @@ class ApiClient:
         return self.client.get(f"/api/v1{path}", params, **self._headers())
 
     def post(self, path: str, body=None):
-        return self.client.post(f"/api/v1{path}", body if body is not None else {}, content_type="application/json",
-                                **self._headers())
+        return self.client.post(
+            f"/api/v1{path}", body if body is not None else {}, content_type="application/json", **self._headers()
+        )
 
     def patch(self, path: str, body):
         return self.client.patch(f"/api/v1{path}", body, content_type="application/json", **self._headers())
@@ -48,8 +49,9 @@ def other_workspace(db) -> Workspace:
 @pytest.fixture
 def member_factory(db):
     def make(workspace: Workspace, role: str = Role.ADMIN, email: str | None = None):
-        return create_member(email=email or f"{role}@{workspace.slug}.example", password=PASSWORD, workspace=workspace,
-                             role=role)
+        return create_member(
+            email=email or f"{role}@{workspace.slug}.example", password=PASSWORD, workspace=workspace, role=role
+        )
 
     return make
 

@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD
 from django.utils import timezone
 
-from conftest import PASSWORD
 from rapport.contacts.models import Touchpoint
 from rapport.contacts.services import create_person
 from rapport.core.actors import Actor
@@ -25,21 +25,47 @@ def login(page, live_server, email):
 def test_agent_finds_a_person_reads_the_timeline_and_edits(page, live_server, workspace, member_factory):
     member = member_factory(workspace, Role.AGENT)
     actor = Actor.system("test")
-    sofie = create_person(workspace=workspace, actor=actor,
-                          data={"first_name": "Sofie", "last_name": "Lindqvist", "email": "sofie@example.se"},
-                          identities=[{"network": "twitter", "handle": "sofielindqvist"}],
-                          organisations=[{"name": "Volvo Cars", "role": "Buyer"}])
+    sofie = create_person(
+        workspace=workspace,
+        actor=actor,
+        data={"first_name": "Sofie", "last_name": "Lindqvist", "email": "sofie@example.se"},
+        identities=[{"network": "twitter", "handle": "sofielindqvist"}],
+        organisations=[{"name": "Volvo Cars", "role": "Buyer"}],
+    )
     for i in range(3):
         create_person(workspace=workspace, actor=actor, data={"first_name": f"Other{i}", "last_name": "Person"})
     now = timezone.now()
-    Touchpoint.objects.bulk_create([
-        Touchpoint(workspace=workspace, person=sofie, kind="purchase", channel="store", occurred_at=now - timedelta(days=200),
-                   title="Espresso machine"),
-        Touchpoint(workspace=workspace, person=sofie, kind="call", channel="phone", occurred_at=now - timedelta(days=40),
-                   title="Descaling question"),
-        *[Touchpoint(workspace=workspace, person=sofie, kind="email", channel="email",
-                     occurred_at=now - timedelta(days=100 + i), title=f"Newsletter {i}") for i in range(30)],
-    ])
+    Touchpoint.objects.bulk_create(
+        [
+            Touchpoint(
+                workspace=workspace,
+                person=sofie,
+                kind="purchase",
+                channel="store",
+                occurred_at=now - timedelta(days=200),
+                title="Espresso machine",
+            ),
+            Touchpoint(
+                workspace=workspace,
+                person=sofie,
+                kind="call",
+                channel="phone",
+                occurred_at=now - timedelta(days=40),
+                title="Descaling question",
+            ),
+            *[
+                Touchpoint(
+                    workspace=workspace,
+                    person=sofie,
+                    kind="email",
+                    channel="email",
+                    occurred_at=now - timedelta(days=100 + i),
+                    title=f"Newsletter {i}",
+                )
+                for i in range(30)
+            ],
+        ]
+    )
 
     login(page, live_server, member.user.email)
     assert page.locator("tr.contact-row").count() == 4
@@ -76,7 +102,9 @@ def test_agent_finds_a_person_reads_the_timeline_and_edits(page, live_server, wo
     assert event.actor_label == member.user.email and event.after["city"] == "Göteborg"
 
 
-def test_a_dpo_cannot_edit_and_other_workspaces_stay_hidden(page, live_server, workspace, other_workspace, member_factory):
+def test_a_dpo_cannot_edit_and_other_workspaces_stay_hidden(
+    page, live_server, workspace, other_workspace, member_factory
+):
     dpo = member_factory(workspace, Role.DPO)
     hidden = create_person(workspace=other_workspace, actor=Actor.system("t"), data={"first_name": "Hidden"})
     login(page, live_server, dpo.user.email)

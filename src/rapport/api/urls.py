@@ -7,7 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from rapport.api.auth import BearerToken
-from rapport.contacts.api import organisations_router, router as contacts_router
+from rapport.contacts.api import organisations_router
+from rapport.contacts.api import router as contacts_router
 from rapport.contacts.validation import FieldErrors
 from rapport.core.api import router as auth_router
 from rapport.core.pagination import BadCursor
@@ -16,7 +17,9 @@ from rapport.core.services import PermissionDenied
 api = NinjaAPI(
     title="Rapport API",
     version="1",
-    description="Rapport, the open-source Social CRM. Every call but `POST /auth/token` needs `Authorization: Bearer <token>`.",
+    description=(
+        "Rapport, the open-source Social CRM. Every call but `POST /auth/token` needs `Authorization: Bearer <token>`."
+    ),
     auth=BearerToken(),
     urls_namespace="api",
     docs_url="/docs",
@@ -27,7 +30,9 @@ api = NinjaAPI(
 @api.exception_handler(FieldErrors)
 def field_errors(request: HttpRequest, exc: FieldErrors):
     """Invalid fields: 422 naming each field, the same shape as schema validation errors."""
-    detail = [{"loc": ["body", *field.split(".")], "msg": msg, "type": "value_error"} for field, msg in exc.errors.items()]
+    detail = [
+        {"loc": ["body", *field.split(".")], "msg": msg, "type": "value_error"} for field, msg in exc.errors.items()
+    ]
     return api.create_response(request, {"detail": detail}, status=422)
 
 
@@ -48,8 +53,9 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied):
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError):
     """No or bad token."""
-    response = api.create_response(request, {"detail": "authentication required: send Authorization: Bearer <token>"},
-                                   status=401)
+    response = api.create_response(
+        request, {"detail": "authentication required: send Authorization: Bearer <token>"}, status=401
+    )
     response["WWW-Authenticate"] = "Bearer"
     return response
 

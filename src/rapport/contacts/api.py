@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Status, Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from rapport.api.auth import require
 from rapport.api.types import Cursor, Id, Limit, Text
@@ -33,16 +33,31 @@ def contact_out(person: Person) -> dict:
     """The API representation of a person (expects identities and affiliations prefetched)."""
     data = {f: getattr(person, f) for f in services.PERSON_FIELDS}
     data.update(
-        id=person.pk, name=person.name, merged_into=person.merged_into_id, created_at=person.created_at,
+        id=person.pk,
+        name=person.name,
+        merged_into=person.merged_into_id,
+        created_at=person.created_at,
         updated_at=person.updated_at,
         identities=[
-            {"id": i.pk, "network": i.network, "handle": i.handle, "external_id": i.external_id,
-             "profile_url": i.profile_url, "display_name": i.display_name, "followers": i.followers}
+            {
+                "id": i.pk,
+                "network": i.network,
+                "handle": i.handle,
+                "external_id": i.external_id,
+                "profile_url": i.profile_url,
+                "display_name": i.display_name,
+                "followers": i.followers,
+            }
             for i in person.identities.all()
         ],
         organisations=[
-            {"id": a.organization_id, "name": a.organization.name, "kind": a.organization.kind, "role": a.role,
-             "is_primary": a.is_primary}
+            {
+                "id": a.organization_id,
+                "name": a.organization.name,
+                "kind": a.organization.kind,
+                "role": a.role,
+                "is_primary": a.is_primary,
+            }
             for a in person.affiliations.all()
         ],
     )
@@ -75,8 +90,13 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]):
     """Search people by name, email, phone, social handle, organisation, customer number or tag."""
     require(request, "contacts.view")
     rows, next_cursor = services.search_people(
-        workspace=request.workspace, query=filters.search, lifecycle_stage=filters.lifecycle_stage, tag=filters.tag,
-        organization_id=filters.organisation, limit=filters.limit, cursor=filters.cursor,
+        workspace=request.workspace,
+        query=filters.search,
+        lifecycle_stage=filters.lifecycle_stage,
+        tag=filters.tag,
+        organization_id=filters.organisation,
+        limit=filters.limit,
+        cursor=filters.cursor,
     )
     detailed = {p.pk: p for p in services.with_details(Person.objects.filter(pk__in=[r.pk for r in rows]))}
     return {"items": [contact_out(detailed[r.pk]) for r in rows], "next_cursor": next_cursor}
@@ -108,8 +128,14 @@ def update_contact(request: HttpRequest, contact_id: Id, payload: ContactIn):
     person = _person(request, contact_id)
     data = _split_name(payload.dict(exclude_unset=True))
     identities, organisations = data.pop("identities", None), data.pop("organisations", None)
-    services.update_person(workspace=request.workspace, actor=request.actor, person=person, changes=data,
-                           identities=identities, organisations=organisations)
+    services.update_person(
+        workspace=request.workspace,
+        actor=request.actor,
+        person=person,
+        changes=data,
+        identities=identities,
+        organisations=organisations,
+    )
     return contact_out(_person(request, contact_id))
 
 
@@ -138,8 +164,12 @@ def contact_timeline(request: HttpRequest, contact_id: Id, filters: Query[Timeli
     require(request, "contacts.view")
     person = _person(request, contact_id)
     rows, next_cursor = services.timeline(
-        workspace=request.workspace, person_ids=[person.pk], channel=filters.channel or "", kind=filters.kind or "",
-        limit=filters.limit, cursor=filters.cursor,
+        workspace=request.workspace,
+        person_ids=[person.pk],
+        channel=filters.channel or "",
+        kind=filters.kind or "",
+        limit=filters.limit,
+        cursor=filters.cursor,
     )
     return {"items": [_touchpoint_out(t) for t in rows], "next_cursor": next_cursor}
 
@@ -154,10 +184,20 @@ def add_touchpoint(request: HttpRequest, contact_id: Id, payload: TouchpointIn):
 
 
 def _audit_out(events) -> dict:
-    return {"items": [
-        {"id": e.pk, "created_at": e.created_at, "actor": e.actor_label, "actor_kind": e.actor_kind, "action": e.action,
-         "before": e.before, "after": e.after} for e in events
-    ]}
+    return {
+        "items": [
+            {
+                "id": e.pk,
+                "created_at": e.created_at,
+                "actor": e.actor_label,
+                "actor_kind": e.actor_kind,
+                "action": e.action,
+                "before": e.before,
+                "after": e.after,
+            }
+            for e in events
+        ]
+    }
 
 
 @router.get("/{contact_id}/audit", response=AuditPage)
@@ -173,8 +213,9 @@ def contact_audit(request: HttpRequest, contact_id: Id):
 
 def organisation_out(org: Organization) -> dict:
     data = {f: getattr(org, f) for f in services.ORGANIZATION_FIELDS}
-    data.update(id=org.pk, created_at=org.created_at, updated_at=org.updated_at,
-                people_count=getattr(org, "people_count", 0))
+    data.update(
+        id=org.pk, created_at=org.created_at, updated_at=org.updated_at, people_count=getattr(org, "people_count", 0)
+    )
     return data
 
 
@@ -198,7 +239,9 @@ def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]
         workspace=request.workspace, query=filters.search, kind=filters.kind, limit=filters.limit, cursor=filters.cursor
     )
     counts = dict(
-        Organization.objects.filter(pk__in=[r.pk for r in rows]).annotate(n=Count("affiliations")).values_list("pk", "n")
+        Organization.objects.filter(pk__in=[r.pk for r in rows])
+        .annotate(n=Count("affiliations"))
+        .values_list("pk", "n")
     )
     for row in rows:
         row.people_count = counts.get(row.pk, 0)
@@ -209,8 +252,9 @@ def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]
 def create_organisation(request: HttpRequest, payload: OrganisationIn):
     """Create an organisation."""
     require(request, "contacts.change")
-    org = services.create_organization(workspace=request.workspace, actor=request.actor,
-                                       data=payload.dict(exclude_unset=True))
+    org = services.create_organization(
+        workspace=request.workspace, actor=request.actor, data=payload.dict(exclude_unset=True)
+    )
     return Status(201, organisation_out(_org(request, org.pk)))
 
 
@@ -225,8 +269,12 @@ def get_organisation(request: HttpRequest, org_id: Id):
 def update_organisation(request: HttpRequest, org_id: Id, payload: OrganisationIn):
     """Change an organisation."""
     require(request, "contacts.change")
-    services.update_organization(workspace=request.workspace, actor=request.actor, org=_org(request, org_id),
-                                 changes=payload.dict(exclude_unset=True))
+    services.update_organization(
+        workspace=request.workspace,
+        actor=request.actor,
+        org=_org(request, org_id),
+        changes=payload.dict(exclude_unset=True),
+    )
     return organisation_out(_org(request, org_id))
 
 
@@ -243,8 +291,9 @@ def organisation_people(request: HttpRequest, org_id: Id, limit: Limit = 25, cur
     """The people affiliated with an organisation."""
     require(request, "contacts.view")
     org = _org(request, org_id)
-    rows, next_cursor = services.search_people(workspace=request.workspace, organization_id=org.pk, limit=limit,
-                                               cursor=cursor)
+    rows, next_cursor = services.search_people(
+        workspace=request.workspace, organization_id=org.pk, limit=limit, cursor=cursor
+    )
     detailed = {p.pk: p for p in services.with_details(Person.objects.filter(pk__in=[r.pk for r in rows]))}
     return {"items": [contact_out(detailed[r.pk]) for r in rows], "next_cursor": next_cursor}
 
@@ -256,8 +305,12 @@ def organisation_timeline(request: HttpRequest, org_id: Id, filters: Query[Timel
     org = _org(request, org_id)
     person_ids = list(org.affiliations.values_list("person_id", flat=True)[:5000]) or [0]
     rows, next_cursor = services.timeline(
-        workspace=request.workspace, person_ids=person_ids, channel=filters.channel or "", kind=filters.kind or "",
-        limit=filters.limit, cursor=filters.cursor,
+        workspace=request.workspace,
+        person_ids=person_ids,
+        channel=filters.channel or "",
+        kind=filters.kind or "",
+        limit=filters.limit,
+        cursor=filters.cursor,
     )
     return {"items": [_touchpoint_out(t) for t in rows], "next_cursor": next_cursor}
 

@@ -14,8 +14,20 @@ class PersonForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = [
-            "first_name", "last_name", "email", "phone", "job_title", "lifecycle_stage", "customer_number", "external_id",
-            "street", "city", "postcode", "region", "country", "date_of_birth",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "job_title",
+            "lifecycle_stage",
+            "customer_number",
+            "external_id",
+            "street",
+            "city",
+            "postcode",
+            "region",
+            "country",
+            "date_of_birth",
         ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
 

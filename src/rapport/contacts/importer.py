@@ -21,13 +21,41 @@ from rapport.core.services import record_audit, record_audit_bulk
 from rapport.identity.models import SocialIdentity, normalise_handle
 
 PERSON_COLUMNS = [
-    "external_id", "first_name", "last_name", "email", "phone", "job_title", "street", "city", "postcode", "region",
-    "country", "date_of_birth", "customer_number", "tags", "lifecycle_stage",
+    "external_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "street",
+    "city",
+    "postcode",
+    "region",
+    "country",
+    "date_of_birth",
+    "customer_number",
+    "tags",
+    "lifecycle_stage",
 ]
 NETWORK_COLUMNS = ["twitter", "facebook", "instagram", "mastodon", "bluesky", "linkedin"]
 CANONICAL_HEADERS = [
-    "external_id", "first_name", "last_name", "email", "phone", "organisation", "job_title", "street", "city", "postcode",
-    "region", "country", "date_of_birth", "customer_number", *NETWORK_COLUMNS, "tags", "lifecycle_stage",
+    "external_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "organisation",
+    "job_title",
+    "street",
+    "city",
+    "postcode",
+    "region",
+    "country",
+    "date_of_birth",
+    "customer_number",
+    *NETWORK_COLUMNS,
+    "tags",
+    "lifecycle_stage",
 ]
 NAME_COLUMNS = {"first_name", "last_name", "email"}
 HANDLE_RE = re.compile(r"^@?[\w.\-@:/]{1,100}$", re.UNICODE)
@@ -69,8 +97,13 @@ class ImportResult:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        return {"received": self.received, "created": self.created, "updated": self.updated,
-                "rejected": len(self.rejected), "dry_run": self.dry_run}
+        return {
+            "received": self.received,
+            "created": self.created,
+            "updated": self.updated,
+            "rejected": len(self.rejected),
+            "dry_run": self.dry_run,
+        }
 
 
 def parse_mapping(spec: str | None) -> dict[str, str]:
@@ -104,8 +137,9 @@ class _LineTracker:
             yield line
 
 
-def read_rows(stream: IO[bytes], *, mapping: dict[str, str], encoding: str = "utf-8-sig") -> tuple[
-        list[str], Iterator[tuple[int, dict[str, str] | None, str | None]]]:
+def read_rows(
+    stream: IO[bytes], *, mapping: dict[str, str], encoding: str = "utf-8-sig"
+) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | None, str | None]]]:
     """Headers (canonical) and an iterator of (line, row or None, error) over a CSV byte stream."""
     text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
     tracker = _LineTracker(text)
@@ -120,8 +154,10 @@ def read_rows(stream: IO[bytes], *, mapping: dict[str, str], encoding: str = "ut
         raise ImportFileError(f"line 1: the header is not valid {encoding} text; pass --encoding (e.g. cp1252)")
     header = [mapping.get(_norm_header(h), _norm_header(h)) for h in raw_header]
     if not NAME_COLUMNS & set(header):
-        raise ImportFileError("missing required columns: the file needs first_name, last_name or email "
-                              f"(found: {', '.join(h for h in header if h) or 'none'}); map yours with --map src=field")
+        raise ImportFileError(
+            "missing required columns: the file needs first_name, last_name or email "
+            f"(found: {', '.join(h for h in header if h) or 'none'}); map yours with --map src=field"
+        )
 
     def rows() -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
         start = 2
@@ -196,14 +232,19 @@ Progress = Callable[[int], None]
 
 
 def import_contacts(
-    *, workspace: Workspace, actor: Actor, stream: IO[bytes], mapping: dict[str, str] | None = None,
-    dry_run: bool = False, encoding: str = "utf-8-sig", resolver: Resolver | None = None,
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    stream: IO[bytes],
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    encoding: str = "utf-8-sig",
+    resolver: Resolver | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import people from CSV: good rows are written, bad rows are named by line with their reason."""
     header, rows = read_rows(stream, mapping=mapping or {}, encoding=encoding)
-    result = ImportResult(dry_run=dry_run,
-                          unknown_columns=[h for h in header if h and h not in CANONICAL_HEADERS])
+    result = ImportResult(dry_run=dry_run, unknown_columns=[h for h in header if h and h not in CANONICAL_HEADERS])
     seen_ext: dict[str, int] = {}
     seen_email: dict[str, int] = {}
     batch: list[_Prepared] = []
@@ -231,7 +272,9 @@ def import_contacts(
                     continue
                 email = prepared.fields.get("email", "")
                 if ext and ext in seen_ext:
-                    result.rejected.append(Rejection(line, ext, f"duplicate of line {seen_ext[ext]} (same external_id)"))
+                    result.rejected.append(
+                        Rejection(line, ext, f"duplicate of line {seen_ext[ext]} (same external_id)")
+                    )
                     continue
                 if email and not ext and email in seen_email:
                     result.rejected.append(Rejection(line, ext, f"duplicate of line {seen_email[email]} (same email)"))
@@ -245,8 +288,14 @@ def import_contacts(
                     flush()
             flush()
             if result.created or result.updated:
-                record_audit(workspace=workspace, actor=actor, action="contacts.imported", object_type="workspace",
-                             object_id=workspace.pk, after=result.summary())
+                record_audit(
+                    workspace=workspace,
+                    actor=actor,
+                    action="contacts.imported",
+                    object_type="workspace",
+                    object_id=workspace.pk,
+                    after=result.summary(),
+                )
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -259,11 +308,16 @@ class _DryRun(Exception):
     """Rolls back a dry run after every check has been made."""
 
 
-def _write_batch(*, workspace: Workspace, actor: Actor, batch: list[_Prepared], result: ImportResult,
-                 resolver: Resolver | None) -> None:
+def _write_batch(
+    *, workspace: Workspace, actor: Actor, batch: list[_Prepared], result: ImportResult, resolver: Resolver | None
+) -> None:
     """Create or update one batch of rows with a handful of queries."""
     ext_ids = [p.external_id for p in batch if p.external_id]
-    existing = {p.external_id: p for p in Person.objects.filter(workspace=workspace, external_id__in=ext_ids)} if ext_ids else {}
+    existing = (
+        {p.external_id: p for p in Person.objects.filter(workspace=workspace, external_id__in=ext_ids)}
+        if ext_ids
+        else {}
+    )
     decisions = resolver(batch) if resolver else [RowDecision("new") for _ in batch]
     linked_ids = {d.person_id for d in decisions if d.decision == "linked" and d.person_id}
     linked = {p.pk: p for p in Person.objects.filter(workspace=workspace, pk__in=linked_ids)} if linked_ids else {}
@@ -292,9 +346,11 @@ def _write_batch(*, workspace: Workspace, actor: Actor, batch: list[_Prepared], 
         if target is None and decision.decision == "linked":
             target = linked.get(decision.person_id)
         conflict = next(
-            (f"{n} handle @{h} already belongs to contact {owners[(n, normalise_handle(h))]}"
-             for n, h in prepared.handles
-             if owners.get((n, normalise_handle(h))) not in (None, getattr(target, "pk", None))),
+            (
+                f"{n} handle @{h} already belongs to contact {owners[(n, normalise_handle(h))]}"
+                for n, h in prepared.handles
+                if owners.get((n, normalise_handle(h))) not in (None, getattr(target, "pk", None))
+            ),
             None,
         )
         if conflict:
@@ -309,8 +365,14 @@ def _write_batch(*, workspace: Workspace, actor: Actor, batch: list[_Prepared], 
             to_update.append((prepared, target))
         else:
             to_create.append((prepared, Person(workspace=workspace, **prepared.fields)))
-        result.outcomes.append({"line": prepared.line, "external_id": prepared.external_id, "decision": decision,
-                                "person": target if target is not None else to_create[-1][1]})
+        result.outcomes.append(
+            {
+                "line": prepared.line,
+                "external_id": prepared.external_id,
+                "decision": decision,
+                "person": target if target is not None else to_create[-1][1],
+            }
+        )
 
     for prepared, person in to_create + to_update:
         handles = [normalise_handle(h) for _, h in prepared.handles]
@@ -318,28 +380,44 @@ def _write_batch(*, workspace: Workspace, actor: Actor, batch: list[_Prepared], 
         person.search_text, person.sort_name = person_search_text(person, handles=handles, organisations=org)
     Person.objects.bulk_create([p for _, p in to_create], batch_size=BATCH)
     if to_update:
-        Person.objects.bulk_update([p for _, p in to_update], fields=[*PERSON_COLUMNS, "search_text", "sort_name"],
-                                   batch_size=500)
+        Person.objects.bulk_update(
+            [p for _, p in to_update], fields=[*PERSON_COLUMNS, "search_text", "sort_name"], batch_size=500
+        )
     result.created += len(to_create)
     result.updated += len(to_update)
 
     identities = [
         SocialIdentity(workspace=workspace, person=person, network=n, handle=h, handle_key=normalise_handle(h))
-        for prepared, person in to_create + to_update for n, h in prepared.handles
+        for prepared, person in to_create + to_update
+        for n, h in prepared.handles
         if (n, normalise_handle(h)) not in owners
     ]
     SocialIdentity.objects.bulk_create(identities, batch_size=BATCH, ignore_conflicts=True)
     affiliations = [
-        Affiliation(workspace=workspace, person=person, organization=orgs[fold(prepared.organisation)],
-                    role=prepared.fields.get("job_title", "")[:100], is_primary=True)
-        for prepared, person in to_create + to_update if prepared.organisation
+        Affiliation(
+            workspace=workspace,
+            person=person,
+            organization=orgs[fold(prepared.organisation)],
+            role=prepared.fields.get("job_title", "")[:100],
+            is_primary=True,
+        )
+        for prepared, person in to_create + to_update
+        if prepared.organisation
     ]
     Affiliation.objects.bulk_create(affiliations, batch_size=BATCH, ignore_conflicts=True)
-    record_audit_bulk(workspace=workspace, actor=actor, events=[
-        ("contact.created" if i < len(to_create) else "contact.updated", "person", person.pk,
-         {k: str(v) for k, v in prepared.fields.items() if v not in ("", None, [])})
-        for i, (prepared, person) in enumerate(to_create + to_update)
-    ])
+    record_audit_bulk(
+        workspace=workspace,
+        actor=actor,
+        events=[
+            (
+                "contact.created" if i < len(to_create) else "contact.updated",
+                "person",
+                person.pk,
+                {k: str(v) for k, v in prepared.fields.items() if v not in ("", None, [])},
+            )
+            for i, (prepared, person) in enumerate(to_create + to_update)
+        ],
+    )
 
 
 def export_rows(*, workspace: Workspace) -> Iterable[dict[str, str]]:
@@ -355,13 +433,19 @@ def export_rows(*, workspace: Workspace) -> Iterable[dict[str, str]]:
         for ident in SocialIdentity.objects.filter(person_id__in=ids).order_by("id"):
             handles.setdefault(ident.person_id, {}).setdefault(ident.network, ident.handle or ident.external_id)
         orgs: dict[int, str] = {}
-        for aff in Affiliation.objects.filter(person_id__in=ids).select_related("organization").order_by("-is_primary", "id"):
+        for aff in (
+            Affiliation.objects.filter(person_id__in=ids).select_related("organization").order_by("-is_primary", "id")
+        ):
             orgs.setdefault(aff.person_id, aff.organization.name)
         for p in chunk:
             row = {h: "" for h in CANONICAL_HEADERS}
             for col in PERSON_COLUMNS:
                 value = getattr(p, col)
-                row[col] = ",".join(value) if col == "tags" else (value.isoformat() if hasattr(value, "isoformat") else value or "")
+                row[col] = (
+                    ",".join(value)
+                    if col == "tags"
+                    else (value.isoformat() if hasattr(value, "isoformat") else value or "")
+                )
             row["organisation"] = orgs.get(p.pk, "")
             row.update(handles.get(p.pk, {}))
             yield row

@@ -48,7 +48,9 @@ class AffiliationOut(Schema):
 
 
 class ContactIn(Schema):
-    name: Text(200) | None = Field(default=None, description="Full name; split into first and last if they are not given")
+    name: Text(200) | None = Field(
+        default=None, description="Full name; split into first and last if they are not given"
+    )
     first_name: Text(100) | None = None
     last_name: Text(100) | None = None
     external_id: Text(100) | None = None

@@ -20,8 +20,21 @@ from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity, normalise_handle
 
 PERSON_FIELDS = [
-    "external_id", "first_name", "last_name", "email", "phone", "job_title", "street", "city", "postcode", "region",
-    "country", "date_of_birth", "customer_number", "lifecycle_stage", "tags",
+    "external_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "street",
+    "city",
+    "postcode",
+    "region",
+    "country",
+    "date_of_birth",
+    "customer_number",
+    "lifecycle_stage",
+    "tags",
 ]
 ORGANIZATION_FIELDS = ["name", "kind", "external_id", "domain", "industry", "size", "phone", "city", "country", "tags"]
 
@@ -37,8 +50,17 @@ def person_search_text(
     """The denormalised search text and sort key of a person."""
     digits = "".join(ch for ch in person.phone if ch.isdigit())
     parts = [
-        person.first_name, person.last_name, person.email, person.phone, digits, person.customer_number,
-        person.external_id, person.city, *handles, *(f"@{h}" for h in handles), *organisations,
+        person.first_name,
+        person.last_name,
+        person.email,
+        person.phone,
+        digits,
+        person.customer_number,
+        person.external_id,
+        person.city,
+        *handles,
+        *(f"@{h}" for h in handles),
+        *organisations,
         *(f"#{t}" for t in person.tags or []),
     ]
     text = " ".join(fold(p) for p in parts if p)
@@ -84,13 +106,17 @@ def _apply_identities(*, workspace: Workspace, person: Person, identities: list[
             continue
         existing = None
         if external_id:
-            existing = SocialIdentity.objects.filter(workspace=workspace, network=network, external_id=external_id).first()
+            existing = SocialIdentity.objects.filter(
+                workspace=workspace, network=network, external_id=external_id
+            ).first()
         if existing is None and handle:
             existing = SocialIdentity.objects.filter(
                 workspace=workspace, network=network, handle_key=normalise_handle(handle)
             ).first()
         if existing is not None and existing.person_id not in (None, person.pk):
-            errors[f"identities[{n}]"] = f"{network}:{handle or external_id} belongs to another contact (id {existing.person_id})"
+            errors[f"identities[{n}]"] = (
+                f"{network}:{handle or external_id} belongs to another contact (id {existing.person_id})"
+            )
             continue
         ident_obj = existing or SocialIdentity(workspace=workspace, network=network)
         ident_obj.person = person
@@ -130,7 +156,10 @@ def _apply_organisations(*, workspace: Workspace, person: Person, organisations:
             errors[f"organisations[{n}]"] = "needs an id or a name"
             continue
         Affiliation.objects.get_or_create(
-            workspace=workspace, person=person, organization=org, role=(item.get("role") or "").strip()[:100],
+            workspace=workspace,
+            person=person,
+            organization=org,
+            role=(item.get("role") or "").strip()[:100],
             defaults={"is_primary": bool(item.get("is_primary"))},
         )
     if errors:
@@ -139,7 +168,11 @@ def _apply_organisations(*, workspace: Workspace, person: Person, organisations:
 
 @transaction.atomic
 def create_person(
-    *, workspace: Workspace, actor: Actor, data: dict, identities: list[dict] | None = None,
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    data: dict,
+    identities: list[dict] | None = None,
     organisations: list[dict] | None = None,
 ) -> Person:
     """Create a person with their identities and affiliations, audited."""
@@ -152,15 +185,26 @@ def create_person(
     if organisations:
         _apply_organisations(workspace=workspace, person=person, organisations=organisations)
     refresh_person_search(person)
-    record_audit(workspace=workspace, actor=actor, action="contact.created", object_type="person",
-                 object_id=person.pk, after=person_snapshot(person))
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="contact.created",
+        object_type="person",
+        object_id=person.pk,
+        after=person_snapshot(person),
+    )
     emit("contact.created", {"workspace_id": workspace.pk, "person_id": person.pk})
     return person
 
 
 @transaction.atomic
 def update_person(
-    *, workspace: Workspace, actor: Actor, person: Person, changes: dict, identities: list[dict] | None = None,
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    person: Person,
+    changes: dict,
+    identities: list[dict] | None = None,
     organisations: list[dict] | None = None,
 ) -> Person:
     """Change a person's fields (and optionally replace identities / affiliations), audited with before and after."""
@@ -180,8 +224,15 @@ def update_person(
     after = person_snapshot(person)
     if after != before:
         changed = {k for k in after if after[k] != before.get(k)}
-        record_audit(workspace=workspace, actor=actor, action="contact.updated", object_type="person",
-                     object_id=person.pk, before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed})
+        record_audit(
+            workspace=workspace,
+            actor=actor,
+            action="contact.updated",
+            object_type="person",
+            object_id=person.pk,
+            before={k: before.get(k) for k in changed},
+            after={k: after[k] for k in changed},
+        )
         emit("contact.updated", {"workspace_id": workspace.pk, "person_id": person.pk, "fields": sorted(changed)})
     return person
 
@@ -192,8 +243,9 @@ def delete_person(*, workspace: Workspace, actor: Actor, person: Person) -> None
     before = person_snapshot(person)
     pk = person.pk
     person.delete()
-    record_audit(workspace=workspace, actor=actor, action="contact.deleted", object_type="person", object_id=pk,
-                 before=before)
+    record_audit(
+        workspace=workspace, actor=actor, action="contact.deleted", object_type="person", object_id=pk, before=before
+    )
     emit("contact.deleted", {"workspace_id": workspace.pk, "person_id": pk})
 
 
@@ -203,8 +255,14 @@ def people(*, workspace: Workspace) -> QuerySet[Person]:
 
 
 def search_people(
-    *, workspace: Workspace, query: str = "", lifecycle_stage: str = "", tag: str = "", organization_id: int | None = None,
-    limit: int = 25, cursor: str | None = None,
+    *,
+    workspace: Workspace,
+    query: str = "",
+    lifecycle_stage: str = "",
+    tag: str = "",
+    organization_id: int | None = None,
+    limit: int = 25,
+    cursor: str | None = None,
 ) -> tuple[list[Person], str | None]:
     """Find people by name, email, phone, handle, organisation, customer number or tag; keyset-paged by name."""
     qs = people(workspace=workspace)
@@ -224,12 +282,19 @@ def with_details(qs: QuerySet[Person]) -> QuerySet[Person]:
     """Prefetch what a contact's full representation shows."""
     return qs.prefetch_related(
         "identities",
-        Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization").order_by("-is_primary", "id")),
+        Prefetch(
+            "affiliations", queryset=Affiliation.objects.select_related("organization").order_by("-is_primary", "id")
+        ),
     )
 
 
 def timeline(
-    *, workspace: Workspace, person_ids: list[int], channel: str = "", kind: str = "", limit: int = 50,
+    *,
+    workspace: Workspace,
+    person_ids: list[int],
+    channel: str = "",
+    kind: str = "",
+    limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[Touchpoint], str | None]:
     """Every touchpoint of the people, newest first, filterable by channel and kind; keyset-paged."""
@@ -244,18 +309,46 @@ def timeline(
 
 @transaction.atomic
 def log_touchpoint(
-    *, workspace: Workspace, actor: Actor, person: Person, kind: str, channel: str, occurred_at: datetime,
-    title: str = "", body: str = "", direction: str = "none", amount=None, currency: str = "", source: str = "",
-    source_id: str = "", data: dict | None = None,
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    person: Person,
+    kind: str,
+    channel: str,
+    occurred_at: datetime,
+    title: str = "",
+    body: str = "",
+    direction: str = "none",
+    amount=None,
+    currency: str = "",
+    source: str = "",
+    source_id: str = "",
+    data: dict | None = None,
 ) -> Touchpoint:
     """Add one touchpoint (a call, a meeting, a note...) to a person's timeline."""
     tp = Touchpoint.objects.create(
-        workspace=workspace, person=person, kind=kind, channel=channel, occurred_at=occurred_at, title=title[:200],
-        body=body, direction=direction, amount=amount, currency=currency, source=source, source_id=source_id,
+        workspace=workspace,
+        person=person,
+        kind=kind,
+        channel=channel,
+        occurred_at=occurred_at,
+        title=title[:200],
+        body=body,
+        direction=direction,
+        amount=amount,
+        currency=currency,
+        source=source,
+        source_id=source_id,
         data=data or {},
     )
-    record_audit(workspace=workspace, actor=actor, action="touchpoint.created", object_type="person", object_id=person.pk,
-                 after={"touchpoint": tp.pk, "kind": kind, "channel": channel, "title": tp.title})
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="touchpoint.created",
+        object_type="person",
+        object_id=person.pk,
+        after={"touchpoint": tp.pk, "kind": kind, "channel": channel, "title": tp.title},
+    )
     return tp
 
 
@@ -264,7 +357,9 @@ def log_touchpoint(
 
 def refresh_organization_search(org: Organization) -> None:
     """Recompute an organisation's search text."""
-    org.search_text = " " + " ".join(fold(p) for p in (org.name, org.domain, org.city, org.industry, org.external_id) if p) + " "
+    org.search_text = (
+        " " + " ".join(fold(p) for p in (org.name, org.domain, org.city, org.industry, org.external_id) if p) + " "
+    )
     Organization.objects.filter(pk=org.pk).update(search_text=org.search_text)
 
 
@@ -308,8 +403,14 @@ def create_organization(*, workspace: Workspace, actor: Actor, data: dict) -> Or
     fields = clean_organization_fields({"kind": "company", **data, "name": data.get("name")})
     org = Organization.objects.create(workspace=workspace, **fields)
     refresh_organization_search(org)
-    record_audit(workspace=workspace, actor=actor, action="organisation.created", object_type="organization",
-                 object_id=org.pk, after=organization_snapshot(org))
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="organisation.created",
+        object_type="organization",
+        object_id=org.pk,
+        after=organization_snapshot(org),
+    )
     return org
 
 
@@ -325,8 +426,15 @@ def update_organization(*, workspace: Workspace, actor: Actor, org: Organization
     after = organization_snapshot(org)
     changed = {k for k in after if after[k] != before[k]}
     if changed:
-        record_audit(workspace=workspace, actor=actor, action="organisation.updated", object_type="organization",
-                     object_id=org.pk, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+        record_audit(
+            workspace=workspace,
+            actor=actor,
+            action="organisation.updated",
+            object_type="organization",
+            object_id=org.pk,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
     return org
 
 
@@ -336,8 +444,14 @@ def delete_organization(*, workspace: Workspace, actor: Actor, org: Organization
     before = organization_snapshot(org)
     pk = org.pk
     org.delete()
-    record_audit(workspace=workspace, actor=actor, action="organisation.deleted", object_type="organization",
-                 object_id=pk, before=before)
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="organisation.deleted",
+        object_type="organization",
+        object_id=pk,
+        before=before,
+    )
 
 
 def search_organizations(

@@ -12,8 +12,17 @@ from email_validator import EmailNotValidError, validate_email
 from rapport.contacts.models import LifecycleStage
 
 MAX_LENGTHS = {
-    "external_id": 100, "first_name": 100, "last_name": 100, "email": 254, "job_title": 150, "street": 200,
-    "city": 100, "postcode": 20, "region": 100, "customer_number": 64, "organisation": 200,
+    "external_id": 100,
+    "first_name": 100,
+    "last_name": 100,
+    "email": 254,
+    "job_title": 150,
+    "street": 200,
+    "city": 100,
+    "postcode": 20,
+    "region": 100,
+    "customer_number": 64,
+    "organisation": 200,
 }
 COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -29,14 +29,24 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     stage = request.GET.get("stage", "")
     try:
         rows, next_cursor = services.search_people(
-            workspace=request.workspace, query=query, lifecycle_stage=stage if stage in LifecycleStage.values else "",
-            limit=PAGE, cursor=_cursor(request),
+            workspace=request.workspace,
+            query=query,
+            lifecycle_stage=stage if stage in LifecycleStage.values else "",
+            limit=PAGE,
+            cursor=_cursor(request),
         )
     except BadCursor:
         rows, next_cursor = [], None
     rows = list(services.with_details(Person.objects.filter(pk__in=[r.pk for r in rows])).order_by("sort_name", "id"))
-    ctx = {"rows": rows, "next_cursor": next_cursor, "q": query, "stage": stage, "stages": LifecycleStage.choices,
-           "nav": "contacts", "can_change": has_permission(role=request.role, permission="contacts.change")}
+    ctx = {
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "q": query,
+        "stage": stage,
+        "stages": LifecycleStage.choices,
+        "nav": "contacts",
+        "can_change": has_permission(role=request.role, permission="contacts.change"),
+    }
     template = "contacts/_rows.html" if request.headers.get("HX-Request") else "contacts/list.html"
     return render(request, template, ctx)
 
@@ -54,11 +64,16 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("contacts:detail", pk=person.merged_into_id)
     affiliations = list(person.affiliations.all())
     ctx = {
-        "person": person, "nav": "contacts",
-        "employers": [a for a in affiliations if a.organization.kind in (OrganizationKind.COMPANY, OrganizationKind.PUBLIC)],
-        "memberships": [a for a in affiliations if a.organization.kind in (OrganizationKind.ASSOCIATION,
-                                                                            OrganizationKind.NETWORK)],
-        "channels": Channel.choices, "kinds": TouchpointKind.choices,
+        "person": person,
+        "nav": "contacts",
+        "employers": [
+            a for a in affiliations if a.organization.kind in (OrganizationKind.COMPANY, OrganizationKind.PUBLIC)
+        ],
+        "memberships": [
+            a for a in affiliations if a.organization.kind in (OrganizationKind.ASSOCIATION, OrganizationKind.NETWORK)
+        ],
+        "channels": Channel.choices,
+        "kinds": TouchpointKind.choices,
         "audit": audit_trail(workspace=request.workspace, object_type="person", object_id=person.pk, limit=20),
         "can_change": has_permission(role=request.role, permission="contacts.change"),
     }
@@ -71,8 +86,12 @@ def _timeline_ctx(request: HttpRequest, person: Person) -> dict:
     kind = request.GET.get("kind", "")
     try:
         items, next_cursor = services.timeline(
-            workspace=request.workspace, person_ids=[person.pk], channel=channel if channel in Channel.values else "",
-            kind=kind if kind in TouchpointKind.values else "", limit=PAGE, cursor=_cursor(request),
+            workspace=request.workspace,
+            person_ids=[person.pk],
+            channel=channel if channel in Channel.values else "",
+            kind=kind if kind in TouchpointKind.values else "",
+            limit=PAGE,
+            cursor=_cursor(request),
         )
     except BadCursor:
         items, next_cursor = [], None
@@ -94,24 +113,41 @@ def _save_person(request: HttpRequest, form: PersonForm, person: Person | None) 
     org = form.cleaned_data.get("organisation", "").strip()
     identities = organisations = None
     if twitter:
-        existing = [] if person is None else [
-            {"network": i.network, "handle": i.handle, "external_id": i.external_id} for i in person.identities.all()
-            if i.network != "twitter"
-        ]
+        existing = (
+            []
+            if person is None
+            else [
+                {"network": i.network, "handle": i.handle, "external_id": i.external_id}
+                for i in person.identities.all()
+                if i.network != "twitter"
+            ]
+        )
         identities = [*existing, {"network": "twitter", "handle": twitter}]
     if org:
-        existing = [] if person is None else [
-            {"id": a.organization_id, "role": a.role, "is_primary": a.is_primary} for a in person.affiliations.all()
-            if a.organization.name.lower() != org.lower()
-        ]
+        existing = (
+            []
+            if person is None
+            else [
+                {"id": a.organization_id, "role": a.role, "is_primary": a.is_primary}
+                for a in person.affiliations.all()
+                if a.organization.name.lower() != org.lower()
+            ]
+        )
         organisations = [*existing, {"name": org, "role": form.cleaned_data.get("organisation_role", "")}]
     actor = Actor.for_user(request.user)
     try:
         if person is None:
-            return services.create_person(workspace=request.workspace, actor=actor, data=data, identities=identities,
-                                          organisations=organisations)
-        return services.update_person(workspace=request.workspace, actor=actor, person=person, changes=data,
-                                      identities=identities, organisations=organisations)
+            return services.create_person(
+                workspace=request.workspace, actor=actor, data=data, identities=identities, organisations=organisations
+            )
+        return services.update_person(
+            workspace=request.workspace,
+            actor=actor,
+            person=person,
+            changes=data,
+            identities=identities,
+            organisations=organisations,
+        )
     except FieldErrors as exc:
         for field, msg in exc.errors.items():
             form.add_error(field if field in form.fields else None, msg)
@@ -135,10 +171,9 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a person."""
     person = _person(request, pk)
     form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk))
-    if request.method == "POST" and form.is_valid():
-        if _save_person(request, form, person) is not None:
-            messages.success(request, "Saved.")
-            return redirect("contacts:detail", pk=person.pk)
+    if request.method == "POST" and form.is_valid() and _save_person(request, form, person) is not None:
+        messages.success(request, "Saved.")
+        return redirect("contacts:detail", pk=person.pk)
     return render(request, "contacts/edit.html", {"form": form, "nav": "contacts", "person": person})
 
 
@@ -147,12 +182,18 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     """Search organisations."""
     query = request.GET.get("q", "")[:200]
     try:
-        rows, next_cursor = services.search_organizations(workspace=request.workspace, query=query, limit=PAGE,
-                                                          cursor=_cursor(request))
+        rows, next_cursor = services.search_organizations(
+            workspace=request.workspace, query=query, limit=PAGE, cursor=_cursor(request)
+        )
     except BadCursor:
         rows, next_cursor = [], None
-    ctx = {"rows": rows, "next_cursor": next_cursor, "q": query, "nav": "organisations",
-           "can_change": has_permission(role=request.role, permission="contacts.change")}
+    ctx = {
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "q": query,
+        "nav": "organisations",
+        "can_change": has_permission(role=request.role, permission="contacts.change"),
+    }
     template = "contacts/_org_rows.html" if request.headers.get("HX-Request") else "contacts/org_list.html"
     return render(request, template, ctx)
 
@@ -162,9 +203,13 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An organisation with its people and audit trail."""
     org = get_object_or_404(Organization, workspace=request.workspace, pk=pk)
     people = org.affiliations.select_related("person").order_by("person__sort_name")[:200]
-    ctx = {"org": org, "people": people, "nav": "organisations",
-           "audit": audit_trail(workspace=request.workspace, object_type="organization", object_id=org.pk, limit=20),
-           "can_change": has_permission(role=request.role, permission="contacts.change")}
+    ctx = {
+        "org": org,
+        "people": people,
+        "nav": "organisations",
+        "audit": audit_trail(workspace=request.workspace, object_type="organization", object_id=org.pk, limit=20),
+        "can_change": has_permission(role=request.role, permission="contacts.change"),
+    }
     return render(request, "contacts/org_detail.html", ctx)
 
 
@@ -173,7 +218,9 @@ def _save_org(request: HttpRequest, form: OrganizationForm, org: Organization | 
     try:
         if org is None:
             return services.create_organization(workspace=request.workspace, actor=actor, data=form.cleaned_data)
-        return services.update_organization(workspace=request.workspace, actor=actor, org=org, changes=form.cleaned_data)
+        return services.update_organization(
+            workspace=request.workspace, actor=actor, org=org, changes=form.cleaned_data
+        )
     except FieldErrors as exc:
         for field, msg in exc.errors.items():
             form.add_error(field if field in form.fields else None, msg)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Status, Router, Schema
+from ninja import Router, Schema, Status
 
 from rapport.api.types import Text
 from rapport.core.services import PermissionDenied, issue_token

@@ -22,8 +22,10 @@ def resolve_workspace(slug: str | None) -> Workspace:
     if len(spaces) == 1:
         return spaces[0]
     if not spaces:
-        raise CommandError("there is no workspace yet: create one with `rapport createuser EMAIL --password P "
-                           "--workspace SLUG --role admin`")
+        raise CommandError(
+            "there is no workspace yet: create one with `rapport createuser EMAIL --password P "
+            "--workspace SLUG --role admin`"
+        )
     raise CommandError("there are several workspaces: name one with --workspace SLUG")
 
 
@@ -31,8 +33,13 @@ def resolve_workspace(slug: str | None) -> Workspace:
 def progress_bar(description: str, total: int | None):
     """A rich progress bar on stderr (quiet when stderr is not a terminal and nobody would see it redraw)."""
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TimeRemainingColumn(), transient=False, disable=not sys.stderr.isatty(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+        disable=not sys.stderr.isatty(),
     )
     with progress:
         task = progress.add_task(description, total=total)

@@ -113,7 +113,9 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "object_type", "object_id", "-created_at"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "object_type", "object_id", "-created_at"], name="audit_object_idx")
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

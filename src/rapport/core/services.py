@@ -134,7 +134,9 @@ def record_audit(
     )
 
 
-def record_audit_bulk(*, workspace: Workspace, actor: Actor, events: Iterable[tuple[str, str, Any, dict | None]]) -> int:
+def record_audit_bulk(
+    *, workspace: Workspace, actor: Actor, events: Iterable[tuple[str, str, Any, dict | None]]
+) -> int:
     """Write many 'created' style audit events at once (imports, seeds): (action, object_type, object_id, after)."""
     rows = [
         AuditEvent(

@@ -5,102 +5,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
-        ('core', '0001_initial'),
+        ("contacts", "0001_initial"),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='affiliation',
-            name='workspace',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace'),
+            model_name="affiliation",
+            name="workspace",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='workspace',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace'),
+            model_name="organization",
+            name="workspace",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"),
         ),
         migrations.AddField(
-            model_name='affiliation',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to='contacts.organization'),
+            model_name="affiliation",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="affiliations", to="contacts.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='absorbed', to='contacts.person'),
+            model_name="person",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="absorbed",
+                to="contacts.person",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='organizations',
-            field=models.ManyToManyField(related_name='people', through='contacts.Affiliation', to='contacts.organization'),
+            model_name="person",
+            name="organizations",
+            field=models.ManyToManyField(
+                related_name="people", through="contacts.Affiliation", to="contacts.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='workspace',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace'),
+            model_name="person",
+            name="workspace",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"),
         ),
         migrations.AddField(
-            model_name='affiliation',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to='contacts.person'),
+            model_name="affiliation",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="affiliations", to="contacts.person"
+            ),
         ),
         migrations.AddField(
-            model_name='touchpoint',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='touchpoints', to='contacts.person'),
+            model_name="touchpoint",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="touchpoints", to="contacts.person"
+            ),
         ),
         migrations.AddField(
-            model_name='touchpoint',
-            name='workspace',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace'),
+            model_name="touchpoint",
+            name="workspace",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['workspace', 'name', 'id'], name='org_ws_name_idx'),
+            model_name="organization",
+            index=models.Index(fields=["workspace", "name", "id"], name="org_ws_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['workspace', 'external_id'], name='org_ws_extid_idx'),
+            model_name="organization",
+            index=models.Index(fields=["workspace", "external_id"], name="org_ws_extid_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['workspace', 'sort_name', 'id'], name='person_ws_sort_idx'),
+            model_name="person",
+            index=models.Index(fields=["workspace", "sort_name", "id"], name="person_ws_sort_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['workspace', 'external_id'], name='person_ws_extid_idx'),
+            model_name="person",
+            index=models.Index(fields=["workspace", "external_id"], name="person_ws_extid_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['workspace', 'email'], name='person_ws_email_idx'),
+            model_name="person",
+            index=models.Index(fields=["workspace", "email"], name="person_ws_email_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['workspace', 'phone'], name='person_ws_phone_idx'),
+            model_name="person",
+            index=models.Index(fields=["workspace", "phone"], name="person_ws_phone_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['workspace', 'customer_number'], name='person_ws_custno_idx'),
+            model_name="person",
+            index=models.Index(fields=["workspace", "customer_number"], name="person_ws_custno_idx"),
         ),
         migrations.AddIndex(
-            model_name='affiliation',
-            index=models.Index(fields=['workspace', 'organization'], name='affiliation_ws_org_idx'),
+            model_name="affiliation",
+            index=models.Index(fields=["workspace", "organization"], name="affiliation_ws_org_idx"),
         ),
         migrations.AddConstraint(
-            model_name='affiliation',
-            constraint=models.UniqueConstraint(fields=('person', 'organization', 'role'), name='affiliation_unique_role'),
+            model_name="affiliation",
+            constraint=models.UniqueConstraint(
+                fields=("person", "organization", "role"), name="affiliation_unique_role"
+            ),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['workspace', 'person', '-occurred_at', '-id'], name='touch_timeline_idx'),
+            model_name="touchpoint",
+            index=models.Index(fields=["workspace", "person", "-occurred_at", "-id"], name="touch_timeline_idx"),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['workspace', 'source', 'source_id'], name='touch_source_idx'),
+            model_name="touchpoint",
+            index=models.Index(fields=["workspace", "source", "source_id"], name="touch_source_idx"),
         ),
     ]

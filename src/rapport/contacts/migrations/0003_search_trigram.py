@@ -20,7 +20,9 @@ def create(apps, schema_editor):
             with transaction.atomic():
                 cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         except DatabaseError:
-            log.warning("pg_trgm is not available: contact search will scan. Ask a superuser to CREATE EXTENSION pg_trgm.")
+            log.warning(
+                "pg_trgm is not available: contact search will scan. Ask a superuser to CREATE EXTENSION pg_trgm."
+            )
             return
         for table, name in INDEXES:
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (search_text gin_trgm_ops)")

@@ -17,21 +17,38 @@ def make_person(api, **fields):
 
 
 def test_create_with_identities_and_organisations_then_read_back(api):
-    created = make_person(api, name="Åse Sørensen", email="ASE@Example.DK", phone="+45 20 12 34 56",
-                          identities=[{"network": "twitter", "handle": "@aase_s", "followers": 120}],
-                          organisations=[{"name": "Rotary Club Aarhus", "role": "President"}], tags=["VIP", "vip"])
+    created = make_person(
+        api,
+        name="Åse Sørensen",
+        email="ASE@Example.DK",
+        phone="+45 20 12 34 56",
+        identities=[{"network": "twitter", "handle": "@aase_s", "followers": 120}],
+        organisations=[{"name": "Rotary Club Aarhus", "role": "President"}],
+        tags=["VIP", "vip"],
+    )
     assert (created["first_name"], created["last_name"]) == ("Åse", "Sørensen")
     assert created["email"] == "ase@example.dk" and created["phone"] == "+4520123456"
     assert created["identities"][0]["handle"] == "aase_s" and created["identities"][0]["followers"] == 120
-    assert created["organisations"][0]["name"] == "Rotary Club Aarhus" and created["organisations"][0]["role"] == "President"
+    assert (
+        created["organisations"][0]["name"] == "Rotary Club Aarhus"
+        and created["organisations"][0]["role"] == "President"
+    )
     assert created["tags"] == ["vip"]
     assert api.get(f"/contacts/{created['id']}").json() == created
 
 
-@pytest.mark.parametrize("query", ["sorensen", "Sørensen", "ase@example", "20123456", "@aase_s", "aase_s", "rotary", "ÅSE søren"])
+@pytest.mark.parametrize(
+    "query", ["sorensen", "Sørensen", "ase@example", "20123456", "@aase_s", "aase_s", "rotary", "ÅSE søren"]
+)
 def test_search_finds_a_person_by_every_key(api, query):
-    make_person(api, name="Åse Sørensen", email="ase@example.dk", phone="+4520123456",
-                identities=[{"network": "twitter", "handle": "aase_s"}], organisations=[{"name": "Rotary Club Aarhus"}])
+    make_person(
+        api,
+        name="Åse Sørensen",
+        email="ase@example.dk",
+        phone="+4520123456",
+        identities=[{"network": "twitter", "handle": "aase_s"}],
+        organisations=[{"name": "Rotary Club Aarhus"}],
+    )
     make_person(api, name="Bo Holm", email="bo@example.se")
     names = [c["name"] for c in api.get("/contacts", search=query).json()["items"]]
     assert names == ["Åse Sørensen"]
@@ -93,9 +110,17 @@ def test_patch_changes_only_given_fields_and_is_audited(api):
 def test_timeline_is_newest_first_filterable_and_paged(api, workspace):
     person = make_person(api, first_name="Ann")
     now = timezone.now()
-    rows = [Touchpoint(workspace=workspace, person_id=person["id"], kind=["email", "call", "purchase"][i % 3],
-                       channel=["email", "phone", "store"][i % 3], occurred_at=now - timedelta(hours=i), title=f"t{i}")
-            for i in range(30)]
+    rows = [
+        Touchpoint(
+            workspace=workspace,
+            person_id=person["id"],
+            kind=["email", "call", "purchase"][i % 3],
+            channel=["email", "phone", "store"][i % 3],
+            occurred_at=now - timedelta(hours=i),
+            title=f"t{i}",
+        )
+        for i in range(30)
+    ]
     Touchpoint.objects.bulk_create(rows)
     first = api.get(f"/contacts/{person['id']}/timeline", limit=10).json()
     assert [t["title"] for t in first["items"]] == [f"t{i}" for i in range(10)]
@@ -103,9 +128,15 @@ def test_timeline_is_newest_first_filterable_and_paged(api, workspace):
     assert [t["title"] for t in second["items"]] == [f"t{i}" for i in range(10, 20)]
     calls = api.get(f"/contacts/{person['id']}/timeline", kind="call", limit=50).json()["items"]
     assert len(calls) == 10 and {t["channel"] for t in calls} == {"phone"}
-    logged = api.post(f"/contacts/{person['id']}/touchpoints",
-                      {"kind": "meeting", "channel": "web", "occurred_at": (now + timedelta(minutes=1)).isoformat(),
-                       "title": "Account review"})
+    logged = api.post(
+        f"/contacts/{person['id']}/touchpoints",
+        {
+            "kind": "meeting",
+            "channel": "web",
+            "occurred_at": (now + timedelta(minutes=1)).isoformat(),
+            "title": "Account review",
+        },
+    )
     assert logged.status_code == 201
     assert api.get(f"/contacts/{person['id']}/timeline", limit=1).json()["items"][0]["title"] == "Account review"
     assert api.get(f"/contacts/{person['id']}/timeline", channel="fax").status_code == 422
@@ -115,8 +146,14 @@ def test_organisations_crud_people_and_timeline(api, workspace):
     org = api.post("/organisations", {"name": "Novak Holzbau GmbH", "industry": "Carpentry", "size": "10-49"}).json()
     assert org["kind"] == "company"
     person = make_person(api, first_name="Petra", last_name="Novak", organisations=[{"id": org["id"], "role": "Owner"}])
-    Touchpoint.objects.create(workspace=workspace, person_id=person["id"], kind="email", channel="email",
-                              occurred_at=timezone.now(), title="Opt-in")
+    Touchpoint.objects.create(
+        workspace=workspace,
+        person_id=person["id"],
+        kind="email",
+        channel="email",
+        occurred_at=timezone.now(),
+        title="Opt-in",
+    )
     assert api.get("/organisations", search="holzbau").json()["items"][0]["people_count"] == 1
     assert [p["id"] for p in api.get(f"/organisations/{org['id']}/people").json()["items"]] == [person["id"]]
     assert api.get(f"/organisations/{org['id']}/timeline").json()["items"][0]["title"] == "Opt-in"

@@ -14,8 +14,10 @@ from rapport.core.models import AuditEvent
 from rapport.identity.models import SocialIdentity
 
 pytestmark = pytest.mark.django_db
-HEADER = ("external_id,first_name,last_name,email,phone,organisation,job_title,street,city,postcode,region,country,"
-          "date_of_birth,customer_number,twitter,facebook,instagram,mastodon,bluesky,linkedin,tags,lifecycle_stage\n")
+HEADER = (
+    "external_id,first_name,last_name,email,phone,organisation,job_title,street,city,postcode,region,country,"
+    "date_of_birth,customer_number,twitter,facebook,instagram,mastodon,bluesky,linkedin,tags,lifecycle_stage\n"
+)
 
 
 def run(workspace, text: str | bytes, **kwargs):
@@ -24,32 +26,46 @@ def run(workspace, text: str | bytes, **kwargs):
 
 
 def test_canonical_file_imports_every_column(workspace):
-    row = ("c1,Margrethe,Sørensen,M.S@Example.dk,20 12 34 56,Novo Nordisk,Chemist,Vestergade 1,Odense,5000,Syddanmark,DK,"
-           "1970-04-16,K-1,@grethe,grethe.fb,,grethe@mastodon.social,grethe.bsky.social,in/grethe,\"vip, b2b\",customer\n")
+    row = (
+        "c1,Margrethe,Sørensen,M.S@Example.dk,20 12 34 56,Novo Nordisk,Chemist,Vestergade 1,Odense,5000,Syddanmark,DK,"
+        '1970-04-16,K-1,@grethe,grethe.fb,,grethe@mastodon.social,grethe.bsky.social,in/grethe,"vip, b2b",customer\n'
+    )
     result = run(workspace, HEADER + row)
     assert result.summary() == {"received": 1, "created": 1, "updated": 0, "rejected": 0, "dry_run": False}
     p = Person.objects.get(external_id="c1")
     assert (p.first_name, p.last_name, p.email, p.phone, p.city, p.country) == (
-        "Margrethe", "Sørensen", "m.s@example.dk", "+4520123456", "Odense", "DK")
+        "Margrethe",
+        "Sørensen",
+        "m.s@example.dk",
+        "+4520123456",
+        "Odense",
+        "DK",
+    )
     assert str(p.date_of_birth) == "1970-04-16" and p.tags == ["vip", "b2b"] and p.lifecycle_stage == "customer"
     assert sorted(SocialIdentity.objects.filter(person=p).values_list("network", "handle")) == [
-        ("bluesky", "grethe.bsky.social"), ("facebook", "grethe.fb"), ("linkedin", "grethe"),
-        ("mastodon", "grethe@mastodon.social"), ("twitter", "grethe")]
+        ("bluesky", "grethe.bsky.social"),
+        ("facebook", "grethe.fb"),
+        ("linkedin", "grethe"),
+        ("mastodon", "grethe@mastodon.social"),
+        ("twitter", "grethe"),
+    ]
     assert Affiliation.objects.get(person=p).organization.name == "Novo Nordisk"
     assert AuditEvent.objects.filter(action="contact.created", object_id=str(p.pk)).exists()
 
 
 def test_bad_rows_are_named_by_line_and_good_rows_around_them_are_kept(workspace):
-    text = ("external_id,first_name,last_name,email,phone,date_of_birth,lifecycle_stage\n"
-            "a1,Ann,Berg,ann@example.se,,,\n"
-            "a2,Bo,Holm,not-an-email,,,\n"
-            "a3,Cy,Dahl,,12,,\n"
-            "a4,Di,Ek,,,1970-13-45,\n"
-            "a1,Ann,Again,,,,\n"
-            "a5,Ed,Falk,,,,emperor\n"
-            ",,,,,,\n"
-            "a6,Fi,Gran,fi@example.se,,,\n"
-            "a7,,,,,,\n")
+    text = (
+        "external_id,first_name,last_name,email,phone,date_of_birth,lifecycle_stage\n"
+        "a1,Ann,Berg,ann@example.se,,,\n"
+        "a2,Bo,Holm,not-an-email,,,\n"
+        "a3,Cy,Dahl,,12,,\n"
+        "a4,Di,Ek,,,1970-13-45,\n"
+        "a1,Ann,Again,,,,\n"
+        "a5,Ed,Falk,,,,emperor\n"
+        ",,,,,,\n"
+        "a6,Fi,Gran,fi@example.se,,,\n"
+        "a7,,,,,,\n"
+    )
     result = run(workspace, text)
     assert sorted(Person.objects.values_list("external_id", flat=True)) == ["a1", "a6"]
     by_line = {r.line: (r.external_id, r.reason) for r in result.rejected}
@@ -72,7 +88,7 @@ def test_missing_required_columns_and_empty_file_fail_as_a_whole(workspace):
 
 
 def test_wrong_encoding_is_reported_per_line(workspace):
-    data = "first_name,last_name\nAnn,Berg\n".encode() + "Åse,Sørensen\n".encode("cp1252") + b"Bo,Holm\n"
+    data = b"first_name,last_name\nAnn,Berg\n" + "Åse,Sørensen\n".encode("cp1252") + b"Bo,Holm\n"
     result = run(workspace, data)
     assert [r.line for r in result.rejected] == [3] and "UTF-8" in result.rejected[0].reason
     assert sorted(Person.objects.values_list("first_name", flat=True)) == ["Ann", "Bo"]
@@ -117,8 +133,12 @@ def test_cli_import_exits_1_with_rejections_and_names_them(tmp_path, workspace, 
     f.write_text("external_id,first_name,last_name,email\nc1,Ann,Berg,ann@example.se\nc2,Bo,Holm,not-an-email\n")
     cmd = [sys.executable, "-m", "rapport.cli"]
     subprocess.run([*cmd, "migrate", "-v", "0"], env=settings_env, check=True)
-    subprocess.run([*cmd, "createuser", "a@b.example", "--password", "Long-Password-1", "--workspace", "w", "--role",
-                    "admin"], env=settings_env, check=True, capture_output=True)
+    subprocess.run(
+        [*cmd, "createuser", "a@b.example", "--password", "Long-Password-1", "--workspace", "w", "--role", "admin"],
+        env=settings_env,
+        check=True,
+        capture_output=True,
+    )
     p = subprocess.run([*cmd, "contacts", "import", str(f)], env=settings_env, capture_output=True, text=True)
     assert p.returncode == 1
     assert "line 3 (external_id c2): email:" in p.stderr

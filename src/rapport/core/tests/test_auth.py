@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD, ApiClient
 from django.test import Client
 from django.utils import timezone
 
-from conftest import PASSWORD, ApiClient
 from rapport.core.models import ApiToken, AuditEvent, Member, Role
 
 pytestmark = pytest.mark.django_db
@@ -15,12 +15,18 @@ pytestmark = pytest.mark.django_db
 def test_token_is_issued_for_right_credentials_only(member_factory, workspace):
     member = member_factory(workspace, Role.AGENT)
     client = Client()
-    ok = client.post("/api/v1/auth/token", {"email": member.user.email.upper(), "password": PASSWORD},
-                     content_type="application/json")
+    ok = client.post(
+        "/api/v1/auth/token",
+        {"email": member.user.email.upper(), "password": PASSWORD},
+        content_type="application/json",
+    )
     assert ok.status_code == 200
     assert ok.json()["workspace"] == "acme" and ok.json()["role"] == "agent"
-    bad = client.post("/api/v1/auth/token", {"email": member.user.email, "password": "nope-nope-nope"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/auth/token",
+        {"email": member.user.email, "password": "nope-nope-nope"},
+        content_type="application/json",
+    )
     assert bad.status_code == 401
     raw = ok.json()["token"]
     stored = ApiToken.objects.get()

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rapport.contacts.importer import CANONICAL_HEADERS, ImportFileError, export_contacts, import_contacts, parse_mapping
+from rapport.contacts.importer import (
+    CANONICAL_HEADERS,
+    ImportFileError,
+    export_contacts,
+    import_contacts,
+    parse_mapping,
+)
 from rapport.core.actors import Actor
 from rapport.core.cli import progress_bar, resolve_workspace
 
@@ -21,8 +27,11 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="import people from a CSV file")
         imp.add_argument("file")
         imp.add_argument("--workspace")
-        imp.add_argument("--map", default="", help="column mapping: src=field,src2=field2 (fields: "
-                         + ", ".join(CANONICAL_HEADERS) + ")")
+        imp.add_argument(
+            "--map",
+            default="",
+            help="column mapping: src=field,src2=field2 (fields: " + ", ".join(CANONICAL_HEADERS) + ")",
+        )
         imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
         imp.add_argument("--encoding", default="utf-8-sig", help="text encoding of the file (default UTF-8)")
         exp = sub.add_parser("export", help="export live people to a CSV file")
@@ -45,8 +54,15 @@ class Command(BaseCommand):
             mapping = parse_mapping(map)
             lines = max(0, sum(1 for _ in path.open("rb")) - 1)
             with path.open("rb") as fh, progress_bar("importing", lines) as advance:
-                result = import_contacts(workspace=ws, actor=Actor.importer(f"import {path.name}"), stream=fh,
-                                         mapping=mapping, dry_run=dry_run, encoding=encoding, progress=advance)
+                result = import_contacts(
+                    workspace=ws,
+                    actor=Actor.importer(f"import {path.name}"),
+                    stream=fh,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    encoding=encoding,
+                    progress=advance,
+                )
         except ImportFileError as exc:
             raise CommandError(f"{file}: {exc}") from None
         except LookupError:

@@ -45,14 +45,20 @@ class Command(BaseCommand):
         workspace, _ = get_or_create_workspace(slug="demo", name="Rapport Demo")
         password = demo_password()
         create_member(email=DEMO_EMAIL, password=password, workspace=workspace, role=Role.ADMIN)
-        for email, role in (("agent@rapport.example", Role.AGENT), ("marketer@rapport.example", Role.MARKETER),
-                            ("community@rapport.example", Role.COMMUNITY_MANAGER), ("dpo@rapport.example", Role.DPO)):
+        for email, role in (
+            ("agent@rapport.example", Role.AGENT),
+            ("marketer@rapport.example", Role.MARKETER),
+            ("community@rapport.example", Role.COMMUNITY_MANAGER),
+            ("dpo@rapport.example", Role.DPO),
+        ):
             create_member(email=email, password=password, workspace=workspace, role=role)
         stories = seed_stories(workspace=workspace)
         with progress_bar("seeding demo data", 1_000 + people + touchpoints) as advance:
             counts = seed_bulk(workspace=workspace, people=people, touchpoints=touchpoints, advance=advance)
-        self.stdout.write(f"demo workspace ready: {stories} story people, {counts['people']} people, "
-                          f"{counts['organisations']} organisations, {counts['touchpoints']} touchpoints added")
+        self.stdout.write(
+            f"demo workspace ready: {stories} story people, {counts['people']} people, "
+            f"{counts['organisations']} organisations, {counts['touchpoints']} touchpoints added"
+        )
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:
