@@ -6,7 +6,7 @@ import pytest
 from conftest import PASSWORD
 from django.utils import timezone
 
-from rapport.contacts.models import Touchpoint
+from rapport.contacts.models import Person, Touchpoint
 from rapport.contacts.services import create_person
 from rapport.core.actors import Actor
 from rapport.core.models import AuditEvent, Role
@@ -113,3 +113,31 @@ def test_a_dpo_cannot_edit_and_other_workspaces_stay_hidden(
     assert response.status == 404
     response = page.goto(f"{live_server.url}/contacts/new/")
     assert response.status == 403
+
+
+def test_marketer_dry_runs_then_imports_a_file_and_sees_rejected_lines(
+    page, live_server, workspace, member_factory, tmp_path
+):
+    marketer = member_factory(workspace, Role.MARKETER)
+    f = tmp_path / "people.csv"
+    f.write_text("Kundennummer,Vorname,Nachname,E-Mail\nK1,Lukas,Brenner,lukas@example.de\nK2,Eva,Roth,not-an-email\n")
+    login(page, live_server, marketer.user.email)
+    page.click("text=Import")
+    page.set_input_files("input[name=file]", str(f))
+    page.fill("input[name=mapping]", "kundennummer=external_id,vorname=first_name,nachname=last_name,e-mail=email")
+    page.click("button[type=submit]")
+    result = page.inner_text("#import-result")
+    assert "Dry run" in result and "1 would be created" in result and "1 rejected" in result
+    assert "email:" in page.inner_text("#import-result table")
+    assert not Person.objects.filter(workspace=workspace).exists()
+    page.set_input_files("input[name=file]", str(f))
+    page.uncheck("input[name=dry_run]")
+    page.click("button[type=submit]")
+    assert "1 created" in page.inner_text("#import-result")
+    assert Person.objects.get(workspace=workspace).external_id == "K1"
+    with page.expect_download() as download:
+        page.goto(f"{live_server.url}/contacts/")
+        page.click("text=Export")
+    text = download.value.path().read_text()
+    assert text.splitlines()[0].startswith("external_id,first_name,last_name,email")
+    assert "K1,Lukas,Brenner,lukas@example.de" in text

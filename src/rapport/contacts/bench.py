@@ -79,7 +79,7 @@ def generate(*, workspace: Workspace, people: int, touchpoints: int, write) -> N
                              (%(c)s::text[])[1 + (g * 31) %% %(nc)s] AS c,
                              '+4520' || lpad((g %% 1000000)::text, 6, '0') AS p,
                              'user' || g || '@mail.example' AS e
-                      FROM generate_series(1, %(n)s) AS g) AS s
+                      FROM generate_series(1::bigint, %(n)s) AS g) AS s
             """,
                 {
                     "ws": workspace.pk,
@@ -108,7 +108,7 @@ def generate(*, workspace: Workspace, people: int, touchpoints: int, write) -> N
                        (ARRAY['email','phone','store','twitter','facebook','chat','web','loyalty'])[1 + g %% 8],
                        'inbound', now() - (g || ' minutes')::interval, 'Touchpoint ' || g, '', '', 'bench', '',
                        '{}'::jsonb, now()
-                FROM generate_series(1, %(n)s) AS g
+                FROM generate_series(1::bigint, %(n)s) AS g
             """,
                 {"ws": workspace.pk, "lo": lo, "hi": hi, "n": touchpoints},
             )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from rapport.contacts import services
 from rapport.contacts.forms import OrganizationForm, PersonForm
+from rapport.contacts.importer import CANONICAL_HEADERS, ImportFileError, export_rows, import_contacts, parse_mapping
 from rapport.contacts.models import Channel, LifecycleStage, Organization, OrganizationKind, Person, TouchpointKind
 from rapport.contacts.validation import FieldErrors
 from rapport.core.actors import Actor
@@ -46,6 +50,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "stages": LifecycleStage.choices,
         "nav": "contacts",
         "can_change": has_permission(role=request.role, permission="contacts.change"),
+        "can_import": has_permission(role=request.role, permission="contacts.import"),
+        "can_export": has_permission(role=request.role, permission="contacts.export"),
     }
     template = "contacts/_rows.html" if request.headers.get("HX-Request") else "contacts/list.html"
     return render(request, template, ctx)
@@ -245,3 +251,46 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Saved.")
         return redirect("contacts:org-detail", pk=org.pk)
     return render(request, "contacts/org_edit.html", {"form": form, "org": org, "nav": "organisations"})
+
+
+@workspace_required("contacts.import")
+def contact_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV: map columns, dry-run it, then import; rejected rows are listed by line."""
+    ctx: dict = {"nav": "contacts", "headers": CANONICAL_HEADERS, "mapping": request.POST.get("mapping", "")}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        dry_run = bool(request.POST.get("dry_run"))
+        if upload is None:
+            ctx["error"] = "Choose a CSV file to import."
+        else:
+            try:
+                result = import_contacts(
+                    workspace=request.workspace,
+                    actor=Actor.for_user(request.user),
+                    stream=upload.file,
+                    mapping=parse_mapping(ctx["mapping"]),
+                    dry_run=dry_run,
+                    encoding=request.POST.get("encoding") or "utf-8-sig",
+                )
+                ctx.update(result=result, summary=result.summary(), file_name=upload.name)
+            except (ImportFileError, LookupError) as exc:
+                ctx["error"] = str(exc)
+    return render(request, "contacts/import.html", ctx)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@workspace_required("contacts.export")
+def contact_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Download every live person as CSV with the canonical headers, streamed."""
+    writer = csv.DictWriter(_Echo(), fieldnames=CANONICAL_HEADERS)
+    rows = (writer.writerow(row) for row in export_rows(workspace=request.workspace))
+    response = StreamingHttpResponse(
+        itertools.chain([writer.writerow(dict(zip(CANONICAL_HEADERS, CANONICAL_HEADERS, strict=True)))], rows),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{request.workspace.slug}-contacts.csv"'
+    return response
