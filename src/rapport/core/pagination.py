@@ -48,14 +48,16 @@ def keyset_page(
             except (TypeError, ValueError) as exc:
                 raise BadCursor("cursor is not valid") from exc
         op = "lt" if descending else "gt"
+        # The redundant bound on the leading field lets the database walk the index range instead of filtering.
         condition = Q()
+        bound = Q(**{f"{fields[0]}__{op}e": values[0]})
         # (a, b, c) > (x, y, z)  ==  a > x OR (a = x AND b > y) OR (a = x AND b = y AND c > z)
         for i, field in enumerate(fields):
             term = Q(**{f"{field}__{op}": values[i]})
             for j in range(i):
                 term &= Q(**{fields[j]: values[j]})
             condition |= term
-        qs = qs.filter(condition)
+        qs = qs.filter(bound & condition)
     rows = list(qs[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
