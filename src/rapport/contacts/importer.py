@@ -13,7 +13,7 @@ from typing import IO, Any
 from django.db import transaction
 
 from rapport.contacts.models import Affiliation, Organization, Person
-from rapport.contacts.services import fold, person_search_text, refresh_organization_search
+from rapport.contacts.services import fold, person_search_text
 from rapport.contacts.validation import FieldErrors, clean_person_fields
 from rapport.core.actors import Actor
 from rapport.core.models import Workspace
@@ -333,11 +333,11 @@ def _write_batch(
 
     org_names = {p.organisation for p in batch if p.organisation}
     orgs = {fold(o.name): o for o in Organization.objects.filter(workspace=workspace, name__in=org_names)}
-    for name in org_names:
-        if fold(name) not in orgs:
-            org = Organization.objects.create(workspace=workspace, name=name)
-            refresh_organization_search(org)
-            orgs[fold(name)] = org
+    new_orgs = {fold(name): name for name in org_names if fold(name) not in orgs}
+    for org in Organization.objects.bulk_create(
+        [Organization(workspace=workspace, name=name, search_text=f" {fold(name)} ") for name in new_orgs.values()]
+    ):
+        orgs[fold(org.name)] = org
 
     to_create: list[tuple[_Prepared, Person]] = []
     to_update: list[tuple[_Prepared, Person]] = []
