@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -36,11 +37,31 @@ class FieldErrors(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_LOCAL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*$")
+
+
+@lru_cache(maxsize=8192)
+def _valid_domain(domain: str) -> str | None:
+    """The normalised domain if email_validator accepts it, else None; domains repeat, so this is cached."""
+    try:
+        return validate_email(f"a@{domain}", check_deliverability=False).domain
+    except EmailNotValidError:
+        return None
+
+
 def clean_email(value: str) -> str:
     """Return the normalised email (lower-case) or raise ValueError with the reason."""
     value = value.strip()
     if not value:
         return ""
+    # Fast path for the common plain ASCII address: the local part is checked here with email_validator's dot-atom
+    # rule and the domain by email_validator itself (cached); anything unusual takes the full validator below.
+    local, at, domain = value.rpartition("@")
+    if at and len(value) <= 254 and len(local) <= 64 and domain.isascii() and _PLAIN_LOCAL.match(local):
+        normalised = _valid_domain(domain.lower())
+        if normalised is not None:
+            return f"{local}@{normalised}".lower()
     try:
         info = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
