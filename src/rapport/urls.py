@@ -19,5 +19,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("webhooks/", include("rapport.channels.urls")),
+    path("", include("rapport.listening.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -7,12 +7,17 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from rapport.api.auth import BearerToken
+from rapport.care.api import canned_router
+from rapport.care.api import router as conversations_router
+from rapport.channels.api import router as channels_router
 from rapport.contacts.api import organisations_router
 from rapport.contacts.api import router as contacts_router
 from rapport.contacts.validation import FieldErrors
 from rapport.core.api import router as auth_router
 from rapport.core.pagination import BadCursor
 from rapport.core.services import PermissionDenied
+from rapport.identity.api import merge_router, merges_router, review_router
+from rapport.listening.api import alerts_router, mentions_router, posts_router, rules_router
 
 api = NinjaAPI(
     title="Rapport API",
@@ -74,4 +79,14 @@ def validation_error(request: HttpRequest, exc: ValidationError):
 
 api.add_router("/auth", auth_router)
 api.add_router("/contacts", contacts_router)
+api.add_router("/contacts", merge_router)
+api.add_router("/merges", merges_router)
+api.add_router("/identity", review_router)
 api.add_router("/organisations", organisations_router)
+api.add_router("/posts", posts_router)
+api.add_router("/mentions", mentions_router)
+api.add_router("/rules", rules_router)
+api.add_router("/alerts", alerts_router)
+api.add_router("/channels", channels_router)
+api.add_router("/conversations", conversations_router)
+api.add_router("/canned-replies", canned_router)

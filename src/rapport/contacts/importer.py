@@ -313,11 +313,15 @@ def _write_batch(
 ) -> None:
     """Create or update one batch of rows with a handful of queries."""
     ext_ids = [p.external_id for p in batch if p.external_id]
-    existing = (
-        {p.external_id: p for p in Person.objects.filter(workspace=workspace, external_id__in=ext_ids)}
-        if ext_ids
-        else {}
-    )
+    existing: dict[str, Person] = {}
+    if ext_ids:
+        # A merged-away person's external id now means the person it was merged into.
+        found = Person.objects.filter(workspace=workspace, external_id__in=ext_ids).order_by("id")
+        merged = {p.external_id: p.merged_into_id for p in found if p.merged_into_id}
+        existing = {p.external_id: p for p in found if not p.merged_into_id}
+        if merged.keys() - existing.keys():
+            live = {p.pk: p for p in Person.objects.filter(pk__in=set(merged.values()), merged_into__isnull=True)}
+            existing.update({e: live[pk] for e, pk in merged.items() if e not in existing and pk in live})
     decisions = resolver(batch) if resolver else [RowDecision("new") for _ in batch]
     linked_ids = {d.person_id for d in decisions if d.decision == "linked" and d.person_id}
     linked = {p.pk: p for p in Person.objects.filter(workspace=workspace, pk__in=linked_ids)} if linked_ids else {}
@@ -341,6 +345,7 @@ def _write_batch(
 
     to_create: list[tuple[_Prepared, Person]] = []
     to_update: list[tuple[_Prepared, Person]] = []
+    changed_fields: set[str] = set()  # bulk_update costs grow with rows x fields: write only the fields that changed
     for prepared, decision in zip(batch, decisions, strict=True):
         target = existing.get(prepared.external_id) if prepared.external_id else None
         if target is None and decision.decision == "linked":
@@ -358,10 +363,12 @@ def _write_batch(
             continue
         if target is not None:
             for key, value in prepared.fields.items():
-                if value not in ("", None, []) and key != "external_id":
+                if value not in ("", None, []) and key != "external_id" and getattr(target, key) != value:
                     setattr(target, key, value)
+                    changed_fields.add(key)
             if not target.external_id and prepared.external_id:
                 target.external_id = prepared.external_id
+                changed_fields.add("external_id")
             to_update.append((prepared, target))
         else:
             to_create.append((prepared, Person(workspace=workspace, **prepared.fields)))
@@ -381,7 +388,9 @@ def _write_batch(
     Person.objects.bulk_create([p for _, p in to_create], batch_size=BATCH)
     if to_update:
         Person.objects.bulk_update(
-            [p for _, p in to_update], fields=[*PERSON_COLUMNS, "search_text", "sort_name"], batch_size=500
+            [p for _, p in to_update],
+            fields=[*(c for c in PERSON_COLUMNS if c in changed_fields), "search_text", "sort_name"],
+            batch_size=500,
         )
     result.created += len(to_create)
     result.updated += len(to_update)

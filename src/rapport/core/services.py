@@ -29,6 +29,16 @@ PERMISSIONS: dict[str, set[str]] = {
     "contacts.import": {Role.ADMIN, Role.MARKETER},
     "contacts.export": {Role.ADMIN, Role.MARKETER, Role.DPO},
     "audit.view": {Role.ADMIN, Role.DPO, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER},
+    "identity.review": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER},
+    "identity.merge": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER},
+    "listening.view": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER, Role.DPO},
+    "listening.ingest": {Role.ADMIN, Role.MARKETER, Role.COMMUNITY_MANAGER},
+    "listening.manage": {Role.ADMIN, Role.MARKETER, Role.COMMUNITY_MANAGER},
+    "channels.manage": {Role.ADMIN},
+    "care.view": {Role.ADMIN, Role.AGENT, Role.COMMUNITY_MANAGER},
+    "care.reply": {Role.ADMIN, Role.AGENT, Role.COMMUNITY_MANAGER},
+    "care.assign": {Role.ADMIN, Role.AGENT, Role.COMMUNITY_MANAGER},
+    "care.manage": {Role.ADMIN},
 }
 
 

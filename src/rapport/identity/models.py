@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -51,7 +53,12 @@ class SocialIdentity(WorkspaceScoped):
                 name="identity_unique_handle",
             ),
         ]
-        indexes = [models.Index(fields=["workspace", "person"], name="identity_ws_person_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "person"], name="identity_ws_person_idx"),
+            # Plain indexes for the per-post lookups: SQLite cannot use the partial unique ones for `=` queries.
+            models.Index(fields=["workspace", "network", "handle_key"], name="identity_ws_net_handle_idx"),
+            models.Index(fields=["workspace", "network", "external_id"], name="identity_ws_net_ext_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.network}:{self.handle or self.external_id}"
@@ -65,3 +72,92 @@ class SocialIdentity(WorkspaceScoped):
 def normalise_handle(handle: str | None) -> str:
     """The comparison key of a handle: trimmed, lower-case, without a leading @."""
     return (handle or "").strip().lstrip("@").lower()
+
+
+class Merge(WorkspaceScoped):
+    """One merge of two people: who absorbed whom, and exactly what moved, so it can be undone."""
+
+    kept = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="merges_kept")
+    absorbed = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="merges_absorbed")
+    actor_kind = models.CharField(max_length=16, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # {"identities": [ids], "touchpoints": [ids], "affiliations": [ids], ...}: only what this merge moved.
+    moved = models.JSONField(default=dict, blank=True)
+    filled_fields = models.JSONField(default=list, blank=True, help_text="Kept's empty fields filled from absorbed")
+    kept_snapshot = models.JSONField(default=dict, blank=True)
+    absorbed_snapshot = models.JSONField(default=dict, blank=True)
+    review_item = models.ForeignKey("ReviewItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by_label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "kept", "-created_at"], name="merge_ws_kept_idx"),
+            models.Index(fields=["workspace", "absorbed"], name="merge_ws_absorbed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"merge {self.absorbed_id} -> {self.kept_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class ReviewItem(WorkspaceScoped):
+    """A candidate pair scored between the review and link thresholds, waiting for a person to decide."""
+
+    left = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    explanation = models.JSONField(
+        default=dict, blank=True, help_text='{"fields": [{field, level, weight}, ...], "records": [left, right]}'
+    )
+    source = models.CharField(max_length=32, blank=True, help_text="import, dedupe, stream...")
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_label = models.CharField(max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "left", "right"],
+                condition=Q(status="pending"),
+                name="review_unique_pending_pair",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "status", "-score", "id"], name="review_ws_status_idx")]
+
+    def __str__(self) -> str:
+        return f"review {self.left_id} ~ {self.right_id} ({self.score:.2f}, {self.status})"
+
+
+class MatchSettings(WorkspaceScoped):
+    """A workspace's matching thresholds and the matcher parameters refitted from its review decisions."""
+
+    link_threshold = models.FloatField(default=0.75)
+    review_threshold = models.FloatField(default=0.4)
+    params = models.JSONField(default=dict, blank=True, help_text="Matcher.to_params(); empty means the defaults")
+    decisions_fitted = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "match settings"
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="match_settings_one_per_workspace")]
+
+    def __str__(self) -> str:
+        return f"match settings of {self.workspace_id}"
+
+    def clean(self) -> None:
+        if not 0 <= self.review_threshold <= self.link_threshold <= 1:
+            raise ValidationError("thresholds must satisfy 0 <= review threshold <= link threshold <= 1")

@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "rapport.core",
     "rapport.contacts",
     "rapport.identity",
+    "rapport.listening",
+    "rapport.pipeline",
+    "rapport.channels",
+    "rapport.care",
     "rapport.web",
 ]
 
@@ -162,9 +166,20 @@ RAPPORT_DEFAULT_REGION = os.environ.get("RAPPORT_DEFAULT_REGION", "GB")  # phone
 RAPPORT_TOKEN_TTL_HOURS = int(os.environ.get("RAPPORT_TOKEN_TTL_HOURS", "720"))
 RAPPORT_DATA_DIR = Path(os.environ.get("RAPPORT_DATA_DIR", BASE_DIR.parent.parent.parent / "shared" / "data"))
 
+# Social listening
+RAPPORT_QUEUE_URL = os.environ.get("RAPPORT_QUEUE_URL", "")  # redis://host:6379/0 for Redis Streams; empty: in-process
+RAPPORT_ENCRYPTION_KEY = os.environ.get("RAPPORT_ENCRYPTION_KEY", "")  # Fernet key(s) for channel credentials
+RAPPORT_ALERT_WEBHOOK_URL = os.environ.get("RAPPORT_ALERT_WEBHOOK_URL", "")  # spike alerts are POSTed here, signed
+RAPPORT_ALERT_WEBHOOK_SECRET = os.environ.get("RAPPORT_ALERT_WEBHOOK_SECRET", "")
+RAPPORT_SPIKE_MIN_COUNT = int(os.environ.get("RAPPORT_SPIKE_MIN_COUNT", "12"))  # posts in an hour before it can spike
+RAPPORT_SPIKE_P_VALUE = float(os.environ.get("RAPPORT_SPIKE_P_VALUE", "1e-4"))  # Poisson tail probability to alert
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RAPPORT_LOG_LEVEL", "WARNING")},
 }
+
+# Care inbox
+RAPPORT_CARE_SSE_SECONDS = int(os.environ.get("RAPPORT_CARE_SSE_SECONDS", "25"))  # an SSE stream's life; then reconnect

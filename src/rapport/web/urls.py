@@ -11,4 +11,5 @@ urlpatterns = [
     path("workspace/", views.switch_workspace, name="switch-workspace"),
     path("", views.home, name="home"),
     path("", include("rapport.contacts.urls")),
+    path("", include("rapport.care.urls")),
 ]

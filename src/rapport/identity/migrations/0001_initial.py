@@ -5,36 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
-        ('core', '0001_initial'),
+        ("contacts", "0001_initial"),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SocialIdentity',
+            name="SocialIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(choices=[('twitter', 'Twitter/X'), ('facebook', 'Facebook'), ('instagram', 'Instagram'), ('mastodon', 'Mastodon'), ('bluesky', 'Bluesky'), ('linkedin', 'LinkedIn'), ('rss', 'Blog / forum / review site'), ('email', 'Email'), ('chat', 'Web chat')], max_length=16)),
-                ('external_id', models.CharField(blank=True, help_text="The network's stable id for the account", max_length=200)),
-                ('handle', models.CharField(blank=True, max_length=200)),
-                ('handle_key', models.CharField(blank=True, editable=False, help_text='lower-case handle, no @', max_length=200)),
-                ('display_name', models.CharField(blank=True, max_length=200)),
-                ('profile_url', models.URLField(blank=True, max_length=500)),
-                ('followers', models.PositiveIntegerField(blank=True, null=True)),
-                ('bio', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='identities', to='contacts.person')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "network",
+                    models.CharField(
+                        choices=[
+                            ("twitter", "Twitter/X"),
+                            ("facebook", "Facebook"),
+                            ("instagram", "Instagram"),
+                            ("mastodon", "Mastodon"),
+                            ("bluesky", "Bluesky"),
+                            ("linkedin", "LinkedIn"),
+                            ("rss", "Blog / forum / review site"),
+                            ("email", "Email"),
+                            ("chat", "Web chat"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(blank=True, help_text="The network's stable id for the account", max_length=200),
+                ),
+                ("handle", models.CharField(blank=True, max_length=200)),
+                (
+                    "handle_key",
+                    models.CharField(blank=True, editable=False, help_text="lower-case handle, no @", max_length=200),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=200)),
+                ("profile_url", models.URLField(blank=True, max_length=500)),
+                ("followers", models.PositiveIntegerField(blank=True, null=True)),
+                ("bio", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="identities",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'social identities',
-                'indexes': [models.Index(fields=['workspace', 'person'], name='identity_ws_person_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('workspace', 'network', 'external_id'), name='identity_unique_external_id'), models.UniqueConstraint(condition=models.Q(('handle_key', ''), _negated=True), fields=('workspace', 'network', 'handle_key'), name='identity_unique_handle')],
+                "verbose_name_plural": "social identities",
+                "indexes": [models.Index(fields=["workspace", "person"], name="identity_ws_person_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_id", ""), _negated=True),
+                        fields=("workspace", "network", "external_id"),
+                        name="identity_unique_external_id",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("handle_key", ""), _negated=True),
+                        fields=("workspace", "network", "handle_key"),
+                        name="identity_unique_handle",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,4 +1,4 @@
-"""`rapport contacts import|export`: CSV in and out."""
+"""`rapport contacts import|export|dedupe`: CSV in and out, matching against existing people, duplicate clusters."""
 
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ class Command(BaseCommand):
         )
         imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
         imp.add_argument("--encoding", default="utf-8-sig", help="text encoding of the file (default UTF-8)")
+        imp.add_argument(
+            "--match",
+            action="store_true",
+            help="link rows to existing people (above the link threshold), queue doubtful ones for review",
+        )
+        imp.add_argument(
+            "--report", help="with --match: write row, external_id, contact_id, contact_external_id, score, decision"
+        )
         exp = sub.add_parser("export", help="export live people to a CSV file")
         exp.add_argument("file")
         exp.add_argument("--workspace")
@@ -41,17 +49,30 @@ class Command(BaseCommand):
 
     def _extend(self, sub) -> None:
         """Later subcommands (dedupe, matching) register here."""
+        ded = sub.add_parser("dedupe", help="find clusters of duplicate people in a workspace")
+        ded.add_argument("--workspace")
+        ded.add_argument("--report", required=True, help="CSV to write: cluster_id, contact_id, score")
+        ded.add_argument(
+            "--queue-review", action="store_true", help="also queue doubtful pairs in the review queue of the web UI"
+        )
 
     def handle(self, *args, action, **options):
         return getattr(self, f"do_{action}")(**options)
 
-    def do_import(self, *, file, workspace, map, dry_run, encoding, **_):
+    def do_import(self, *, file, workspace, map, dry_run, encoding, match=False, report=None, **_):
         ws = resolve_workspace(workspace)
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
+        if report and not match:
+            raise CommandError("--report needs --match")
+        resolver = None
         try:
             mapping = parse_mapping(map)
+            if match:
+                from rapport.identity.importing import ImportMatcher
+
+                resolver = ImportMatcher(ws)
             lines = max(0, sum(1 for _ in path.open("rb")) - 1)
             with path.open("rb") as fh, progress_bar("importing", lines) as advance:
                 result = import_contacts(
@@ -62,6 +83,7 @@ class Command(BaseCommand):
                     dry_run=dry_run,
                     encoding=encoding,
                     progress=advance,
+                    resolver=resolver,
                 )
         except ImportFileError as exc:
             raise CommandError(f"{file}: {exc}") from None
@@ -71,9 +93,35 @@ class Command(BaseCommand):
             self.stderr.write(f"warning: column {col!r} is not a Rapport field and was ignored (map it with --map)")
         for rejection in result.rejected:
             self.stderr.write(f"rejected {rejection}")
-        self.stdout.write(json.dumps(result.summary()))
+        summary = result.summary()
+        if resolver is not None:
+            summary.update(self._match_outcome(ws, result, resolver, report, dry_run))
+        self.stdout.write(json.dumps(summary))
         if result.rejected:
             sys.exit(1)
+
+    def _match_outcome(self, ws, result, resolver, report, dry_run) -> dict:
+        from rapport.identity.importing import REPORT_COLUMNS, queue_import_reviews, report_rows, write_report
+
+        rows = report_rows(result=result, resolver=resolver)
+        if report:
+            write_report(Path(report), rows, REPORT_COLUMNS)
+        counts = {d: sum(1 for r in rows if r["decision"] == d) for d in ("linked", "review", "new")}
+        if not dry_run:
+            counts["queued_for_review"] = queue_import_reviews(workspace=ws, result=result, resolver=resolver)
+        return counts
+
+    def do_dedupe(self, *, workspace, report, queue_review=False, **_):
+        from rapport.identity.importing import DEDUPE_COLUMNS, dedupe_workspace, write_report
+
+        ws = resolve_workspace(workspace)
+        rows, queued = dedupe_workspace(workspace=ws, queue=queue_review)
+        write_report(Path(report), rows, DEDUPE_COLUMNS)
+        clusters = len({r["cluster_id"] for r in rows})
+        summary = {"clusters": clusters, "contacts": len(rows), "report": str(report)}
+        if queue_review:
+            summary["queued_for_review"] = queued
+        self.stdout.write(json.dumps(summary))
 
     def do_export(self, *, file, workspace, **_):
         ws = resolve_workspace(workspace)

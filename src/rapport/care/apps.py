@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CareConfig(AppConfig):
+    name = "rapport.care"
+    label = "care"
+    verbose_name = "Social care inbox"
+
+    def ready(self) -> None:
+        from rapport.care import services
+        from rapport.core import events
+
+        events.subscribe("listening.posts_stored", services.on_posts_stored)

@@ -1,0 +1,135 @@
+"""Routing: pick a team by language and channel, then an agent by round robin or least load within capacity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from rapport.care.models import OPEN_Q, AgentProfile, AgentStatus, Conversation, Strategy, Team
+from rapport.core.actors import Actor
+from rapport.core.models import User
+from rapport.core.services import record_audit
+
+VIEW_WINDOW = timedelta(minutes=2)  # two agents viewing within this window get a collision warning
+
+
+def pick_team(*, workspace_id: int, language: str, network: str) -> Team | None:
+    """The most specific team that covers the conversation's language and channel."""
+    best, best_score = None, -1
+    for team in Team.objects.filter(workspace_id=workspace_id):
+        if team.languages and language not in team.languages:
+            continue
+        if team.networks and network not in team.networks:
+            continue
+        score = bool(team.languages) + bool(team.networks)
+        if score > best_score:
+            best, best_score = team, score
+    return best
+
+
+def agent_loads(*, workspace_id: int, user_ids: list[int]) -> dict[int, int]:
+    """Open conversations assigned to each user."""
+    rows = (
+        Conversation.objects.filter(OPEN_Q, workspace_id=workspace_id, assignee_id__in=user_ids)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+    )
+    loads = {uid: 0 for uid in user_ids}
+    loads.update({r["assignee_id"]: r["n"] for r in rows})
+    return loads
+
+
+def pick_agent(*, team: Team, language: str = "") -> User | None:
+    """An online agent of the team with free capacity, preferring those who speak the language."""
+    profiles = list(
+        AgentProfile.objects.filter(teams=team, status=AgentStatus.ONLINE).select_related("user").order_by("user_id")
+    )
+    if not profiles:
+        return None
+    loads = agent_loads(workspace_id=team.workspace_id, user_ids=[p.user_id for p in profiles])
+    free = [p for p in profiles if loads[p.user_id] < p.capacity]
+    skilled = [p for p in free if not language or not p.languages or language in p.languages]
+    candidates = skilled or free
+    if not candidates:
+        return None
+    if team.strategy == Strategy.ROUND_ROBIN:
+        after = [p for p in candidates if team.last_assigned_user_id is None or p.user_id > team.last_assigned_user_id]
+        chosen = (after or candidates)[0]
+    else:
+        chosen = min(candidates, key=lambda p: (loads[p.user_id] / max(p.capacity, 1), loads[p.user_id], p.user_id))
+    Team.objects.filter(pk=team.pk).update(last_assigned_user_id=chosen.user_id)
+    team.last_assigned_user_id = chosen.user_id
+    return chosen.user
+
+
+def auto_assign(conversation: Conversation) -> User | None:
+    """Route a new conversation to a team and, unless the team is manual, to an agent."""
+    if conversation.team_id is None:
+        conversation.team = pick_team(
+            workspace_id=conversation.workspace_id, language=conversation.language, network=conversation.channel
+        )
+    user = None
+    if (
+        conversation.team is not None
+        and conversation.team.strategy != Strategy.MANUAL
+        and conversation.assignee_id is None
+    ):
+        user = pick_agent(team=conversation.team, language=conversation.language)
+        conversation.assignee = user
+    conversation.save(update_fields=["team", "assignee", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def reassign(
+    *, conversation: Conversation, actor: Actor, user: User | None = None, team: Team | None = None
+) -> Conversation:
+    """Manual (re)assignment to an agent and/or team; moving it away from someone counts as a transfer."""
+    before = {"assignee": conversation.assignee_id, "team": conversation.team_id}
+    if conversation.assignee_id is not None and user is not None and user.pk != conversation.assignee_id:
+        conversation.transfers += 1
+    if team is not None:
+        if conversation.team_id is not None and team.pk != conversation.team_id and user is None:
+            conversation.transfers += 1
+        conversation.team = team
+    if user is not None:
+        conversation.assignee = user
+    conversation.save(update_fields=["assignee", "team", "transfers", "updated_at"])
+    record_audit(
+        workspace=conversation.workspace,
+        actor=actor,
+        action="conversation.assigned",
+        object_type="conversation",
+        object_id=conversation.pk,
+        before=before,
+        after={"assignee": conversation.assignee_id, "team": conversation.team_id},
+    )
+    return conversation
+
+
+def record_view(*, conversation: Conversation, user: User, now: datetime | None = None) -> list[int]:
+    """Note that user opened the conversation; return the ids of other agents who opened it in the last minutes."""
+    now = now or timezone.now()
+    viewers = dict(conversation.viewers or {})
+    viewers[str(user.pk)] = now.isoformat()
+    others = [
+        int(uid)
+        for uid, at in viewers.items()
+        if uid != str(user.pk) and now - datetime.fromisoformat(at) <= VIEW_WINDOW
+    ]
+    Conversation.objects.filter(pk=conversation.pk).update(viewers=viewers)
+    conversation.viewers = viewers
+    return others
+
+
+def visible_conversations(*, workspace_id: int, user: User, role: str):
+    """Conversations an agent may see: admins everything; agents those of their teams, theirs, or unrouted."""
+    qs = Conversation.objects.filter(workspace_id=workspace_id)
+    if role == "admin":
+        return qs
+    team_ids = list(AgentProfile.objects.filter(workspace_id=workspace_id, user=user).values_list("teams", flat=True))
+    team_ids = [t for t in team_ids if t is not None]
+    return qs.filter(Q(team_id__in=team_ids) | Q(assignee=user) | Q(team__isnull=True))

@@ -1,0 +1,566 @@
+"""Care services: posts into conversations, replies through the channel they came in on, notes, status, CSAT."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rapport.care import routing, sla
+from rapport.care.classify import classify
+from rapport.care.effort import compute_effort
+from rapport.care.models import (
+    OPEN_Q,
+    CannedReply,
+    Conversation,
+    ConversationStatus,
+    CsatResponse,
+    Delivery,
+    Direction,
+    Message,
+)
+from rapport.care.triage import score_conversation
+from rapport.channels.models import Channel
+from rapport.contacts.models import Person
+from rapport.core import events
+from rapport.core.actors import Actor
+from rapport.core.models import User, Workspace
+from rapport.core.services import record_audit
+from rapport.identity.models import SocialIdentity
+from rapport.listening.models import Post
+from rapport.pipeline.connectors.base import ConnectorError
+
+log = logging.getLogger(__name__)
+SEVERITY = {"complaint": 3, "question": 2, "praise": 1, "noise": 0, "": 0}
+MAX_ATTEMPTS = 8
+_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+RELOCATION = re.compile(r"\b(moving (house|home|to)|relocat\w*|new address|old address|flytter)\b", re.IGNORECASE)
+
+
+def on_posts_stored(event: str, payload: dict[str, Any]) -> None:
+    """Event handler for listening.posts_stored: route the new posts into the inbox."""
+    workspace = Workspace.objects.filter(pk=payload.get("workspace_id")).first()
+    if workspace is not None and payload.get("post_ids"):
+        route_posts(workspace=workspace, post_ids=list(payload["post_ids"]))
+
+
+def _brand_handles(workspace: Workspace) -> tuple[dict[str, set[str]], dict[str, Channel], set[str]]:
+    handles: dict[str, set[str]] = {}
+    by_network: dict[str, Channel] = {}
+    external_ids: set[str] = set()
+    for ch in Channel.objects.filter(workspace=workspace, active=True):
+        if ch.handle:
+            handles.setdefault(ch.network, set()).add(ch.handle.lower().lstrip("@"))
+        by_network.setdefault(ch.network, ch)
+        if ch.external_id:
+            external_ids.add(ch.external_id)
+    return handles, by_network, external_ids
+
+
+def _addressed(
+    post: Post, handles: dict[str, set[str]], all_handles: set[str], brand_posts: set[str], brand_ids: set[str]
+) -> bool:
+    """Whether a post speaks to the brand: a DM, an @mention, a reply to the brand, or a comment on its post."""
+    if post.kind == "direct_message":
+        return True
+    mentioned = {m.lower() for m in re.findall(r"(?<![\w@])@([\w.]+)", post.text or "")}
+    if mentioned & handles.get(post.network, all_handles):
+        return True
+    if post.in_reply_to and post.in_reply_to in brand_posts:
+        return True
+    if post.kind == "comment" and (
+        post.thread_id in brand_posts
+        or post.in_reply_to in brand_posts
+        or any(post.external_id.startswith(f"{i}_") for i in brand_ids)
+    ):
+        return True
+    return bool(post.kind == "mention")
+
+
+def _open_conversation(*, workspace: Workspace, person_id: int | None, identity_id: int | None) -> Conversation | None:
+    qs = Conversation.objects.filter(OPEN_Q, workspace=workspace)
+    if person_id:
+        return qs.filter(person_id=person_id).first()
+    if identity_id:
+        return qs.filter(identity_id=identity_id, person__isnull=True).first()
+    return None
+
+
+def open_or_join(
+    *,
+    workspace: Workspace,
+    person_id: int | None,
+    identity_id: int | None,
+    network: str,
+    language: str = "",
+    subject: str = "",
+) -> tuple[Conversation, bool]:
+    """The person's open conversation, or a new one; a concurrent opener loses to the unique constraint and joins."""
+    existing = _open_conversation(workspace=workspace, person_id=person_id, identity_id=identity_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conv = Conversation.objects.create(
+                workspace=workspace,
+                person_id=person_id,
+                identity_id=identity_id,
+                channel=network,
+                language=language or "",
+                subject=subject[:200],
+            )
+        return conv, True
+    except IntegrityError:
+        existing = _open_conversation(workspace=workspace, person_id=person_id, identity_id=identity_id)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def add_inbound(
+    *,
+    conversation: Conversation,
+    network: str,
+    text: str,
+    created_at: datetime,
+    external_id: str = "",
+    kind: str = "post",
+    in_reply_to: str = "",
+    post: Post | None = None,
+    author_label: str = "",
+    sentiment_label: str = "",
+    sentiment_score: float | None = None,
+    category: str = "",
+    brand_channel: Channel | None = None,
+    now: datetime | None = None,
+) -> Message | None:
+    """Add a customer's message; updates times, channel, sentiment, SLA timers and priority. None if a duplicate."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            msg = Message.objects.create(
+                workspace_id=conversation.workspace_id,
+                conversation=conversation,
+                network=network,
+                kind=kind,
+                external_id=external_id,
+                in_reply_to=in_reply_to or "",
+                direction=Direction.INBOUND,
+                text=text,
+                created_at=created_at,
+                post=post,
+                author_label=author_label[:200],
+                brand_channel=brand_channel,
+            )
+    except IntegrityError:
+        return None
+    conv = conversation
+    new = conv.first_inbound_at is None
+    conv.first_inbound_at = min(conv.first_inbound_at or created_at, created_at)
+    if conv.last_inbound_at is None or created_at >= conv.last_inbound_at:
+        conv.last_inbound_at = created_at
+        conv.channel = network
+        conv.brand_channel = brand_channel or conv.brand_channel
+        if sentiment_label:
+            conv.sentiment_label, conv.sentiment_score = sentiment_label, sentiment_score
+    if SEVERITY.get(category, 0) > SEVERITY.get(conv.needs_response, 0):
+        conv.needs_response = category
+    if RELOCATION.search(text) and "relocation" not in conv.tags:
+        conv.tags = [*conv.tags, "relocation"]  # a sales moment (service at the new address), not only a risk
+    if not conv.subject:
+        conv.subject = (text.splitlines() or [""])[0][:200]
+    reopened = conv.status in (ConversationStatus.PENDING, ConversationStatus.WAITING)
+    if reopened:
+        conv.status = ConversationStatus.OPEN
+    conv.save()
+    if reopened:
+        sla.resume(conversation=conv, now=now)
+    if new:
+        score_conversation(conv, now=now, save=False)  # the tier and priority pick the SLA policy
+        person = Person.objects.filter(pk=conv.person_id).only("tags").first() if conv.person_id else None
+        sla.apply_sla(conversation=conv, tier=sla.customer_tier(person.tags if person else []), now=now)
+        routing.auto_assign(conv)
+    else:
+        sla.on_inbound(conversation=conv, at=created_at)
+    score_conversation(conv, now=now)
+    events.emit(
+        "conversation.updated",
+        {"workspace_id": conv.workspace_id, "conversation_id": conv.pk, "assignee_id": conv.assignee_id},
+    )
+    return msg
+
+
+def route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | None = None) -> dict[str, int]:
+    """Open or join conversations for stored posts that address the brand and need an answer; idempotent."""
+    # One transaction per batch: one commit instead of dozens per post, and the batch lands in the queue at once.
+    with transaction.atomic():
+        return _route_posts(workspace=workspace, post_ids=post_ids, now=now)
+
+
+def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | None) -> dict[str, int]:
+    counts = {"opened": 0, "joined": 0, "skipped": 0, "duplicates": 0}
+    posts = list(
+        Post.objects.filter(workspace=workspace, pk__in=post_ids).select_related("author").order_by("created_at", "id")
+    )
+    if not posts:
+        return counts
+    handles, channels, brand_ids = _brand_handles(workspace)
+    all_handles = set().union(*handles.values()) if handles else set()
+    known = set(
+        Message.objects.filter(
+            workspace=workspace, direction=Direction.INBOUND, external_id__in=[p.external_id for p in posts]
+        ).values_list("network", "external_id")
+    )
+    parents = {p.in_reply_to for p in posts if p.in_reply_to} | {p.thread_id for p in posts if p.thread_id}
+    # Posts the brand wrote itself: replies to them and comments under them are addressed to the brand.
+    brand_posts = set(
+        Post.objects.filter(
+            workspace=workspace, external_id__in=parents, author__handle_key__in=all_handles
+        ).values_list("external_id", flat=True)
+    )
+    brand_posts |= set(
+        Message.objects.filter(workspace=workspace, direction=Direction.OUTBOUND, external_id__in=parents).values_list(
+            "external_id", flat=True
+        )
+    )
+    open_statuses = [ConversationStatus.OPEN, ConversationStatus.PENDING, ConversationStatus.WAITING]
+    thread_of = dict(
+        Message.objects.filter(
+            workspace=workspace, conversation__status__in=open_statuses, external_id__in=parents
+        ).values_list("external_id", "conversation_id")
+    )
+    for post in posts:
+        if (post.network, post.external_id) in known:
+            counts["duplicates"] += 1
+            continue
+        author = post.author
+        if author is not None and author.handle_key in handles.get(post.network, set()):
+            counts["skipped"] += 1  # the brand's own post
+            continue
+        joined_thread = thread_of.get(post.in_reply_to) or thread_of.get(post.thread_id)
+        if not joined_thread and not _addressed(post, handles, all_handles, brand_posts, brand_ids):
+            counts["skipped"] += 1
+            continue
+        c = classify(post.text, sentiment_label=post.sentiment_label, sentiment_score=post.sentiment_score)
+        person_id = post.person_id or (author.person_id if author else None)
+        identity_id = author.pk if author else None
+        if joined_thread:
+            conv = Conversation.objects.get(pk=joined_thread)
+            created = False
+        else:
+            conv = _open_conversation(workspace=workspace, person_id=person_id, identity_id=identity_id)
+            if conv is None and not c.needs_response:
+                counts["skipped"] += 1
+                continue
+            if conv is None:
+                conv, created = open_or_join(
+                    workspace=workspace,
+                    person_id=person_id,
+                    identity_id=identity_id,
+                    network=post.network,
+                    language=post.language,
+                    subject=post.text,
+                )
+            else:
+                created = False
+        msg = add_inbound(
+            conversation=conv,
+            network=post.network,
+            text=post.text,
+            created_at=post.created_at,
+            external_id=post.external_id,
+            kind=post.kind,
+            in_reply_to=post.in_reply_to,
+            post=post,
+            author_label=(f"@{author.handle}" if author and author.handle else ""),
+            sentiment_label=post.sentiment_label,
+            sentiment_score=post.sentiment_score,
+            category=c.category,
+            brand_channel=channels.get(post.network),
+            now=now,
+        )
+        if msg is None:
+            counts["duplicates"] += 1
+            continue
+        thread_of[post.external_id] = conv.pk
+        counts["opened" if created else "joined"] += 1
+    return counts
+
+
+def log_contact(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    person: Person,
+    network: str,
+    text: str,
+    occurred_at: datetime,
+    kind: str = "call",
+    external_id: str = "",
+    now: datetime | None = None,
+) -> Message:
+    """An agent logs a call, chat or email from a person: it joins (or opens) their conversation."""
+    c = classify(text)
+    conv, _ = open_or_join(workspace=workspace, person_id=person.pk, identity_id=None, network=network, subject=text)
+    msg = add_inbound(
+        conversation=conv,
+        network=network,
+        text=text,
+        created_at=occurred_at,
+        kind=kind,
+        external_id=external_id,
+        author_label=person.name if hasattr(person, "name") else "",
+        category=c.category if c.needs_response else "question",
+        now=now,
+    )
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="conversation.contact_logged",
+        object_type="conversation",
+        object_id=conv.pk,
+        after={"network": network, "kind": kind},
+    )
+    return msg
+
+
+def render_canned(*, canned: CannedReply, conversation: Conversation, agent: User | None = None) -> str:
+    """Fill {{first_name}}, {{last_name}}, {{name}}, {{agent_name}} and {{brand}} into a canned reply."""
+    person = Person.objects.filter(pk=conversation.person_id).first() if conversation.person_id else None
+    values = {
+        "first_name": person.first_name if person else "",
+        "last_name": person.last_name if person else "",
+        "name": (f"{person.first_name} {person.last_name}".strip() if person else ""),
+        "agent_name": (agent.first_name or agent.email.split("@")[0]) if agent else "",
+        "brand": conversation.workspace.name,
+    }
+    return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), canned.text).replace("  ", " ")
+
+
+def _client(channel: Channel | None, network: str):
+    """The outbound client for a brand channel; base URLs come from the channel's configuration."""
+    creds = channel.credentials if channel is not None else {}
+    opts: dict[str, Any] = {"max_retries": 0}  # retrying is retry_failed's job, so a slow network never blocks
+    if creds.get("base_url"):
+        opts["base_url"] = creds["base_url"]
+    if network == "twitter":
+        from rapport.pipeline.connectors.x.client import XClient
+
+        return XClient(access_token=creds.get("access_token", ""), **opts)
+    if network in ("facebook", "instagram"):
+        from rapport.pipeline.connectors.meta.client import MetaClient
+
+        return MetaClient(access_token=creds.get("access_token", ""), **opts)
+    if network == "mastodon":
+        from rapport.pipeline.connectors.mastodon import MastodonClient
+
+        return MastodonClient(access_token=creds.get("access_token"), **opts)
+    if network == "bluesky":
+        from rapport.pipeline.connectors.bluesky import BlueskyClient
+
+        client = BlueskyClient(
+            identifier=creds.get("identifier", ""), app_password=creds.get("app_password", ""), **opts
+        )
+        client.login()
+        return client
+    return None
+
+
+def _send(message: Message) -> str | None:
+    """Send one outbound message on its network; return the new external id (None: no connector for it)."""
+    conv = message.conversation
+    last = (
+        Message.objects.filter(conversation=conv, direction=Direction.INBOUND, network=message.network)
+        .exclude(external_id="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    channel = (
+        message.brand_channel
+        or Channel.objects.filter(workspace_id=conv.workspace_id, network=message.network, active=True).first()
+    )
+    client = _client(channel, message.network)
+    if client is None:
+        return None
+    if last is None:
+        raise ConnectorError(f"{message.network}: nothing to reply to", retryable=False, network=message.network)
+    try:
+        if last.kind == "direct_message":
+            ident = SocialIdentity.objects.filter(pk=conv.identity_id).first()
+            recipient = (ident.external_id if ident else "") or last.in_reply_to
+            if message.network == "twitter":
+                recipient = recipient.removeprefix("tw-")
+            return client.send_reply(text=message.text, in_reply_to=recipient, kind="direct_message")
+        if message.network in ("facebook", "instagram"):
+            return client.send_reply(
+                text=message.text, in_reply_to=last.external_id, kind="comment", network=message.network
+            )
+        return client.send_reply(text=message.text, in_reply_to=last.external_id)
+    finally:
+        client.close()
+
+
+def deliver(message: Message, *, now: datetime | None = None) -> Message:
+    """Try to send a queued or failed reply; a failure is kept with its error and a next attempt time."""
+    now = now or timezone.now()
+    message.attempts += 1
+    try:
+        external_id = _send(message)
+    except (ConnectorError, httpx.HTTPError, OSError) as exc:
+        message.delivery_status = Delivery.FAILED
+        message.last_error = str(exc)[:2000]
+        message.next_attempt_at = now + timedelta(minutes=min(60, 2 ** min(message.attempts, 6)))
+        log.warning("reply %s failed (attempt %s): %s", message.pk, message.attempts, exc)
+    else:
+        message.delivery_status = Delivery.SENT if external_id else Delivery.NONE
+        message.external_id = external_id or message.external_id
+        message.last_error = "" if external_id else "recorded only: no outbound connector for this channel"
+        message.next_attempt_at = None
+    message.save(update_fields=["delivery_status", "external_id", "last_error", "next_attempt_at", "attempts"])
+    events.emit(
+        "conversation.updated", {"workspace_id": message.workspace_id, "conversation_id": message.conversation_id}
+    )
+    return message
+
+
+def reply(
+    *, conversation: Conversation, agent: User, text: str, now: datetime | None = None, send: bool = True
+) -> Message:
+    """Store an agent's reply (never lost) and send it through the channel the last inbound message came in on."""
+    now = now or timezone.now()
+    text = text.strip()
+    if not text:
+        raise ValueError("a reply needs text")
+    with transaction.atomic():
+        msg = Message.objects.create(
+            workspace_id=conversation.workspace_id,
+            conversation=conversation,
+            network=conversation.channel or "other",
+            kind="reply",
+            direction=Direction.OUTBOUND,
+            text=text,
+            created_at=now,
+            author_user=agent,
+            author_label=agent.email,
+            brand_channel=conversation.brand_channel,
+            delivery_status=Delivery.QUEUED,
+        )
+        conversation.first_response_at = conversation.first_response_at or now
+        conversation.last_outbound_at = now
+        if conversation.assignee_id is None:
+            conversation.assignee = agent
+        conversation.save()
+        sla.on_outbound(conversation=conversation, at=now)
+        score_conversation(conversation, now=now)
+        record_audit(
+            workspace=conversation.workspace,
+            actor=Actor.for_user(agent),
+            action="conversation.replied",
+            object_type="conversation",
+            object_id=conversation.pk,
+            after={"message": msg.pk},
+        )
+    if send:
+        msg.conversation = conversation
+        deliver(msg, now=now)
+    return msg
+
+
+def retry_failed(*, now: datetime | None = None, workspace_id: int | None = None) -> dict[str, int]:
+    """Resend failed replies whose next attempt is due; after MAX_ATTEMPTS they stay failed for a human."""
+    now = now or timezone.now()
+    qs = Message.objects.filter(
+        delivery_status__in=[Delivery.FAILED, Delivery.QUEUED], direction=Direction.OUTBOUND, attempts__lt=MAX_ATTEMPTS
+    ).filter(next_attempt_at__lte=now)
+    if workspace_id is not None:
+        qs = qs.filter(workspace_id=workspace_id)
+    counts = {"sent": 0, "failed": 0}
+    for msg in qs.select_related("conversation", "brand_channel"):
+        deliver(msg, now=now)
+        counts["sent" if msg.delivery_status != Delivery.FAILED else "failed"] += 1
+    return counts
+
+
+def add_note(*, conversation: Conversation, agent: User, text: str, now: datetime | None = None) -> Message:
+    """An internal note: seen by agents, never sent, no effect on SLAs."""
+    return Message.objects.create(
+        workspace_id=conversation.workspace_id,
+        conversation=conversation,
+        network="note",
+        kind="note",
+        direction=Direction.NOTE,
+        text=text.strip(),
+        created_at=now or timezone.now(),
+        author_user=agent,
+        author_label=agent.email,
+    )
+
+
+@transaction.atomic
+def set_status(*, conversation: Conversation, actor: Actor, status: str, now: datetime | None = None) -> Conversation:
+    """Change the status; waiting on the customer pauses SLA clocks, resolving stops them and measures effort."""
+    if status not in ConversationStatus.values:
+        raise ValueError(f"unknown status {status!r}")
+    now = now or timezone.now()
+    before = conversation.status
+    if before == status:
+        return conversation
+    conversation.status = status
+    conversation.resolved_at = now if status == ConversationStatus.RESOLVED else None
+    conversation.save()
+    if status == ConversationStatus.WAITING:
+        sla.pause(conversation=conversation, now=now)
+    elif before == ConversationStatus.WAITING:
+        sla.resume(conversation=conversation, now=now)
+    if status == ConversationStatus.RESOLVED:
+        sla.stop(conversation=conversation, now=now)
+        compute_effort(conversation)
+        # Survey senders (email, the network's DM) subscribe to this; the answer comes back via record_csat.
+        events.emit(
+            "conversation.csat_requested",
+            {
+                "workspace_id": conversation.workspace_id,
+                "conversation_id": conversation.pk,
+                "channel": conversation.channel,
+            },
+        )
+    record_audit(
+        workspace=conversation.workspace,
+        actor=actor,
+        action="conversation.status_changed",
+        object_type="conversation",
+        object_id=conversation.pk,
+        before={"status": before},
+        after={"status": status},
+    )
+    events.emit("conversation.updated", {"workspace_id": conversation.workspace_id, "conversation_id": conversation.pk})
+    return conversation
+
+
+def resolve(*, conversation: Conversation, actor: Actor, now: datetime | None = None) -> Conversation:
+    """Resolve: SLA timers stop, effort is computed, a CSAT survey may follow."""
+    return set_status(conversation=conversation, actor=actor, status=ConversationStatus.RESOLVED, now=now)
+
+
+def set_tags(*, conversation: Conversation, tags: list[str]) -> Conversation:
+    """Replace the conversation's tags (lower-case, unique, in order)."""
+    clean = list(dict.fromkeys(t.strip().lower()[:50] for t in tags if t.strip()))
+    conversation.tags = clean
+    conversation.save(update_fields=["tags", "updated_at"])
+    return conversation
+
+
+def record_csat(*, conversation: Conversation, score: int, comment: str = "") -> CsatResponse:
+    """Store the customer's 1-5 answer to the survey sent after resolution."""
+    if conversation.status != ConversationStatus.RESOLVED:
+        raise ValueError("CSAT is asked after resolution")
+    if not 1 <= int(score) <= 5:
+        raise ValueError("score must be 1 to 5")
+    return CsatResponse.objects.create(
+        workspace_id=conversation.workspace_id, conversation=conversation, score=int(score), comment=comment[:2000]
+    )

@@ -1,0 +1,178 @@
+"""The agent's screen: the live priority queue (server-sent events), one conversation beside the person's
+timeline and profile, replies with canned answers, notes, status, and the SLA / effort report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import close_old_connections
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from rapport.care import queries, routing, services
+from rapport.care.charts import report_chart
+from rapport.care.effort import effort_report
+from rapport.care.models import AppliedSLA, CannedReply, Conversation, ConversationStatus
+from rapport.care.sla import sla_report
+from rapport.contacts.models import Person
+from rapport.contacts.services import timeline
+from rapport.core.actors import Actor
+from rapport.core.models import User
+from rapport.identity.models import SocialIdentity
+from rapport.web.views import workspace_required
+
+QUEUE_SIZE = 50
+
+
+def _queue_rows(request: HttpRequest) -> list[Conversation]:
+    mine = request.GET.get("mine") == "1"
+    qs = queries.queue(
+        workspace_id=request.workspace.pk,
+        user=request.user,
+        role=request.role,
+        assignee=request.user.pk if mine else None,
+    )
+    rows, _ = queries.page(qs, order="priority", limit=QUEUE_SIZE)
+    return rows
+
+
+def queue_version(*, workspace_id: int) -> str:
+    """The workspace's latest conversation change: one index probe, cheap enough to poll for every open screen."""
+    last = (
+        Conversation.objects.filter(workspace_id=workspace_id).order_by("-updated_at").values_list("updated_at", "id")
+    ).first()
+    return f"{last[0].isoformat()}-{last[1]}" if last else "empty"
+
+
+@workspace_required("care.view")
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The queue, highest priority first, with SLA countdowns; updated live."""
+    return render(
+        request,
+        "care/inbox.html",
+        {"nav": "inbox", "rows": _queue_rows(request), "mine": request.GET.get("mine") == "1"},
+    )
+
+
+@workspace_required("care.view")
+def queue_partial(request: HttpRequest) -> HttpResponse:
+    """The queue rows only, fetched again whenever the event stream says the queue changed."""
+    return render(request, "care/_queue.html", {"rows": _queue_rows(request)})
+
+
+@workspace_required("care.view")
+def queue_events(request: HttpRequest) -> StreamingHttpResponse:
+    """Server-sent events: a `queue` event each time the visible queue changes (the stream ends after a while and
+    the browser's EventSource reconnects, so a worker thread is never held for ever)."""
+    workspace_id = request.workspace.pk
+    lifetime = float(request.GET.get("seconds") or settings.RAPPORT_CARE_SSE_SECONDS)
+    interval = 0.25
+
+    def stream() -> Iterator[str]:
+        last = None
+        deadline = time.monotonic() + min(lifetime, 300)
+        yield "retry: 1000\n\n"
+        try:
+            while time.monotonic() < deadline:
+                version = queue_version(workspace_id=workspace_id)
+                if version != last:
+                    yield f"event: queue\ndata: {version}\n\n"
+                    last = version
+                time.sleep(interval)
+        finally:
+            close_old_connections()
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _conversation(request: HttpRequest, pk: int) -> Conversation:
+    qs = routing.visible_conversations(workspace_id=request.workspace.pk, user=request.user, role=request.role)
+    conv = qs.select_related("person", "identity", "assignee", "team", "workspace").filter(pk=pk).first()
+    if conv is None:
+        raise Http404("no such conversation")
+    return conv
+
+
+@workspace_required("care.view")
+def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    """One conversation: messages, reply box with canned replies, notes; the person's timeline and profile beside."""
+    conv = _conversation(request, pk)
+    others = routing.record_view(conversation=conv, user=request.user)
+    person: Person | None = conv.person
+    touches = []
+    identities = []
+    if person is not None:
+        touches, _ = timeline(workspace=request.workspace, person_ids=[person.pk], limit=30)
+        identities = list(SocialIdentity.objects.filter(person=person))
+    canned = [
+        (c, services.render_canned(canned=c, conversation=conv, agent=request.user))
+        for c in CannedReply.objects.filter(workspace=request.workspace)
+    ]
+    viewers = list(User.objects.filter(pk__in=others).values_list("email", flat=True))
+    return render(
+        request,
+        "care/conversation.html",
+        {
+            "nav": "inbox",
+            "c": conv,
+            "msgs": conv.messages.select_related("author_user").order_by("created_at", "id"),
+            "person": person,
+            "touches": touches,
+            "identities": identities,
+            "canned": canned,
+            "viewers": viewers,
+            "statuses": ConversationStatus.choices,
+            "sla": AppliedSLA.objects.filter(conversation=conv).first(),
+        },
+    )
+
+
+@workspace_required("care.reply")
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a reply (or store a note) and come back to the conversation."""
+    conv = _conversation(request, pk)
+    text = request.POST.get("text", "").strip()[:5000]
+    if not text:
+        messages.error(request, "Write something first.")
+    elif request.POST.get("note"):
+        services.add_note(conversation=conv, agent=request.user, text=text)
+        messages.success(request, "Note added.")
+    else:
+        msg = services.reply(conversation=conv, agent=request.user, text=text)
+        if msg.delivery_status == "failed":
+            messages.error(request, f"Not sent yet, will retry: {msg.last_error[:200]}")
+        else:
+            messages.success(request, "Reply sent." if msg.delivery_status == "sent" else "Reply recorded.")
+    return redirect("care:conversation", pk=conv.pk)
+
+
+@workspace_required("care.reply")
+@require_POST
+def set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change status (resolve, wait on customer...)."""
+    conv = _conversation(request, pk)
+    status = request.POST.get("status", "")
+    if status in ConversationStatus.values:
+        services.set_status(conversation=conv, actor=Actor.for_user(request.user), status=status)
+        messages.success(request, f"Status: {conv.get_status_display()}.")
+    return redirect("care:conversation", pk=conv.pk)
+
+
+@workspace_required("care.manage")
+def report(request: HttpRequest) -> HttpResponse:
+    """SLA compliance and Customer Effort per channel (SVG), and CES / CSAT per team."""
+    slas = sla_report(workspace_id=request.workspace.pk)
+    effort = effort_report(workspace_id=request.workspace.pk)
+    return render(
+        request,
+        "care/report.html",
+        {"nav": "inbox", "sla": slas, "effort": effort, "chart": report_chart(slas, effort)},
+    )

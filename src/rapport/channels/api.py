@@ -1,0 +1,62 @@
+"""Channels API: the workspace's accounts on the networks (credentials are write-only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from rapport.api.auth import require
+from rapport.api.types import Text
+from rapport.channels import services
+from rapport.channels.models import Channel
+
+router = Router(tags=["channels"])
+
+
+class ChannelOut(Schema):
+    id: int
+    network: str
+    handle: str
+    name: str
+    external_id: str
+    active: bool
+    webhook_path: str | None
+    has_credentials: bool
+    created_at: datetime
+
+
+class ChannelIn(Schema):
+    network: Text(16)
+    handle: Text(200)
+    name: Text(200) = ""
+    external_id: Text(200) = ""
+    credentials: dict[str, Text(500)] | None = None
+    config: dict[str, Any] | None = None
+
+
+def _out(channel: Channel, *, admin: bool) -> dict:
+    return {
+        "id": channel.pk, "network": channel.network, "handle": channel.handle, "name": channel.name,
+        "external_id": channel.external_id, "active": channel.active, "created_at": channel.created_at,
+        "webhook_path": services.webhook_path(channel) if admin else None,  # the path is a secret, like a token
+        "has_credentials": bool(channel.credentials_encrypted),
+    }
+
+
+@router.get("", response=list[ChannelOut])
+def list_channels(request: HttpRequest):
+    """The workspace's channels (network, handle); the care inbox answers on these."""
+    require(request, "listening.view")
+    admin = request.role == "admin"
+    return [_out(c, admin=admin) for c in Channel.objects.filter(workspace=request.workspace)]
+
+
+@router.post("", response={201: ChannelOut})
+def upsert_channel(request: HttpRequest, payload: ChannelIn):
+    """Create or update a channel by (network, handle); credentials are encrypted at rest and never returned."""
+    require(request, "channels.manage")
+    channel = services.upsert_channel(workspace=request.workspace, actor=request.actor, **payload.dict())
+    return Status(201, _out(channel, admin=True))

@@ -1,0 +1,12 @@
+"""Webhook endpoints, one per network family, addressed by the channel's secret key."""
+
+from django.urls import path
+
+from rapport.channels import webhooks
+
+app_name = "webhooks"
+urlpatterns = [
+    path("meta/<str:key>", webhooks.meta, name="meta"),
+    path("x/<str:key>", webhooks.x, name="x"),
+    path("generic/<str:key>", webhooks.generic, name="generic"),
+]

@@ -1,0 +1,130 @@
+"""Inbound webhooks: Meta, X and Rapport's generic signed JSON, routed to a channel by its secret path key.
+
+A request with a bad signature gets 401 and nothing is stored. A correctly signed payload that cannot be
+understood is dead-lettered and acknowledged with 202, so the network does not retry it forever.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from rapport.channels.models import Channel
+from rapport.pipeline import deadletters
+from rapport.pipeline.connectors.base import PayloadError, SignatureError
+from rapport.pipeline.connectors.generic import GenericWebhookConnector
+from rapport.pipeline.connectors.meta import MetaConnector
+from rapport.pipeline.connectors.x import XConnector
+from rapport.pipeline.queue import enqueue
+
+MAX_BODY = 5 * 1024 * 1024
+
+
+def _channel(key: str, networks: tuple[str, ...]) -> Channel | None:
+    return Channel.objects.filter(webhook_key=key, active=True, network__in=networks).select_related(
+        "workspace").first()
+
+
+def _denied(reason: str) -> JsonResponse:
+    return JsonResponse({"detail": f"signature check failed: {reason}"}, status=401)
+
+
+def _accept(channel: Channel, kind: str, body: bytes, posts: list[dict[str, Any]]) -> JsonResponse:
+    result = enqueue(workspace_id=channel.workspace_id, posts=posts, source=f"webhook:{kind}:{channel.pk}")
+    return JsonResponse({"received": result.received, "stored": result.stored, "duplicates": result.duplicates})
+
+
+def _dead(channel: Channel, kind: str, body: bytes, reason: str) -> JsonResponse:
+    letter = deadletters.record(workspace_id=channel.workspace_id, source=f"webhook:{kind}:{channel.pk}", fmt=kind,
+                                payload=body.decode("utf-8", "replace"), reason=reason)
+    return JsonResponse({"detail": reason, "dead_letter_id": letter.pk}, status=202)
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(f"body: invalid JSON ({exc})") from None
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def meta(request: HttpRequest, key: str) -> HttpResponse:
+    """Facebook / Instagram: the hub.challenge handshake (GET) and X-Hub-Signature-256 signed events (POST)."""
+    channel = _channel(key, ("facebook", "instagram"))
+    if channel is None:
+        return JsonResponse({"detail": "not found"}, status=404)
+    creds = channel.credentials
+    if request.method == "GET":
+        try:
+            challenge = MetaConnector.verify_handshake(request.GET, verify_token=creds.get("verify_token", ""))
+        except SignatureError as exc:
+            return JsonResponse({"detail": str(exc)}, status=403)
+        return HttpResponse(challenge, content_type="text/plain")
+    body = request.body[:MAX_BODY + 1]
+    try:
+        MetaConnector.verify_signature(body, request.headers.get(MetaConnector.signature_header),
+                                       app_secret=creds.get("app_secret", ""))
+    except SignatureError as exc:
+        return _denied(str(exc))
+    try:
+        posts = MetaConnector.normalise(_json(body))
+    except PayloadError as exc:
+        return _dead(channel, "meta", body, str(exc))
+    return _accept(channel, "meta", body, posts)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def x(request: HttpRequest, key: str) -> HttpResponse:
+    """X Account Activity: the CRC check (GET crc_token) and x-twitter-webhooks-signature signed events (POST)."""
+    channel = _channel(key, ("twitter",))
+    if channel is None:
+        return JsonResponse({"detail": "not found"}, status=404)
+    secret = channel.credentials.get("consumer_secret", "")
+    if request.method == "GET":
+        try:
+            return JsonResponse(XConnector.crc_response(request.GET.get("crc_token", ""), consumer_secret=secret))
+        except SignatureError as exc:
+            return JsonResponse({"detail": str(exc)}, status=400)
+    body = request.body[:MAX_BODY + 1]
+    try:
+        XConnector.verify_signature(body, request.headers.get(XConnector.signature_header), consumer_secret=secret)
+    except SignatureError as exc:
+        return _denied(str(exc))
+    try:
+        posts = XConnector.normalise(_json(body))
+    except PayloadError as exc:
+        return _dead(channel, "x", body, str(exc))
+    return _accept(channel, "x", body, posts)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def generic(request: HttpRequest, key: str) -> HttpResponse:
+    """Rapport's generic webhook: posts in the JSON-line shape, HMAC-signed over "timestamp.body"."""
+    channel = _channel(key, ("generic",))
+    if channel is None:
+        return JsonResponse({"detail": "not found"}, status=404)
+    body = request.body[:MAX_BODY + 1]
+    try:
+        GenericWebhookConnector.verify_signature(
+            body, request.headers.get(GenericWebhookConnector.signature_header),
+            request.headers.get(GenericWebhookConnector.timestamp_header), secret=channel.credentials.get("secret", ""))
+    except SignatureError as exc:
+        return _denied(str(exc))
+    try:
+        posts, rejections = GenericWebhookConnector.normalise(body)
+    except PayloadError as exc:
+        return _dead(channel, "generic", body, str(exc))
+    if rejections:
+        deadletters.record_rejections(workspace_id=channel.workspace_id, source=f"webhook:generic:{channel.pk}:item",
+                                      fmt="post", rejections=rejections)
+    response = _accept(channel, "generic", body, posts)
+    data = json.loads(response.content)
+    data["rejected"] = [{"index": r.line - 1, "reason": r.reason} for r in rejections]
+    return JsonResponse(data, status=200)

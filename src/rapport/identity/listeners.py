@@ -1,0 +1,96 @@
+"""Stream linking after each stored batch: authors who give an identifier link themselves, with their history."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+
+from rapport.contacts.models import Channel, Direction, Person, Touchpoint, TouchpointKind
+from rapport.core.models import Workspace
+from rapport.identity.matching import extract_identifiers
+from rapport.identity.models import SocialIdentity
+from rapport.identity.stream import link_from_text
+
+log = logging.getLogger(__name__)
+_CHANNELS = set(Channel.values)
+
+
+def _post_model():
+    try:
+        return apps.get_model("listening", "Post")
+    except LookupError:
+        return None
+
+
+def attach_history(*, identity: SocialIdentity, person: Person) -> int:
+    """Give a newly linked person the earlier posts of the identity: set their person, add timeline entries."""
+    post_model = _post_model()
+    if post_model is None:
+        return 0
+    posts = list(post_model.objects.filter(workspace_id=identity.workspace_id, author=identity, person__isnull=True))
+    if not posts:
+        return 0
+    ids = [p.pk for p in posts]
+    post_model.objects.filter(pk__in=ids).update(person=person)
+    have = set(
+        Touchpoint.objects.filter(
+            workspace_id=identity.workspace_id, source="post", source_id__in=[str(i) for i in ids]
+        ).values_list("source_id", flat=True)
+    )
+    Touchpoint.objects.bulk_create(
+        [
+            Touchpoint(
+                workspace_id=identity.workspace_id,
+                person=person,
+                kind=TouchpointKind.MESSAGE if p.kind == "direct_message" else TouchpointKind.POST,
+                channel=p.network if p.network in _CHANNELS else Channel.OTHER,
+                direction=Direction.INBOUND,
+                occurred_at=p.created_at,
+                title=(p.text.splitlines() or [""])[0][:200],
+                body=p.text,
+                source="post",
+                source_id=str(p.pk),
+                data={"network": p.network, "external_id": p.external_id, "url": p.url},
+            )
+            for p in posts
+            if str(p.pk) not in have
+        ]
+    )
+    return len(posts)
+
+
+def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
+    """Link the unknown authors of these posts whose text gives an email, phone or customer number; return how many."""
+    post_model = _post_model()
+    if post_model is None or not post_ids:
+        return 0
+    linked = 0
+    rows = (
+        post_model.objects.filter(
+            workspace=workspace, pk__in=post_ids, person__isnull=True, author__isnull=False, author__person__isnull=True
+        )
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    for post in rows:
+        if not extract_identifiers(post.text or ""):
+            continue
+        identity = SocialIdentity.objects.get(pk=post.author_id)  # fresh: an earlier post may have linked it
+        if identity.person_id is not None:
+            continue
+        person, how = link_from_text(workspace=workspace, identity=identity, text=post.text, name=identity.display_name)
+        if person is not None:
+            with transaction.atomic():
+                attach_history(identity=identity, person=person)
+            linked += 1
+    return linked
+
+
+def on_posts_stored(event: str, payload: dict[str, Any]) -> None:
+    """Handler of listening.posts_stored (runs before the inbox routes the posts, so they open on the person)."""
+    workspace = Workspace.objects.filter(pk=payload.get("workspace_id")).first()
+    if workspace is not None:
+        link_posts(workspace=workspace, post_ids=list(payload.get("post_ids") or []))

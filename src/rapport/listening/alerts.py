@@ -1,0 +1,61 @@
+"""Spike alert delivery: a signed POST to the configured webhook once the alert's transaction has committed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from rapport.core import events
+
+log = logging.getLogger(__name__)
+
+
+def alert_payload(alert) -> dict:
+    """The JSON body sent for an alert (also the API shape)."""
+    return {
+        "id": alert.pk, "dimension": alert.dimension, "key": alert.key, "label": alert.label,
+        "reason": alert.reason, "started_at": alert.started_at.isoformat(), "count": alert.count,
+        "baseline": alert.baseline, "negative_share": alert.negative_share, "probability": alert.probability,
+    }
+
+
+def deliver(event: str, payload: dict) -> None:
+    """POST a new alert to RAPPORT_ALERT_WEBHOOK_URL, signed like Rapport's generic webhook."""
+    url = settings.RAPPORT_ALERT_WEBHOOK_URL
+    if not url:
+        return
+    import httpx
+
+    from rapport.listening.models import SpikeAlert
+    from rapport.pipeline.connectors.generic.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+    alert = SpikeAlert.objects.filter(pk=payload["alert_id"]).first()
+    if alert is None:
+        return
+    body = json.dumps({"event": event, "alert": alert_payload(alert)}).encode()
+    stamp = int(time.time())
+    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: str(stamp)}
+    if settings.RAPPORT_ALERT_WEBHOOK_SECRET:
+        headers[SIGNATURE_HEADER] = sign(body, timestamp=stamp, secret=settings.RAPPORT_ALERT_WEBHOOK_SECRET)
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=5.0)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        log.warning("spike alert %s could not be delivered to %s", alert.pk, url, exc_info=True)
+        return
+    SpikeAlert.objects.filter(pk=alert.pk).update(delivered_at=timezone.now())
+
+
+_connected = False
+
+
+def connect() -> None:
+    """Subscribe the delivery handler (once per process)."""
+    global _connected
+    if not _connected:
+        events.subscribe("listening.spike_detected", deliver)
+        _connected = True

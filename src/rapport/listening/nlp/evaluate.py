@@ -1,0 +1,131 @@
+"""Held-out evaluation of language ID and sentiment, with the VADER baseline; run as
+`python -m rapport.listening.nlp.evaluate` (PYTHONPATH=src)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+
+from rapport.listening.nlp import data
+from rapport.listening.nlp.langid import detect_languages
+from rapport.listening.nlp.sentiment import LABELS, score_sentiment
+
+_SHORT = {"neg": "negative", "neu": "neutral", "pos": "positive"}
+
+
+def _metrics(gold: list[str], pred: list[str]) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+    prec, rec, _, support = precision_recall_fscore_support(gold, pred, labels=list(LABELS), zero_division=0)
+    return {
+        "n": len(gold),
+        "accuracy": round(accuracy_score(gold, pred), 3),
+        "macro_f1": round(f1_score(gold, pred, labels=list(LABELS), average="macro", zero_division=0), 3),
+        "negative_recall": round(float(rec[0]), 3),
+        "per_class": {
+            lab: {"precision": round(float(p), 3), "recall": round(float(r), 3), "support": int(s)}
+            for lab, p, r, s in zip(LABELS, prec, rec, support, strict=True)
+        },
+    }
+
+
+def vader_labels(texts: list[str]) -> list[str]:
+    """VADER baseline: compound >= 0.05 positive, <= -0.05 negative, else neutral."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    sia = SentimentIntensityAnalyzer()
+    out = []
+    for text in texts:
+        c = sia.polarity_scores(text)["compound"]
+        out.append("positive" if c >= 0.05 else "negative" if c <= -0.05 else "neutral")
+    return out
+
+
+def language_accuracy() -> dict:
+    """Accuracy of detect_languages on the hand-written multilingual posts, overall and per language."""
+    rows = data.eval_posts("posts_")
+    pred = detect_languages([text for _, _, text in rows])
+    per: dict[str, list[bool]] = defaultdict(list)
+    errors = []
+    for (lang, _, text), (got, conf) in zip(rows, pred, strict=True):
+        per[lang].append(got == lang)
+        if got != lang:
+            errors.append({"gold": lang, "pred": got, "conf": conf, "text": text})
+    return {
+        "n": len(rows),
+        "accuracy": round(sum(sum(v) for v in per.values()) / len(rows), 4),
+        "per_language": {lang: round(sum(v) / len(v), 3) for lang, v in sorted(per.items())},
+        "errors": errors,
+    }
+
+
+def out_of_domain() -> dict:
+    """Sentiment figures on the hand-written English domains and the other-language posts."""
+    result = {}
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for domain, label, text in data.eval_posts("ood_en"):
+        groups[f"en-{domain}"].append((_SHORT[label], text))
+    for lang, label, text in data.eval_posts("posts_"):
+        groups[f"posts-{lang}"].append((_SHORT[label], text))
+    for name, items in sorted(groups.items()):
+        gold = [g for g, _ in items]
+        texts = [t for _, t in items]
+        pred = [lab for lab, _ in score_sentiment(texts)]
+        m = _metrics(gold, pred)
+        result[name] = {k: m[k] for k in ("n", "accuracy", "macro_f1", "negative_recall")}
+        if name.startswith("en-") or name == "posts-en":
+            result[name]["vader_macro_f1"] = _metrics(gold, vader_labels(texts))["macro_f1"]
+    return result
+
+
+def speed(n: int = 10000, runs: int = 3) -> dict:
+    """Median texts/s over `runs` runs on batches of n airline tweets (the model is loaded beforehand)."""
+    with data.tweets_path().open(encoding="utf-8", newline="") as fh:
+        texts = [row["text"] for row in csv.DictReader(fh)]
+    batch = (texts * (n // len(texts) + 1))[:n]
+    score_sentiment(batch[:10], ["en"] * 10)
+    detect_languages(batch[:10])
+    out = {}
+    for name, fn in {
+        "detect_languages": lambda: detect_languages(batch),
+        "score_sentiment(languages given)": lambda: score_sentiment(batch, ["en"] * n),
+        "score_sentiment(languages detected)": lambda: score_sentiment(batch),
+    }.items():
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        out[name] = round(n / statistics.median(times))
+    return out
+
+
+def evaluate() -> dict:
+    """Compute (and print) all held-out figures; sentiment figures need Tweets.csv."""
+    report: dict = {"languages": language_accuracy()}
+    if data.tweets_path().exists():
+        texts, ids = data.airline_split("test")
+        gold = [LABELS[i] for i in ids]
+        report["airline_test"] = _metrics(gold, [lab for lab, _ in score_sentiment(texts, ["en"] * len(texts))])
+        report["airline_test_vader"] = _metrics(gold, vader_labels(texts))
+        report["speed_texts_per_s"] = speed()
+    else:
+        report["airline_test"] = f"skipped: {data.tweets_path()} not found"
+    report["out_of_domain"] = out_of_domain()
+    return report
+
+
+def main() -> int:
+    """Print the evaluation report as JSON."""
+    report = evaluate()
+    json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""Multilingual polarity lexicon with negation handling: AFINN (en, da, shipped by the afinn package) plus small
+hand-written seed lists for sv, no, de, nl, fr, es and extra da/en social-media words."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+# Seed words: stems are matched as prefixes (marked with a trailing '*'), so inflections are covered.
+_SEED_POS = {
+    "en": "thanks* thank* great love* amazing awesome excellent perfect* happy impressed brilliant helpful* fantastic "
+    "recommend* best superb delicious smooth* friendly wonderful lovely cheers kudos appreciate* nice fast quick* "
+    "props heavenly glad",
+    "da": "tak fantastisk* super dejlig* glad* lækker* perfekt* anbefal* bedst* god godt gode ros hurtig* skøn* "
+    "fremragende venlig* sød* søde elsker* fedt flot* tilfreds* smuk*",
+    "sv": "tack fantastisk* super härlig* glad* god gott goda perfekt* rekommender* bäst* trevlig* snabb* underbar* "
+    "utmärkt* älskar* nöjd* toppen bra jättebra grym* fin* smidig*",
+    "no": "takk fantastisk* super herlig* glad* god godt gode perfekt* anbefal* best* hyggelig* rask* nydelig* "
+    "utmerket* elsker* fornøyd* topp bra kjempebra kjempegod* flott* fin*",
+    "de": "danke* toll* super lecker* perfekt* empfehl* beste* gut* freundlich* schnell* wunderbar* hervorragend* "
+    "liebe* glücklich* zufrieden* klasse prima lob* spitze schön* genial*",
+    "nl": "bedankt dank* geweldig* super heerlijk* perfect* aanrader* beste goed* vriendelijk* snel* blij* "
+    "uitstekend* fijn* top tevreden* mooi* compliment* fantastisch*",
+    "fr": "merci super génial* parfait* délicieu* recommand* meilleur* bien bon bonne sympa* rapide* content* "
+    "merveill* excellent* formidable* bravo top ravi* heureu* adore*",
+    "es": "gracias genial* perfect* buenísim* recomiend* mejor* bien buen* amable* rápid* content* maravill* "
+    "excelente* estupend* encant* feliz enhorabuena fantástic* increíble*",
+}
+_SEED_NEG = {
+    "en": "worst terrible awful horrible delayed delay* cancel* lost rude broken crash* refund* stuck waiting "
+    "hold ridiculous disappoint* fail* never useless unacceptable charged annoyed nowhere declined error issue* "
+    "problem* late complain* hate* sucks",
+    "da": "elendig* dårlig* forsinke* skuffe* uhøflig* værst* ødelagt* rod aflys* annuller* forsvund* fejl* "
+    "problem* klage* træt* ventet venter kold* sur* frustrer* irriter* langsom* aldrig",
+    "sv": "dålig* sämst* värst* försen* besvik* otrevlig* trasig* sönder kaos inställ* avbr* försvun* fel "
+    "problem* klag* trött* väntat väntar kall* sur* frustrer* irriter* långsam* aldrig kraschar",
+    "no": "elendig* dårlig* verst* forsinke* skuffe* frekk* ødelagt* rot kansell* forsvant* feil* problem* "
+    "klage* lei ventet venter kald* sur* frustrer* irriter* treg* aldri",
+    "de": "schlecht* schlimm* verspät* enttäusch* unfreundlich* kaputt* chaos storn* verlor* fehler* problem* "
+    "beschwer* genug warte* kalt* sauer* ärger* langsam* nie niemals abgestürzt stürzt ärgerlich",
+    "nl": "slecht* slechtste vertraag* vertraging teleurgesteld* onvriendelijk* kapot* chaos geannuleerd* kwijt* "
+    "fout* probleem* klacht* zat wacht* koud* boos* irritant* traag* nooit crasht storing",
+    "fr": "pire nul* mauvais* retard* déçu* désagréable* abîm* cassé* bazar annul* perdu* erreur* problème* "
+    "plainte* marre attend* froid* énervé* inadmissible lent* jamais plante",
+    "es": "peor* mal malo* mala* retraso* decepcion* maleducad* roto* desastre cancel* perd* error* problema* "
+    "queja* harto* harta* esper* frí* enfadad* inaceptable lent* nunca fatal",
+}
+NEGATORS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "don't",
+        "dont",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "wasn't",
+        "aren't",
+        "can't",
+        "cannot",
+        "won't",
+        "n't",
+        "without",
+        "ikke",
+        "ikkje",
+        "aldrig",
+        "inte",
+        "ej",
+        "icke",
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "nie",
+        "niet",
+        "geen",
+        "nooit",
+        "pas",
+        "ne",
+        "jamais",
+        "sin",
+        "nada",
+        "ni",
+    ]
+)
+_EMOJI_POS = "😊🙌👍😍❤♥😀😃😄😁🥰😘👏🎉💯✨🙏☺🤩💕💖"
+_EMOJI_NEG = "😡😤👎😠😢😭😞😩😫🤬💩😒🙄😔😣😖😕"
+_AFINN_FILES = {"en": "AFINN-en-165.txt", "da": "AFINN-da-32.txt"}
+# Seed words count like AFINN +-2 (scaled): clearly polar but not extreme.
+_SEED_WEIGHT = 0.4
+_NEGATION_WINDOW = 3
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, float], list[tuple[str, float]]]:
+    """Exact-word valences and prefix valences, valence in [-1, 1]."""
+    exact: dict[str, float] = {}
+    prefixes: list[tuple[str, float]] = []
+    try:
+        import afinn
+
+        data_dir = Path(afinn.__file__).parent / "data"
+        for name in _AFINN_FILES.values():
+            for line in (data_dir / name).read_text(encoding="utf-8").splitlines():
+                word, _, val = line.rpartition("\t")
+                if word and " " not in word:
+                    exact.setdefault(word, int(val) / 5.0)
+    except (ImportError, OSError):  # pragma: no cover - afinn is a declared dependency
+        pass
+    for table, sign in ((_SEED_POS, 1.0), (_SEED_NEG, -1.0)):
+        for words in table.values():
+            for w in words.split():
+                if w.endswith("*"):
+                    prefixes.append((w[:-1], sign * _SEED_WEIGHT))
+                else:
+                    exact[w] = sign * _SEED_WEIGHT
+    for ch in _EMOJI_POS:
+        exact[ch] = 0.6
+    for ch in _EMOJI_NEG:
+        exact[ch] = -0.6
+    return exact, sorted(prefixes, key=lambda p: -len(p[0]))
+
+
+@lru_cache(maxsize=50000)
+def _valence(token: str) -> float:
+    exact, prefixes = _tables()
+    if token in exact:
+        return exact[token]
+    for pre, val in prefixes:
+        if token.startswith(pre):
+            return val
+    return 0.0
+
+
+N_FEATURES = 5
+_TOKEN_OR_BREAK = re.compile("[^\\W\\d_]+(?:'[^\\W\\d_]+)?|[" + _EMOJI_POS + _EMOJI_NEG + "]|\n")
+
+
+def lexicon_features(texts: list[str]) -> np.ndarray:
+    """Per text: [positive sum, negative sum, net score in [-1,1], negated polar words, has polar word].
+
+    Texts should be lower-cased. The whole batch is tokenised in one regex pass; negation windows and per-text
+    sums are computed with numpy over the flat token array.
+    """
+    n = len(texts)
+    tokens = _TOKEN_OR_BREAK.findall("\n".join(t.replace("\n", " ") for t in texts))
+    m = len(tokens)
+    values = np.fromiter((_valence(t) for t in tokens), dtype=np.float64, count=m)
+    is_break = np.fromiter((t == "\n" for t in tokens), dtype=bool, count=m)
+    is_neg = np.fromiter((t in NEGATORS for t in tokens), dtype=bool, count=m)
+    rows = np.cumsum(is_break)
+    # A token is negated if a negator of the same text stands within the window before it.
+    negated = np.zeros(m, dtype=bool)
+    for k in range(1, _NEGATION_WINDOW + 1):
+        negated[k:] |= is_neg[:-k] & (rows[k:] == rows[:-k])
+    negated &= (values != 0) & ~is_neg
+    # "not bad" is mildly positive, "ikke godt" clearly negative: negation flips and damps.
+    values = np.where(negated, -0.8 * values, values)
+    values[is_neg] = 0.0
+    pos = np.bincount(rows, weights=np.clip(values, 0, None), minlength=n)[:n]
+    neg = np.bincount(rows, weights=np.clip(-values, 0, None), minlength=n)[:n]
+    flips = np.bincount(rows, weights=negated.astype(np.float64), minlength=n)[:n]
+    return np.column_stack([pos, neg, np.tanh(pos - neg), flips, ((pos + neg) > 0).astype(np.float64)])
+
+
+def lexicon_sentiment(texts: list[str], threshold: float = 0.1) -> list[tuple[str, float]]:
+    """Lexicon-only fallback scorer: (label, score in [-1, 1]) from the net lexicon score."""
+    feats = lexicon_features([t.lower() for t in texts])
+    result = []
+    for score in feats[:, 2].tolist():
+        label = "positive" if score > threshold else "negative" if score < -threshold else "neutral"
+        result.append((label, round(score, 4)))
+    return result

@@ -1,0 +1,71 @@
+"""Text normalisation shared by language identification and sentiment scoring."""
+
+from __future__ import annotations
+
+import re
+
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_HANDLE = re.compile(r"@\w+")
+_HTML_ENTITY = re.compile(r"&(amp|lt|gt|quot|#39);")
+_ENTITY_MAP = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
+# URLs, handles, hashtags, entities, digits and anything that is not a letter, apostrophe or basic sentence
+# punctuation carry no language signal; one alternation keeps this a single regex pass.
+_NON_LANG = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)[@#]\w+|&#?\w+;|[^\w\s'’.,!?¿¡-]+|[\d_]+", re.IGNORECASE)
+# Flight numbers, order numbers, times, prices: brand- or case-specific, never sentiment.
+_NUMBER = re.compile(r"\d[\d:.,/]*")
+
+# Brand names in the airline training data; dropping them keeps the model from learning "united" = negative.
+BRAND_WORDS = frozenset(
+    [
+        "united",
+        "unitedairlines",
+        "jetblue",
+        "southwest",
+        "southwestair",
+        "american",
+        "americanair",
+        "americanairlines",
+        "aa",
+        "airways",
+        "usairways",
+        "virgin",
+        "america",
+        "virginamerica",
+        "delta",
+        "deltaassist",
+        "alaska",
+        "spirit",
+        "frontier",
+    ]
+)
+
+
+def _unescape(text: str) -> str:
+    return _HTML_ENTITY.sub(lambda m: _ENTITY_MAP[m.group(1)], text)
+
+
+def clean_for_langid(text: str) -> str:
+    """Strip URLs, @handles, #hashtags, emoji, digits and symbols, leaving only natural-language words."""
+    return " ".join(_NON_LANG.sub(" ", text).split())
+
+
+def normalise_batch(texts: list[str]) -> list[str]:
+    """Lower-case and mask user-, link- and case-specific tokens so a model learns opinion language only.
+
+    The batch is joined into one string so each regex runs once per batch rather than once per text. Brand names
+    are dropped later as stop words (BRAND_WORDS), which is much cheaper than a regex alternation.
+    """
+    if not texts:
+        return []
+    text = "\n".join((t or "").replace("\n", " ") for t in texts)
+    text = _unescape(text)
+    text = _URL.sub(" xurl ", text)
+    text = _HANDLE.sub(" xuser ", text)
+    text = _NUMBER.sub(" xnum ", text)
+    text = text.replace("#", " ").replace("’", "'").lower()
+    return text.split("\n")
+
+
+def normalise_for_sentiment(text: str) -> str:
+    """Single-text form of normalise_batch."""
+    return normalise_batch([text])[0]

@@ -1,0 +1,174 @@
+"""`rapport bench pipeline`: end-to-end and analysis-only throughput, peak memory, and a naive per-post baseline."""
+
+from __future__ import annotations
+
+import csv
+import resource
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import cycle, islice
+
+from django.db import connection, transaction
+
+from rapport.core.models import Workspace
+from rapport.listening.models import Post, TrackingRule
+from rapport.listening.nlp import data
+from rapport.pipeline.connectors.base import utc_iso
+from rapport.pipeline.ingest import process_stream
+from rapport.pipeline.stages import Item, analyse
+from rapport.pipeline.stages.rules import compiled_rules
+
+RULES = [("United", "brand", "@united OR united"), ("Rivals", "competitor", "@delta OR @southwestair OR jetblue"),
+         ("Bags", "product", "bag OR bags OR baggage OR luggage"), ("Refunds", "campaign", '"refund" OR refunds')]
+FALLBACK = ["@united my bag never arrived and nobody answers", "Great flight today, thanks @delta!",
+            "Waiting at the gate for two hours now", "Min kuffert er væk og ingen hjælper", "Mein Koffer ist weg"]
+
+
+def _texts() -> list[str]:
+    path = data.tweets_path()
+    if not path.exists():
+        return FALLBACK
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [row["text"] for row in csv.DictReader(fh)]
+
+
+def synthetic_posts(n: int, *, run: str, authors: int | None = None) -> Iterator[dict]:
+    """n posts with real tweet texts, unique ids, a pool of repeat authors and ~600 posts an hour (streamed)."""
+    authors = authors or max(n // 5, 1)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i, text in enumerate(islice(cycle(_texts()), n)):
+        a = (i * 7919) % authors
+        yield {
+            "network": "twitter", "external_id": f"{run}-{i}", "created_at": utc_iso(start + timedelta(seconds=6 * i)),
+            "text": text, "author": {"external_id": f"a{a}", "handle": f"user{a}", "name": None, "followers": a % 5000},
+            "in_reply_to": None, "url": None, "kind": "mention", "metrics": {}, "raw": {"i": i},
+        }
+
+
+def _batches(it: Iterator[dict], size: int) -> Iterator[list[dict]]:
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _workspace() -> Workspace:
+    ws = Workspace.objects.create(slug=f"bench-{uuid.uuid4().hex[:10]}", name="Benchmark (temporary)")
+    for name, kind, query in RULES:
+        TrackingRule.objects.create(workspace=ws, name=name, kind=kind, query=query)
+    return ws
+
+
+def _drop(ws: Workspace) -> None:
+    """Remove a benchmark workspace with plain DELETEs (the ORM's collector would load every row first)."""
+    from django.apps import apps
+    from django.db import IntegrityError
+
+    scoped = [m for m in apps.get_models()
+              if any(f.name == "workspace" and f.is_relation and f.related_model is Workspace
+                     for f in m._meta.concrete_fields)]
+    try:
+        # Foreign keys are deferred to commit on SQLite and PostgreSQL, so the order of the DELETEs is free.
+        with transaction.atomic(), connection.cursor() as cursor:
+            for model in scoped:
+                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE workspace_id = %s", [ws.pk])  # noqa: S608
+            cursor.execute(f"DELETE FROM {Workspace._meta.db_table} WHERE id = %s", [ws.pk])  # noqa: S608
+    except IntegrityError:
+        ws.delete()  # a table that references the workspace only indirectly: let the ORM cascade
+
+
+def end_to_end(n: int, batch: int) -> dict:
+    """Posts/s through every stage into the database (stored and linked), in a fresh workspace."""
+    ws = _workspace()
+    try:
+        started = time.perf_counter()
+        stored = process_stream(workspace_id=ws.pk, batches=_batches(synthetic_posts(n, run=uuid.uuid4().hex[:6]),
+                                                                     batch), source="bench").stored
+        elapsed = time.perf_counter() - started
+        assert stored == n, f"stored {stored} of {n}"
+        return {"posts_per_s": round(n / elapsed), "seconds": round(elapsed, 2)}
+    finally:
+        _drop(ws)
+
+
+def analysis_only(n: int, batch: int) -> dict:
+    """Posts/s through language, sentiment, near-duplicate hashing and rule matching, without the database."""
+    ws = _workspace()
+    try:
+        rules = compiled_rules(ws.pk)
+        posts = [list(b) for b in _batches(synthetic_posts(n, run="a"), batch)]
+        started = time.perf_counter()
+        for chunk in posts:
+            analyse([Item(post=p, created_at=datetime.fromisoformat(p["created_at"])) for p in chunk], rules)
+        elapsed = time.perf_counter() - started
+        return {"posts_per_s": round(n / elapsed), "seconds": round(elapsed, 2)}
+    finally:
+        _drop(ws)
+
+
+def naive(n: int) -> dict:
+    """The straightforward pipeline: VADER, per-post language detection, one row saved per post."""
+    import py3langid
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from rapport.identity.models import SocialIdentity
+
+    vader = SentimentIntensityAnalyzer()
+    ws = _workspace()
+    try:
+        started = time.perf_counter()
+        for p in synthetic_posts(n, run="naive"):
+            lang, _ = py3langid.classify(p["text"])
+            compound = vader.polarity_scores(p["text"])["compound"]
+            label = "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
+            author, _ = SocialIdentity.objects.get_or_create(
+                workspace=ws, network="twitter", external_id=p["author"]["external_id"],
+                defaults={"handle": p["author"]["handle"]})
+            Post.objects.create(workspace=ws, network="twitter", external_id=p["external_id"], author=author,
+                                text=p["text"], language=lang, sentiment_label=label, sentiment_score=compound,
+                                created_at=datetime.fromisoformat(p["created_at"]), ingested_at=datetime.now(UTC))
+        elapsed = time.perf_counter() - started
+        return {"posts_per_s": round(n / elapsed), "seconds": round(elapsed, 2)}
+    finally:
+        _drop(ws)
+
+
+def measure(*, posts: int, runs: int = 3, batch: int = 1000, naive_posts: int | None = None) -> dict:
+    """Median figures over `runs` runs of each pipeline; the sentiment model is loaded before timing."""
+    analyse([Item(post=p, created_at=datetime.now(UTC)) for p in synthetic_posts(10, run="warm")], [])
+    rss_before = _peak_mb()
+    e2e = [end_to_end(posts, batch) for _ in range(runs)]
+    rss_e2e = _peak_mb()
+    ana = [analysis_only(posts, batch) for _ in range(runs)]
+    naive_n = naive_posts or min(posts, 3000)
+    base = [naive(naive_n) for _ in range(runs)]
+    med = lambda rows: statistics.median(r["posts_per_s"] for r in rows)  # noqa: E731
+    return {
+        "database": connection.vendor, "posts": posts, "batch": batch, "runs": runs,
+        "end_to_end_posts_per_s": med(e2e), "analysis_only_posts_per_s": med(ana),
+        "naive_posts": naive_n, "naive_posts_per_s": med(base),
+        "speedup_vs_naive": round(med(e2e) / max(med(base), 1), 1),
+        "peak_rss_mb_before": rss_before, "peak_rss_mb_after_end_to_end": rss_e2e,
+    }
+
+
+def add_arguments(parser) -> None:
+    """Options of `rapport bench pipeline`."""
+    parser.add_argument("--posts", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3, help="figures are medians over this many runs")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--naive-posts", type=int, default=None,
+                        help="posts for the naive baseline (default min(N, 3000): it is slow)")
+
+
+def run(options: dict, write) -> None:
+    """Measure and print one JSON line of medians."""
+    import json
+
+    write(json.dumps(measure(posts=options["posts"], runs=options["runs"], batch=options["batch"],
+                             naive_posts=options["naive_posts"])))

@@ -1,0 +1,5 @@
+"""Bluesky connector: AT Protocol search, notifications and replies."""
+
+from .client import BlueskyClient
+
+__all__ = ["BlueskyClient"]

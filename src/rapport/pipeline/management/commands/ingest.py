@@ -1,0 +1,65 @@
+"""`rapport ingest FILE --format {jsonl,airline-csv,twcs-csv} [--workspace SLUG]`: load posts from a file."""
+
+from __future__ import annotations
+
+import json
+import os
+from itertools import islice
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rapport.core.cli import progress_bar, resolve_workspace
+from rapport.pipeline import deadletters
+from rapport.pipeline.connectors.files import FORMATS, Rejection, detect_format, iter_records
+from rapport.pipeline.ingest import BatchResult, process_stream
+from rapport.pipeline.queue import RedisQueue, get_queue
+
+
+class Command(BaseCommand):
+    help = "Ingest posts from a JSON-lines or CSV file; prints one JSON line of counts at the end."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--format", choices=FORMATS, default=None, help="default: guessed from the first line")
+        parser.add_argument("--workspace", default=None, help="workspace slug (default: the only one)")
+        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--queue", action="store_true",
+                            help="send posts to RAPPORT_QUEUE_URL for `rapport worker` instead of processing here")
+
+    def handle(self, *args, file, format, workspace, batch_size, queue, **options):
+        if not os.path.isfile(file):
+            raise CommandError(f"no such file: {file}")
+        ws = resolve_workspace(workspace)
+        fmt = format or "auto"
+        sink = get_queue() if queue else None
+        if queue and not isinstance(sink, RedisQueue):
+            raise CommandError("--queue needs RAPPORT_QUEUE_URL=redis://...")
+        fmt = fmt if fmt != "auto" else detect_format(file)
+        source = f"file:{os.path.basename(file)}"
+        records = iter_records(file, fmt)
+        rejected = 0
+
+        def batches():
+            nonlocal rejected
+            while chunk := list(islice(records, batch_size)):
+                bad = [r for r in chunk if isinstance(r, Rejection)]
+                for r in bad:
+                    self.stderr.write(f"rejected line {r.line}: {r.reason}")
+                rejected += deadletters.record_rejections(workspace_id=ws.pk, source=source, fmt=fmt, rejections=bad)
+                advance(len(chunk))
+                yield [r for r in chunk if not isinstance(r, Rejection)]
+
+        with progress_bar(f"ingesting {os.path.basename(file)}", None) as advance:
+            if sink is not None:
+                totals = BatchResult()
+                for posts in batches():
+                    totals.add(sink.enqueue(workspace_id=ws.pk, posts=posts, source=source))
+            else:
+                # Analysis of the next batch runs in a helper process while this one is written.
+                totals = process_stream(workspace_id=ws.pk, batches=batches(), source=source)
+        if sink is not None:
+            summary = {"received": totals.received + rejected, "queued": totals.received, "rejected": rejected}
+        else:
+            summary = {"received": totals.received + rejected, "stored": totals.stored,
+                       "duplicates": totals.duplicates, "rejected": rejected}
+        self.stdout.write(json.dumps(summary))

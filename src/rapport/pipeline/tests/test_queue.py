@@ -1,0 +1,107 @@
+"""Redis Streams queue against a real redis-server: consumer groups, acknowledgement and redelivery."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+import pytest
+
+from rapport.listening.models import Post
+from rapport.pipeline.queue import InProcessQueue, RedisQueue, get_queue
+from rapport.pipeline.tests.factories import make_post
+from rapport.pipeline.workers import run_worker
+
+pytestmark = pytest.mark.django_db
+REDIS_URL = os.environ.get("RAPPORT_TEST_REDIS_URL")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="RAPPORT_TEST_REDIS_URL is not set")
+
+
+@pytest.fixture
+def queue():
+    q = RedisQueue(REDIS_URL, stream=f"rapport:test:{uuid.uuid4().hex}", group="workers")
+    yield q
+    q.redis.delete(q.stream)
+
+
+def test_default_queue_is_in_process(settings, workspace):
+    settings.RAPPORT_QUEUE_URL = ""
+    q = get_queue()
+    assert isinstance(q, InProcessQueue)
+    assert q.enqueue(workspace_id=workspace.pk, posts=[make_post(1)]).stored == 1
+
+
+@needs_redis
+def test_enqueued_posts_are_stored_once_by_a_worker(queue, workspace):
+    queue.enqueue(workspace_id=workspace.pk, posts=[make_post(i) for i in range(30)] + [make_post(3)])
+    result = queue.consume(consumer="w1", count=100, block_ms=100)
+    assert (result.received, result.stored, result.duplicates) == (31, 30, 1)
+    assert queue.pending() == 0 and queue.backlog() == 0
+    assert Post.objects.filter(workspace=workspace).count() == 30
+
+
+@needs_redis
+def test_messages_of_a_worker_killed_mid_batch_are_claimed_by_another(queue, workspace):
+    queue.enqueue(workspace_id=workspace.pk, posts=[make_post(i) for i in range(20)])
+    # Worker A reads a batch and dies before processing or acknowledging it.
+    taken = queue.read(consumer="A", count=8, block_ms=100, claim_idle_ms=60_000)
+    assert len(taken) == 8 and queue.pending() == 8
+    # B reads only new messages while A's are not yet idle long enough...
+    fresh = queue.consume(consumer="B", count=100, block_ms=100, claim_idle_ms=60_000)
+    assert fresh.stored == 12 and queue.pending() == 8
+    time.sleep(0.2)
+    # ...and once they are, claims and processes them.
+    claimed = queue.consume(consumer="B", count=100, block_ms=100, claim_idle_ms=100)
+    assert (claimed.received, claimed.stored) == (8, 8)
+    assert queue.pending() == 0
+    assert Post.objects.filter(workspace=workspace).count() == 20
+
+
+@needs_redis
+def test_a_batch_committed_but_not_acknowledged_is_not_stored_twice(queue, workspace):
+    from rapport.pipeline.ingest import process_batch
+
+    queue.enqueue(workspace_id=workspace.pk, posts=[make_post(i) for i in range(10)])
+    taken = queue.read(consumer="A", count=10, block_ms=100, claim_idle_ms=60_000)
+    process_batch(workspace_id=workspace.pk, posts=[m.post for m in taken])  # committed; A dies before XACK
+    time.sleep(0.15)
+    redelivered = queue.consume(consumer="B", count=100, block_ms=100, claim_idle_ms=100)
+    assert (redelivered.received, redelivered.stored, redelivered.duplicates) == (10, 0, 10)
+    assert Post.objects.filter(workspace=workspace).count() == 10 and queue.pending() == 0
+
+
+@needs_redis
+def test_worker_loop_stops_when_idle_and_reports_stats(queue, workspace):
+    queue.enqueue(workspace_id=workspace.pk, posts=[make_post(i) for i in range(25)])
+    stats = run_worker(queue, consumer="w", batch_size=10, block_ms=50, idle_exit_s=0.3, stop=threading.Event())
+    assert stats.batches == 3
+    assert stats.as_dict()["stored"] == 25
+
+
+@needs_redis
+def test_ingest_queue_then_worker_command(settings, workspace, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.RAPPORT_QUEUE_URL = REDIS_URL
+    stream = RedisQueue(REDIS_URL)
+    stream.redis.delete(stream.stream)
+    path = tmp_path / "posts.jsonl"
+    path.write_text("\n".join(json.dumps(make_post(i)) for i in range(40)) + "\n")
+    out = StringIO()
+    call_command("ingest", str(path), "--format", "jsonl", "--queue", stdout=out)
+    assert json.loads(out.getvalue()) == {"received": 40, "queued": 40, "rejected": 0}
+    assert Post.objects.count() == 0
+    out = StringIO()
+    try:
+        call_command("worker", "--batch-size", "15", "--block-ms", "50", "--exit-when-idle", "0.3", stdout=out,
+                     stderr=StringIO())
+    finally:
+        stream.redis.delete(stream.stream)
+    stats = json.loads(out.getvalue())
+    assert (stats["batches"], stats["stored"], stats["duplicates"]) == (3, 40, 0)
+    assert Post.objects.filter(workspace=workspace).count() == 40
