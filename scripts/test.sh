@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PGPORT=${RAPPORT_TEST_PGPORT:-54329}
 REDISPORT=${RAPPORT_TEST_REDISPORT:-63790}
-PGROOT=/tmp/rapport-pg
+PGROOT=${RAPPORT_TEST_PGROOT:-/tmp/rapport-pg}
+REDISPID=${RAPPORT_TEST_REDISPID:-/tmp/rapport-redis.pid}
 export PGPORT REDISPORT
 
 need=()
@@ -24,8 +25,8 @@ fi
 stop_services() {
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   [ -d "$PGROOT/data" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true
-  [ -f /tmp/rapport-redis.pid ] && kill "$(cat /tmp/rapport-redis.pid)" 2>/dev/null || true
-  rm -f /tmp/rapport-redis.pid
+  [ -f $REDISPID ] && kill "$(cat $REDISPID)" 2>/dev/null || true
+  rm -f $REDISPID
 }
 trap stop_services EXIT
 
@@ -37,7 +38,7 @@ start_services() {
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGROOT -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
   redis-server --bind 127.0.0.1 --port "$REDISPORT" --save '' --appendonly no --daemonize yes \
-    --dir /tmp --pidfile /tmp/rapport-redis.pid --logfile /tmp/rapport-redis.log
+    --dir /tmp --pidfile $REDISPID --logfile /tmp/rapport-redis.log
 }
 start_services
 
