@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("webhooks/", include("rapport.channels.urls")),
     path("", include("rapport.listening.urls")),
+    path("", include("rapport.identity.urls")),
     path("", include("rapport.web.urls")),
 ]

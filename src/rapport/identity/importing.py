@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from django.db.models import Max
+
 from rapport.contacts.importer import ImportResult, RowDecision
 from rapport.contacts.models import Person
 from rapport.core.models import Workspace
@@ -24,6 +26,7 @@ class ImportMatcher:
     def __init__(self, workspace: Workspace, *, index: CandidateIndex | None = None, matcher: Matcher | None = None):
         self.workspace = workspace
         self.matcher = matcher or workspace_matcher(workspace)
+        self.last_pk = Person.objects.filter(workspace=workspace).aggregate(m=Max("pk"))["m"] or 0
         self.index = index if index is not None else build_index(workspace)
         # Per input line: the candidate's external id as it was before the import touched it, and the match.
         self.candidate_external_id: dict[int, str] = {}
@@ -41,8 +44,16 @@ class ImportMatcher:
             "identities": [{"network": n, "handle": h} for n, h in prepared.handles],
         }
 
+    def _catch_up(self) -> None:
+        # People created since the index was built (earlier batches of this file) become candidates too.
+        newest = Person.objects.filter(workspace=self.workspace).aggregate(m=Max("pk"))["m"] or 0
+        if newest > self.last_pk:
+            build_index(self.workspace, index=self.index, after=self.last_pk)
+            self.last_pk = newest
+
     def __call__(self, batch: list) -> list[RowDecision]:
         """Decide linked / review / new for each row of a batch."""
+        self._catch_up()
         ext_ids = [p.external_id for p in batch if p.external_id]
         by_ext: dict[str, tuple[int, str]] = {}
         if ext_ids:

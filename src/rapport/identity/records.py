@@ -74,12 +74,15 @@ def _records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def person_records(workspace: Workspace, *, person_ids: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
-    """Every live person of the workspace (or the given ones) as a matching record, read in id-ordered chunks."""
+def person_records(
+    workspace: Workspace, *, person_ids: Iterable[int] | None = None, after: int = 0
+) -> Iterator[dict[str, Any]]:
+    """Every live person of the workspace (or the given ones, or those with ids above `after`) as matching
+    records, read in id-ordered chunks."""
     qs = Person.objects.filter(workspace=workspace, merged_into__isnull=True)
     if person_ids is not None:
         qs = qs.filter(pk__in=list(person_ids))
-    last = 0
+    last = after
     while True:
         rows = list(qs.filter(pk__gt=last).order_by("pk").values(*RECORD_COLUMNS)[:CHUNK])
         if not rows:
@@ -93,11 +96,11 @@ def person_record(person: Person) -> dict[str, Any]:
     return next(iter(_records([{c: getattr(person, "pk" if c == "id" else c) for c in RECORD_COLUMNS}])))
 
 
-def build_index(workspace: Workspace) -> CandidateIndex:
-    """A blocking index over the workspace's live people and their identities."""
-    index = CandidateIndex()
+def build_index(workspace: Workspace, *, index: CandidateIndex | None = None, after: int = 0) -> CandidateIndex:
+    """A blocking index over the workspace's live people and their identities (or add those above id `after`)."""
+    index = index if index is not None else CandidateIndex()
     batch: list[dict[str, Any]] = []
-    for rec in person_records(workspace):
+    for rec in person_records(workspace, after=after):
         batch.append(rec)
         if len(batch) >= CHUNK:
             index.add(batch)

@@ -145,3 +145,17 @@ def test_dedupe_can_queue_doubtful_pairs_for_review(tmp_path, workspace):
     assert all(i.explanation["fields"] and len(i.explanation["records"]) == 2 for i in ReviewItem.objects.all())
     call_command("contacts", "dedupe", "--workspace", "acme", "--report", str(report), "--queue-review")
     assert ReviewItem.objects.count() == len(pairs)  # a pending pair is never queued twice
+
+
+def test_a_row_links_to_a_person_created_by_an_earlier_batch_of_the_same_file(tmp_path, workspace, monkeypatch):
+    monkeypatch.setattr("rapport.contacts.importer.BATCH", 2)
+    rows = (
+        "e1,Janet,Doe,janet.doe@posteo.de,,,,,,,\ne2,Filler,Person,,,,,,,,\ne3,JANET,Doe,janet.doe@posteo.de,,,,,,,\n"
+    )
+    report = tmp_path / "r.csv"
+    call_command(
+        "contacts", "import", write(tmp_path, "e.csv", rows), "--workspace", "acme", "--match", "--report", str(report)
+    )
+    got = {r["external_id"]: (r["decision"], r["contact_external_id"]) for r in read(report)}
+    assert got == {"e1": ("new", ""), "e2": ("new", ""), "e3": ("linked", "e1")}
+    assert Person.objects.count() == 2
