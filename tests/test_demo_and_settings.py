@@ -24,7 +24,7 @@ def test_demo_seed_has_every_story_person_and_is_idempotent(workspace):
     assert Organization.objects.filter(workspace=workspace, kind="company").count() >= 15
     dave = Person.objects.get(first_name="Dave", last_name="Carroll")
     assert SocialIdentity.objects.get(person=dave).handle == "DaveCarrollMusic"
-    assert Touchpoint.objects.filter(person=dave, channel="twitter").exists()
+    assert Touchpoint.objects.filter(person=dave, kind="call", channel="phone").exists()
     kohl = SocialIdentity.objects.get(handle="kohlmark").person
     assert kohl.affiliations.get().organization.name == "A1 Community"
     assert Touchpoint.objects.filter(workspace=workspace, source="demo-bulk").values("kind").distinct().count() >= 8

@@ -7,7 +7,7 @@ from typing import Literal
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.auth import require
 from rapport.api.types import Cursor, Id, Limit, Text
@@ -37,7 +37,7 @@ canned_router = Router(tags=["care"])
 
 class QueueFilters(Schema):
     status: Literal["", "all", "open", "pending", "waiting_on_customer", "resolved"] = ""
-    assignee: Text(20) = ""
+    assignee: Text(18) = Field("", description="a user id, 'me' or 'none'")
     contact: Id | None = None
     order: Literal["priority", "recent"] = "priority"
     limit: Limit = 25

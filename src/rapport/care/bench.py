@@ -174,6 +174,7 @@ def _latency(ws: Workspace, *, rate: int, seconds: float, write) -> None:
                 if pending:
                     for ext in Message.objects.filter(
                         workspace=ws,
+                        network="twitter",
                         external_id__in=pending[:5000],
                         direction=Direction.INBOUND,
                         conversation__assignee__isnull=False,
@@ -294,7 +295,7 @@ def run(options: dict, write) -> None:
         return rows
 
     write("queue: an agent's first page of 25, highest priority first (teams, statuses, keyset)")
-    _line(write, "Rapport (index on workspace, status, -priority)", _timed(queue_once, q))
+    _line(write, "Rapport (partial indexes per team / assignee, keyset)", _timed(queue_once, q))
     _line(
         write,
         "baseline: load all visible open conversations, sort in Python",

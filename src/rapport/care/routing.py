@@ -42,14 +42,26 @@ def agent_loads(*, workspace_id: int, user_ids: list[int]) -> dict[int, int]:
     return loads
 
 
-def pick_agent(*, team: Team, language: str = "") -> User | None:
-    """An online agent of the team with free capacity, preferring those who speak the language."""
-    profiles = list(
-        AgentProfile.objects.filter(teams=team, status=AgentStatus.ONLINE).select_related("user").order_by("user_id")
-    )
+def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> User | None:
+    """An online agent of the team with free capacity, preferring those who speak the language.
+
+    cache (one per routed batch) keeps each team's agents and loads, updated as it assigns, so a batch of new
+    conversations costs one load query per team rather than one per conversation.
+    """
+    entry = cache.get(team.pk) if cache is not None else None
+    if entry is None:
+        profiles = list(
+            AgentProfile.objects.filter(teams=team, status=AgentStatus.ONLINE)
+            .select_related("user")
+            .order_by("user_id")
+        )
+        loads = agent_loads(workspace_id=team.workspace_id, user_ids=[p.user_id for p in profiles]) if profiles else {}
+        entry = (profiles, loads)
+        if cache is not None:
+            cache[team.pk] = entry
+    profiles, loads = entry
     if not profiles:
         return None
-    loads = agent_loads(workspace_id=team.workspace_id, user_ids=[p.user_id for p in profiles])
     free = [p for p in profiles if loads[p.user_id] < p.capacity]
     skilled = [p for p in free if not language or not p.languages or language in p.languages]
     candidates = skilled or free
@@ -62,22 +74,20 @@ def pick_agent(*, team: Team, language: str = "") -> User | None:
         chosen = min(candidates, key=lambda p: (loads[p.user_id] / max(p.capacity, 1), loads[p.user_id], p.user_id))
     Team.objects.filter(pk=team.pk).update(last_assigned_user_id=chosen.user_id)
     team.last_assigned_user_id = chosen.user_id
+    loads[chosen.user_id] += 1
     return chosen.user
 
 
-def auto_assign(conversation: Conversation) -> User | None:
+def auto_assign(conversation: Conversation, *, cache: dict | None = None) -> User | None:
     """Route a new conversation to a team and, unless the team is manual, to an agent."""
     if conversation.team_id is None:
         conversation.team = pick_team(
             workspace_id=conversation.workspace_id, language=conversation.language, network=conversation.channel
         )
     user = None
-    if (
-        conversation.team is not None
-        and conversation.team.strategy != Strategy.MANUAL
-        and conversation.assignee_id is None
-    ):
-        user = pick_agent(team=conversation.team, language=conversation.language)
+    team = conversation.team
+    if team is not None and team.strategy != Strategy.MANUAL and conversation.assignee_id is None:
+        user = pick_agent(team=team, language=conversation.language, cache=cache)
         conversation.assignee = user
     conversation.save(update_fields=["team", "assignee", "updated_at"])
     return user

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import httpx
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,14 +15,13 @@ from rapport.care.classify import classify
 from rapport.care.effort import compute_effort
 from rapport.care.models import (
     OPEN_Q,
-    CannedReply,
     Conversation,
     ConversationStatus,
     CsatResponse,
-    Delivery,
     Direction,
     Message,
 )
+from rapport.care.replies import MAX_ATTEMPTS, deliver, render_canned, reply, retry_failed  # noqa: F401 - one API
 from rapport.care.triage import score_conversation
 from rapport.channels.models import Channel
 from rapport.contacts.models import Person
@@ -31,14 +29,10 @@ from rapport.core import events
 from rapport.core.actors import Actor
 from rapport.core.models import User, Workspace
 from rapport.core.services import record_audit
-from rapport.identity.models import SocialIdentity
 from rapport.listening.models import Post
-from rapport.pipeline.connectors.base import ConnectorError
 
 log = logging.getLogger(__name__)
 SEVERITY = {"complaint": 3, "question": 2, "praise": 1, "noise": 0, "": 0}
-MAX_ATTEMPTS = 8
-_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 RELOCATION = re.compile(r"\b(moving (house|home|to)|relocat\w*|new address|old address|flytter)\b", re.IGNORECASE)
 
 
@@ -83,11 +77,12 @@ def _addressed(
 
 
 def _open_conversation(*, workspace: Workspace, person_id: int | None, identity_id: int | None) -> Conversation | None:
-    qs = Conversation.objects.filter(OPEN_Q, workspace=workspace)
+    # No ORDER BY: there is at most one row, and the partial unique index finds it directly.
+    qs = Conversation.objects.filter(OPEN_Q, workspace=workspace).order_by()
     if person_id:
-        return qs.filter(person_id=person_id).first()
+        return next(iter(qs.filter(person_id=person_id)[:1]), None)
     if identity_id:
-        return qs.filter(identity_id=identity_id, person__isnull=True).first()
+        return next(iter(qs.filter(identity_id=identity_id, person__isnull=True)[:1]), None)
     return None
 
 
@@ -138,6 +133,7 @@ def add_inbound(
     category: str = "",
     brand_channel: Channel | None = None,
     now: datetime | None = None,
+    routing_cache: dict | None = None,
 ) -> Message | None:
     """Add a customer's message; updates times, channel, sentiment, SLA timers and priority. None if a duplicate."""
     now = now or timezone.now()
@@ -184,7 +180,7 @@ def add_inbound(
         score_conversation(conv, now=now, save=False)  # the tier and priority pick the SLA policy
         person = Person.objects.filter(pk=conv.person_id).only("tags").first() if conv.person_id else None
         sla.apply_sla(conversation=conv, tier=sla.customer_tier(person.tags if person else []), now=now)
-        routing.auto_assign(conv)
+        routing.auto_assign(conv, cache=routing_cache)
     else:
         sla.on_inbound(conversation=conv, at=created_at)
     score_conversation(conv, now=now)
@@ -210,30 +206,35 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
     if not posts:
         return counts
     handles, channels, brand_ids = _brand_handles(workspace)
+    networks = sorted({p.network for p in posts})  # every lookup by external id names its network: index prefix
     all_handles = set().union(*handles.values()) if handles else set()
     known = set(
         Message.objects.filter(
-            workspace=workspace, direction=Direction.INBOUND, external_id__in=[p.external_id for p in posts]
+            workspace=workspace,
+            network__in=networks,
+            direction=Direction.INBOUND,
+            external_id__in=[p.external_id for p in posts],
         ).values_list("network", "external_id")
     )
     parents = {p.in_reply_to for p in posts if p.in_reply_to} | {p.thread_id for p in posts if p.thread_id}
     # Posts the brand wrote itself: replies to them and comments under them are addressed to the brand.
     brand_posts = set(
         Post.objects.filter(
-            workspace=workspace, external_id__in=parents, author__handle_key__in=all_handles
+            workspace=workspace, network__in=networks, external_id__in=parents, author__handle_key__in=all_handles
         ).values_list("external_id", flat=True)
     )
     brand_posts |= set(
-        Message.objects.filter(workspace=workspace, direction=Direction.OUTBOUND, external_id__in=parents).values_list(
-            "external_id", flat=True
-        )
+        Message.objects.filter(
+            workspace=workspace, network__in=networks, direction=Direction.OUTBOUND, external_id__in=parents
+        ).values_list("external_id", flat=True)
     )
     open_statuses = [ConversationStatus.OPEN, ConversationStatus.PENDING, ConversationStatus.WAITING]
     thread_of = dict(
         Message.objects.filter(
-            workspace=workspace, conversation__status__in=open_statuses, external_id__in=parents
+            workspace=workspace, network__in=networks, conversation__status__in=open_statuses, external_id__in=parents
         ).values_list("external_id", "conversation_id")
     )
+    routing_cache: dict = {}
     for post in posts:
         if (post.network, post.external_id) in known:
             counts["duplicates"] += 1
@@ -283,6 +284,7 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
             category=c.category,
             brand_channel=channels.get(post.network),
             now=now,
+            routing_cache=routing_cache,
         )
         if msg is None:
             counts["duplicates"] += 1
@@ -327,163 +329,6 @@ def log_contact(
         after={"network": network, "kind": kind},
     )
     return msg
-
-
-def render_canned(*, canned: CannedReply, conversation: Conversation, agent: User | None = None) -> str:
-    """Fill {{first_name}}, {{last_name}}, {{name}}, {{agent_name}} and {{brand}} into a canned reply."""
-    person = Person.objects.filter(pk=conversation.person_id).first() if conversation.person_id else None
-    values = {
-        "first_name": person.first_name if person else "",
-        "last_name": person.last_name if person else "",
-        "name": (f"{person.first_name} {person.last_name}".strip() if person else ""),
-        "agent_name": (agent.first_name or agent.email.split("@")[0]) if agent else "",
-        "brand": conversation.workspace.name,
-    }
-    return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), canned.text).replace("  ", " ")
-
-
-def _client(channel: Channel | None, network: str):
-    """The outbound client for a brand channel; base URLs come from the channel's configuration."""
-    creds = channel.credentials if channel is not None else {}
-    opts: dict[str, Any] = {"max_retries": 0}  # retrying is retry_failed's job, so a slow network never blocks
-    if creds.get("base_url"):
-        opts["base_url"] = creds["base_url"]
-    if network == "twitter":
-        from rapport.pipeline.connectors.x.client import XClient
-
-        return XClient(access_token=creds.get("access_token", ""), **opts)
-    if network in ("facebook", "instagram"):
-        from rapport.pipeline.connectors.meta.client import MetaClient
-
-        return MetaClient(access_token=creds.get("access_token", ""), **opts)
-    if network == "mastodon":
-        from rapport.pipeline.connectors.mastodon import MastodonClient
-
-        return MastodonClient(access_token=creds.get("access_token"), **opts)
-    if network == "bluesky":
-        from rapport.pipeline.connectors.bluesky import BlueskyClient
-
-        client = BlueskyClient(
-            identifier=creds.get("identifier", ""), app_password=creds.get("app_password", ""), **opts
-        )
-        client.login()
-        return client
-    return None
-
-
-def _send(message: Message) -> str | None:
-    """Send one outbound message on its network; return the new external id (None: no connector for it)."""
-    conv = message.conversation
-    last = (
-        Message.objects.filter(conversation=conv, direction=Direction.INBOUND, network=message.network)
-        .exclude(external_id="")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    channel = (
-        message.brand_channel
-        or Channel.objects.filter(workspace_id=conv.workspace_id, network=message.network, active=True).first()
-    )
-    client = _client(channel, message.network)
-    if client is None:
-        return None
-    if last is None:
-        raise ConnectorError(f"{message.network}: nothing to reply to", retryable=False, network=message.network)
-    try:
-        if last.kind == "direct_message":
-            ident = SocialIdentity.objects.filter(pk=conv.identity_id).first()
-            recipient = (ident.external_id if ident else "") or last.in_reply_to
-            if message.network == "twitter":
-                recipient = recipient.removeprefix("tw-")
-            return client.send_reply(text=message.text, in_reply_to=recipient, kind="direct_message")
-        if message.network in ("facebook", "instagram"):
-            return client.send_reply(
-                text=message.text, in_reply_to=last.external_id, kind="comment", network=message.network
-            )
-        return client.send_reply(text=message.text, in_reply_to=last.external_id)
-    finally:
-        client.close()
-
-
-def deliver(message: Message, *, now: datetime | None = None) -> Message:
-    """Try to send a queued or failed reply; a failure is kept with its error and a next attempt time."""
-    now = now or timezone.now()
-    message.attempts += 1
-    try:
-        external_id = _send(message)
-    except (ConnectorError, httpx.HTTPError, OSError) as exc:
-        message.delivery_status = Delivery.FAILED
-        message.last_error = str(exc)[:2000]
-        message.next_attempt_at = now + timedelta(minutes=min(60, 2 ** min(message.attempts, 6)))
-        log.warning("reply %s failed (attempt %s): %s", message.pk, message.attempts, exc)
-    else:
-        message.delivery_status = Delivery.SENT if external_id else Delivery.NONE
-        message.external_id = external_id or message.external_id
-        message.last_error = "" if external_id else "recorded only: no outbound connector for this channel"
-        message.next_attempt_at = None
-    message.save(update_fields=["delivery_status", "external_id", "last_error", "next_attempt_at", "attempts"])
-    events.emit(
-        "conversation.updated", {"workspace_id": message.workspace_id, "conversation_id": message.conversation_id}
-    )
-    return message
-
-
-def reply(
-    *, conversation: Conversation, agent: User, text: str, now: datetime | None = None, send: bool = True
-) -> Message:
-    """Store an agent's reply (never lost) and send it through the channel the last inbound message came in on."""
-    now = now or timezone.now()
-    text = text.strip()
-    if not text:
-        raise ValueError("a reply needs text")
-    with transaction.atomic():
-        msg = Message.objects.create(
-            workspace_id=conversation.workspace_id,
-            conversation=conversation,
-            network=conversation.channel or "other",
-            kind="reply",
-            direction=Direction.OUTBOUND,
-            text=text,
-            created_at=now,
-            author_user=agent,
-            author_label=agent.email,
-            brand_channel=conversation.brand_channel,
-            delivery_status=Delivery.QUEUED,
-        )
-        conversation.first_response_at = conversation.first_response_at or now
-        conversation.last_outbound_at = now
-        if conversation.assignee_id is None:
-            conversation.assignee = agent
-        conversation.save()
-        sla.on_outbound(conversation=conversation, at=now)
-        score_conversation(conversation, now=now)
-        record_audit(
-            workspace=conversation.workspace,
-            actor=Actor.for_user(agent),
-            action="conversation.replied",
-            object_type="conversation",
-            object_id=conversation.pk,
-            after={"message": msg.pk},
-        )
-    if send:
-        msg.conversation = conversation
-        deliver(msg, now=now)
-    return msg
-
-
-def retry_failed(*, now: datetime | None = None, workspace_id: int | None = None) -> dict[str, int]:
-    """Resend failed replies whose next attempt is due; after MAX_ATTEMPTS they stay failed for a human."""
-    now = now or timezone.now()
-    qs = Message.objects.filter(
-        delivery_status__in=[Delivery.FAILED, Delivery.QUEUED], direction=Direction.OUTBOUND, attempts__lt=MAX_ATTEMPTS
-    ).filter(next_attempt_at__lte=now)
-    if workspace_id is not None:
-        qs = qs.filter(workspace_id=workspace_id)
-    counts = {"sent": 0, "failed": 0}
-    for msg in qs.select_related("conversation", "brand_channel"):
-        deliver(msg, now=now)
-        counts["sent" if msg.delivery_status != Delivery.FAILED else "failed"] += 1
-    return counts
 
 
 def add_note(*, conversation: Conversation, agent: User, text: str, now: datetime | None = None) -> Message:

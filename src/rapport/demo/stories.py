@@ -76,14 +76,6 @@ STORIES: list[StoryPerson] = [
                 "Claim declined: not reported within 24 hours.",
                 direction="outbound",
             ),
-            StoryTouch(
-                3,
-                "post",
-                "twitter",
-                "United Breaks Guitars",
-                "I wrote a song about how my guitar was broken and nobody would take responsibility. "
-                "#unitedbreaksguitars",
-            ),
         ],
     ),
     StoryPerson(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 import resource
 import statistics
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import cycle, islice
 
@@ -111,6 +113,30 @@ def analysis_only(n: int, batch: int) -> dict:
         _drop(ws)
 
 
+def analysis_parallel(n: int, batch: int, workers: int) -> dict:
+    """The same analysis with each batch split over `workers` processes (forked after the models are loaded)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rapport.pipeline.stages.analyse import analyse_texts
+
+    ws = _workspace()
+    try:
+        specs = tuple(r.spec for r in compiled_rules(ws.pk))
+        posts = [[(p["text"], p["network"]) for p in b] for b in _batches(synthetic_posts(n, run="p"), batch)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            list(pool.map(analyse_texts, [posts[0][:10]] * workers, [specs] * workers))  # start the workers
+            started = time.perf_counter()
+            for chunk in posts:
+                step = -(-len(chunk) // workers)
+                list(pool.map(analyse_texts, [chunk[i:i + step] for i in range(0, len(chunk), step)],
+                              [specs] * workers))
+            elapsed = time.perf_counter() - started
+        return {"posts_per_s": round(n / elapsed), "seconds": round(elapsed, 2)}
+    finally:
+        _drop(ws)
+
+
 def naive(n: int) -> dict:
     """The straightforward pipeline: VADER, per-post language detection, one row saved per post."""
     import py3langid
@@ -138,22 +164,44 @@ def naive(n: int) -> dict:
         _drop(ws)
 
 
-def measure(*, posts: int, runs: int = 3, batch: int = 1000, naive_posts: int | None = None) -> dict:
+@contextmanager
+def _without_subscribers(event: str):
+    """Detach the after-commit subscribers of event (e.g. inbox routing) so the pipeline is measured alone."""
+    from rapport.core import events
+
+    saved = events._handlers.pop(event, [])  # noqa: SLF001 - the bus has no public detach; restored below
+    try:
+        yield len(saved)
+    finally:
+        events._handlers[event] = saved  # noqa: SLF001
+
+
+def measure(*, posts: int, runs: int = 3, batch: int = 1000, naive_posts: int | None = None,
+            subscriber_posts: int = 1000) -> dict:
     """Median figures over `runs` runs of each pipeline; the sentiment model is loaded before timing."""
     analyse([Item(post=p, created_at=datetime.now(UTC)) for p in synthetic_posts(10, run="warm")], [])
     rss_before = _peak_mb()
-    e2e = [end_to_end(posts, batch) for _ in range(runs)]
+    with _without_subscribers("listening.posts_stored") as detached:
+        e2e = [end_to_end(posts, batch) for _ in range(runs)]
     rss_e2e = _peak_mb()
+    # What other apps do with every stored post (inbox routing, identity matching) runs after each commit.
+    with_subs = end_to_end(subscriber_posts, batch) if detached and subscriber_posts else None
     ana = [analysis_only(posts, batch) for _ in range(runs)]
+    cores = os.cpu_count() or 1
+    ana_par = [analysis_parallel(posts, batch, cores) for _ in range(runs)] if cores > 1 else ana
     naive_n = naive_posts or min(posts, 3000)
     base = [naive(naive_n) for _ in range(runs)]
     med = lambda rows: statistics.median(r["posts_per_s"] for r in rows)  # noqa: E731
     return {
         "database": connection.vendor, "posts": posts, "batch": batch, "runs": runs,
         "end_to_end_posts_per_s": med(e2e), "analysis_only_posts_per_s": med(ana),
+        "analysis_only_all_cores_posts_per_s": med(ana_par), "cores": cores,
         "naive_posts": naive_n, "naive_posts_per_s": med(base),
         "speedup_vs_naive": round(med(e2e) / max(med(base), 1), 1),
         "peak_rss_mb_before": rss_before, "peak_rss_mb_after_end_to_end": rss_e2e,
+        "posts_stored_subscribers": detached,
+        "end_to_end_with_subscribers_posts_per_s": with_subs["posts_per_s"] if with_subs else None,
+        "subscriber_posts": subscriber_posts if with_subs else 0,
     }
 
 
@@ -164,6 +212,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--naive-posts", type=int, default=None,
                         help="posts for the naive baseline (default min(N, 3000): it is slow)")
+    parser.add_argument("--subscriber-posts", type=int, default=1000,
+                        help="posts for one extra run with the listening.posts_stored subscribers attached")
 
 
 def run(options: dict, write) -> None:
@@ -171,4 +221,4 @@ def run(options: dict, write) -> None:
     import json
 
     write(json.dumps(measure(posts=options["posts"], runs=options["runs"], batch=options["batch"],
-                             naive_posts=options["naive_posts"])))
+                             naive_posts=options["naive_posts"], subscriber_posts=options["subscriber_posts"])))

@@ -128,3 +128,28 @@ def test_reply_in_thread_joins_and_resolved_conversation_is_not_reopened(workspa
         django_capture_on_commit_callbacks,
     )
     assert Conversation.objects.count() == 2
+
+
+def test_comment_on_the_brands_own_page_post_is_addressed(workspace, django_capture_on_commit_callbacks):
+    brand(workspace, network="facebook", handle="acmeair")  # page id "facebook-brand"
+    ingest(
+        workspace,
+        [
+            post(
+                "Why was my flight cancelled without notice?",
+                handle="fbuser",
+                network="facebook",
+                kind="comment",
+                external_id="facebook-brand_998_1",
+            ),
+            post(
+                "Why was my flight cancelled without notice?",
+                handle="fbuser2",
+                network="facebook",
+                kind="comment",
+                external_id="otherpage_998_2",
+            ),
+        ],
+        django_capture_on_commit_callbacks,
+    )
+    assert list(Message.objects.values_list("external_id", flat=True)) == ["facebook-brand_998_1"]

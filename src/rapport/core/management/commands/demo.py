@@ -59,6 +59,14 @@ class Command(BaseCommand):
             f"demo workspace ready: {stories} story people, {counts['people']} people, "
             f"{counts['organisations']} organisations, {counts['touchpoints']} touchpoints added"
         )
+        # Each domain seeds its own part, in the order the product works: listening hears posts, care answers them.
+        from rapport.care.seed import seed_care
+        from rapport.listening.seed import seed_listening
+
+        heard = seed_listening(workspace)
+        self.stdout.write(f"listening: {heard['stored']} posts stored, {heard['alerts']} spike alerts raised")
+        cared = seed_care(workspace)
+        self.stdout.write(f"care inbox: {', '.join(f'{v} {k.replace(chr(95), chr(32))}' for k, v in cared.items())}")
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:

@@ -1,0 +1,33 @@
+"""`rapport care tick [--loop SECONDS]` checks SLAs and retries failed replies; `rapport care evaluate` measures
+the needs-response classifier on the customer-care sample."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Care inbox tasks: SLA checks and reply retries (tick), classifier evaluation (evaluate)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        t = sub.add_parser("tick", help="check SLAs and retry failed replies")
+        t.add_argument("--loop", type=float, default=0, help="repeat every N seconds")
+        sub.add_parser("evaluate", help="precision / recall of needs-response detection")
+
+    def handle(self, *args, action, **options):
+        if action == "tick":
+            from rapport.care import tasks
+
+            if options["loop"]:
+                tasks.loop(every=options["loop"], write=self.stdout.write)
+            else:
+                self.stdout.write(json.dumps(tasks.tick()))
+        elif action == "evaluate":
+            from rapport.care.evaluate import data_path, evaluate
+
+            if not data_path().exists():
+                raise CommandError(f"{data_path()} not found: set RAPPORT_DATA_DIR")
+            self.stdout.write(json.dumps(evaluate(), indent=2))

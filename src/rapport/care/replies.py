@@ -1,0 +1,189 @@
+"""Replies: canned answers with variables, and sending through the channel the last message came in on.
+
+A reply is stored before it is sent, so it is never lost: a failed send stays visible as failed, with the
+network's error, and retry_failed() tries again with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.care import sla
+from rapport.care.models import CannedReply, Conversation, Delivery, Direction, Message
+from rapport.care.triage import score_conversation
+from rapport.channels.models import Channel
+from rapport.contacts.models import Person
+from rapport.core import events
+from rapport.core.actors import Actor
+from rapport.core.models import User
+from rapport.core.services import record_audit
+from rapport.identity.models import SocialIdentity
+from rapport.pipeline.connectors.base import ConnectorError
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def render_canned(*, canned: CannedReply, conversation: Conversation, agent: User | None = None) -> str:
+    """Fill {{first_name}}, {{last_name}}, {{name}}, {{agent_name}} and {{brand}} into a canned reply."""
+    person = Person.objects.filter(pk=conversation.person_id).first() if conversation.person_id else None
+    values = {
+        "first_name": person.first_name if person else "",
+        "last_name": person.last_name if person else "",
+        "name": (f"{person.first_name} {person.last_name}".strip() if person else ""),
+        "agent_name": (agent.first_name or agent.email.split("@")[0]) if agent else "",
+        "brand": conversation.workspace.name,
+    }
+    return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), canned.text).replace("  ", " ")
+
+
+def _client(channel: Channel | None, network: str):
+    """The outbound client for a brand channel; base URLs come from the channel's configuration."""
+    creds = channel.credentials if channel is not None else {}
+    opts: dict[str, Any] = {"max_retries": 0}  # retrying is retry_failed's job, so a slow network never blocks
+    if creds.get("base_url"):
+        opts["base_url"] = creds["base_url"]
+    if network == "twitter":
+        from rapport.pipeline.connectors.x.client import XClient
+
+        return XClient(access_token=creds.get("access_token", ""), **opts)
+    if network in ("facebook", "instagram"):
+        from rapport.pipeline.connectors.meta.client import MetaClient
+
+        return MetaClient(access_token=creds.get("access_token", ""), **opts)
+    if network == "mastodon":
+        from rapport.pipeline.connectors.mastodon import MastodonClient
+
+        return MastodonClient(access_token=creds.get("access_token"), **opts)
+    if network == "bluesky":
+        from rapport.pipeline.connectors.bluesky import BlueskyClient
+
+        client = BlueskyClient(
+            identifier=creds.get("identifier", ""), app_password=creds.get("app_password", ""), **opts
+        )
+        client.login()
+        return client
+    return None
+
+
+def _send(message: Message) -> str | None:
+    """Send one outbound message on its network; return the new external id (None: no connector for it)."""
+    conv = message.conversation
+    last = (
+        Message.objects.filter(conversation=conv, direction=Direction.INBOUND, network=message.network)
+        .exclude(external_id="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    channel = (
+        message.brand_channel
+        or Channel.objects.filter(workspace_id=conv.workspace_id, network=message.network, active=True).first()
+    )
+    client = _client(channel, message.network)
+    if client is None:
+        return None
+    if last is None:
+        raise ConnectorError(f"{message.network}: nothing to reply to", retryable=False, network=message.network)
+    try:
+        if last.kind == "direct_message":
+            ident = SocialIdentity.objects.filter(pk=conv.identity_id).first()
+            recipient = (ident.external_id if ident else "") or last.in_reply_to
+            if message.network == "twitter":
+                recipient = recipient.removeprefix("tw-")
+            return client.send_reply(text=message.text, in_reply_to=recipient, kind="direct_message")
+        if message.network in ("facebook", "instagram"):
+            return client.send_reply(
+                text=message.text, in_reply_to=last.external_id, kind="comment", network=message.network
+            )
+        return client.send_reply(text=message.text, in_reply_to=last.external_id)
+    finally:
+        client.close()
+
+
+def deliver(message: Message, *, now: datetime | None = None) -> Message:
+    """Try to send a queued or failed reply; a failure is kept with its error and a next attempt time."""
+    now = now or timezone.now()
+    message.attempts += 1
+    try:
+        external_id = _send(message)
+    except (ConnectorError, httpx.HTTPError, OSError) as exc:
+        message.delivery_status = Delivery.FAILED
+        message.last_error = str(exc)[:2000]
+        message.next_attempt_at = now + timedelta(minutes=min(60, 2 ** min(message.attempts, 6)))
+        log.warning("reply %s failed (attempt %s): %s", message.pk, message.attempts, exc)
+    else:
+        message.delivery_status = Delivery.SENT if external_id else Delivery.NONE
+        message.external_id = external_id or message.external_id
+        message.last_error = "" if external_id else "recorded only: no outbound connector for this channel"
+        message.next_attempt_at = None
+    message.save(update_fields=["delivery_status", "external_id", "last_error", "next_attempt_at", "attempts"])
+    events.emit(
+        "conversation.updated", {"workspace_id": message.workspace_id, "conversation_id": message.conversation_id}
+    )
+    return message
+
+
+def reply(
+    *, conversation: Conversation, agent: User, text: str, now: datetime | None = None, send: bool = True
+) -> Message:
+    """Store an agent's reply (never lost) and send it through the channel the last inbound message came in on."""
+    now = now or timezone.now()
+    text = text.strip()
+    if not text:
+        raise ValueError("a reply needs text")
+    with transaction.atomic():
+        msg = Message.objects.create(
+            workspace_id=conversation.workspace_id,
+            conversation=conversation,
+            network=conversation.channel or "other",
+            kind="reply",
+            direction=Direction.OUTBOUND,
+            text=text,
+            created_at=now,
+            author_user=agent,
+            author_label=agent.email,
+            brand_channel=conversation.brand_channel,
+            delivery_status=Delivery.QUEUED,
+        )
+        conversation.first_response_at = conversation.first_response_at or now
+        conversation.last_outbound_at = now
+        if conversation.assignee_id is None:
+            conversation.assignee = agent
+        conversation.save()
+        sla.on_outbound(conversation=conversation, at=now)
+        score_conversation(conversation, now=now)
+        record_audit(
+            workspace=conversation.workspace,
+            actor=Actor.for_user(agent),
+            action="conversation.replied",
+            object_type="conversation",
+            object_id=conversation.pk,
+            after={"message": msg.pk},
+        )
+    if send:
+        msg.conversation = conversation
+        deliver(msg, now=now)
+    return msg
+
+
+def retry_failed(*, now: datetime | None = None, workspace_id: int | None = None) -> dict[str, int]:
+    """Resend failed replies whose next attempt is due; after MAX_ATTEMPTS they stay failed for a human."""
+    now = now or timezone.now()
+    qs = Message.objects.filter(
+        delivery_status__in=[Delivery.FAILED, Delivery.QUEUED], direction=Direction.OUTBOUND, attempts__lt=MAX_ATTEMPTS
+    ).filter(next_attempt_at__lte=now)
+    if workspace_id is not None:
+        qs = qs.filter(workspace_id=workspace_id)
+    counts = {"sent": 0, "failed": 0}
+    for msg in qs.select_related("conversation", "brand_channel"):
+        deliver(msg, now=now)
+        counts["sent" if msg.delivery_status != Delivery.FAILED else "failed"] += 1
+    return counts
