@@ -110,6 +110,15 @@ def link_authors(*, workspace_id: int, items: list[Item]) -> int:
         SocialIdentity.objects.filter(pk=pk, external_id="").update(external_id=ext_id[:200])
     if not missing:
         return 0
+    # A handle now used by another account id was given up by its old holder (handles get reused): the old identity
+    # keeps its id, person and history but no longer answers to the handle, so the new account can take it.
+    released = [
+        by_handle[(net, key)][0]
+        for net, ext_id, key in missing
+        if ext_id and key and (net, key) in by_handle and by_handle[(net, key)][2] not in ("", ext_id)
+    ]
+    if released:
+        SocialIdentity.objects.filter(pk__in=released).update(handle="", handle_key="")
     # Concurrent workers may create the same identity: conflicts are skipped and the winner's row is read back.
     extra, values = _other_columns()
     insert_ignore(SocialIdentity, IDENTITY_COLUMNS + extra, [(*row, *values) for row in missing.values()],

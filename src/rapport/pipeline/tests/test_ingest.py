@@ -80,6 +80,21 @@ def test_authors_get_identities_and_known_people_get_a_timeline_entry(workspace)
     assert (touch.kind, touch.channel, touch.source, touch.source_id) == ("post", "twitter", "post", str(post.pk))
 
 
+def test_a_reused_handle_goes_to_the_new_account_and_the_old_one_keeps_its_history(workspace):
+    old_owner = Person.objects.create(workspace=workspace, first_name="Old", last_name="Owner")
+    old = SocialIdentity.objects.create(workspace=workspace, network="twitter", handle="sunny", external_id="tw-1",
+                                        person=old_owner)
+    post = make_post(7, "Hello from the new sunny", handle="sunny")
+    post["author"]["external_id"] = "tw-2"
+    result = process_batch(workspace_id=workspace.pk, posts=[post])
+    assert result.identities_created == 1
+    new = SocialIdentity.objects.get(workspace=workspace, network="twitter", external_id="tw-2")
+    stored = Post.objects.get(external_id="twitter-7")
+    assert stored.author == new and new.handle_key == "sunny" and stored.person is None
+    old.refresh_from_db()
+    assert (old.external_id, old.person, old.handle_key) == ("tw-1", old_owner, "")
+
+
 def test_cross_posts_are_flagged_as_near_duplicates(workspace):
     text = "Our new espresso machine is out today! https://ex.com/a"
     process_batch(workspace_id=workspace.pk, posts=[make_post(1, text)])
