@@ -30,6 +30,7 @@ from rapport.care.schemas import (
 from rapport.care.sla import sla_report
 from rapport.contacts.validation import FieldErrors
 from rapport.core.models import Member
+from rapport.core.pagination import keyset_page
 
 router = Router(tags=["care"])
 canned_router = Router(tags=["care"])
@@ -238,12 +239,21 @@ def csat(request: HttpRequest, conversation_id: Id, payload: CsatIn):
     return Status(201, {"id": r.pk, "score": r.score})
 
 
-@canned_router.get("", response=list[CannedOut])
-def canned_replies(request: HttpRequest):
+class CannedPage(Schema):
+    items: list[CannedOut]
+    next_cursor: str | None
+
+
+@canned_router.get("", response=CannedPage)
+def canned_replies(request: HttpRequest, limit: Limit = 100, cursor: Cursor | None = None):
     """Canned replies of the workspace ({{first_name}}-style variables are filled in when used)."""
     require(request, "care.view")
     qs = CannedReply.objects.filter(workspace=request.workspace)
     if request.role != "admin":  # team replies only for the team's agents
         teams = AgentProfile.objects.filter(workspace=request.workspace, user=request.actor.user).values("teams")
         qs = qs.filter(Q(team__isnull=True) | Q(team__in=teams))
-    return [{"id": c.pk, "name": c.name, "text": c.text, "team": c.team_id} for c in qs]
+    rows, next_cursor = keyset_page(qs, fields=["id"], descending=False, limit=limit, cursor=cursor)
+    return {
+        "items": [{"id": c.pk, "name": c.name, "text": c.text, "team": c.team_id} for c in rows],
+        "next_cursor": next_cursor,
+    }

@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from rapport.api.auth import require
-from rapport.api.types import Text
+from rapport.api.types import Cursor, Limit, Text
 from rapport.channels import services
 from rapport.channels.models import Channel
+from rapport.core.pagination import keyset_page
 
 router = Router(tags=["channels"])
 
@@ -39,19 +40,32 @@ class ChannelIn(Schema):
 
 def _out(channel: Channel, *, admin: bool) -> dict:
     return {
-        "id": channel.pk, "network": channel.network, "handle": channel.handle, "name": channel.name,
-        "external_id": channel.external_id, "active": channel.active, "created_at": channel.created_at,
+        "id": channel.pk,
+        "network": channel.network,
+        "handle": channel.handle,
+        "name": channel.name,
+        "external_id": channel.external_id,
+        "active": channel.active,
+        "created_at": channel.created_at,
         "webhook_path": services.webhook_path(channel) if admin else None,  # the path is a secret, like a token
         "has_credentials": bool(channel.credentials_encrypted),
     }
 
 
-@router.get("", response=list[ChannelOut])
-def list_channels(request: HttpRequest):
-    """The workspace's channels (network, handle); the care inbox answers on these."""
+class ChannelPage(Schema):
+    items: list[ChannelOut]
+    next_cursor: str | None
+
+
+@router.get("", response=ChannelPage)
+def list_channels(request: HttpRequest, limit: Limit = 50, cursor: Cursor | None = None):
+    """The workspace's channels (network, handle); the care inbox answers on these. Paged like every list."""
     require(request, "listening.view")
     admin = request.role == "admin"
-    return [_out(c, admin=admin) for c in Channel.objects.filter(workspace=request.workspace)]
+    rows, next_cursor = keyset_page(
+        Channel.objects.filter(workspace=request.workspace), fields=["id"], descending=False, limit=limit, cursor=cursor
+    )
+    return {"items": [_out(c, admin=admin) for c in rows], "next_cursor": next_cursor}
 
 
 @router.post("", response={201: ChannelOut})

@@ -23,9 +23,12 @@ class Channel(WorkspaceScoped):
     external_id = models.CharField(max_length=200, blank=True, help_text="the brand account's id on the network")
     webhook_key = models.CharField(max_length=32, unique=True, default=new_webhook_key)
     credentials_encrypted = models.TextField(blank=True, editable=False)
-    config = models.JSONField(default=dict, blank=True,
-                              help_text="what to poll: feeds (RSS), base_url + hashtags / mentions (Mastodon), "
-                                        "search / notifications (Bluesky)")
+    config = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="what to poll: feeds (RSS), base_url + hashtags / mentions (Mastodon), "
+        "search / notifications (Bluesky)",
+    )
     poll_state = models.JSONField(default=dict, blank=True, editable=False)
     polled_at = models.DateTimeField(null=True, blank=True, editable=False)
     active = models.BooleanField(default=True)

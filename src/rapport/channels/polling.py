@@ -41,8 +41,9 @@ def _polls(channel: Channel, **http_options: Any):
         from rapport.pipeline.connectors.bluesky import BlueskyClient
 
         options = {"base_url": cfg["base_url"]} if cfg.get("base_url") else {}
-        client = BlueskyClient(identifier=channel.handle, app_password=creds.get("app_password", ""), **options,
-                               **http_options)
+        client = BlueskyClient(
+            identifier=channel.handle, app_password=creds.get("app_password", ""), **options, **http_options
+        )
         for query in cfg.get("search", []):
             yield f"search:{query}", lambda state, query=query: client.poll_search(query, state=state)
         if cfg.get("notifications"):
@@ -61,8 +62,11 @@ def poll_channel(channel: Channel, **http_options: Any) -> BatchResult:
             log.warning("polling %s (%s) failed: %s", channel, key, exc)
             continue
         if result.posts:
-            total.add(enqueue(workspace_id=channel.workspace_id, posts=result.posts,
-                              source=f"poll:{channel.network}:{channel.pk}"))
+            total.add(
+                enqueue(
+                    workspace_id=channel.workspace_id, posts=result.posts, source=f"poll:{channel.network}:{channel.pk}"
+                )
+            )
         state[key] = result.state
         Channel.objects.filter(pk=channel.pk).update(poll_state=state, polled_at=timezone.now())
     channel.poll_state = state

@@ -20,8 +20,15 @@ SECRETS: dict[str, tuple[str, ...]] = {
 
 @transaction.atomic
 def upsert_channel(
-    *, workspace: Workspace, actor: Actor, network: str, handle: str, name: str = "", external_id: str = "",
-    credentials: dict | None = None, config: dict | None = None,
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    network: str,
+    handle: str,
+    name: str = "",
+    external_id: str = "",
+    credentials: dict | None = None,
+    config: dict | None = None,
 ) -> Channel:
     """Create or update the workspace's channel for (network, handle); credentials are stored encrypted."""
     channel = Channel.objects.filter(workspace=workspace, network=network, handle=handle).first()
@@ -34,9 +41,14 @@ def upsert_channel(
         channel.config = config
     channel.save()
     # Never audit secret values: only which credential names are set.
-    record_audit(workspace=workspace, actor=actor, action="channel.created" if created else "channel.updated",
-                 object_type="channel", object_id=channel.pk,
-                 after={"network": network, "handle": handle, "credentials": sorted((credentials or {}).keys())})
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="channel.created" if created else "channel.updated",
+        object_type="channel",
+        object_id=channel.pk,
+        after={"network": network, "handle": handle, "credentials": sorted((credentials or {}).keys())},
+    )
     return channel
 
 

@@ -25,8 +25,9 @@ MAX_BODY = 5 * 1024 * 1024
 
 
 def _channel(key: str, networks: tuple[str, ...]) -> Channel | None:
-    return Channel.objects.filter(webhook_key=key, active=True, network__in=networks).select_related(
-        "workspace").first()
+    return (
+        Channel.objects.filter(webhook_key=key, active=True, network__in=networks).select_related("workspace").first()
+    )
 
 
 def _denied(reason: str) -> JsonResponse:
@@ -39,8 +40,13 @@ def _accept(channel: Channel, kind: str, body: bytes, posts: list[dict[str, Any]
 
 
 def _dead(channel: Channel, kind: str, body: bytes, reason: str) -> JsonResponse:
-    letter = deadletters.record(workspace_id=channel.workspace_id, source=f"webhook:{kind}:{channel.pk}", fmt=kind,
-                                payload=body.decode("utf-8", "replace"), reason=reason)
+    letter = deadletters.record(
+        workspace_id=channel.workspace_id,
+        source=f"webhook:{kind}:{channel.pk}",
+        fmt=kind,
+        payload=body.decode("utf-8", "replace"),
+        reason=reason,
+    )
     return JsonResponse({"detail": reason, "dead_letter_id": letter.pk}, status=202)
 
 
@@ -65,10 +71,11 @@ def meta(request: HttpRequest, key: str) -> HttpResponse:
         except SignatureError as exc:
             return JsonResponse({"detail": str(exc)}, status=403)
         return HttpResponse(challenge, content_type="text/plain")
-    body = request.body[:MAX_BODY + 1]
+    body = request.body[: MAX_BODY + 1]
     try:
-        MetaConnector.verify_signature(body, request.headers.get(MetaConnector.signature_header),
-                                       app_secret=creds.get("app_secret", ""))
+        MetaConnector.verify_signature(
+            body, request.headers.get(MetaConnector.signature_header), app_secret=creds.get("app_secret", "")
+        )
     except SignatureError as exc:
         return _denied(str(exc))
     try:
@@ -91,7 +98,7 @@ def x(request: HttpRequest, key: str) -> HttpResponse:
             return JsonResponse(XConnector.crc_response(request.GET.get("crc_token", ""), consumer_secret=secret))
         except SignatureError as exc:
             return JsonResponse({"detail": str(exc)}, status=400)
-    body = request.body[:MAX_BODY + 1]
+    body = request.body[: MAX_BODY + 1]
     try:
         XConnector.verify_signature(body, request.headers.get(XConnector.signature_header), consumer_secret=secret)
     except SignatureError as exc:
@@ -110,11 +117,14 @@ def generic(request: HttpRequest, key: str) -> HttpResponse:
     channel = _channel(key, ("generic",))
     if channel is None:
         return JsonResponse({"detail": "not found"}, status=404)
-    body = request.body[:MAX_BODY + 1]
+    body = request.body[: MAX_BODY + 1]
     try:
         GenericWebhookConnector.verify_signature(
-            body, request.headers.get(GenericWebhookConnector.signature_header),
-            request.headers.get(GenericWebhookConnector.timestamp_header), secret=channel.credentials.get("secret", ""))
+            body,
+            request.headers.get(GenericWebhookConnector.signature_header),
+            request.headers.get(GenericWebhookConnector.timestamp_header),
+            secret=channel.credentials.get("secret", ""),
+        )
     except SignatureError as exc:
         return _denied(str(exc))
     try:
@@ -122,8 +132,12 @@ def generic(request: HttpRequest, key: str) -> HttpResponse:
     except PayloadError as exc:
         return _dead(channel, "generic", body, str(exc))
     if rejections:
-        deadletters.record_rejections(workspace_id=channel.workspace_id, source=f"webhook:generic:{channel.pk}:item",
-                                      fmt="post", rejections=rejections)
+        deadletters.record_rejections(
+            workspace_id=channel.workspace_id,
+            source=f"webhook:generic:{channel.pk}:item",
+            fmt="post",
+            rejections=rejections,
+        )
     response = _accept(channel, "generic", body, posts)
     data = json.loads(response.content)
     data["rejected"] = [{"index": r.line - 1, "reason": r.reason} for r in rejections]

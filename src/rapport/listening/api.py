@@ -13,6 +13,7 @@ from pydantic import Field
 
 from rapport.api.auth import require
 from rapport.api.types import Cursor, Id, Limit, Text
+from rapport.core.pagination import keyset_page
 from rapport.listening import services
 from rapport.listening.alerts import alert_payload
 from rapport.listening.models import RuleKind, SpikeAlert, TrackingRule
@@ -63,12 +64,23 @@ def submit_posts(request: HttpRequest, payload: list[dict[str, Any]] = Body(...,
         try:
             posts.append((index, jsonl_to_post(item)))
         except PayloadError as exc:
-            letter = deadletters.record(workspace_id=ws.pk, source=f"api:item {index}", fmt="post",
-                                        payload=json.dumps(item, ensure_ascii=False, default=str)[:100_000],
-                                        reason=str(exc))
-            results.append({"index": index, "status": "rejected", "reason": str(exc), "dead_letter_id": letter.pk,
-                            "network": item.get("network") if isinstance(item, dict) else None,
-                            "external_id": str(item.get("external_id")) if isinstance(item, dict) else None})
+            letter = deadletters.record(
+                workspace_id=ws.pk,
+                source=f"api:item {index}",
+                fmt="post",
+                payload=json.dumps(item, ensure_ascii=False, default=str)[:100_000],
+                reason=str(exc),
+            )
+            results.append(
+                {
+                    "index": index,
+                    "status": "rejected",
+                    "reason": str(exc),
+                    "dead_letter_id": letter.pk,
+                    "network": item.get("network") if isinstance(item, dict) else None,
+                    "external_id": str(item.get("external_id")) if isinstance(item, dict) else None,
+                }
+            )
     queue = get_queue()
     outcome = queue.enqueue(workspace_id=ws.pk, posts=[p for _, p in posts], source="api")
     queued = isinstance(queue, RedisQueue)
@@ -77,11 +89,18 @@ def submit_posts(request: HttpRequest, payload: list[dict[str, Any]] = Body(...,
         key = (post["network"], post["external_id"])
         status = "queued" if queued else "stored" if key in outcome.stored_keys and key not in seen else "duplicate"
         seen.add(key)
-        results.append({"index": index, "status": status, "network": post["network"],
-                        "external_id": post["external_id"]})
+        results.append(
+            {"index": index, "status": status, "network": post["network"], "external_id": post["external_id"]}
+        )
     results.sort(key=lambda r: r["index"])
-    return {"received": len(payload), "stored": outcome.stored, "duplicates": outcome.duplicates,
-            "queued": len(posts) if queued else 0, "rejected": len(payload) - len(posts), "items": results}
+    return {
+        "received": len(payload),
+        "stored": outcome.stored,
+        "duplicates": outcome.duplicates,
+        "queued": len(posts) if queued else 0,
+        "rejected": len(payload) - len(posts),
+        "items": results,
+    }
 
 
 class SentimentOut(Schema):
@@ -144,8 +163,15 @@ def _rule_id(request: HttpRequest, value: str) -> int | None:
 
 def _filtered(request: HttpRequest, f: MentionFilters):
     return services.filter_mentions(
-        workspace=request.workspace, rule=_rule_id(request, f.rule), sentiment=f.sentiment, language=f.language,
-        network=f.network, author=f.author, contact=f.contact, since=f.since, until=f.until,
+        workspace=request.workspace,
+        rule=_rule_id(request, f.rule),
+        sentiment=f.sentiment,
+        language=f.language,
+        network=f.network,
+        author=f.author,
+        contact=f.contact,
+        since=f.since,
+        until=f.until,
     )
 
 
@@ -153,8 +179,7 @@ def _filtered(request: HttpRequest, f: MentionFilters):
 def list_mentions(request: HttpRequest, filters: Query[MentionListFilters]):
     """Stored posts, newest first, filtered by rule, sentiment, language, network, author, contact and time."""
     require(request, "listening.view")
-    rows, next_cursor = services.mentions_page(_filtered(request, filters), limit=filters.limit,
-                                               cursor=filters.cursor)
+    rows, next_cursor = services.mentions_page(_filtered(request, filters), limit=filters.limit, cursor=filters.cursor)
     return {"items": [services.mention_out(p) for p in rows], "next_cursor": next_cursor}
 
 
@@ -185,8 +210,11 @@ def mention_stats(request: HttpRequest, filters: Query[MentionFilters], bucket: 
     """Volume and sentiment over time for the filtered mentions, and share of voice of brands vs competitors."""
     require(request, "listening.view")
     qs = _filtered(request, filters)
-    return {"series": services.volume_series(qs, bucket=bucket), "sentiment": services.sentiment_totals(qs),
-            "share_of_voice": services.share_of_voice(workspace=request.workspace, since=filters.since)}
+    return {
+        "series": services.volume_series(qs, bucket=bucket),
+        "sentiment": services.sentiment_totals(qs),
+        "share_of_voice": services.share_of_voice(workspace=request.workspace, since=filters.since),
+    }
 
 
 class RuleIn(Schema):
@@ -213,24 +241,42 @@ class RuleOut(Schema):
 
 def _rule_out(rule: TrackingRule, counts: dict[int, int] | None = None) -> dict[str, Any]:
     counts = counts if counts is not None else services.rule_counts(rule.workspace)
-    return {**{f: getattr(rule, f) for f in services.RULE_FIELDS}, "id": rule.pk, "mentions": counts.get(rule.pk, 0),
-            "created_at": rule.created_at, "updated_at": rule.updated_at}
+    return {
+        **{f: getattr(rule, f) for f in services.RULE_FIELDS},
+        "id": rule.pk,
+        "mentions": counts.get(rule.pk, 0),
+        "created_at": rule.created_at,
+        "updated_at": rule.updated_at,
+    }
 
 
-@rules_router.get("", response=list[RuleOut])
-def list_rules(request: HttpRequest):
-    """Every tracking rule of the workspace with its number of matched posts."""
+class RulePage(Schema):
+    items: list[RuleOut]
+    next_cursor: str | None
+
+
+@rules_router.get("", response=RulePage)
+def list_rules(request: HttpRequest, limit: Limit = 100, cursor: Cursor | None = None):
+    """The workspace's tracking rules with their numbers of matched posts, paged like every list."""
     require(request, "listening.view")
     counts = services.rule_counts(request.workspace)
-    return [_rule_out(r, counts) for r in TrackingRule.objects.filter(workspace=request.workspace)]
+    rows, next_cursor = keyset_page(
+        TrackingRule.objects.filter(workspace=request.workspace),
+        fields=["id"],
+        descending=False,
+        limit=limit,
+        cursor=cursor,
+    )
+    return {"items": [_rule_out(r, counts) for r in rows], "next_cursor": next_cursor}
 
 
 @rules_router.post("", response={201: RuleOut})
 def create_rule(request: HttpRequest, payload: RuleIn):
     """Create a rule; the query must parse: AND, OR, NOT, (), "phrases", #tags, @mentions, lang:, network:."""
     require(request, "listening.manage")
-    rule = services.create_rule(workspace=request.workspace, actor=request.actor,
-                                data=payload.dict(exclude_unset=True, exclude_none=True))
+    rule = services.create_rule(
+        workspace=request.workspace, actor=request.actor, data=payload.dict(exclude_unset=True, exclude_none=True)
+    )
     return Status(201, _rule_out(rule))
 
 
@@ -249,8 +295,12 @@ def get_rule(request: HttpRequest, rule_id: Id):
 def update_rule(request: HttpRequest, rule_id: Id, payload: RuleIn):
     """Change a rule; it applies to posts stored from now on."""
     require(request, "listening.manage")
-    rule = services.update_rule(workspace=request.workspace, actor=request.actor, rule=_rule(request, rule_id),
-                                changes=payload.dict(exclude_unset=True, exclude_none=True))
+    rule = services.update_rule(
+        workspace=request.workspace,
+        actor=request.actor,
+        rule=_rule(request, rule_id),
+        changes=payload.dict(exclude_unset=True, exclude_none=True),
+    )
     return _rule_out(rule)
 
 
@@ -286,10 +336,21 @@ class AlertPage(Schema):
 def list_alerts(request: HttpRequest, limit: Limit = 25, cursor: Cursor | None = None):
     """Spike alerts, newest episode first."""
     require(request, "listening.view")
-    from rapport.core.pagination import keyset_page
 
-    rows, next_cursor = keyset_page(SpikeAlert.objects.filter(workspace=request.workspace), fields=("id",),
-                                    descending=True, limit=limit, cursor=cursor)
-    items = [{**alert_payload(a), "started_at": a.started_at, "last_seen_at": a.last_seen_at,
-              "delivered": a.delivered_at is not None} for a in rows]
+    rows, next_cursor = keyset_page(
+        SpikeAlert.objects.filter(workspace=request.workspace),
+        fields=("id",),
+        descending=True,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [
+        {
+            **alert_payload(a),
+            "started_at": a.started_at,
+            "last_seen_at": a.last_seen_at,
+            "delivered": a.delivered_at is not None,
+        }
+        for a in rows
+    ]
     return {"items": items, "next_cursor": next_cursor}

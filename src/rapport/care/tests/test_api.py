@@ -86,7 +86,7 @@ def test_detail_reply_note_assign_resolve(api, inbox, member_factory, workspace)
 
 def test_canned_replies_listed(api, workspace):
     CannedReply.objects.create(workspace=workspace, name="hello", text="Hi {{first_name}}")
-    assert [c["name"] for c in api.get("/canned-replies").json()] == ["hello"]
+    assert [c["name"] for c in api.get("/canned-replies").json()["items"]] == ["hello"]
 
 
 def test_other_workspace_sees_nothing(api_factory, other_workspace, inbox):
@@ -105,7 +105,7 @@ def test_other_workspace_sees_nothing(api_factory, other_workspace, inbox):
     ]:
         assert other.post(f"/conversations/{conv.pk}/{action}", body).status_code == 404, action
     CannedReply.objects.create(workspace=inbox[0].workspace, name="secret", text="x")
-    assert other.get("/canned-replies").json() == []
+    assert other.get("/canned-replies").json()["items"] == []
     assert Message.objects.filter(conversation=conv).count() == 1
 
 
@@ -120,8 +120,8 @@ def test_report_is_for_admins_and_team_canned_replies_for_the_team(api, workspac
     AgentProfile.objects.create(workspace=workspace, user=agent).teams.add(social)
     client = _client_for(agent, workspace)
     assert client.get("/conversations/report").status_code == 403
-    assert sorted(c["name"] for c in client.get("/canned-replies").json()) == ["general", "social only"]
-    assert len(api.get("/canned-replies").json()) == 3
+    assert sorted(c["name"] for c in client.get("/canned-replies").json()["items"]) == ["general", "social only"]
+    assert len(api.get("/canned-replies").json()["items"]) == 3
 
 
 def test_agent_sees_only_their_teams(workspace, member_factory, inbox):

@@ -7,34 +7,53 @@ import rapport.channels.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(max_length=16)),
-                ('handle', models.CharField(blank=True, max_length=200)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('external_id', models.CharField(blank=True, help_text="the brand account's id on the network", max_length=200)),
-                ('webhook_key', models.CharField(default=rapport.channels.models.new_webhook_key, max_length=32, unique=True)),
-                ('credentials_encrypted', models.TextField(blank=True, editable=False)),
-                ('config', models.JSONField(blank=True, default=dict, help_text='what to poll: feeds (RSS), base_url + hashtags / mentions (Mastodon), search / notifications (Bluesky)')),
-                ('poll_state', models.JSONField(blank=True, default=dict, editable=False)),
-                ('polled_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("network", models.CharField(max_length=16)),
+                ("handle", models.CharField(blank=True, max_length=200)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, help_text="the brand account's id on the network", max_length=200),
+                ),
+                (
+                    "webhook_key",
+                    models.CharField(default=rapport.channels.models.new_webhook_key, max_length=32, unique=True),
+                ),
+                ("credentials_encrypted", models.TextField(blank=True, editable=False)),
+                (
+                    "config",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="what to poll: feeds (RSS), base_url + hashtags / mentions (Mastodon), search / notifications (Bluesky)",
+                    ),
+                ),
+                ("poll_state", models.JSONField(blank=True, default=dict, editable=False)),
+                ("polled_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['network', 'handle'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'network', 'handle'), name='channel_unique')],
+                "ordering": ["network", "handle"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("workspace", "network", "handle"), name="channel_unique")
+                ],
             },
         ),
     ]

@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db
 def test_rss_feed_is_polled_incrementally(workspace, fake_feeds):
     fake_feeds.add_item("Broken zipper", "The zipper on my new jacket broke after a week, very disappointed")
     fake_feeds.add_item("Great boots", "These boots are wonderful, warm and dry on a long hike")
-    channel = upsert_channel(workspace=workspace, actor=Actor.system(), network="rss", handle="outdoor-forum",
-                             config={"feeds": [fake_feeds.url + "/rss.xml"]})
+    channel = upsert_channel(
+        workspace=workspace,
+        actor=Actor.system(),
+        network="rss",
+        handle="outdoor-forum",
+        config={"feeds": [fake_feeds.url + "/rss.xml"]},
+    )
     first = poll_channel(channel)
     assert first.stored == 2
     again = poll_channel(Channel.objects.get(pk=channel.pk))
@@ -34,9 +39,14 @@ def test_rss_feed_is_polled_incrementally(workspace, fake_feeds):
 def test_mastodon_hashtags_and_the_command(workspace, fake_mastodon):
     fake_mastodon.add_status("Loving the new #acme espresso machine", tags=("acme",))
     fake_mastodon.add_status("Unrelated post about cats")
-    upsert_channel(workspace=workspace, actor=Actor.system(), network="mastodon", handle="acme@fake.social",
-                   config={"base_url": fake_mastodon.url, "hashtags": ["acme"]},
-                   credentials={"access_token": fake_mastodon.token})
+    upsert_channel(
+        workspace=workspace,
+        actor=Actor.system(),
+        network="mastodon",
+        handle="acme@fake.social",
+        config={"base_url": fake_mastodon.url, "hashtags": ["acme"]},
+        credentials={"access_token": fake_mastodon.token},
+    )
     call_command("poll", "--workspace", workspace.slug, stdout=StringIO())
     texts = list(Post.objects.filter(workspace=workspace, network="mastodon").values_list("text", flat=True))
     assert len(texts) == 1 and "espresso" in texts[0]
@@ -47,8 +57,13 @@ def test_mastodon_hashtags_and_the_command(workspace, fake_mastodon):
 
 def test_unreachable_source_keeps_state_and_other_sources_run(workspace, fake_feeds):
     fake_feeds.add_item("Hello", "A post about hiking boots and rain")
-    channel = upsert_channel(workspace=workspace, actor=Actor.system(), network="rss", handle="two-feeds",
-                             config={"feeds": ["http://127.0.0.1:9/rss.xml", fake_feeds.url + "/rss.xml"]})
+    channel = upsert_channel(
+        workspace=workspace,
+        actor=Actor.system(),
+        network="rss",
+        handle="two-feeds",
+        config={"feeds": ["http://127.0.0.1:9/rss.xml", fake_feeds.url + "/rss.xml"]},
+    )
     result = poll_channel(channel, max_retries=0)
     assert result.stored == 1
     channel.refresh_from_db()

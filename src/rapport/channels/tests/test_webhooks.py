@@ -28,8 +28,9 @@ def fixture(network: str, name: str) -> bytes:
 
 
 def channel(workspace, network: str, credentials: dict) -> Channel:
-    return upsert_channel(workspace=workspace, actor=Actor.system(), network=network, handle=f"acme-{network}",
-                          credentials=credentials)
+    return upsert_channel(
+        workspace=workspace, actor=Actor.system(), network=network, handle=f"acme-{network}", credentials=credentials
+    )
 
 
 def test_credentials_are_encrypted_at_rest(workspace):
@@ -50,14 +51,16 @@ def test_meta_handshake_signature_and_ingest(workspace):
     bad = c.post(url, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=meta_sign(body, app_secret="x"))
     assert bad.status_code == 401 and not Post.objects.exists()
     assert c.post(url, body, content_type="application/json").status_code == 401
-    good = c.post(url, body, content_type="application/json",
-                  HTTP_X_HUB_SIGNATURE_256=meta_sign(body, app_secret="app-secret"))
+    good = c.post(
+        url, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=meta_sign(body, app_secret="app-secret")
+    )
     stored = good.json()["stored"]
     assert good.status_code == 200 and stored >= 1 and Post.objects.filter(workspace=workspace).count() == stored
     for post in Post.objects.all():
         assert post.network == "facebook" and post.sentiment_label and post.author is not None
-    again = c.post(url, body, content_type="application/json",
-                   HTTP_X_HUB_SIGNATURE_256=meta_sign(body, app_secret="app-secret"))
+    again = c.post(
+        url, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=meta_sign(body, app_secret="app-secret")
+    )
     assert again.json()["stored"] == 0 and Post.objects.count() == stored
 
 
@@ -68,11 +71,22 @@ def test_x_crc_and_signed_events(workspace):
     crc = c.get(url, {"crc_token": "abc"}).json()
     assert crc["response_token"].startswith("sha256=")
     body = fixture("x", "tweet_create_events.json")
-    assert c.post(url, body, content_type="application/json",
-                  HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=x_sign(body, consumer_secret="other")).status_code == 401
+    assert (
+        c.post(
+            url,
+            body,
+            content_type="application/json",
+            HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=x_sign(body, consumer_secret="other"),
+        ).status_code
+        == 401
+    )
     assert not Post.objects.exists()
-    r = c.post(url, body, content_type="application/json",
-               HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=x_sign(body, consumer_secret="consumer"))
+    r = c.post(
+        url,
+        body,
+        content_type="application/json",
+        HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=x_sign(body, consumer_secret="consumer"),
+    )
     assert r.status_code == 200 and r.json()["stored"] == Post.objects.filter(network="twitter").count() >= 1
 
 
@@ -85,11 +99,23 @@ def test_generic_webhook_signed_items_and_bad_items(workspace):
     stamp = str(int(time.time()))
     c = Client()
     stale = str(int(time.time()) - 3600)
-    assert c.post(url, body, content_type="application/json", HTTP_X_RAPPORT_TIMESTAMP=stale,
-                  HTTP_X_RAPPORT_SIGNATURE=generic_sign(body, timestamp=stale, secret="generic-secret")
-                  ).status_code == 401
-    r = c.post(url, body, content_type="application/json", HTTP_X_RAPPORT_TIMESTAMP=stamp,
-               HTTP_X_RAPPORT_SIGNATURE=generic_sign(body, timestamp=stamp, secret="generic-secret"))
+    assert (
+        c.post(
+            url,
+            body,
+            content_type="application/json",
+            HTTP_X_RAPPORT_TIMESTAMP=stale,
+            HTTP_X_RAPPORT_SIGNATURE=generic_sign(body, timestamp=stale, secret="generic-secret"),
+        ).status_code
+        == 401
+    )
+    r = c.post(
+        url,
+        body,
+        content_type="application/json",
+        HTTP_X_RAPPORT_TIMESTAMP=stamp,
+        HTTP_X_RAPPORT_SIGNATURE=generic_sign(body, timestamp=stamp, secret="generic-secret"),
+    )
     assert r.status_code == 200
     data = r.json()
     assert data["stored"] == len(items) and data["rejected"][0]["index"] == len(items)
@@ -99,8 +125,12 @@ def test_generic_webhook_signed_items_and_bad_items(workspace):
 def test_signed_but_unreadable_payload_is_dead_lettered(workspace):
     ch = channel(workspace, "facebook", {"app_secret": "app-secret", "verify_token": "t"})
     body = b"{not json"
-    r = Client().post(webhook_path(ch), body, content_type="application/json",
-                      HTTP_X_HUB_SIGNATURE_256=meta_sign(body, app_secret="app-secret"))
+    r = Client().post(
+        webhook_path(ch),
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=meta_sign(body, app_secret="app-secret"),
+    )
     assert r.status_code == 202
     assert DeadLetter.objects.get(pk=r.json()["dead_letter_id"]).format == "meta"
 
@@ -114,7 +144,9 @@ def test_channels_api_lists_network_and_handle(api_factory, workspace):
     r = admin.post("/channels", {"network": "twitter", "handle": "AcmeCare", "credentials": {"consumer_secret": "c"}})
     assert r.status_code == 201 and r.json()["has_credentials"] and "credentials" not in r.json()
     agent = api_factory(workspace, Role.AGENT)
-    listed = agent.get("/channels").json()
+    page = agent.get("/channels").json()
+    listed = page["items"]
+    assert page["next_cursor"] is None
     assert [(c["network"], c["handle"]) for c in listed] == [("twitter", "AcmeCare")]
     assert listed[0]["webhook_path"] is None  # only admins see the secret path
     assert agent.post("/channels", {"network": "twitter", "handle": "x"}).status_code == 403

@@ -63,8 +63,9 @@ def test_spike_is_raised_once_per_episode_and_delivered_signed(workspace, settin
     assert alert.delivered_at is not None
     assert len(received) == 1
     req = received[0]
-    verify_signature(req.body, req.headers.get("x-rapport-signature"), req.headers.get("x-rapport-timestamp"),
-                     secret="hook-secret")
+    verify_signature(
+        req.body, req.headers.get("x-rapport-signature"), req.headers.get("x-rapport-timestamp"), secret="hook-secret"
+    )
     assert req.json()["alert"]["key"] == "#quiet"
 
 

@@ -48,8 +48,9 @@ def test_language_and_network_filters():
     assert hits("NOT lang:en", "hola", language="es")
 
 
-@pytest.mark.parametrize("query", ["", "   ", "(united", "united)", "united AND", "OR delta", '"open phrase', "NOT",
-                                   "lang:", '""'])
+@pytest.mark.parametrize(
+    "query", ["", "   ", "(united", "united)", "united AND", "OR delta", '"open phrase', "NOT", "lang:", '""']
+)
 def test_invalid_queries_are_rejected(query):
     with pytest.raises(QueryError):
         compile_query(query)

@@ -27,7 +27,9 @@ def test_seed_listening_is_idempotent_and_the_story_alerts(workspace):
     first = seed_listening(workspace, tweets=600)
     assert first["stored"] == first["posts"] > 600
     assert {(c.network, c.handle) for c in Channel.objects.filter(workspace=workspace)} == {
-        ("twitter", "united"), ("facebook", "united")}
+        ("twitter", "united"),
+        ("facebook", "united"),
+    }
     assert TrackingRule.objects.filter(workspace=workspace).count() == 4
     keys = set(SpikeAlert.objects.filter(workspace=workspace).values_list("key", flat=True))
     assert "#unitedbreaksguitars" in keys
@@ -39,8 +41,13 @@ def test_mentions_page_filters_with_htmx(member_factory, workspace):
     from rapport.pipeline.ingest import process_batch
 
     rule = TrackingRule.objects.create(workspace=workspace, name="Acme", query="acme")
-    process_batch(workspace_id=workspace.pk, posts=[make_post(1, "acme lost my parcel, furious and nobody helps"),
-                                                    make_post(2, "lovely sunny day in the park with friends")])
+    process_batch(
+        workspace_id=workspace.pk,
+        posts=[
+            make_post(1, "acme lost my parcel, furious and nobody helps"),
+            make_post(2, "lovely sunny day in the park with friends"),
+        ],
+    )
     client = browser(member_factory, workspace)
     page = client.get("/mentions/")
     assert page.status_code == 200
@@ -55,9 +62,13 @@ def test_mentions_page_filters_with_htmx(member_factory, workspace):
 
 def test_dead_letter_page_is_for_admins_and_replays(member_factory, workspace):
     letter = DeadLetter.objects.create(
-        workspace=workspace, source="api:item 0", format="post", reason="created_at: missing",
+        workspace=workspace,
+        source="api:item 0",
+        format="post",
+        reason="created_at: missing",
         payload='{"network": "twitter", "external_id": "77", "created_at": "2026-01-01T10:00:00Z", "text": "fixed",'
-                ' "author": {"handle": "someone"}}')
+        ' "author": {"handle": "someone"}}',
+    )
     agent = browser(member_factory, workspace, Role.AGENT)
     assert agent.get("/mentions/dead-letters/").status_code == 403
     admin = browser(member_factory, workspace)
