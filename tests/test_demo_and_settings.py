@@ -54,3 +54,19 @@ def test_embedded_install_generates_a_private_key_once(tmp_path):
     assert len(first) >= 50 and (key_file.stat().st_mode & 0o777) == 0o600
     _settings_in_subprocess({"RAPPORT_HOME": str(tmp_path)})
     assert key_file.read_text() == first
+
+
+@pytest.mark.django_db
+def test_demo_duplicates_wait_for_review_and_are_queued_once(workspace):
+    from rapport.demo.duplicates import queue_likely_duplicates, seed_duplicates
+    from rapport.identity.models import ReviewItem
+
+    seed_stories(workspace=workspace)
+    assert seed_duplicates(workspace=workspace) == 6
+    assert seed_duplicates(workspace=workspace) == 0
+    found, queued = queue_likely_duplicates(workspace=workspace)
+    assert found >= 4 and queued >= 2
+    senator = Person.objects.get(external_id="story-senator")
+    pair = ReviewItem.objects.get(workspace=workspace, left=senator)
+    assert pair.right.first_name == "Maggie" and pair.explanation["fields"]
+    assert queue_likely_duplicates(workspace=workspace)[1] == 0

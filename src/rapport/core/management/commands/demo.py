@@ -65,6 +65,11 @@ class Command(BaseCommand):
 
         heard = seed_listening(workspace)
         self.stdout.write(f"listening: {heard['stored']} posts stored, {heard['alerts']} spike alerts raised")
+        from rapport.demo.duplicates import queue_likely_duplicates, seed_duplicates
+
+        seed_duplicates(workspace=workspace)
+        found, queued = queue_likely_duplicates(workspace=workspace)
+        self.stdout.write(f"identity: {found} contacts in likely duplicate pairs, {queued} pairs waiting for review")
         cared = seed_care(workspace)
         self.stdout.write(f"care inbox: {', '.join(f'{v} {k.replace(chr(95), chr(32))}' for k, v in cared.items())}")
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
