@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -169,6 +170,11 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
+
+
+def tweet_text(text: str) -> str:
+    """Twitter's v1.1 payloads (and the corpora captured from them) escape &, < and > as HTML entities."""
+    return html.unescape(text) if "&" in text else text
 
 
 def html_to_text(markup: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..base import KINDS, PayloadError, Post, make_author, make_post, parse_iso, utc_iso
+from ..base import KINDS, PayloadError, Post, make_author, make_post, parse_iso, tweet_text, utc_iso
 
 AIRLINE_COLUMNS = (
     "tweet_id",
@@ -112,7 +112,7 @@ def airline_row_to_post(row: dict[str, str]) -> Post:
     if not tweet_id.isdigit():
         raise FieldError("tweet_id", f"not a tweet id: {tweet_id!r}")
     handle = _required_str(row, "name")
-    text = _required_str(row, "text")
+    text = tweet_text(_required_str(row, "text"))
     created_at = _timestamp(_required_str(row, "tweet_created"), _AIRLINE_TIME, "tweet_created")
     # Every tweet in this corpus is addressed to an airline's account, so it is a mention of the brand.
     return make_post(
@@ -132,7 +132,7 @@ def twcs_row_to_post(row: dict[str, str]) -> Post:
     """Map a row of the Customer Support on Twitter CSV to a post, threading by in_response_to_tweet_id."""
     tweet_id = _required_str(row, "tweet_id")
     author_id = _required_str(row, "author_id")
-    text = _required_str(row, "text")
+    text = tweet_text(_required_str(row, "text"))
     created_at = _timestamp(_required_str(row, "created_at"), _TWITTER_TIME, "created_at")
     inbound = (row.get("inbound") or "").strip()
     if inbound not in ("True", "False"):

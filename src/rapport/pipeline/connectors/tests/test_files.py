@@ -41,6 +41,9 @@ def test_every_airline_row_parses(data_dir: Path) -> None:
     assert len({p["external_id"] for p in posts}) > 14000
     multiline = [p for p in posts if "\n" in p["text"]]
     assert multiline, "quoted multi-line tweets must stay one record"
+    raw_entities = [p for p in posts if "&amp;" in p["raw"]["text"]]
+    assert raw_entities, "the corpus escapes & as &amp;"
+    assert all("&amp;" not in p["text"] and "&" in p["text"] for p in raw_entities)
 
 
 def test_twcs_threads_and_kinds(data_dir: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..base import PayloadError, Post, iso_from_epoch, make_author, make_post, utc_iso
+from ..base import PayloadError, Post, iso_from_epoch, make_author, make_post, tweet_text, utc_iso
 
 NETWORK = "twitter"
 _V1_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -38,7 +38,7 @@ def tweet_to_post(tweet: dict[str, Any], *, for_user_id: str = "") -> Post | Non
     except (KeyError, ValueError):
         raise PayloadError(f"created_at: bad tweet timestamp {tweet.get('created_at')!r}") from None
     extended = tweet.get("extended_tweet") or {}
-    text = extended.get("full_text") or tweet.get("full_text") or tweet.get("text") or ""
+    text = tweet_text(extended.get("full_text") or tweet.get("full_text") or tweet.get("text") or "")
     parent = tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id")
     mentions = (extended.get("entities") or tweet.get("entities") or {}).get("user_mentions") or []
     mentioned = bool(for_user_id) and any(m.get("id_str") == for_user_id for m in mentions)
