@@ -10,6 +10,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -171,6 +172,19 @@ RAPPORT_QUEUE_URL = os.environ.get("RAPPORT_QUEUE_URL", "")  # redis://host:6379
 RAPPORT_ENCRYPTION_KEY = os.environ.get("RAPPORT_ENCRYPTION_KEY", "")  # Fernet key(s) for channel credentials
 RAPPORT_ALERT_WEBHOOK_URL = os.environ.get("RAPPORT_ALERT_WEBHOOK_URL", "")  # spike alerts are POSTed here, signed
 RAPPORT_ALERT_WEBHOOK_SECRET = os.environ.get("RAPPORT_ALERT_WEBHOOK_SECRET", "")
+RAPPORT_ALERT_EMAILS = os.environ.get("RAPPORT_ALERT_EMAILS", "")  # comma-separated recipients of spike alerts
+
+# Outgoing mail (alerts): RAPPORT_SMTP_URL=smtp://user:password@host:587 (add ?ssl=1 for implicit TLS).
+_smtp = urlsplit(os.environ.get("RAPPORT_SMTP_URL", ""))
+if _smtp.hostname:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = _smtp.hostname, _smtp.port or 587
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = unquote(_smtp.username or ""), unquote(_smtp.password or "")
+    EMAIL_USE_SSL = "ssl=1" in _smtp.query
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and EMAIL_PORT != 25
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # printed where no server is configured
+DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_MAIL_FROM", "rapport@localhost")
 RAPPORT_SPIKE_MIN_COUNT = int(os.environ.get("RAPPORT_SPIKE_MIN_COUNT", "12"))  # posts in an hour before it can spike
 RAPPORT_SPIKE_P_VALUE = float(os.environ.get("RAPPORT_SPIKE_P_VALUE", "1e-4"))  # Poisson tail probability to alert
 

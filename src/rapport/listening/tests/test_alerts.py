@@ -73,3 +73,22 @@ def test_no_alert_without_enough_listening_history(workspace):
     fill(workspace, 3, 60)  # a backfill that starts with a busy hour is not a spike
     touched = {("topic", "#quiet", H0 + timedelta(hours=h)) for h in range(3)}
     assert spikes.detect(workspace_id=workspace.pk, touched=touched, labels={}) == []
+
+
+def test_spike_is_mailed_once_to_the_configured_recipients(
+    workspace, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.RAPPORT_ALERT_EMAILS = "care-lead@acme.example, pr@acme.example"
+    fill(workspace, 30, 3)
+    burst = H0 + timedelta(hours=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        fill(workspace, 2, 60, start=burst, negative=50)
+        for h in range(2):
+            spikes.detect(
+                workspace_id=workspace.pk, touched={("topic", "#quiet", burst + timedelta(hours=h))}, labels={}
+            )
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["care-lead@acme.example", "pr@acme.example"]
+    assert "negativity spike" in mail.subject and "#quiet" in mail.subject
+    assert "60 posts" in mail.body and "3.0 expected" in mail.body
