@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
 
 from rapport.contacts.validation import FieldErrors
 from rapport.core.actors import Actor
@@ -67,14 +69,22 @@ def mention_out(post: Post) -> dict[str, Any]:
     """The API shape of a mention (expects author and rule matches loaded)."""
     a = post.author
     return {
-        "id": post.pk, "network": post.network, "external_id": post.external_id, "text": post.text,
-        "created_at": post.created_at, "url": post.url or None, "kind": post.kind,
-        "in_reply_to": post.in_reply_to or None, "language": post.language or None,
+        "id": post.pk,
+        "network": post.network,
+        "external_id": post.external_id,
+        "text": post.text,
+        "created_at": post.created_at,
+        "url": post.url or None,
+        "kind": post.kind,
+        "in_reply_to": post.in_reply_to or None,
+        "language": post.language or None,
         "sentiment": {"label": post.sentiment_label or None, "score": post.sentiment_score},
         "rules": sorted(m.rule.name for m in post.rule_matches.all()),
         "author": {
-            "handle": a.handle if a else None, "name": (a.display_name or None) if a else None,
-            "followers": a.followers if a else None, "contact_id": post.person_id,
+            "handle": a.handle if a else None,
+            "name": (a.display_name or None) if a else None,
+            "followers": a.followers if a else None,
+            "contact_id": post.person_id,
         },
         "near_duplicate_of": post.near_duplicate_of_id,
     }
@@ -83,8 +93,13 @@ def mention_out(post: Post) -> dict[str, Any]:
 def volume_series(qs: QuerySet[Post], *, bucket: str = "day") -> list[dict[str, Any]]:
     """Posts per day (or hour) split by sentiment: [{"at", "total", "negative", "neutral", "positive"}]."""
     trunc = TruncHour if bucket == "hour" else TruncDay
-    rows = (qs.order_by().annotate(at=trunc("created_at")).values("at", "sentiment_label")
-            .annotate(n=Count("id")).order_by("at"))
+    rows = (
+        qs.order_by()
+        .annotate(at=trunc("created_at"))
+        .values("at", "sentiment_label")
+        .annotate(n=Count("id"))
+        .order_by("at")
+    )
     series: dict[datetime, dict[str, Any]] = {}
     for row in rows:
         point = series.setdefault(row["at"], {"at": row["at"], "total": 0, **{s: 0 for s in Sentiment.values}})
@@ -101,8 +116,16 @@ def share_of_voice(*, workspace: Workspace, since: datetime | None = None) -> li
         qs = qs.filter(created_at__gte=since)
     counts = list(qs.values("rule_id", "rule__name", "rule__kind").annotate(n=Count("id")).order_by("-n"))
     total = sum(c["n"] for c in counts) or 1
-    return [{"rule_id": c["rule_id"], "name": c["rule__name"], "kind": c["rule__kind"], "mentions": c["n"],
-             "share": round(c["n"] / total, 4)} for c in counts]
+    return [
+        {
+            "rule_id": c["rule_id"],
+            "name": c["rule__name"],
+            "kind": c["rule__kind"],
+            "mentions": c["n"],
+            "share": round(c["n"] / total, 4),
+        }
+        for c in counts
+    ]
 
 
 def _clean_rule(data: dict[str, Any], *, workspace: Workspace, rule: TrackingRule | None = None) -> dict[str, Any]:
@@ -111,8 +134,11 @@ def _clean_rule(data: dict[str, Any], *, workspace: Workspace, rule: TrackingRul
         data["name"] = (data["name"] or "").strip()
         if not data["name"]:
             errors["name"] = "must not be empty"
-        elif TrackingRule.objects.filter(workspace=workspace, name=data["name"]).exclude(
-                pk=rule.pk if rule else None).exists():
+        elif (
+            TrackingRule.objects.filter(workspace=workspace, name=data["name"])
+            .exclude(pk=rule.pk if rule else None)
+            .exists()
+        ):
             errors["name"] = "a rule with this name exists"
     if "query" in data:
         try:
@@ -139,37 +165,111 @@ def create_rule(*, workspace: Workspace, actor: Actor, data: dict[str, Any]) -> 
         raise FieldErrors(missing)
     data = _clean_rule(dict(data), workspace=workspace)
     rule = TrackingRule.objects.create(workspace=workspace, **{k: v for k, v in data.items() if k in RULE_FIELDS})
-    record_audit(workspace=workspace, actor=actor, action="rule.created", object_type="rule", object_id=rule.pk,
-                 after=_rule_dict(rule))
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="rule.created",
+        object_type="rule",
+        object_id=rule.pk,
+        after=_rule_dict(rule),
+    )
+    retag_rule(rule=rule)
     return rule
 
 
 @transaction.atomic
 def update_rule(*, workspace: Workspace, actor: Actor, rule: TrackingRule, changes: dict[str, Any]) -> TrackingRule:
-    """Change a rule; new posts are tagged with the new query (stored posts keep their tags)."""
+    """Change a rule; the recent stored posts are tagged again with the new query and filters."""
     changes = _clean_rule(dict(changes), workspace=workspace, rule=rule)
     before = _rule_dict(rule)
     for key, value in changes.items():
         if key in RULE_FIELDS:
             setattr(rule, key, value)
     rule.save()
-    record_audit(workspace=workspace, actor=actor, action="rule.updated", object_type="rule", object_id=rule.pk,
-                 before=before, after=_rule_dict(rule))
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="rule.updated",
+        object_type="rule",
+        object_id=rule.pk,
+        before=before,
+        after=_rule_dict(rule),
+    )
+    retag_rule(rule=rule)
     return rule
+
+
+def retag_rule(*, rule: TrackingRule, days: int | None = None) -> tuple[int, int]:
+    """Apply a new or changed rule to the posts of the last `days` (RAPPORT_RETAG_DAYS); returns (added, removed)."""
+    from rapport.listening.query import view_of
+    from rapport.pipeline.stages.rules import CompiledRule, compile_query
+
+    days = settings.RAPPORT_RETAG_DAYS if days is None else days
+    since = timezone.now() - timedelta(days=days)
+    compiled = (
+        CompiledRule(
+            rule.pk,
+            rule.name,
+            compile_query(rule.query),
+            frozenset(rule.languages or ()),
+            frozenset(rule.networks or ()),
+            rule.query,
+        )
+        if rule.active
+        else None
+    )
+    posts = Post.objects.filter(workspace_id=rule.workspace_id, created_at__gte=since).order_by("id")
+    matched: dict[int, datetime] = {}
+    last = 0
+    while True:
+        chunk = list(posts.filter(id__gt=last).values_list("id", "text", "language", "network", "created_at")[:5000])
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        if compiled is not None:
+            for pk, text, language, network, created in chunk:
+                if compiled.matches(view_of(text, language=language or "", network=network)):
+                    matched[pk] = created
+    scope = PostRule.objects.filter(rule=rule, created_at__gte=since)
+    have = dict(scope.values_list("post_id", "id"))
+    stale = [row_id for post_id, row_id in have.items() if post_id not in matched]
+    removed = 0
+    for start in range(0, len(stale), 2000):
+        removed += PostRule.objects.filter(pk__in=stale[start : start + 2000]).delete()[0]
+    added = PostRule.objects.bulk_create(
+        [
+            PostRule(workspace_id=rule.workspace_id, post_id=pk, rule=rule, created_at=created)
+            for pk, created in matched.items()
+            if pk not in have
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return len(added), removed
 
 
 @transaction.atomic
 def delete_rule(*, workspace: Workspace, actor: Actor, rule: TrackingRule) -> None:
     """Delete a rule and its tags on posts."""
-    record_audit(workspace=workspace, actor=actor, action="rule.deleted", object_type="rule", object_id=rule.pk,
-                 before=_rule_dict(rule))
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="rule.deleted",
+        object_type="rule",
+        object_id=rule.pk,
+        before=_rule_dict(rule),
+    )
     rule.delete()
 
 
 def rule_counts(workspace: Workspace) -> dict[int, int]:
     """Matched posts per rule."""
-    return dict(PostRule.objects.filter(workspace=workspace).values("rule_id").annotate(n=Count("id"))
-                .values_list("rule_id", "n"))
+    return dict(
+        PostRule.objects.filter(workspace=workspace)
+        .values("rule_id")
+        .annotate(n=Count("id"))
+        .values_list("rule_id", "n")
+    )
 
 
 def sentiment_totals(qs: QuerySet[Post]) -> dict[str, int]:

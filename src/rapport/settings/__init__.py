@@ -187,6 +187,7 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_MAIL_FROM", "rapport@localhost")
 RAPPORT_SPIKE_MIN_COUNT = int(os.environ.get("RAPPORT_SPIKE_MIN_COUNT", "12"))  # posts in an hour before it can spike
 RAPPORT_SPIKE_P_VALUE = float(os.environ.get("RAPPORT_SPIKE_P_VALUE", "1e-4"))  # Poisson tail probability to alert
+RAPPORT_RETAG_DAYS = int(os.environ.get("RAPPORT_RETAG_DAYS", "90"))  # stored posts a new or changed rule re-tags
 
 LOGGING = {
     "version": 1,

@@ -117,3 +117,27 @@ def test_roles_and_workspaces_are_enforced(api_factory, workspace, other_workspa
 def test_alerts_list(api):
     r = api.get("/alerts")
     assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None}
+
+
+def test_a_new_or_changed_rule_retags_recent_stored_posts(api, workspace):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    recent = timezone.now() - timedelta(days=2)
+    old = timezone.now() - timedelta(days=400)
+    api.post(
+        "/posts",
+        [
+            line(1, "Acme lost my parcel", at=recent),
+            line(2, "Globex was quick", at=recent),
+            line(3, "Acme again, long ago", at=old),
+        ],
+    )
+    rule = api.post("/rules", {"name": "Acme", "kind": "brand", "query": "acme"}).json()
+    tagged = [m["text"] for m in api.get("/mentions", rule=rule["id"]).json()["items"]]
+    assert tagged == ["Acme lost my parcel"]  # the old post is outside the re-tagging window
+    api.patch(f"/rules/{rule['id']}", {"query": "globex"})
+    assert [m["text"] for m in api.get("/mentions", rule=rule["id"]).json()["items"]] == ["Globex was quick"]
+    api.patch(f"/rules/{rule['id']}", {"active": False})
+    assert api.get("/mentions", rule=rule["id"]).json()["items"] == []
