@@ -14,6 +14,9 @@ from rapport.identity.matching import extract_identifiers, extract_mentions
         ("Meine Kundennummer ist 98765-432.", "DE", ["98765432"]),
         ("Mijn klantnummer: 77 88 99 1", "NL", ["7788991"]),
         ("Mitt medlemsnummer är 55512", "SE", ["55512"]),
+        ("my loyalty card LC 10442 was not scanned", "GB", ["LC10442"]),
+        ("my card is LC-10442", "GB", ["LC10442"]),
+        ("the account is 55 12 33", "GB", ["551233"]),
         ("No identifiers here, just angry about delivery", "GB", []),
     ],
 )
