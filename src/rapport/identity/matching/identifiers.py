@@ -29,7 +29,9 @@ _CUSTOMER_WORDS = (
 )
 _CUSTOMER = re.compile(
     rf"\b(?:{_CUSTOMER_WORDS})[ \-]?(?:number|nummer|nr|no|num|id|card|kort|kortnummer|#)?\.?"
-    r"(?:\s+(?:(?:ist|is|est|es|er|är)\b|:))?\s*[:#]?\s*((?!(?:is|er|ist|är|es|est|no|nr)\b)[A-Z]{0,3}[ \-]?\d[\d \-]{2,24}\d)",
+    r"(?:\s+(?:(?:ist|is|est|es|er|är)\b|:))?\s*[:#]?\s*"
+    # The number, with up to three letters before it ("LC 10442"), but not a little word like "is" read as a prefix.
+    r"((?!(?:is|er|ist|är|es|est|no|nr)\b)[A-Z]{0,3}[ \-]?\d[\d \-]{2,24}\d)",
     re.I,
 )
 _CUSTOMER_AFTER = re.compile(
