@@ -11,3 +11,6 @@ class CareConfig(AppConfig):
         from rapport.core import events
 
         events.subscribe("listening.posts_stored", services.on_posts_stored)
+        from rapport.care import surveys
+
+        events.subscribe("conversation.csat_requested", surveys.send_survey)

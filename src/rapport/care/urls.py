@@ -13,4 +13,5 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.conversation, name="conversation"),
     path("inbox/<int:pk>/reply/", views.reply, name="reply"),
     path("inbox/<int:pk>/status/", views.set_status, name="status"),
+    path("survey/<str:token>/", views.survey, name="survey"),
 ]

@@ -176,3 +176,26 @@ def report(request: HttpRequest) -> HttpResponse:
         "care/report.html",
         {"nav": "inbox", "sla": slas, "effort": effort, "chart": report_chart(slas, effort)},
     )
+
+
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's one-click CSAT page (public: the signed token is the credential)."""
+    from rapport.care import surveys
+
+    conversation = surveys.conversation_for(token)
+    if conversation is None:
+        return render(request, "care/survey.html", {"invalid": True}, status=404)
+    done = surveys.answered(conversation)
+    error = ""
+    if request.method == "POST" and done is None:
+        try:
+            done = services.record_csat(
+                conversation=conversation,
+                score=int(request.POST.get("score", "0")),
+                comment=request.POST.get("comment", "")[:2000],
+            )
+        except ValueError:
+            error = "Choose a rating from 1 to 5."
+    return render(
+        request, "care/survey.html", {"done": done, "error": error, "scores": range(1, 6)}, status=400 if error else 200
+    )

@@ -198,3 +198,5 @@ LOGGING = {
 
 # Care inbox
 RAPPORT_CARE_SSE_SECONDS = int(os.environ.get("RAPPORT_CARE_SSE_SECONDS", "25"))  # an SSE stream's life; then reconnect
+RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a survey link stays valid
+RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000")  # base of links sent to customers

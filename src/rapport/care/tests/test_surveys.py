@@ -1,0 +1,59 @@
+"""CSAT after resolution: one signed survey link on the conversation's channel, answered once, forgeries refused."""
+
+import re
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from rapport.care import services, surveys
+from rapport.care.models import Conversation, CsatResponse, Message
+from rapport.care.tests.helpers import brand, ingest, person, post, social_policy
+from rapport.core.actors import Actor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def resolved(workspace, django_capture_on_commit_callbacks):
+    brand(workspace)
+    social_policy(workspace)
+    person(workspace, "Ana", "Lopez", handle="analopez")
+    ingest(workspace, [post("@acmeair my bag is lost", handle="analopez")], django_capture_on_commit_callbacks)
+    conv = Conversation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resolve(conversation=conv, actor=Actor.system("test"))
+    return conv
+
+
+def test_resolving_sends_one_survey_link_on_the_channel(resolved, django_capture_on_commit_callbacks):
+    survey = Message.objects.get(conversation=resolved, kind="survey")
+    assert survey.direction == "outbound" and survey.network == "twitter"
+    assert "/survey/" in survey.text
+    services.set_status(conversation=resolved, actor=Actor.system("t"), status="open")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resolve(conversation=resolved, actor=Actor.system("t"))
+    assert Message.objects.filter(conversation=resolved, kind="survey").count() == 1
+
+
+def test_the_customer_answers_once_through_the_link(resolved):
+    text = Message.objects.get(conversation=resolved, kind="survey").text
+    path = re.search(r"https?://[^/]+(/survey/[^\s]+)", text).group(1)
+    client = Client()
+    assert "How did we do?" in client.get(path).content.decode()
+    assert client.post(path, {"score": "9"}).status_code == 400
+    assert client.post(path, {"score": "4", "comment": "Bag arrived next day"}).status_code == 200
+    assert client.post(path, {"score": "1"}).status_code == 200  # a second answer does not overwrite the first
+    answer = CsatResponse.objects.get(conversation=resolved)
+    assert (answer.score, answer.comment) == (4, "Bag arrived next day")
+
+
+def test_forged_or_foreign_tokens_are_refused(resolved, other_workspace):
+    good = surveys.survey_token(resolved)
+    client = Client()
+    assert client.get(f"/survey/{good[:-2]}xx/").status_code == 404
+    forged = signing.dumps({"c": resolved.pk, "w": other_workspace.pk}, salt=surveys.SALT, compress=True)
+    assert client.get(f"/survey/{forged}/").status_code == 404
+    unsalted = signing.dumps({"c": resolved.pk, "w": resolved.workspace_id}, compress=True)
+    assert client.get(f"/survey/{unsalted}/").status_code == 404
+    assert not CsatResponse.objects.exists()
