@@ -59,6 +59,17 @@ def _client(channel: Channel | None, network: str):
         from rapport.pipeline.connectors.meta.client import MetaClient
 
         return MetaClient(access_token=creds.get("access_token", ""), **opts)
+    if network == "email":
+        from rapport.pipeline.connectors.email import SmtpClient
+
+        return SmtpClient(
+            host=creds.get("smtp_host", ""),
+            port=int(creds.get("smtp_port") or 587),
+            username=creds.get("smtp_username", ""),
+            password=creds.get("smtp_password", ""),
+            from_address=creds.get("from_address") or (channel.handle if channel else ""),
+            starttls=str(creds.get("smtp_starttls", "1")) not in ("0", "false", "False"),
+        )
     if network == "mastodon":
         from rapport.pipeline.connectors.mastodon import MastodonClient
 
@@ -93,6 +104,11 @@ def _send(message: Message) -> str | None:
     if last is None:
         raise ConnectorError(f"{message.network}: nothing to reply to", retryable=False, network=message.network)
     try:
+        if message.network == "email":
+            ident = SocialIdentity.objects.filter(pk=conv.identity_id).first()
+            subject = (last.text.split("\n", 1)[0] if "\n\n" in last.text else "")[:150]
+            to = (ident.external_id if ident else "") or (conv.person.email if conv.person_id else "")
+            return client.send_reply(text=message.text, to=to, in_reply_to=last.external_id, subject=subject)
         if last.kind == "direct_message":
             ident = SocialIdentity.objects.filter(pk=conv.identity_id).first()
             recipient = (ident.external_id if ident else "") or last.in_reply_to

@@ -15,6 +15,7 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "instagram": ("app_secret", "verify_token"),
     "twitter": ("consumer_secret",),
     "generic": ("secret",),
+    "email": ("secret",),
 }
 
 
@@ -54,5 +55,5 @@ def upsert_channel(
 
 def webhook_path(channel: Channel) -> str:
     """The path a network must call for this channel."""
-    kind = {"facebook": "meta", "instagram": "meta", "twitter": "x"}.get(channel.network, "generic")
+    kind = {"facebook": "meta", "instagram": "meta", "twitter": "x", "email": "email"}.get(channel.network, "generic")
     return f"/webhooks/{kind}/{channel.webhook_key}"

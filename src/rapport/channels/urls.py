@@ -9,4 +9,5 @@ urlpatterns = [
     path("meta/<str:key>", webhooks.meta, name="meta"),
     path("x/<str:key>", webhooks.x, name="x"),
     path("generic/<str:key>", webhooks.generic, name="generic"),
+    path("email/<str:key>", webhooks.inbound_email, name="email"),
 ]

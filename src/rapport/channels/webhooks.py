@@ -142,3 +142,30 @@ def generic(request: HttpRequest, key: str) -> HttpResponse:
     data = json.loads(response.content)
     data["rejected"] = [{"index": r.line - 1, "reason": r.reason} for r in rejections]
     return JsonResponse(data, status=200)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def inbound_email(request: HttpRequest, key: str) -> HttpResponse:
+    """Inbound email: one raw RFC 5322 message (as a mail provider's inbound route posts it), signed like the
+    generic webhook (X-Rapport-Signature over "timestamp.body")."""
+    from rapport.pipeline.connectors.email import message_to_post
+
+    channel = _channel(key, ("email",))
+    if channel is None:
+        return JsonResponse({"detail": "not found"}, status=404)
+    body = request.body[: MAX_BODY + 1]
+    try:
+        GenericWebhookConnector.verify_signature(
+            body,
+            request.headers.get(GenericWebhookConnector.signature_header),
+            request.headers.get(GenericWebhookConnector.timestamp_header),
+            secret=channel.credentials.get("secret", ""),
+        )
+    except SignatureError as exc:
+        return _denied(str(exc))
+    try:
+        post = message_to_post(body)
+    except PayloadError as exc:
+        return _dead(channel, "email", body, str(exc))
+    return _accept(channel, "email", body, [post])

@@ -76,12 +76,14 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
         .order_by("created_at", "id")
     )
     for post in rows:
-        if not extract_identifiers(post.text or ""):
+        # An email's sender address is itself an identifier: it links like an address written in a message.
+        text = f"{post.author.external_id}\n{post.text}" if post.network == "email" else post.text or ""
+        if not extract_identifiers(text):
             continue
         identity = SocialIdentity.objects.get(pk=post.author_id)  # fresh: an earlier post may have linked it
         if identity.person_id is not None:
             continue
-        person, how = link_from_text(workspace=workspace, identity=identity, text=post.text, name=identity.display_name)
+        person, how = link_from_text(workspace=workspace, identity=identity, text=text, name=identity.display_name)
         if person is not None:
             with transaction.atomic():
                 attach_history(identity=identity, person=person)

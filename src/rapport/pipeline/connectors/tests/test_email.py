@@ -1,0 +1,72 @@
+"""Email in (raw MIME to a post) and out (SMTP replies threaded by In-Reply-To) against a real local SMTP server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.fakes.smtp import fake_smtp  # noqa: F401 - fixture
+
+from rapport.pipeline.connectors.base import ConnectorError, PayloadError
+from rapport.pipeline.connectors.email import SmtpClient, message_to_post
+
+FIXTURES = Path(__file__).resolve().parents[1] / "email" / "fixtures"
+
+
+def test_a_reply_email_becomes_a_threaded_private_message():
+    post = message_to_post((FIXTURES / "reply.eml").read_bytes())
+    assert post["network"] == "email" and post["kind"] == "direct_message"
+    assert post["external_id"] == "<CAF7x9y2@mail.example>"
+    assert post["author"] == {
+        "external_id": "ana.lopez@mail.example",
+        "handle": "ana.lopez@mail.example",
+        "name": "Ana Lopez",
+        "followers": None,
+    }
+    assert post["created_at"] == "2026-11-22T06:15:02Z"
+    assert post["in_reply_to"] == "<reply-1@acme.example>" and post["thread_id"] == "<first-1@mail.example>"
+    assert post["text"] == "Re: Your booking 4471\n\nThe refund still hasn\u2019t arrived. Can you check?"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b"", "body"),
+        (b"Subject: hi\nMessage-ID: <a@b>\nDate: Sun, 22 Nov 2026 07:15:02 +0100\n\nhello", "From"),
+        (b"From: a@b.example\nDate: Sun, 22 Nov 2026 07:15:02 +0100\n\nhello", "Message-ID"),
+        (b"From: a@b.example\nMessage-ID: <a@b>\nDate: yesterday-ish\n\nhello", "Date"),
+    ],
+)
+def test_bad_emails_are_refused_naming_the_header(raw, field):
+    with pytest.raises(PayloadError, match=f"^{field}"):
+        message_to_post(raw)
+
+
+def test_replies_go_out_over_smtp_in_the_customers_thread(fake_smtp):  # noqa: F811
+    client = SmtpClient(host="127.0.0.1", port=fake_smtp.port, from_address="care@acme.example", starttls=False)
+    sent_id = client.send_reply(
+        text="We have chased the refund.",
+        to="ana.lopez@mail.example",
+        in_reply_to="<CAF7x9y2@mail.example>",
+        subject="Your booking 4471",
+    )
+    (msg,) = fake_smtp.messages
+    assert msg["Message-ID"] == sent_id and msg["To"] == "ana.lopez@mail.example"
+    assert msg["In-Reply-To"] == "<CAF7x9y2@mail.example>" and msg["Subject"] == "Re: Your booking 4471"
+    assert msg.get_content().strip() == "We have chased the refund."
+
+
+def test_temporary_smtp_refusals_are_retryable_and_permanent_ones_are_not(fake_smtp):  # noqa: F811
+    client = SmtpClient(host="127.0.0.1", port=fake_smtp.port, from_address="care@acme.example", starttls=False)
+    fake_smtp.refuse_with = "451 4.3.0 try again later"
+    with pytest.raises(ConnectorError) as temporary:
+        client.send_reply(text="x", to="a@b.example")
+    assert temporary.value.retryable and temporary.value.status == 451
+    fake_smtp.refuse_with = "554 5.7.1 rejected"
+    with pytest.raises(ConnectorError) as permanent:
+        client.send_reply(text="x", to="a@b.example")
+    assert not permanent.value.retryable
+    closed = SmtpClient(host="127.0.0.1", port=1, from_address="care@acme.example", starttls=False, timeout=2)
+    with pytest.raises(ConnectorError) as down:
+        closed.send_reply(text="x", to="a@b.example")
+    assert down.value.retryable
