@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from rapport.api.urls import api
+from rapport.channels import chat
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -20,6 +21,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("webhooks/", include("rapport.channels.urls")),
+    path("chat/<str:key>/messages", chat.messages, name="chat-messages"),
+    path("chat/<str:key>/widget.js", chat.widget, name="chat-widget"),
     path("", include("rapport.listening.urls")),
     path("", include("rapport.identity.urls")),
     path("", include("rapport.web.urls")),

@@ -77,7 +77,9 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
     )
     for post in rows:
         # An email's sender address is itself an identifier: it links like an address written in a message.
-        text = f"{post.author.external_id}\n{post.text}" if post.network == "email" else post.text or ""
+        text = post.text or ""
+        if post.network in ("email", "chat"):  # the sender's address (email) or the address a chat visitor gave
+            text = f"{post.author.handle or ''} {post.author.external_id}\n{text}"
         if not extract_identifiers(text):
             continue
         identity = SocialIdentity.objects.get(pk=post.author_id)  # fresh: an earlier post may have linked it

@@ -1,0 +1,131 @@
+"""The embeddable web chat: a small script on the brand's site talks to these public endpoints.
+
+A visitor is identified by a signed token handed out with their first message (kept in the browser's
+localStorage); with it they read the answers to their own conversation and nothing else. Messages enter the same
+pipeline as every other channel, so they open or join the visitor's conversation in the inbox.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from rapport.channels.models import Channel
+from rapport.contacts.validation import clean_email
+from rapport.pipeline.connectors.base import utc_iso
+from rapport.pipeline.queue import enqueue
+
+SALT = "rapport.channels.chat"
+MAX_TEXT = 4000
+
+
+def _channel(key: str) -> Channel | None:
+    return Channel.objects.filter(webhook_key=key, network="chat", active=True).first()
+
+
+def _cors(request: HttpRequest, channel: Channel, response: HttpResponse) -> HttpResponse:
+    """Allow the brand's own sites (channel config "allowed_origins") to call from the browser."""
+    origin = request.headers.get("Origin", "")
+    allowed = channel.config.get("allowed_origins") or []
+    if origin and (origin in allowed or "*" in allowed):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Vary"] = "Origin"
+    return response
+
+
+def _error(request, channel, field: str, msg: str, status: int = 422) -> HttpResponse:
+    return _cors(request, channel, JsonResponse({"detail": [{"loc": ["body", field], "msg": msg}]}, status=status))
+
+
+def visitor_of(token: str, channel: Channel) -> str | None:
+    """The visitor id a token was issued for on this channel, or None."""
+    try:
+        data = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        return None
+    return data.get("v") if data.get("c") == channel.pk else None
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST", "OPTIONS"])
+def messages(request: HttpRequest, key: str) -> HttpResponse:
+    """POST a visitor's message ({text, name?, email?, token?}); GET ?token= the visitor's conversation."""
+    from rapport.care.models import Message
+
+    channel = _channel(key)
+    if channel is None:
+        return JsonResponse({"detail": "not found"}, status=404)
+    if request.method == "OPTIONS":
+        return _cors(request, channel, HttpResponse(status=204))
+    if request.method == "GET":
+        visitor = visitor_of(request.GET.get("token", ""), channel)
+        if visitor is None:
+            return _error(request, channel, "token", "unknown or forged visitor token", status=403)
+        rows = (
+            Message.objects.filter(
+                workspace_id=channel.workspace_id, network="chat", conversation__identity__external_id=visitor
+            )
+            .exclude(direction="note")
+            .order_by("-created_at", "-id")[:50]
+        )
+        items = [{"direction": m.direction, "text": m.text, "created_at": m.created_at.isoformat()} for m in rows]
+        return _cors(request, channel, JsonResponse({"items": items[::-1]}))
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(request, channel, "body", "not JSON")
+    if not isinstance(body, dict):
+        return _error(request, channel, "body", "expected an object")
+    text = str(body.get("text") or "").strip()
+    if not text or len(text) > MAX_TEXT:
+        return _error(request, channel, "text", f"a message needs 1 to {MAX_TEXT} characters")
+    try:
+        email = clean_email(str(body.get("email") or ""))
+    except ValueError as exc:
+        return _error(request, channel, "email", str(exc))
+    token = str(body.get("token") or "")
+    visitor = visitor_of(token, channel) if token else None
+    if token and visitor is None:
+        return _error(request, channel, "token", "unknown or forged visitor token", status=403)
+    if visitor is None:
+        visitor = f"visitor-{uuid.uuid4().hex}"
+        token = signing.dumps({"v": visitor, "c": channel.pk}, salt=SALT)
+    post = {
+        "network": "chat",
+        "external_id": f"chat-{uuid.uuid4().hex}",
+        "created_at": utc_iso(timezone.now()),
+        "text": text,
+        "kind": "direct_message",
+        "in_reply_to": None,
+        "url": None,
+        "metrics": {},
+        "author": {
+            "external_id": visitor,
+            "handle": email or None,
+            "name": str(body.get("name") or "")[:200] or None,
+            "followers": None,
+        },
+        "raw": {"page": str(body.get("page") or "")[:500]},
+    }
+    enqueue(workspace_id=channel.workspace_id, posts=[post], source=f"chat:{channel.pk}")
+    return _cors(request, channel, JsonResponse({"token": token, "received": True}, status=201))
+
+
+def widget(request: HttpRequest, key: str) -> HttpResponse:
+    """The script a brand embeds: `<script src="https://rapport.example/chat/KEY/widget.js" async></script>`."""
+    channel = _channel(key)
+    if channel is None:
+        return JsonResponse({"detail": "not found"}, status=404)
+    endpoint = request.build_absolute_uri(f"/chat/{key}/messages")
+    context = {"endpoint": json.dumps(endpoint), "title": json.dumps(channel.name or "Chat with us")}
+    response = render(request, "channels/widget.js", context, content_type="application/javascript")
+    return _cors(request, channel, response)

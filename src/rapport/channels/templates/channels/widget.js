@@ -1,0 +1,40 @@
+(function () {
+  "use strict";
+  var endpoint = {{ endpoint|safe }}, title = {{ title|safe }}, store = "rapport-chat-token";
+  var box = document.createElement("div");
+  box.setAttribute("style", "position:fixed;right:16px;bottom:16px;width:300px;font:14px system-ui,sans-serif;" +
+    "background:#fff;border:1px solid #ccd;border-radius:8px;box-shadow:0 4px 16px rgba(0,0,0,.15);z-index:99999");
+  box.innerHTML = '<div style="padding:8px 12px;background:#2457d6;color:#fff;border-radius:8px 8px 0 0"></div>' +
+    '<div class="rc-log" style="height:220px;overflow:auto;padding:8px 12px"></div>' +
+    '<form style="display:flex;gap:4px;padding:8px"><input name="text" placeholder="Write a message" ' +
+    'style="flex:1;padding:6px" required><button>Send</button></form>';
+  box.firstChild.textContent = title;
+  document.body.appendChild(box);
+  var log = box.querySelector(".rc-log"), form = box.querySelector("form");
+  function render(items) {
+    log.textContent = "";
+    items.forEach(function (m) {
+      var p = document.createElement("p");
+      p.style.textAlign = m.direction === "inbound" ? "right" : "left";
+      p.textContent = m.text;
+      log.appendChild(p);
+    });
+    log.scrollTop = log.scrollHeight;
+  }
+  function refresh() {
+    var token = localStorage.getItem(store);
+    if (!token) return;
+    fetch(endpoint + "?token=" + encodeURIComponent(token)).then(function (r) { return r.ok ? r.json() : {items: []}; })
+      .then(function (d) { render(d.items); });
+  }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = form.text.value;
+    fetch(endpoint, {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({text: text, token: localStorage.getItem(store) || "", page: location.href})})
+      .then(function (r) { return r.json(); })
+      .then(function (d) { if (d.token) localStorage.setItem(store, d.token); form.text.value = ""; refresh(); });
+  });
+  refresh();
+  setInterval(refresh, 5000);
+})();

@@ -1,0 +1,66 @@
+"""The web chat: a visitor's message opens a conversation; only the visitor's token reads the answers."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from rapport.care import replies
+from rapport.care.models import Conversation
+from rapport.channels.services import upsert_channel
+from rapport.contacts.services import create_person
+from rapport.core.actors import Actor
+from rapport.core.models import Role
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def chat(workspace):
+    channel = upsert_channel(workspace=workspace, actor=Actor.system("t"), network="chat", handle="site", name="Help")
+    channel.config = {"allowed_origins": ["https://shop.acme.example"]}
+    channel.save()
+    return channel
+
+
+def send(channel, body, origin="https://shop.acme.example"):
+    return Client().post(
+        f"/chat/{channel.webhook_key}/messages", json.dumps(body), content_type="application/json", HTTP_ORIGIN=origin
+    )
+
+
+def test_a_visitor_chats_the_agent_answers_and_only_that_visitor_reads_it(chat, workspace, member_factory):
+    ana = create_person(
+        workspace=workspace,
+        actor=Actor.system("t"),
+        data={"first_name": "Ana", "last_name": "Lopez", "email": "ana@mail.example"},
+    )
+    first = send(chat, {"text": "Is my order 4471 shipped?", "email": "ana@mail.example", "name": "Ana"})
+    assert first.status_code == 201 and first["Access-Control-Allow-Origin"] == "https://shop.acme.example"
+    token = first.json()["token"]
+    assert send(chat, {"text": "Hello?", "token": token}).status_code == 201
+    conv = Conversation.objects.get(workspace=workspace)
+    assert conv.channel == "chat" and conv.person_id == ana.pk and conv.messages.count() == 2
+    agent = member_factory(workspace, Role.AGENT).user
+    replies.reply(conversation=conv, agent=agent, text="Yes, it left the warehouse this morning.")
+    page = Client().get(f"/chat/{chat.webhook_key}/messages", {"token": token}).json()["items"]
+    assert [m["direction"] for m in page] == ["inbound", "inbound", "outbound"]
+    assert page[-1]["text"] == "Yes, it left the warehouse this morning."
+    other = send(chat, {"text": "Hi, do you ship to Norway?"}).json()["token"]
+    assert len(Client().get(f"/chat/{chat.webhook_key}/messages", {"token": other}).json()["items"]) == 1
+
+
+def test_bad_chat_input_is_refused_naming_the_field(chat):
+    assert send(chat, {"text": ""}).json()["detail"][0]["loc"] == ["body", "text"]
+    assert send(chat, {"text": "hi", "email": "not-an-email"}).json()["detail"][0]["loc"] == ["body", "email"]
+    assert send(chat, {"text": "hi", "token": "forged"}).status_code == 403
+    assert Client().get(f"/chat/{chat.webhook_key}/messages", {"token": "forged"}).status_code == 403
+    assert Client().post("/chat/nope/messages", "{}", content_type="application/json").status_code == 404
+    assert "Access-Control-Allow-Origin" not in send(chat, {"text": "hi"}, origin="https://evil.example")
+    assert not Conversation.objects.filter(messages__text="").exists()
+
+
+def test_the_widget_script_points_at_its_channel(chat):
+    script = Client().get(f"/chat/{chat.webhook_key}/widget.js")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert f"/chat/{chat.webhook_key}/messages" in script.content.decode()
