@@ -1,4 +1,4 @@
-"""Polling channels (RSS / Atom feeds, Mastodon, Bluesky): fetch what is new and send it down the pipeline.
+"""Polling channels (RSS / Atom feeds, Mastodon, Bluesky, IMAP mailboxes): fetch what is new and send it down the pipeline.
 
 The connector's state (ETags, ids already seen, min_id, since) is saved only after the posts were accepted,
 so a failed run polls the same window again and the idempotent pipeline stores nothing twice.
@@ -12,12 +12,13 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.channels.models import Channel
+from rapport.pipeline import deadletters
 from rapport.pipeline.connectors.base import ConnectorError, PollResult
 from rapport.pipeline.ingest import BatchResult
 from rapport.pipeline.queue import enqueue
 
 log = logging.getLogger(__name__)
-POLLED_NETWORKS = ("rss", "mastodon", "bluesky")
+POLLED_NETWORKS = ("rss", "mastodon", "bluesky", "email")
 
 
 def _polls(channel: Channel, **http_options: Any):
@@ -37,6 +38,31 @@ def _polls(channel: Channel, **http_options: Any):
             yield f"#{tag.lstrip('#')}", lambda state, tag=tag: client.poll_hashtag(tag, state=state)
         if cfg.get("mentions"):
             yield "mentions", lambda state: client.poll_mentions(state=state)
+    elif channel.network == "email" and cfg.get("imap_host"):
+        from rapport.pipeline.connectors.email.imap import ImapClient
+
+        client = ImapClient(
+            host=cfg["imap_host"],
+            port=int(cfg.get("imap_port") or 993),
+            username=creds.get("imap_username") or channel.handle,
+            password=creds.get("imap_password", ""),
+            ssl=bool(cfg.get("imap_ssl", True)),
+            mailbox=cfg.get("mailbox", "INBOX"),
+        )
+
+        def poll_mailbox(state, client=client):
+            result = client.poll(state=state)
+            for uid, reason, raw in client.rejected:  # unreadable mail is kept for an admin, never dropped
+                deadletters.record(
+                    workspace_id=channel.workspace_id,
+                    source=f"poll:email:{channel.pk}:uid:{uid}",
+                    fmt="email",
+                    payload=raw.decode("utf-8", "replace"),
+                    reason=reason,
+                )
+            return result
+
+        yield f"imap:{cfg.get('mailbox', 'INBOX')}", poll_mailbox
     elif channel.network == "bluesky":
         from rapport.pipeline.connectors.bluesky import BlueskyClient
 

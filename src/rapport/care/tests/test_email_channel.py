@@ -89,3 +89,34 @@ def test_an_unreadable_signed_email_is_dead_lettered_not_lost(workspace):
     assert response.status_code == 202
     letter = DeadLetter.objects.get(pk=response.json()["dead_letter_id"])
     assert letter.reason.startswith("From") and "no sender" in letter.payload
+
+
+def test_a_polled_imap_mailbox_opens_conversations_and_keeps_unreadable_mail(workspace):
+    from tests.fakes.imap import FakeImap
+
+    from rapport.channels.polling import poll_channel
+    from rapport.pipeline.models import DeadLetter
+
+    ana = create_person(
+        workspace=workspace,
+        actor=Actor.system("t"),
+        data={"first_name": "Ana", "last_name": "Lopez", "email": "ana.lopez@mail.example"},
+    )
+    with FakeImap() as imap:
+        channel = upsert_channel(
+            workspace=workspace,
+            actor=Actor.system("t"),
+            network="email",
+            handle="care@acme.example",
+            name="Care",
+            credentials={"imap_password": "imap-pass"},
+        )
+        channel.config = {"imap_host": "127.0.0.1", "imap_port": imap.port, "imap_ssl": False}
+        channel.save()
+        imap.deliver(RAW)
+        imap.deliver(b"Subject: no sender\r\n\r\nhello")
+        poll_channel(channel)
+        poll_channel(channel)  # the second poll finds nothing new
+    conv = Conversation.objects.get(workspace=workspace)
+    assert conv.person_id == ana.pk and conv.messages.count() == 1
+    assert DeadLetter.objects.get(workspace=workspace).reason.startswith("From")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.fakes.imap import fake_imap  # noqa: F401 - fixture
 from tests.fakes.smtp import fake_smtp  # noqa: F401 - fixture
 
 from rapport.pipeline.connectors.base import ConnectorError, PayloadError
@@ -70,3 +71,40 @@ def test_temporary_smtp_refusals_are_retryable_and_permanent_ones_are_not(fake_s
     with pytest.raises(ConnectorError) as down:
         closed.send_reply(text="x", to="a@b.example")
     assert down.value.retryable
+
+
+def _mail(n: int) -> bytes:
+    return (
+        f"From: Customer {n} <c{n}@mail.example>\r\nTo: care@acme.example\r\nSubject: Question {n}\r\n"
+        f"Date: Sun, 22 Nov 2026 07:1{n}:00 +0000\r\nMessage-ID: <q{n}@mail.example>\r\n\r\nWhere is order {n}?\r\n"
+    ).encode()
+
+
+def test_imap_polls_new_messages_once_and_resumes_from_its_state(fake_imap):  # noqa: F811
+    from rapport.pipeline.connectors.email.imap import ImapClient
+
+    client = ImapClient(
+        host="127.0.0.1", port=fake_imap.port, username="care@acme.example", password="imap-pass", ssl=False
+    )
+    fake_imap.deliver(_mail(1))
+    fake_imap.deliver(_mail(2))
+    first = client.poll(state=None)
+    assert [p["external_id"] for p in first.posts] == ["<q1@mail.example>", "<q2@mail.example>"]
+    assert first.state == {"uidvalidity": 42, "last_uid": 102}
+    assert client.poll(state=first.state).posts == []  # nothing new: the highest UID is not fetched again
+    fake_imap.deliver(b"Subject: broken\r\n\r\nno sender")
+    fake_imap.deliver(_mail(3))
+    third = client.poll(state=first.state)
+    assert [p["external_id"] for p in third.posts] == ["<q3@mail.example>"]
+    assert [(uid, reason.split(":")[0]) for uid, reason, _ in client.rejected] == [(103, "From")]
+    fake_imap.uidvalidity = 43  # the mailbox was rebuilt: start over
+    assert len(client.poll(state=third.state).posts) == 3
+
+
+def test_imap_bad_login_is_not_retryable(fake_imap):  # noqa: F811
+    from rapport.pipeline.connectors.email.imap import ImapClient
+
+    client = ImapClient(host="127.0.0.1", port=fake_imap.port, username="care@acme.example", password="nope", ssl=False)
+    with pytest.raises(ConnectorError) as exc:
+        client.poll()
+    assert not exc.value.retryable
