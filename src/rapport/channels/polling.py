@@ -1,4 +1,4 @@
-"""Polling channels (RSS / Atom feeds, Mastodon, Bluesky, IMAP mailboxes): fetch what is new and send it down the pipeline.
+"""Polling channels (RSS / Atom feeds, Mastodon, Bluesky, IMAP): fetch what is new and send it down the pipeline.
 
 The connector's state (ETags, ids already seen, min_id, since) is saved only after the posts were accepted,
 so a failed run polls the same window again and the idempotent pipeline stores nothing twice.
