@@ -26,6 +26,7 @@ MAX_LENGTHS = {
     "organisation": 200,
 }
 COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
+_STAGES = frozenset(LifecycleStage.values)  # the enum's .values is rebuilt on every access
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -79,9 +80,18 @@ def clean_phone(value: str, *, country: str = "") -> str:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         raise ValueError(f"{value!r} is not a phone number") from None
-    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+    # A valid number always has a possible length, so is_possible_number would add nothing here.
+    if not _valid_number(number):
         raise ValueError(f"{value!r} is not a valid phone number for region {region}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # E.164 is "+", the calling code and the national significant number: format_number's result, built directly.
+    return f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
+
+
+def _valid_number(number: phonenumbers.PhoneNumber) -> bool:
+    # Most numbers belong to the main region of their calling code; trying it first skips is_valid_number's search
+    # over every region sharing the code (a number valid there is valid, so the full check only runs for the rest).
+    main = phonenumbers.region_code_for_country_code(number.country_code)
+    return phonenumbers.is_valid_number_for_region(number, main) or phonenumbers.is_valid_number(number)
 
 
 def clean_date(value: str | date | None) -> date | None:
@@ -127,7 +137,7 @@ def clean_person_fields(data: dict) -> dict:
                 value = value.upper()
             elif field == "lifecycle_stage":
                 value = (value or LifecycleStage.LEAD).lower()
-                if value not in LifecycleStage.values:
+                if value not in _STAGES:
                     raise ValueError(f"{value!r} is not one of {', '.join(LifecycleStage.values)}")
             elif field == "tags":
                 value = clean_tags(value)

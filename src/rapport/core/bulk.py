@@ -84,9 +84,17 @@ def insert(
     if not rows:
         return []
     fields = [model._meta.get_field(c) for c in columns]
+    quote = connection.ops.quote_name
+    if not returning and connection.vendor == "postgresql":
+        # Nothing to skip and nothing to return: COPY straight into the table, no temporary table in between.
+        names = ", ".join(quote(f.column) for f in fields)
+        sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+        with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in _adapt(fields, rows):
+                copy.write_row(row)
+        return []
     tail = ""
     if returning:
-        quote = connection.ops.quote_name
         tail = " RETURNING " + ", ".join(quote(model._meta.get_field(c).column) for c in returning)
     return insert_rows(model._meta.db_table, [f.column for f in fields], _adapt(fields, rows), tail=tail)
 
