@@ -414,6 +414,15 @@ def _write_batch(
         ],
         conflict=None,
     )
+    _adopt_identities(
+        workspace=workspace,
+        rows=[
+            (person, n, key)
+            for prepared, person in to_create + to_update
+            for n, h in prepared.handles
+            if (n, (key := normalise_handle(h))) in owners and owners[(n, key)] is None
+        ],
+    )
     affiliations = [
         (ws, person.pk, orgs[fold(prepared.organisation)], prepared.fields.get("job_title", "")[:100], True)
         for prepared, person in to_create + to_update
@@ -522,6 +531,23 @@ def _insert_people(people: list[Person]) -> None:
     for person in people:
         person.created_at = person.updated_at = now
         person._state.adding = False
+
+
+def _adopt_identities(*, workspace: Workspace, rows: list[tuple[Person, str, str]]) -> None:
+    """Accounts already heard from (e.g. in listening) but known to nobody become the imported person's, with their
+    earlier posts on that person's timeline."""
+    if not rows:
+        return
+    from rapport.identity.listeners import attach_history
+
+    for person, network, key in rows:
+        identity = SocialIdentity.objects.filter(
+            workspace=workspace, network=network, handle_key=key, person__isnull=True
+        ).first()
+        if identity is not None:
+            SocialIdentity.objects.filter(pk=identity.pk).update(person=person)
+            identity.person = person
+            attach_history(identity=identity, person=person)
 
 
 def export_rows(*, workspace: Workspace) -> Iterable[dict[str, str]]:

@@ -143,3 +143,20 @@ def test_cli_import_exits_1_with_rejections_and_names_them(tmp_path, workspace, 
     assert p.returncode == 1
     assert "line 3 (external_id c2): email:" in p.stderr
     assert '"created": 1' in p.stdout
+
+
+def test_an_account_heard_before_becomes_the_imported_persons_with_its_posts(workspace):
+    from rapport.contacts.models import Touchpoint
+    from rapport.pipeline.ingest import process_batch
+    from rapport.pipeline.tests.factories import make_post
+
+    process_batch(workspace_id=workspace.pk, posts=[make_post(1, "Where is my parcel?", handle="seenbefore")])
+    heard = SocialIdentity.objects.get(workspace=workspace, handle_key="seenbefore")
+    assert heard.person is None
+    result = run(workspace, "external_id,first_name,last_name,twitter\nk1,Nora,Vik,@SeenBefore\n")
+    assert result.summary()["created"] == 1 and not result.rejected
+    heard.refresh_from_db()
+    nora = Person.objects.get(external_id="k1")
+    assert heard.person == nora
+    assert SocialIdentity.objects.filter(workspace=workspace, handle_key="seenbefore").count() == 1
+    assert Touchpoint.objects.get(person=nora).body == "Where is my parcel?"
