@@ -70,8 +70,9 @@ def test_live_queue_and_answering(page, live_server, workspace, member_factory):
     page.wait_for_selector("text=Status: Resolved")
     conv = Conversation.objects.get(person=vip)
     assert conv.status == "resolved"
-    assert list(Message.objects.filter(conversation=conv).values_list("direction", flat=True)) == [
-        "inbound",
-        "outbound",
-        "note",
+    assert list(Message.objects.filter(conversation=conv).values_list("direction", "kind")) == [
+        ("inbound", "call"),
+        ("outbound", "reply"),
+        ("note", "note"),
+        ("outbound", "survey"),  # resolving sends the CSAT survey link
     ]

@@ -16,11 +16,17 @@ START = datetime(2009, 7, 3, 0, 0, tzinfo=UTC)
 RELEASE = START + timedelta(days=3, hours=9)  # the video goes up on the fourth morning
 
 CHATTER = [
-    "Flight {n} to Denver was on time, thanks @united", "Anyone know if @united lets you carry on a cello?",
-    "Boarding now, window seat for once", "Coffee on board was fine, nothing special on flight {n}",
-    "Delayed {n} minutes at ORD but the crew kept us informed", "@united what is the baggage allowance to Lima?",
-    "Landed in Halifax, long day of travel", "The lounge wifi is slow today", "Great view of the lakes from seat {n}A",
-    "Rebooked onto flight {n}, not bad service actually", "Listening to @DaveCarrollMusic on the plane, lovely songs",
+    "Flight {n} to Denver was on time, thanks @united",
+    "Anyone know if @united lets you carry on a cello?",
+    "Boarding now, window seat for once",
+    "Coffee on board was fine, nothing special on flight {n}",
+    "Delayed {n} minutes at ORD but the crew kept us informed",
+    "@united what is the baggage allowance to Lima?",
+    "Landed in Halifax, long day of travel",
+    "The lounge wifi is slow today",
+    "Great view of the lakes from seat {n}A",
+    "Rebooked onto flight {n}, not bad service actually",
+    "Listening to @DaveCarrollMusic on the plane, lovely songs",
 ]
 WAVE = [
     "@united broke @DaveCarrollMusic's guitar and refused to pay, shameful #unitedbreaksguitars",
@@ -33,9 +39,18 @@ WAVE = [
 
 
 def post(n: int, text: str, at: datetime, handle: str) -> dict:
-    return {"network": "twitter", "external_id": str(n), "created_at": at.isoformat(), "text": text,
-            "author": {"external_id": f"u-{handle}", "handle": handle, "name": None, "followers": 100},
-            "in_reply_to": None, "url": None, "kind": "post", "metrics": {}, "raw": None}
+    return {
+        "network": "twitter",
+        "external_id": str(n),
+        "created_at": at.isoformat(),
+        "text": text,
+        "author": {"external_id": f"u-{handle}", "handle": handle, "name": None, "followers": 100},
+        "in_reply_to": None,
+        "url": None,
+        "kind": "post",
+        "metrics": {},
+        "raw": None,
+    }
 
 
 def quiet_hours(rng: random.Random, first: datetime, hours: int, start_n: int) -> list[dict]:
@@ -50,11 +65,17 @@ def quiet_hours(rng: random.Random, first: datetime, hours: int, start_n: int) -
 
 
 def wave_hours(rng: random.Random, hours: int, start_n: int) -> list[dict]:
-    posts = [post(start_n, "I wrote a song about how @united broke my guitar: United Breaks Guitars "
-                           "#unitedbreaksguitars", RELEASE, "DaveCarrollMusic")]
+    posts = [
+        post(
+            start_n,
+            "I wrote a song about how @united broke my guitar: United Breaks Guitars #unitedbreaksguitars",
+            RELEASE,
+            "DaveCarrollMusic",
+        )
+    ]
     n = start_n + 1
     for h in range(hours):
-        for _ in range(int(4 * 2.2 ** h)):  # 4, 8, 19, 42, 93 ... posts an hour
+        for _ in range(int(4 * 2.2**h)):  # 4, 8, 19, 42, 93 ... posts an hour
             at = RELEASE + timedelta(hours=h, minutes=rng.randint(0, 59))
             posts.append(post(n, f"{rng.choice(WAVE)} {n}", at, f"viewer{n}"))
             n += 1
@@ -64,7 +85,7 @@ def wave_hours(rng: random.Random, hours: int, start_n: int) -> list[dict]:
 def replay(workspace, posts: list[dict], batch: int = 40) -> None:
     posts = sorted(posts, key=lambda p: p["created_at"])
     for i in range(0, len(posts), batch):
-        process_batch(workspace_id=workspace.pk, posts=posts[i:i + batch], source="replay")
+        process_batch(workspace_id=workspace.pk, posts=posts[i : i + batch], source="replay")
 
 
 def test_the_wave_alerts_within_its_first_hours(workspace):

@@ -16,10 +16,12 @@ from rapport.core.services import record_audit
 VIEW_WINDOW = timedelta(minutes=2)  # two agents viewing within this window get a collision warning
 
 
-def pick_team(*, workspace_id: int, language: str, network: str) -> Team | None:
+def pick_team(*, workspace_id: int, language: str, network: str, teams: list[Team] | None = None) -> Team | None:
     """The most specific team that covers the conversation's language and channel."""
     best, best_score = None, -1
-    for team in Team.objects.filter(workspace_id=workspace_id):
+    if teams is None:
+        teams = list(Team.objects.filter(workspace_id=workspace_id))
+    for team in teams:
         if team.languages and language not in team.languages:
             continue
         if team.networks and network not in team.networks:
@@ -78,18 +80,30 @@ def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> 
     return chosen.user
 
 
-def auto_assign(conversation: Conversation, *, cache: dict | None = None) -> User | None:
-    """Route a new conversation to a team and, unless the team is manual, to an agent."""
+def auto_assign(conversation: Conversation, *, cache: dict | None = None, save: bool = True) -> User | None:
+    """Route a new conversation to a team and, unless the team is manual, to an agent.
+
+    With a cache (one per routed batch) the teams are read once and shared, so round robin moves on in memory too.
+    """
     if conversation.team_id is None:
+        teams = None
+        if cache is not None:
+            if "teams" not in cache:
+                cache["teams"] = list(Team.objects.filter(workspace_id=conversation.workspace_id))
+            teams = cache["teams"]
         conversation.team = pick_team(
-            workspace_id=conversation.workspace_id, language=conversation.language, network=conversation.channel
+            workspace_id=conversation.workspace_id,
+            language=conversation.language,
+            network=conversation.channel,
+            teams=teams,
         )
     user = None
     team = conversation.team
     if team is not None and team.strategy != Strategy.MANUAL and conversation.assignee_id is None:
         user = pick_agent(team=team, language=conversation.language, cache=cache)
         conversation.assignee = user
-    conversation.save(update_fields=["team", "assignee", "updated_at"])
+    if save:
+        conversation.save(update_fields=["team", "assignee", "updated_at"])
     return user
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.care import routing, sla
@@ -22,7 +23,7 @@ from rapport.care.models import (
     Message,
 )
 from rapport.care.replies import MAX_ATTEMPTS, deliver, render_canned, reply, retry_failed  # noqa: F401 - one API
-from rapport.care.triage import score_conversation
+from rapport.care.triage import build_context, score_conversation, score_with
 from rapport.channels.models import Channel
 from rapport.contacts.models import Person
 from rapport.core import events
@@ -99,6 +100,25 @@ def open_or_join(
     existing = _open_conversation(workspace=workspace, person_id=person_id, identity_id=identity_id)
     if existing is not None:
         return existing, False
+    return _create_or_join(
+        workspace=workspace,
+        person_id=person_id,
+        identity_id=identity_id,
+        network=network,
+        language=language,
+        subject=subject,
+    )
+
+
+def _create_or_join(
+    *,
+    workspace: Workspace,
+    person_id: int | None,
+    identity_id: int | None,
+    network: str,
+    language: str,
+    subject: str,
+) -> tuple[Conversation, bool]:
     try:
         with transaction.atomic():
             conv = Conversation.objects.create(
@@ -115,6 +135,37 @@ def open_or_join(
         if existing is None:
             raise
         return existing, False
+
+
+def _fold_inbound(
+    conv: Conversation,
+    *,
+    network: str,
+    text: str,
+    created_at: datetime,
+    sentiment_label: str,
+    sentiment_score: float | None,
+    category: str,
+    brand_channel: Channel | None,
+) -> bool:
+    """Fold one customer message into the conversation's fields (in memory); True if it reopens it."""
+    conv.first_inbound_at = min(conv.first_inbound_at or created_at, created_at)
+    if conv.last_inbound_at is None or created_at >= conv.last_inbound_at:
+        conv.last_inbound_at = created_at
+        conv.channel = network
+        conv.brand_channel = brand_channel or conv.brand_channel
+        if sentiment_label:
+            conv.sentiment_label, conv.sentiment_score = sentiment_label, sentiment_score
+    if SEVERITY.get(category, 0) > SEVERITY.get(conv.needs_response, 0):
+        conv.needs_response = category
+    if RELOCATION.search(text) and "relocation" not in conv.tags:
+        conv.tags = [*conv.tags, "relocation"]  # a sales moment (service at the new address), not only a risk
+    if not conv.subject:
+        conv.subject = (text.splitlines() or [""])[0][:200]
+    reopened = conv.status in (ConversationStatus.PENDING, ConversationStatus.WAITING)
+    if reopened:
+        conv.status = ConversationStatus.OPEN
+    return reopened
 
 
 def add_inbound(
@@ -157,22 +208,16 @@ def add_inbound(
         return None
     conv = conversation
     new = conv.first_inbound_at is None
-    conv.first_inbound_at = min(conv.first_inbound_at or created_at, created_at)
-    if conv.last_inbound_at is None or created_at >= conv.last_inbound_at:
-        conv.last_inbound_at = created_at
-        conv.channel = network
-        conv.brand_channel = brand_channel or conv.brand_channel
-        if sentiment_label:
-            conv.sentiment_label, conv.sentiment_score = sentiment_label, sentiment_score
-    if SEVERITY.get(category, 0) > SEVERITY.get(conv.needs_response, 0):
-        conv.needs_response = category
-    if RELOCATION.search(text) and "relocation" not in conv.tags:
-        conv.tags = [*conv.tags, "relocation"]  # a sales moment (service at the new address), not only a risk
-    if not conv.subject:
-        conv.subject = (text.splitlines() or [""])[0][:200]
-    reopened = conv.status in (ConversationStatus.PENDING, ConversationStatus.WAITING)
-    if reopened:
-        conv.status = ConversationStatus.OPEN
+    reopened = _fold_inbound(
+        conv,
+        network=network,
+        text=text,
+        created_at=created_at,
+        sentiment_label=sentiment_label,
+        sentiment_score=sentiment_score,
+        category=category,
+        brand_channel=brand_channel,
+    )
     conv.save()
     if reopened:
         sla.resume(conversation=conv, now=now)
@@ -234,9 +279,13 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
             workspace=workspace, network__in=networks, conversation__status__in=open_statuses, external_id__in=parents
         ).values_list("external_id", "conversation_id")
     )
-    routing_cache: dict = {}
+    now = now or timezone.now()
+    convs, by_person, by_identity = _prefetch_conversations(workspace, posts, set(thread_of.values()))
+    fresh: set[int] = set()  # conversations this batch created: no timers to look up
+    items: list[tuple[Post, Conversation, str, bool]] = []
     for post in posts:
-        if (post.network, post.external_id) in known:
+        key = (post.network, post.external_id)
+        if key in known:
             counts["duplicates"] += 1
             continue
         author = post.author
@@ -250,16 +299,16 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
         c = classify(post.text, sentiment_label=post.sentiment_label, sentiment_score=post.sentiment_score)
         person_id = post.person_id or (author.person_id if author else None)
         identity_id = author.pk if author else None
+        created = False
         if joined_thread:
-            conv = Conversation.objects.get(pk=joined_thread)
-            created = False
+            conv = convs[joined_thread]
         else:
-            conv = _open_conversation(workspace=workspace, person_id=person_id, identity_id=identity_id)
+            conv = by_person.get(person_id) if person_id else by_identity.get(identity_id) if identity_id else None
             if conv is None and not c.needs_response:
                 counts["skipped"] += 1
                 continue
             if conv is None:
-                conv, created = open_or_join(
+                conv, created = _create_or_join(
                     workspace=workspace,
                     person_id=person_id,
                     identity_id=identity_id,
@@ -267,31 +316,147 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
                     language=post.language,
                     subject=post.text,
                 )
-            else:
-                created = False
-        msg = add_inbound(
-            conversation=conv,
-            network=post.network,
-            text=post.text,
-            created_at=post.created_at,
-            external_id=post.external_id,
-            kind=post.kind,
-            in_reply_to=post.in_reply_to,
-            post=post,
-            author_label=(f"@{author.handle}" if author and author.handle else ""),
-            sentiment_label=post.sentiment_label,
-            sentiment_score=post.sentiment_score,
-            category=c.category,
-            brand_channel=channels.get(post.network),
-            now=now,
-            routing_cache=routing_cache,
-        )
-        if msg is None:
-            counts["duplicates"] += 1
-            continue
+                conv = convs.setdefault(conv.pk, conv)
+                if created:
+                    fresh.add(conv.pk)
+                if conv.person_id:
+                    by_person[conv.person_id] = conv
+                elif conv.identity_id:
+                    by_identity[conv.identity_id] = conv
+        if post.external_id:
+            known.add(key)
+        items.append((post, conv, c.category, created))
         thread_of[post.external_id] = conv.pk
-        counts["opened" if created else "joined"] += 1
+    stored = _insert_messages(workspace, items, channels)
+    for (_post, _conv, _category, created), msg in zip(items, stored, strict=True):
+        counts["duplicates" if msg is None else "opened" if created else "joined"] += 1
+    _settle(workspace, items, stored, convs, fresh=fresh, now=now)
     return counts
+
+
+def _prefetch_conversations(
+    workspace: Workspace, posts: list[Post], thread_conv_ids: set[int]
+) -> tuple[dict[int, Conversation], dict[int, Conversation], dict[int, Conversation]]:
+    """The open conversations of the batch's people and identities, and those its threads join, in two queries."""
+    person_ids = {p.person_id or (p.author.person_id if p.author else None) for p in posts} - {None}
+    identity_ids = {p.author_id for p in posts if p.author_id}
+    convs: dict[int, Conversation] = {}
+    by_person: dict[int, Conversation] = {}
+    by_identity: dict[int, Conversation] = {}
+    rows = Conversation.objects.filter(OPEN_Q, workspace=workspace).filter(
+        Q(person_id__in=person_ids) | Q(person__isnull=True, identity_id__in=identity_ids)
+    )
+    for conv in rows.order_by():
+        convs[conv.pk] = conv
+        if conv.person_id:
+            by_person.setdefault(conv.person_id, conv)
+        else:
+            by_identity.setdefault(conv.identity_id, conv)
+    missing = thread_conv_ids - convs.keys()
+    if missing:
+        convs.update(Conversation.objects.in_bulk(sorted(missing)))
+    return convs, by_person, by_identity
+
+
+def _insert_messages(
+    workspace: Workspace, items: list[tuple[Post, Conversation, str, bool]], channels: dict[str, Channel]
+) -> list[Message | None]:
+    """Store the batch's messages in one insert; None where a concurrent router stored the post first."""
+    msgs = []
+    for post, conv, _category, _created in items:
+        author = post.author
+        msgs.append(
+            Message(
+                workspace_id=workspace.pk,
+                conversation=conv,
+                network=post.network,
+                kind=post.kind,
+                external_id=post.external_id,
+                in_reply_to=post.in_reply_to or "",
+                direction=Direction.INBOUND,
+                text=post.text,
+                created_at=post.created_at,
+                post=post,
+                author_label=(f"@{author.handle}" if author and author.handle else "")[:200],
+                brand_channel=channels.get(post.network),
+            )
+        )
+    if not msgs:
+        return []
+    try:
+        with transaction.atomic():
+            Message.objects.bulk_create(msgs)
+        return list(msgs)
+    except IntegrityError:
+        pass
+    # Someone else stored some of these meanwhile: one savepoint per message finds which.
+    out: list[Message | None] = []
+    for msg in msgs:
+        msg.pk = None
+        msg._state.adding = True
+        try:
+            with transaction.atomic():
+                msg.save(force_insert=True)
+            out.append(msg)
+        except IntegrityError:
+            out.append(None)
+    return out
+
+
+def _settle(
+    workspace: Workspace,
+    items: list[tuple[Post, Conversation, str, bool]],
+    stored: list[Message | None],
+    convs: dict[int, Conversation],
+    *,
+    fresh: set[int],
+    now: datetime,
+) -> None:
+    """Fold each touched conversation's new messages in, start SLAs and routing for new ones, score each once."""
+    by_conv: dict[int, list[tuple[Message, Post, str]]] = {}
+    for (post, conv, category, _created), msg in zip(items, stored, strict=True):
+        if msg is not None:
+            by_conv.setdefault(conv.pk, []).append((msg, post, category))
+    if not by_conv:
+        return
+    ctx = build_context([convs[pk] for pk in by_conv], now=now)
+    policies = sla.active_policies(workspace_id=workspace.pk)
+    routing_cache: dict = {}
+    for pk, rows in by_conv.items():
+        conv = convs[pk]
+        new = conv.first_inbound_at is None
+        for i, (msg, post, category) in enumerate(rows):
+            reopened = _fold_inbound(
+                conv,
+                network=post.network,
+                text=post.text,
+                created_at=post.created_at,
+                sentiment_label=post.sentiment_label,
+                sentiment_score=post.sentiment_score,
+                category=category,
+                brand_channel=msg.brand_channel,
+            )
+            if i:
+                continue
+            # The first message decides what add_inbound decides: resume, or timers and routing for a new one.
+            if reopened:
+                conv.save()  # the stored fields resume reads; a new conversation waits for the one save below
+                sla.resume(conversation=conv, now=now)
+            if new:
+                score_with(conv, ctx=ctx, now=now, inbound=[msg], save=False)  # the tier and priority pick the SLA
+                tags = (ctx.tags.get(conv.person_id) or []) if conv.person_id else []
+                tier = sla.customer_tier(tags)
+                sla.apply_sla(conversation=conv, tier=tier, now=now, policies=policies, fresh=pk in fresh)
+                routing.auto_assign(conv, cache=routing_cache, save=False)
+            else:
+                # Later messages of the batch would find the next-response timer already running.
+                sla.on_inbound(conversation=conv, at=post.created_at)
+        score_with(conv, ctx=ctx, now=now, save=False)
+        conv.save()
+        events.emit(
+            "conversation.updated",
+            {"workspace_id": conv.workspace_id, "conversation_id": conv.pk, "assignee_id": conv.assignee_id},
+        )
 
 
 def log_contact(

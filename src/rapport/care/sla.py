@@ -80,10 +80,19 @@ def business_minutes_between(start: datetime, end: datetime, calendar: dict | No
     return total.total_seconds() / 60
 
 
-def match_policy(*, conversation: Conversation, tier: str = "") -> SLAPolicy | None:
+def active_policies(*, workspace_id: int) -> list[SLAPolicy]:
+    """The workspace's active policies in matching order; fetched once per routed batch."""
+    return list(SLAPolicy.objects.filter(workspace_id=workspace_id, active=True))
+
+
+def match_policy(
+    *, conversation: Conversation, tier: str = "", policies: list[SLAPolicy] | None = None
+) -> SLAPolicy | None:
     """The first active policy (by position) whose channel, priority and tier filters all match."""
     band = priority_band(conversation.priority)
-    for policy in SLAPolicy.objects.filter(workspace_id=conversation.workspace_id, active=True):
+    if policies is None:
+        policies = active_policies(workspace_id=conversation.workspace_id)
+    for policy in policies:
         if policy.channels and conversation.channel not in policy.channels:
             continue
         if policy.priorities and band not in policy.priorities:
@@ -104,12 +113,23 @@ def _refresh_due(conversation: Conversation, sla: AppliedSLA | None) -> None:
     conversation.save(update_fields=["sla_due_at", "updated_at"])
 
 
-def apply_sla(*, conversation: Conversation, tier: str = "", now: datetime | None = None) -> AppliedSLA | None:
-    """Start the matching policy's timers from the first inbound message, once per conversation."""
-    existing = AppliedSLA.objects.filter(conversation=conversation).first()
-    if existing is not None:
-        return existing
-    policy = match_policy(conversation=conversation, tier=tier)
+def apply_sla(
+    *,
+    conversation: Conversation,
+    tier: str = "",
+    now: datetime | None = None,
+    policies: list[SLAPolicy] | None = None,
+    fresh: bool = False,
+) -> AppliedSLA | None:
+    """Start the matching policy's timers from the first inbound message, once per conversation.
+
+    fresh says the conversation was just created in this transaction, so it cannot have timers yet.
+    """
+    if not fresh:
+        existing = AppliedSLA.objects.filter(conversation=conversation).first()
+        if existing is not None:
+            return existing
+    policy = match_policy(conversation=conversation, tier=tier, policies=policies)
     if policy is None:
         return None
     start = conversation.first_inbound_at or now or timezone.now()

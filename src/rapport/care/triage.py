@@ -91,15 +91,78 @@ def factors(
     return out
 
 
-def score_conversation(conversation: Conversation, *, now: datetime | None = None, save: bool = True) -> float:
-    """Recompute priority and priority_reasons from the conversation, its person and its messages."""
-    now = now or timezone.now()
-    person = Person.objects.filter(pk=conversation.person_id).only("tags").first() if conversation.person_id else None
-    inbound = list(
-        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+@dataclass
+class TriageContext:
+    """What scoring needs about a batch of conversations, fetched with a few grouped queries."""
+
+    inbound: dict[int, list[Message]]
+    tags: dict[int, list[str]]
+    spend: dict[int, Decimal]
+    resolved: dict[int, list[int]]
+    person_followers: dict[int, int | None]
+    identity_followers: dict[int, int | None]
+
+
+def build_context(conversations: list[Conversation], *, now: datetime) -> TriageContext:
+    """Prefetch messages, people's tags, spend, recent resolved conversations and audiences for a batch."""
+    conv_ids = [c.pk for c in conversations]
+    person_ids = sorted({c.person_id for c in conversations if c.person_id})
+    identity_ids = sorted({c.identity_id for c in conversations if c.identity_id and not c.person_id})
+    workspace_ids = sorted({c.workspace_id for c in conversations})
+    inbound: dict[int, list[Message]] = {pk: [] for pk in conv_ids}
+    rows = (
+        Message.objects.filter(conversation_id__in=conv_ids, direction=Direction.INBOUND)
         .select_related("post__author")
-        .order_by("created_at")
+        .order_by("created_at", "id")
     )
+    for m in rows:
+        inbound[m.conversation_id].append(m)
+    tags: dict[int, list[str]] = {}
+    spend: dict[int, Decimal] = {}
+    resolved: dict[int, list[int]] = {}
+    person_followers: dict[int, int | None] = {}
+    if person_ids:
+        tags = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "tags"))
+        spend = dict(
+            Touchpoint.objects.filter(person_id__in=person_ids, kind=TouchpointKind.PURCHASE)
+            .values("person_id")
+            .annotate(s=Sum("amount"))
+            .values_list("person_id", "s")
+        )
+        for pid, cid in Conversation.objects.filter(
+            workspace_id__in=workspace_ids,
+            person_id__in=person_ids,
+            status=ConversationStatus.RESOLVED,
+            resolved_at__gte=now - timedelta(days=30),
+        ).values_list("person_id", "pk"):
+            resolved.setdefault(pid, []).append(cid)
+        person_followers = dict(
+            SocialIdentity.objects.filter(workspace_id__in=workspace_ids, person_id__in=person_ids)
+            .values("person_id")
+            .annotate(m=Max("followers"))
+            .values_list("person_id", "m")
+        )
+    identity_followers: dict[int, int | None] = {}
+    if identity_ids:
+        identity_followers = dict(
+            SocialIdentity.objects.filter(workspace_id__in=workspace_ids, pk__in=identity_ids).values_list(
+                "pk", "followers"
+            )
+        )
+    return TriageContext(inbound, tags, spend, resolved, person_followers, identity_followers)
+
+
+def score_with(
+    conversation: Conversation,
+    *,
+    ctx: TriageContext,
+    now: datetime,
+    inbound: list[Message] | None = None,
+    save: bool = True,
+) -> float:
+    """Priority and priority_reasons from prefetched data; inbound overrides the stored messages."""
+    if inbound is None:
+        inbound = ctx.inbound.get(conversation.pk, [])
     since_answer = [
         m for m in inbound if not conversation.last_outbound_at or m.created_at > conversation.last_outbound_at
     ]
@@ -112,32 +175,20 @@ def score_conversation(conversation: Conversation, *, now: datetime | None = Non
             engagement = max(engagement, sum(int(v) for v in (m.post.metrics or {}).values() if isinstance(v, int)))
     if followers is None:
         # No post metrics (calls, emails, seeded history): fall back to the person's best-known audience.
-        idents = SocialIdentity.objects.filter(workspace_id=conversation.workspace_id)
         if conversation.person_id:
-            idents = idents.filter(person_id=conversation.person_id)
-        else:
-            idents = idents.filter(pk=conversation.identity_id) if conversation.identity_id else idents.none()
-        followers = idents.aggregate(m=Max("followers"))["m"]
-    earlier = 0
-    if conversation.person_id:
-        earlier = (
-            Conversation.objects.filter(
-                workspace_id=conversation.workspace_id,
-                person_id=conversation.person_id,
-                status=ConversationStatus.RESOLVED,
-                resolved_at__gte=now - timedelta(days=30),
-            )
-            .exclude(pk=conversation.pk)
-            .count()
-        )
+            followers = ctx.person_followers.get(conversation.person_id)
+        elif conversation.identity_id:
+            followers = ctx.identity_followers.get(conversation.identity_id)
+    pid = conversation.person_id
+    earlier = len([c for c in ctx.resolved.get(pid, []) if c != conversation.pk]) if pid else 0
     parts = factors(
         sentiment_label=conversation.sentiment_label,
         sentiment_score=conversation.sentiment_score,
         texts=[m.text for m in (since_answer or inbound[-1:])],
         followers=followers,
         engagement=engagement,
-        spend=lifetime_spend(conversation.person_id),
-        tier=customer_tier(person.tags if person else []),
+        spend=(ctx.spend.get(pid) or Decimal(0)) if pid else Decimal(0),
+        tier=customer_tier(ctx.tags.get(pid) or [] if pid else []),
         sla_due_at=conversation.sla_due_at,
         inbound_count=len(inbound),
         earlier_conversations=earlier,
@@ -150,3 +201,9 @@ def score_conversation(conversation: Conversation, *, now: datetime | None = Non
     if save:
         conversation.save(update_fields=["priority", "priority_reasons", "updated_at"])
     return conversation.priority
+
+
+def score_conversation(conversation: Conversation, *, now: datetime | None = None, save: bool = True) -> float:
+    """Recompute priority and priority_reasons from the conversation, its person and its messages."""
+    now = now or timezone.now()
+    return score_with(conversation, ctx=build_context([conversation], now=now), now=now, save=save)

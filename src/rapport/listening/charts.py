@@ -16,8 +16,9 @@ class Bar:
     title: str
 
 
-def volume_chart(series: list[dict[str, Any]], *, width: int = 900, height: int = 180, bucket: str = "day"
-                 ) -> dict[str, Any]:
+def volume_chart(
+    series: list[dict[str, Any]], *, width: int = 900, height: int = 180, bucket: str = "day"
+) -> dict[str, Any]:
     """Geometry for a stacked bar chart of negative / neutral / positive posts per bucket."""
     top = max((p["total"] for p in series), default=0)
     n = max(len(series), 1)
@@ -31,8 +32,10 @@ def volume_chart(series: list[dict[str, Any]], *, width: int = 900, height: int 
             h = height * point[label] / top if top else 0.0
             y -= h
             segments.append((label, round(y, 2), round(h, 2), point[label]))
-        title = (f"{point['at']:{fmt}}: {point['total']} posts — {point['negative']} negative, "
-                 f"{point['neutral']} neutral, {point['positive']} positive")
+        title = (
+            f"{point['at']:{fmt}}: {point['total']} posts — {point['negative']} negative, "
+            f"{point['neutral']} neutral, {point['positive']} positive"
+        )
         bars.append(Bar(round(i * slot + slot * 0.1, 2), round(max(slot * 0.8, 1), 2), segments, title))
     labels = []
     if series:

@@ -53,25 +53,46 @@ def _airline_posts(limit: int, now: datetime) -> list[dict]:
 def _story_posts(now: datetime, seed: int = 2009) -> list[dict]:
     rng = random.Random(seed)
     release = (now - timedelta(days=3)).replace(minute=5, second=0, microsecond=0)
-    posts = [{
-        "network": "twitter", "external_id": "ubg-1", "created_at": utc_iso(release), "kind": "post",
-        "text": "I wrote a song about how my guitar was broken and nobody would take responsibility. "
-                "United Breaks Guitars #unitedbreaksguitars",
-        "author": dict(DAVE), "in_reply_to": None, "url": "https://twitter.com/DaveCarrollMusic/status/ubg-1",
-        "metrics": {"reposts": 4100}, "raw": {"story": "United Breaks Guitars"},
-    }]
+    posts = [
+        {
+            "network": "twitter",
+            "external_id": "ubg-1",
+            "created_at": utc_iso(release),
+            "kind": "post",
+            "text": "I wrote a song about how my guitar was broken and nobody would take responsibility. "
+            "United Breaks Guitars #unitedbreaksguitars",
+            "author": dict(DAVE),
+            "in_reply_to": None,
+            "url": "https://twitter.com/DaveCarrollMusic/status/ubg-1",
+            "metrics": {"reposts": 4100},
+            "raw": {"story": "United Breaks Guitars"},
+        }
+    ]
     n = 2
     for hour in range(8):
-        for _ in range(int(5 * 1.9 ** hour)):
+        for _ in range(int(5 * 1.9**hour)):
             at = release + timedelta(hours=hour, minutes=rng.randint(0, 59))
             handle = f"viewer_{rng.randint(1000, 99999)}"
-            posts.append({
-                "network": "twitter", "external_id": f"ubg-{n}", "created_at": utc_iso(at), "kind": "reply",
-                "text": rng.choice(WAVE), "in_reply_to": "ubg-1", "thread_id": "ubg-1",
-                "author": {"external_id": f"tw-{handle}", "handle": handle, "name": None,
-                           "followers": rng.randint(20, 4000)},
-                "url": f"https://twitter.com/{handle}/status/ubg-{n}", "metrics": {}, "raw": None,
-            })
+            posts.append(
+                {
+                    "network": "twitter",
+                    "external_id": f"ubg-{n}",
+                    "created_at": utc_iso(at),
+                    "kind": "reply",
+                    "text": rng.choice(WAVE),
+                    "in_reply_to": "ubg-1",
+                    "thread_id": "ubg-1",
+                    "author": {
+                        "external_id": f"tw-{handle}",
+                        "handle": handle,
+                        "name": None,
+                        "followers": rng.randint(20, 4000),
+                    },
+                    "url": f"https://twitter.com/{handle}/status/ubg-{n}",
+                    "metrics": {},
+                    "raw": None,
+                }
+            )
             n += 1
     return posts
 
@@ -80,15 +101,28 @@ def seed_listening(workspace: Workspace, *, tweets: int = 2000, now: datetime | 
     """Idempotently add demo channels and rules, then ingest airline tweets and the Dave Carroll wave."""
     now = now or timezone.now().astimezone(UTC)
     actor = Actor.system("demo")
-    upsert_channel(workspace=workspace, actor=actor, network="twitter", handle="united", name="United (X)",
-                   external_id="tw-260907612", credentials={"consumer_secret": "demo-" + workspace.slug})
-    upsert_channel(workspace=workspace, actor=actor, network="facebook", handle="united", name="United (Facebook)",
-                   external_id="fb-page-united", credentials={"app_secret": "demo-" + workspace.slug,
-                                                             "verify_token": "demo"})
+    upsert_channel(
+        workspace=workspace,
+        actor=actor,
+        network="twitter",
+        handle="united",
+        name="United (X)",
+        external_id="tw-260907612",
+        credentials={"consumer_secret": "demo-" + workspace.slug},
+    )
+    upsert_channel(
+        workspace=workspace,
+        actor=actor,
+        network="facebook",
+        handle="united",
+        name="United (Facebook)",
+        external_id="fb-page-united",
+        credentials={"app_secret": "demo-" + workspace.slug, "verify_token": "demo"},
+    )
     for name, kind, query in RULES:
         TrackingRule.objects.get_or_create(workspace=workspace, name=name, defaults={"kind": kind, "query": query})
     posts = sorted(_airline_posts(tweets, now) + _story_posts(now), key=lambda p: p["created_at"])
-    total = process_stream(workspace_id=workspace.pk, source="demo",
-                           batches=(posts[i:i + 500] for i in range(0, len(posts), 500)))
-    return {"posts": total.received, "stored": total.stored, "alerts": total.alerts,
-            "touchpoints": total.touchpoints}
+    total = process_stream(
+        workspace_id=workspace.pk, source="demo", batches=(posts[i : i + 500] for i in range(0, len(posts), 500))
+    )
+    return {"posts": total.received, "stored": total.stored, "alerts": total.alerts, "touchpoints": total.touchpoints}

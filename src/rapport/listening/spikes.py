@@ -47,17 +47,27 @@ def add_counts(*, workspace_id: int, counts: Counter, negatives: Counter) -> Non
         (workspace_id, dim, key[:200], adapt(hour), n, negatives.get((dim, key, hour), 0))
         for (dim, key, hour), n in sorted(counts.items())  # a fixed order avoids deadlocks between workers
     ]
-    insert_rows(table, ("workspace_id", "dimension", "key", "hour", "total", "negative"), rows,
-                tail=f'ON CONFLICT (workspace_id, dimension, "key", hour) DO UPDATE SET total = {table}.total + '
-                     f"excluded.total, negative = {table}.negative + excluded.negative")
+    insert_rows(
+        table,
+        ("workspace_id", "dimension", "key", "hour", "total", "negative"),
+        rows,
+        tail=f'ON CONFLICT (workspace_id, dimension, "key", hour) DO UPDATE SET total = {table}.total + '
+        f"excluded.total, negative = {table}.negative + excluded.negative",
+    )
 
 
 def _all_series(workspace_id: int, hours: set[datetime]) -> dict[datetime, int]:
     """The workspace's total posts per hour over the tested hours and their baseline windows."""
-    return dict(HourlyCount.objects.filter(
-        workspace_id=workspace_id, dimension="all", key="*", total__gt=0,
-        hour__gte=min(hours) - timedelta(hours=BASELINE_HOURS), hour__lte=max(hours),
-    ).values_list("hour", "total"))
+    return dict(
+        HourlyCount.objects.filter(
+            workspace_id=workspace_id,
+            dimension="all",
+            key="*",
+            total__gt=0,
+            hour__gte=min(hours) - timedelta(hours=BASELINE_HOURS),
+            hour__lte=max(hours),
+        ).values_list("hour", "total")
+    )
 
 
 def _window(series: dict[datetime, tuple[int, int]] | dict[datetime, int], hour: datetime) -> list:
@@ -74,8 +84,9 @@ def detect(
         return []
     everything = _all_series(workspace_id, {h for _, _, h in touched})
     # Only hours whose baseline window was actually listened to: silence may be a gap in ingestion.
-    hours = {h for h in {h for _, _, h in touched}
-             if sum(v is not None for v in _window(everything, h)) >= COVERAGE_HOURS}
+    hours = {
+        h for h in {h for _, _, h in touched} if sum(v is not None for v in _window(everything, h)) >= COVERAGE_HOURS
+    }
     if not hours:
         return []
     current = HourlyCount.objects.filter(
@@ -112,8 +123,18 @@ def detect(
         negativity = neg_share >= NEGATIVE_SHARE and p_negative < threshold
         if not (negativity or p_volume < threshold):
             continue
-        alert = _record(workspace_id, dim, key, labels.get((dim, key), key), hour, total, rate, neg_share,
-                        min(p_volume, p_negative) if negativity else p_volume, "negativity" if negativity else "volume")
+        alert = _record(
+            workspace_id,
+            dim,
+            key,
+            labels.get((dim, key), key),
+            hour,
+            total,
+            rate,
+            neg_share,
+            min(p_volume, p_negative) if negativity else p_volume,
+            "negativity" if negativity else "volume",
+        )
         if alert is not None:
             created.append(alert)
     return created
@@ -121,7 +142,10 @@ def detect(
 
 def _record(workspace_id, dim, key, label, hour, total, rate, share, probability, reason) -> SpikeAlert | None:
     open_alert = SpikeAlert.objects.filter(
-        workspace_id=workspace_id, dimension=dim, key=key, last_seen_at__gte=hour - EPISODE_GAP,
+        workspace_id=workspace_id,
+        dimension=dim,
+        key=key,
+        last_seen_at__gte=hour - EPISODE_GAP,
         started_at__lte=hour,
     ).first()
     if open_alert is not None:
@@ -131,8 +155,17 @@ def _record(workspace_id, dim, key, label, hour, total, rate, share, probability
         open_alert.save(update_fields=["last_seen_at", "count", "negative_share"])
         return None
     alert = SpikeAlert.objects.create(
-        workspace_id=workspace_id, dimension=dim, key=key, label=label[:200], started_at=hour, last_seen_at=hour,
-        count=total, baseline=round(rate, 3), negative_share=round(share, 3), probability=probability, reason=reason,
+        workspace_id=workspace_id,
+        dimension=dim,
+        key=key,
+        label=label[:200],
+        started_at=hour,
+        last_seen_at=hour,
+        count=total,
+        baseline=round(rate, 3),
+        negative_share=round(share, 3),
+        probability=probability,
+        reason=reason,
     )
     events.emit("listening.spike_detected", {"workspace_id": workspace_id, "alert_id": alert.pk})
     return alert

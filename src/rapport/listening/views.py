@@ -44,8 +44,13 @@ def mentions(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
     delta = PERIODS[f["period"]]
     qs = services.filter_mentions(
-        workspace=request.workspace, rule=f["rule"], sentiment=f["sentiment"], language=f["language"],
-        network=f["network"], author=f["author"], since=timezone.now() - delta if delta else None,
+        workspace=request.workspace,
+        rule=f["rule"],
+        sentiment=f["sentiment"],
+        language=f["language"],
+        network=f["network"],
+        author=f["author"],
+        since=timezone.now() - delta if delta else None,
     )
     try:
         rows, next_cursor = services.mentions_page(qs, limit=PAGE, cursor=request.GET.get("cursor") or None)
@@ -59,15 +64,20 @@ def mentions(request: HttpRequest) -> HttpResponse:
     bucket = "hour" if delta and delta <= timedelta(days=2) else "day"
     series = services.volume_series(qs, bucket=bucket)[-120:]
     ctx.update(
-        chart=volume_chart(series, bucket=bucket), totals=services.sentiment_totals(qs),
+        chart=volume_chart(series, bucket=bucket),
+        totals=services.sentiment_totals(qs),
         voice=services.share_of_voice(workspace=request.workspace, since=timezone.now() - delta if delta else None),
         alerts=SpikeAlert.objects.filter(workspace=request.workspace)[:5],
     )
     if request.headers.get("HX-Request"):
         return render(request, "listening/_results.html", ctx)
     ctx.update(
-        nav="mentions", rules=TrackingRule.objects.filter(workspace=request.workspace),
-        languages=SUPPORTED_LANGUAGES, networks=NETWORKS, periods=list(PERIODS), sentiments=Sentiment.values,
+        nav="mentions",
+        rules=TrackingRule.objects.filter(workspace=request.workspace),
+        languages=SUPPORTED_LANGUAGES,
+        networks=NETWORKS,
+        periods=list(PERIODS),
+        sentiments=Sentiment.values,
         is_admin=has_permission(role=request.role, permission="channels.manage"),
     )
     return render(request, "listening/mentions.html", ctx)
@@ -87,10 +97,17 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
     qs = DeadLetter.objects.filter(workspace=request.workspace)
     if status in DeadLetter.Status.values:
         qs = qs.filter(status=status)
-    return render(request, "listening/dead_letters.html", {
-        "rows": qs[:200], "count": qs.count(), "status": status, "statuses": DeadLetter.Status.values,
-        "nav": "mentions",
-    })
+    return render(
+        request,
+        "listening/dead_letters.html",
+        {
+            "rows": qs[:200],
+            "count": qs.count(),
+            "status": status,
+            "statuses": DeadLetter.Status.values,
+            "nav": "mentions",
+        },
+    )
 
 
 @require_POST
@@ -100,6 +117,9 @@ def replay_dead_letters(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("id", "")
     ids = [int(raw)] if raw.isdigit() else None
     counts = deadletters.replay(workspace_id=request.workspace.pk, ids=ids)
-    messages.info(request, f"Replayed {counts['replayed']}: {counts['stored']} stored, {counts['duplicates']} "
-                           f"already stored, {counts['failed']} still failing.")
+    messages.info(
+        request,
+        f"Replayed {counts['replayed']}: {counts['stored']} stored, {counts['duplicates']} "
+        f"already stored, {counts['failed']} still failing.",
+    )
     return redirect("listening:dead-letters")

@@ -23,10 +23,19 @@ from rapport.pipeline.ingest import process_stream
 from rapport.pipeline.stages import Item, analyse
 from rapport.pipeline.stages.rules import compiled_rules
 
-RULES = [("United", "brand", "@united OR united"), ("Rivals", "competitor", "@delta OR @southwestair OR jetblue"),
-         ("Bags", "product", "bag OR bags OR baggage OR luggage"), ("Refunds", "campaign", '"refund" OR refunds')]
-FALLBACK = ["@united my bag never arrived and nobody answers", "Great flight today, thanks @delta!",
-            "Waiting at the gate for two hours now", "Min kuffert er væk og ingen hjælper", "Mein Koffer ist weg"]
+RULES = [
+    ("United", "brand", "@united OR united"),
+    ("Rivals", "competitor", "@delta OR @southwestair OR jetblue"),
+    ("Bags", "product", "bag OR bags OR baggage OR luggage"),
+    ("Refunds", "campaign", '"refund" OR refunds'),
+]
+FALLBACK = [
+    "@united my bag never arrived and nobody answers",
+    "Great flight today, thanks @delta!",
+    "Waiting at the gate for two hours now",
+    "Min kuffert er væk og ingen hjælper",
+    "Mein Koffer ist weg",
+]
 
 
 def _texts() -> list[str]:
@@ -44,9 +53,16 @@ def synthetic_posts(n: int, *, run: str, authors: int | None = None) -> Iterator
     for i, text in enumerate(islice(cycle(_texts()), n)):
         a = (i * 7919) % authors
         yield {
-            "network": "twitter", "external_id": f"{run}-{i}", "created_at": utc_iso(start + timedelta(seconds=6 * i)),
-            "text": text, "author": {"external_id": f"a{a}", "handle": f"user{a}", "name": None, "followers": a % 5000},
-            "in_reply_to": None, "url": None, "kind": "mention", "metrics": {}, "raw": {"i": i},
+            "network": "twitter",
+            "external_id": f"{run}-{i}",
+            "created_at": utc_iso(start + timedelta(seconds=6 * i)),
+            "text": text,
+            "author": {"external_id": f"a{a}", "handle": f"user{a}", "name": None, "followers": a % 5000},
+            "in_reply_to": None,
+            "url": None,
+            "kind": "mention",
+            "metrics": {},
+            "raw": {"i": i},
         }
 
 
@@ -71,9 +87,13 @@ def _drop(ws: Workspace) -> None:
     from django.apps import apps
     from django.db import IntegrityError
 
-    scoped = [m for m in apps.get_models()
-              if any(f.name == "workspace" and f.is_relation and f.related_model is Workspace
-                     for f in m._meta.concrete_fields)]
+    scoped = [
+        m
+        for m in apps.get_models()
+        if any(
+            f.name == "workspace" and f.is_relation and f.related_model is Workspace for f in m._meta.concrete_fields
+        )
+    ]
     try:
         # Foreign keys are deferred to commit on SQLite and PostgreSQL, so the order of the DELETEs is free.
         with transaction.atomic(), connection.cursor() as cursor:
@@ -89,8 +109,9 @@ def end_to_end(n: int, batch: int) -> dict:
     ws = _workspace()
     try:
         started = time.perf_counter()
-        stored = process_stream(workspace_id=ws.pk, batches=_batches(synthetic_posts(n, run=uuid.uuid4().hex[:6]),
-                                                                     batch), source="bench").stored
+        stored = process_stream(
+            workspace_id=ws.pk, batches=_batches(synthetic_posts(n, run=uuid.uuid4().hex[:6]), batch), source="bench"
+        ).stored
         elapsed = time.perf_counter() - started
         assert stored == n, f"stored {stored} of {n}"
         return {"posts_per_s": round(n / elapsed), "seconds": round(elapsed, 2)}
@@ -129,8 +150,11 @@ def analysis_parallel(n: int, batch: int, workers: int) -> dict:
             started = time.perf_counter()
             for chunk in posts:
                 step = -(-len(chunk) // workers)
-                list(pool.map(analyse_texts, [chunk[i:i + step] for i in range(0, len(chunk), step)],
-                              [specs] * workers))
+                list(
+                    pool.map(
+                        analyse_texts, [chunk[i : i + step] for i in range(0, len(chunk), step)], [specs] * workers
+                    )
+                )
             elapsed = time.perf_counter() - started
         return {"posts_per_s": round(n / elapsed), "seconds": round(elapsed, 2)}
     finally:
@@ -153,11 +177,23 @@ def naive(n: int) -> dict:
             compound = vader.polarity_scores(p["text"])["compound"]
             label = "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
             author, _ = SocialIdentity.objects.get_or_create(
-                workspace=ws, network="twitter", external_id=p["author"]["external_id"],
-                defaults={"handle": p["author"]["handle"]})
-            Post.objects.create(workspace=ws, network="twitter", external_id=p["external_id"], author=author,
-                                text=p["text"], language=lang, sentiment_label=label, sentiment_score=compound,
-                                created_at=datetime.fromisoformat(p["created_at"]), ingested_at=datetime.now(UTC))
+                workspace=ws,
+                network="twitter",
+                external_id=p["author"]["external_id"],
+                defaults={"handle": p["author"]["handle"]},
+            )
+            Post.objects.create(
+                workspace=ws,
+                network="twitter",
+                external_id=p["external_id"],
+                author=author,
+                text=p["text"],
+                language=lang,
+                sentiment_label=label,
+                sentiment_score=compound,
+                created_at=datetime.fromisoformat(p["created_at"]),
+                ingested_at=datetime.now(UTC),
+            )
         elapsed = time.perf_counter() - started
         return {"posts_per_s": round(n / elapsed), "seconds": round(elapsed, 2)}
     finally:
@@ -176,8 +212,9 @@ def _without_subscribers(event: str):
         events._handlers[event] = saved  # noqa: SLF001
 
 
-def measure(*, posts: int, runs: int = 3, batch: int = 1000, naive_posts: int | None = None,
-            subscriber_posts: int = 1000) -> dict:
+def measure(
+    *, posts: int, runs: int = 3, batch: int = 1000, naive_posts: int | None = None, subscriber_posts: int = 1000
+) -> dict:
     """Median figures over `runs` runs of each pipeline; the sentiment model is loaded before timing."""
     analyse([Item(post=p, created_at=datetime.now(UTC)) for p in synthetic_posts(10, run="warm")], [])
     rss_before = _peak_mb()
@@ -193,12 +230,19 @@ def measure(*, posts: int, runs: int = 3, batch: int = 1000, naive_posts: int | 
     base = [naive(naive_n) for _ in range(runs)]
     med = lambda rows: statistics.median(r["posts_per_s"] for r in rows)  # noqa: E731
     return {
-        "database": connection.vendor, "posts": posts, "batch": batch, "runs": runs,
-        "end_to_end_posts_per_s": med(e2e), "analysis_only_posts_per_s": med(ana),
-        "analysis_only_all_cores_posts_per_s": med(ana_par), "cores": cores,
-        "naive_posts": naive_n, "naive_posts_per_s": med(base),
+        "database": connection.vendor,
+        "posts": posts,
+        "batch": batch,
+        "runs": runs,
+        "end_to_end_posts_per_s": med(e2e),
+        "analysis_only_posts_per_s": med(ana),
+        "analysis_only_all_cores_posts_per_s": med(ana_par),
+        "cores": cores,
+        "naive_posts": naive_n,
+        "naive_posts_per_s": med(base),
         "speedup_vs_naive": round(med(e2e) / max(med(base), 1), 1),
-        "peak_rss_mb_before": rss_before, "peak_rss_mb_after_end_to_end": rss_e2e,
+        "peak_rss_mb_before": rss_before,
+        "peak_rss_mb_after_end_to_end": rss_e2e,
         "posts_stored_subscribers": detached,
         "end_to_end_with_subscribers_posts_per_s": with_subs["posts_per_s"] if with_subs else None,
         "subscriber_posts": subscriber_posts if with_subs else 0,
@@ -210,15 +254,29 @@ def add_arguments(parser) -> None:
     parser.add_argument("--posts", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3, help="figures are medians over this many runs")
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--naive-posts", type=int, default=None,
-                        help="posts for the naive baseline (default min(N, 3000): it is slow)")
-    parser.add_argument("--subscriber-posts", type=int, default=1000,
-                        help="posts for one extra run with the listening.posts_stored subscribers attached")
+    parser.add_argument(
+        "--naive-posts", type=int, default=None, help="posts for the naive baseline (default min(N, 3000): it is slow)"
+    )
+    parser.add_argument(
+        "--subscriber-posts",
+        type=int,
+        default=1000,
+        help="posts for one extra run with the listening.posts_stored subscribers attached",
+    )
 
 
 def run(options: dict, write) -> None:
     """Measure and print one JSON line of medians."""
     import json
 
-    write(json.dumps(measure(posts=options["posts"], runs=options["runs"], batch=options["batch"],
-                             naive_posts=options["naive_posts"], subscriber_posts=options["subscriber_posts"])))
+    write(
+        json.dumps(
+            measure(
+                posts=options["posts"],
+                runs=options["runs"],
+                batch=options["batch"],
+                naive_posts=options["naive_posts"],
+                subscriber_posts=options["subscriber_posts"],
+            )
+        )
+    )

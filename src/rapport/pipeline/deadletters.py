@@ -24,14 +24,19 @@ from rapport.pipeline.models import DeadLetter
 
 def record(*, workspace_id: int, source: str, fmt: str, payload: str, reason: str) -> DeadLetter:
     """Store one rejected payload."""
-    return DeadLetter.objects.create(workspace_id=workspace_id, source=source[:200], format=fmt, payload=payload,
-                                     reason=reason)
+    return DeadLetter.objects.create(
+        workspace_id=workspace_id, source=source[:200], format=fmt, payload=payload, reason=reason
+    )
 
 
 def record_rejections(*, workspace_id: int, source: str, fmt: str, rejections: Iterable[Rejection]) -> int:
     """Store file rejections in bulk, naming the line each came from; return how many."""
-    rows = [DeadLetter(workspace_id=workspace_id, source=f"{source}:{r.line}"[:200], format=fmt, payload=r.raw,
-                       reason=r.reason) for r in rejections]
+    rows = [
+        DeadLetter(
+            workspace_id=workspace_id, source=f"{source}:{r.line}"[:200], format=fmt, payload=r.raw, reason=r.reason
+        )
+        for r in rejections
+    ]
     DeadLetter.objects.bulk_create(rows, batch_size=500)
     return len(rows)
 

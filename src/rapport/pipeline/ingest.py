@@ -50,8 +50,15 @@ class BatchResult:
 
     def add(self, other: BatchResult) -> None:
         """Accumulate another batch's counts (stored_keys are not kept across batches)."""
-        for name in ("received", "stored", "duplicates", "identities_created", "touchpoints", "near_duplicates",
-                     "alerts"):
+        for name in (
+            "received",
+            "stored",
+            "duplicates",
+            "identities_created",
+            "touchpoints",
+            "near_duplicates",
+            "alerts",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def summary(self) -> dict[str, int]:
@@ -63,8 +70,10 @@ def _existing_keys(workspace_id: int, posts: list[dict[str, Any]]) -> set[tuple[
     by_net: dict[str, list[str]] = {}
     for p in posts:
         by_net.setdefault(p["network"], []).append(p["external_id"])
-    sql = (f"SELECT external_id FROM {Post._meta.db_table} "  # noqa: S608
-           "WHERE workspace_id = %s AND network = %s AND external_id IN ({in})")
+    sql = (
+        f"SELECT external_id FROM {Post._meta.db_table} "  # noqa: S608
+        "WHERE workspace_id = %s AND network = %s AND external_id IN ({in})"
+    )
     return {(net, ext) for net, ids in by_net.items() for (ext,) in select_in(sql, [workspace_id, net], ids)}
 
 
@@ -73,20 +82,58 @@ def _parse_time(value: str) -> datetime:
 
 
 POST_COLUMNS = (
-    "workspace", "network", "external_id", "author", "person", "text", "language", "language_confidence",
-    "sentiment_label", "sentiment_score", "created_at", "url", "in_reply_to", "kind", "thread_id", "metrics", "raw",
-    "source", "batch", "ingested_at", "pipeline_version", "text_hash", "near_duplicate_of",
+    "workspace",
+    "network",
+    "external_id",
+    "author",
+    "person",
+    "text",
+    "language",
+    "language_confidence",
+    "sentiment_label",
+    "sentiment_score",
+    "created_at",
+    "url",
+    "in_reply_to",
+    "kind",
+    "thread_id",
+    "metrics",
+    "raw",
+    "source",
+    "batch",
+    "ingested_at",
+    "pipeline_version",
+    "text_hash",
+    "near_duplicate_of",
 )
 
 
 def _row(workspace_id: int, item: Item, *, source: str, batch: str, now: datetime, duplicate_of: int | None) -> tuple:
     p = item.post
     return (
-        workspace_id, p["network"][:16], p["external_id"][:200], item.author_id, item.person_id, p["text"],
-        item.language, item.language_confidence, item.sentiment_label, item.sentiment_score, item.created_at,
-        (p.get("url") or "")[:500], (p.get("in_reply_to") or "")[:200], p.get("kind") or "post",
-        (p.get("thread_id") or "")[:200], p.get("metrics") or {}, p.get("raw"), source[:64], batch, now,
-        PIPELINE_VERSION, item.text_hash, duplicate_of,
+        workspace_id,
+        p["network"][:16],
+        p["external_id"][:200],
+        item.author_id,
+        item.person_id,
+        p["text"],
+        item.language,
+        item.language_confidence,
+        item.sentiment_label,
+        item.sentiment_score,
+        item.created_at,
+        (p.get("url") or "")[:500],
+        (p.get("in_reply_to") or "")[:200],
+        p.get("kind") or "post",
+        (p.get("thread_id") or "")[:200],
+        p.get("metrics") or {},
+        p.get("raw"),
+        source[:64],
+        batch,
+        now,
+        PIPELINE_VERSION,
+        item.text_hash,
+        duplicate_of,
     )
 
 
@@ -94,13 +141,23 @@ def _touchpoint(workspace_id: int, item: Item, post_id: int) -> Touchpoint:
     p = item.post
     network = p["network"]
     return Touchpoint(
-        workspace_id=workspace_id, person_id=item.person_id,
+        workspace_id=workspace_id,
+        person_id=item.person_id,
         kind=TouchpointKind.MESSAGE if p.get("kind") == "direct_message" else TouchpointKind.POST,
-        channel=network if network in _TOUCH_CHANNELS else TouchChannel.OTHER, direction=Direction.INBOUND,
-        occurred_at=item.created_at, title=(p["text"].splitlines() or [""])[0][:200], body=p["text"],
-        source="post", source_id=str(post_id),
-        data={"network": network, "external_id": p["external_id"], "url": p.get("url"),
-              "sentiment": item.sentiment_label, "language": item.language},
+        channel=network if network in _TOUCH_CHANNELS else TouchChannel.OTHER,
+        direction=Direction.INBOUND,
+        occurred_at=item.created_at,
+        title=(p["text"].splitlines() or [""])[0][:200],
+        body=p["text"],
+        source="post",
+        source_id=str(post_id),
+        data={
+            "network": network,
+            "external_id": p["external_id"],
+            "url": p.get("url"),
+            "sentiment": item.sentiment_label,
+            "language": item.language,
+        },
     )
 
 
@@ -135,8 +192,11 @@ def prepare(*, workspace_id: int, posts: list[dict[str, Any]]) -> Prepared:
     """Drop repeats inside the batch and posts already stored; load the workspace's compiled rules."""
     unique, _ = split_exact(posts)
     known = _existing_keys(workspace_id, unique)
-    items = [Item(post=p, created_at=_parse_time(p["created_at"])) for p in unique
-             if (p["network"], p["external_id"]) not in known]
+    items = [
+        Item(post=p, created_at=_parse_time(p["created_at"]))
+        for p in unique
+        if (p["network"], p["external_id"]) not in known
+    ]
     return Prepared(received=len(posts), items=items, rules=compiled_rules(workspace_id) if items else [])
 
 
@@ -154,29 +214,42 @@ def store(*, workspace_id: int, prepared: Prepared, source: str = "", detect_spi
         # Posts repeating an already stored text point at it from the start; repeats inside the batch are
         # flagged once their ids are known.
         earlier = first_with_hash(model=Post, workspace_id=workspace_id, hashes={i.text_hash for i in items} - {""})
-        returned = insert_ignore(Post, POST_COLUMNS,
-                                 [_row(workspace_id, i, source=source, batch=batch, now=now,
-                                       duplicate_of=earlier.get(i.text_hash)) for i in items],
-                                 conflict=("workspace", "network", "external_id"),
-                                 returning=("id", "network", "external_id", "text_hash"))
+        returned = insert_ignore(
+            Post,
+            POST_COLUMNS,
+            [
+                _row(workspace_id, i, source=source, batch=batch, now=now, duplicate_of=earlier.get(i.text_hash))
+                for i in items
+            ],
+            conflict=("workspace", "network", "external_id"),
+            returning=("id", "network", "external_id", "text_hash"),
+        )
         inserted = {(net, ext): (pk, h) for pk, net, ext, h in returned}
-        stored_items = [(i, inserted[(i.post["network"], i.post["external_id"])][0]) for i in items
-                        if (i.post["network"], i.post["external_id"]) in inserted]
-        insert_ignore(PostRule, ("workspace", "post", "rule", "created_at"),
-                      [(workspace_id, pk, r, i.created_at) for i, pk in stored_items for r in i.rule_ids],
-                      conflict=("post", "rule"))
+        stored_items = [
+            (i, inserted[(i.post["network"], i.post["external_id"])][0])
+            for i in items
+            if (i.post["network"], i.post["external_id"]) in inserted
+        ]
+        insert_ignore(
+            PostRule,
+            ("workspace", "post", "rule", "created_at"),
+            [(workspace_id, pk, r, i.created_at) for i, pk in stored_items for r in i.rule_ids],
+            conflict=("post", "rule"),
+        )
         touches = [_touchpoint(workspace_id, i, pk) for i, pk in stored_items if i.person_id]
         Touchpoint.objects.bulk_create(touches, batch_size=500)
         result.near_duplicates = sum(1 for i, _ in stored_items if i.text_hash in earlier) + flag_within_batch(
-            model=Post, stored=list(inserted.values()), known=earlier)
+            model=Post, stored=list(inserted.values()), known=earlier
+        )
         counts, negatives, labels = _series([i for i, _ in stored_items], {r.id: r.name for r in rules})
         spikes.add_counts(workspace_id=workspace_id, counts=counts, negatives=negatives)
         if detect_spikes:
             touched = {(d, k, h) for d, k, h in counts if d != "all"}
             result.alerts = len(spikes.detect(workspace_id=workspace_id, touched=touched, labels=labels))
     if inserted:
-        events.emit("listening.posts_stored",
-                    {"workspace_id": workspace_id, "post_ids": [pk for pk, _ in inserted.values()]})
+        events.emit(
+            "listening.posts_stored", {"workspace_id": workspace_id, "post_ids": [pk for pk, _ in inserted.values()]}
+        )
     result.stored = len(inserted)
     result.touchpoints = len(touches)
     result.duplicates = result.received - result.stored
@@ -194,7 +267,10 @@ def process_batch(
 
 
 def process_stream(
-    *, workspace_id: int, batches: Iterable[list[dict[str, Any]]], source: str = "",
+    *,
+    workspace_id: int,
+    batches: Iterable[list[dict[str, Any]]],
+    source: str = "",
     on_batch: Callable[[BatchResult], None] | None = None,
 ) -> BatchResult:
     """process_batch over many batches, analysing batch k+1 in a helper process while batch k is written.
@@ -212,8 +288,11 @@ def process_stream(
             prepared = prepare(workspace_id=workspace_id, posts=posts)
             future = None
             if pool is not None and prepared.items:
-                future = pool.submit(analyse_texts, [(i.post["text"], i.post["network"]) for i in prepared.items],
-                                     tuple(r.spec for r in prepared.rules))
+                future = pool.submit(
+                    analyse_texts,
+                    [(i.post["text"], i.post["network"]) for i in prepared.items],
+                    tuple(r.spec for r in prepared.rules),
+                )
             if pending is not None:
                 total.add(_finish(workspace_id, pending, source, on_batch))
             pending = (prepared, future)

@@ -98,8 +98,9 @@ class RedisQueue:
     def read(self, *, consumer: str, count: int, block_ms: int, claim_idle_ms: int) -> list[Message]:
         """Messages for this consumer: first ones a dead consumer left idle, else new ones (blocking up to block_ms)."""
         self.ensure_group()
-        _, claimed, _ = self.redis.xautoclaim(self.stream, self.group, consumer, min_idle_time=claim_idle_ms,
-                                              start_id="0-0", count=count)
+        _, claimed, _ = self.redis.xautoclaim(
+            self.stream, self.group, consumer, min_idle_time=claim_idle_ms, start_id="0-0", count=count
+        )
         if claimed:
             return self._decode([c for c in claimed if c[1] is not None])
         got = self.redis.xreadgroup(self.group, consumer, {self.stream: ">"}, count=count, block=block_ms or None)
@@ -122,8 +123,9 @@ class RedisQueue:
         """Messages in the stream (pending or not yet delivered)."""
         return int(self.redis.xlen(self.stream))
 
-    def consume(self, *, consumer: str, count: int = 500, block_ms: int = 1000, claim_idle_ms: int = 60_000
-                ) -> BatchResult:
+    def consume(
+        self, *, consumer: str, count: int = 500, block_ms: int = 1000, claim_idle_ms: int = 60_000
+    ) -> BatchResult:
         """Read one batch, run it through the pipeline per workspace, then XACK it; returns the counts."""
         from rapport.pipeline import deadletters
 
@@ -137,16 +139,22 @@ class RedisQueue:
             by_ws[m.workspace_id].append(m)
         for workspace_id, batch in by_ws.items():
             try:
-                total.add(process_batch(workspace_id=workspace_id, posts=[m.post for m in batch],
-                                        source=batch[0].source))
+                total.add(
+                    process_batch(workspace_id=workspace_id, posts=[m.post for m in batch], source=batch[0].source)
+                )
             except Exception as exc:  # noqa: BLE001 - one poisoned post must not block the stream
                 log.exception("batch failed; retrying its posts one by one")
                 for m in batch:
                     try:
                         total.add(process_batch(workspace_id=workspace_id, posts=[m.post], source=m.source))
                     except Exception as one:  # noqa: BLE001
-                        deadletters.record(workspace_id=workspace_id, source=f"queue:{m.source}", fmt="post",
-                                           payload=json.dumps(m.post, default=str), reason=f"pipeline: {one or exc}")
+                        deadletters.record(
+                            workspace_id=workspace_id,
+                            source=f"queue:{m.source}",
+                            fmt="post",
+                            payload=json.dumps(m.post, default=str),
+                            reason=f"pipeline: {one or exc}",
+                        )
         self.ack([m.id for m in messages])
         return total
 

@@ -27,8 +27,12 @@ class WorkerStats:
         """Counts plus posts/s while busy."""
         t = self.totals
         return {
-            "batches": self.batches, "received": t.received, "stored": t.stored, "duplicates": t.duplicates,
-            "alerts": t.alerts, "uptime_s": round(time.monotonic() - self.started, 1),
+            "batches": self.batches,
+            "received": t.received,
+            "stored": t.stored,
+            "duplicates": t.duplicates,
+            "alerts": t.alerts,
+            "uptime_s": round(time.monotonic() - self.started, 1),
             "posts_per_s_busy": round(t.received / self.busy_seconds) if self.busy_seconds else 0,
         }
 

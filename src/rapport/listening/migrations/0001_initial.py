@@ -5,154 +5,247 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0003_search_trigram'),
-        ('core', '0001_initial'),
-        ('identity', '0002_reviewitem_merge_matchsettings_and_more'),
+        ("contacts", "0003_search_trigram"),
+        ("core", "0001_initial"),
+        ("identity", "0002_reviewitem_merge_matchsettings_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(max_length=16)),
-                ('external_id', models.CharField(max_length=200)),
-                ('text', models.TextField(blank=True)),
-                ('language', models.CharField(blank=True, max_length=8)),
-                ('language_confidence', models.FloatField(blank=True, null=True)),
-                ('sentiment_label', models.CharField(blank=True, choices=[('negative', 'Negative'), ('neutral', 'Neutral'), ('positive', 'Positive')], max_length=8)),
-                ('sentiment_score', models.FloatField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('in_reply_to', models.CharField(blank=True, max_length=200)),
-                ('kind', models.CharField(default='post', max_length=16)),
-                ('thread_id', models.CharField(blank=True, max_length=200)),
-                ('metrics', models.JSONField(blank=True, default=dict)),
-                ('raw', models.JSONField(blank=True, null=True)),
-                ('source', models.CharField(blank=True, max_length=64)),
-                ('batch', models.CharField(blank=True, editable=False, max_length=32)),
-                ('ingested_at', models.DateTimeField()),
-                ('pipeline_version', models.PositiveSmallIntegerField(default=1)),
-                ('text_hash', models.CharField(blank=True, help_text='hash of the normalised text', max_length=16)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='posts', to='identity.socialidentity')),
-                ('near_duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='listening.post')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.person')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("network", models.CharField(max_length=16)),
+                ("external_id", models.CharField(max_length=200)),
+                ("text", models.TextField(blank=True)),
+                ("language", models.CharField(blank=True, max_length=8)),
+                ("language_confidence", models.FloatField(blank=True, null=True)),
+                (
+                    "sentiment_label",
+                    models.CharField(
+                        blank=True,
+                        choices=[("negative", "Negative"), ("neutral", "Neutral"), ("positive", "Positive")],
+                        max_length=8,
+                    ),
+                ),
+                ("sentiment_score", models.FloatField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("in_reply_to", models.CharField(blank=True, max_length=200)),
+                ("kind", models.CharField(default="post", max_length=16)),
+                ("thread_id", models.CharField(blank=True, max_length=200)),
+                ("metrics", models.JSONField(blank=True, default=dict)),
+                ("raw", models.JSONField(blank=True, null=True)),
+                ("source", models.CharField(blank=True, max_length=64)),
+                ("batch", models.CharField(blank=True, editable=False, max_length=32)),
+                ("ingested_at", models.DateTimeField()),
+                ("pipeline_version", models.PositiveSmallIntegerField(default=1)),
+                ("text_hash", models.CharField(blank=True, help_text="hash of the normalised text", max_length=16)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="posts",
+                        to="identity.socialidentity",
+                    ),
+                ),
+                (
+                    "near_duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="listening.post",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SpikeAlert',
+            name="SpikeAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.CharField(max_length=8)),
-                ('key', models.CharField(max_length=200)),
-                ('label', models.CharField(max_length=200)),
-                ('started_at', models.DateTimeField(help_text='the hour bucket in which the spike was first seen')),
-                ('last_seen_at', models.DateTimeField()),
-                ('count', models.PositiveIntegerField(help_text='posts in the peak hour')),
-                ('baseline', models.FloatField(help_text='expected posts per hour')),
-                ('negative_share', models.FloatField()),
-                ('probability', models.FloatField(help_text='Poisson tail probability of the peak hour under the baseline')),
-                ('reason', models.CharField(max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("dimension", models.CharField(max_length=8)),
+                ("key", models.CharField(max_length=200)),
+                ("label", models.CharField(max_length=200)),
+                ("started_at", models.DateTimeField(help_text="the hour bucket in which the spike was first seen")),
+                ("last_seen_at", models.DateTimeField()),
+                ("count", models.PositiveIntegerField(help_text="posts in the peak hour")),
+                ("baseline", models.FloatField(help_text="expected posts per hour")),
+                ("negative_share", models.FloatField()),
+                (
+                    "probability",
+                    models.FloatField(help_text="Poisson tail probability of the peak hour under the baseline"),
+                ),
+                ("reason", models.CharField(max_length=16)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TrackingRule',
+            name="TrackingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('kind', models.CharField(choices=[('brand', 'Brand'), ('product', 'Product'), ('competitor', 'Competitor'), ('campaign', 'Campaign')], default='brand', max_length=16)),
-                ('query', models.TextField(help_text='e.g. (united OR @united) AND NOT "united nations" lang:en')),
-                ('languages', models.JSONField(blank=True, default=list, help_text='only posts in these languages (empty: all)')),
-                ('networks', models.JSONField(blank=True, default=list, help_text='only posts on these networks (empty: all)')),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("brand", "Brand"),
+                            ("product", "Product"),
+                            ("competitor", "Competitor"),
+                            ("campaign", "Campaign"),
+                        ],
+                        default="brand",
+                        max_length=16,
+                    ),
+                ),
+                ("query", models.TextField(help_text='e.g. (united OR @united) AND NOT "united nations" lang:en')),
+                (
+                    "languages",
+                    models.JSONField(blank=True, default=list, help_text="only posts in these languages (empty: all)"),
+                ),
+                (
+                    "networks",
+                    models.JSONField(blank=True, default=list, help_text="only posts on these networks (empty: all)"),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PostRule',
+            name="PostRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField()),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rule_matches', to='listening.post')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='listening.trackingrule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rule_matches", to="listening.post"
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="matches", to="listening.trackingrule"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HourlyCount',
+            name="HourlyCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.CharField(max_length=8)),
-                ('key', models.CharField(max_length=200)),
-                ('hour', models.DateTimeField()),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('negative', models.PositiveIntegerField(default=0)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("dimension", models.CharField(max_length=8)),
+                ("key", models.CharField(max_length=200)),
+                ("hour", models.DateTimeField()),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("negative", models.PositiveIntegerField(default=0)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['workspace', 'hour', 'total'], name='hourly_ws_hour_idx')],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'dimension', 'key', 'hour'), name='hourly_unique')],
+                "indexes": [models.Index(fields=["workspace", "hour", "total"], name="hourly_ws_hour_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("workspace", "dimension", "key", "hour"), name="hourly_unique")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['workspace', '-created_at', '-id'], name='post_ws_created_idx'),
+            model_name="post",
+            index=models.Index(fields=["workspace", "-created_at", "-id"], name="post_ws_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['workspace', 'sentiment_label', '-created_at'], name='post_ws_sentiment_idx'),
+            model_name="post",
+            index=models.Index(fields=["workspace", "sentiment_label", "-created_at"], name="post_ws_sentiment_idx"),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['workspace', 'language', '-created_at'], name='post_ws_language_idx'),
+            model_name="post",
+            index=models.Index(fields=["workspace", "language", "-created_at"], name="post_ws_language_idx"),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['workspace', 'author', '-created_at'], name='post_ws_author_idx'),
+            model_name="post",
+            index=models.Index(fields=["workspace", "author", "-created_at"], name="post_ws_author_idx"),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['workspace', 'text_hash'], name='post_ws_texthash_idx'),
+            model_name="post",
+            index=models.Index(fields=["workspace", "text_hash"], name="post_ws_texthash_idx"),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.UniqueConstraint(fields=('workspace', 'network', 'external_id'), name='post_unique_external_id'),
+            model_name="post",
+            constraint=models.UniqueConstraint(
+                fields=("workspace", "network", "external_id"), name="post_unique_external_id"
+            ),
         ),
         migrations.AddIndex(
-            model_name='spikealert',
-            index=models.Index(fields=['workspace', '-started_at'], name='spike_ws_started_idx'),
+            model_name="spikealert",
+            index=models.Index(fields=["workspace", "-started_at"], name="spike_ws_started_idx"),
         ),
         migrations.AddIndex(
-            model_name='spikealert',
-            index=models.Index(fields=['workspace', 'dimension', 'key', '-last_seen_at'], name='spike_ws_key_idx'),
+            model_name="spikealert",
+            index=models.Index(fields=["workspace", "dimension", "key", "-last_seen_at"], name="spike_ws_key_idx"),
         ),
         migrations.AddConstraint(
-            model_name='trackingrule',
-            constraint=models.UniqueConstraint(fields=('workspace', 'name'), name='rule_unique_name'),
+            model_name="trackingrule",
+            constraint=models.UniqueConstraint(fields=("workspace", "name"), name="rule_unique_name"),
         ),
         migrations.AddIndex(
-            model_name='postrule',
-            index=models.Index(fields=['workspace', 'rule', '-created_at'], name='postrule_ws_rule_idx'),
+            model_name="postrule",
+            index=models.Index(fields=["workspace", "rule", "-created_at"], name="postrule_ws_rule_idx"),
         ),
         migrations.AddConstraint(
-            model_name='postrule',
-            constraint=models.UniqueConstraint(fields=('post', 'rule'), name='postrule_unique'),
+            model_name="postrule",
+            constraint=models.UniqueConstraint(fields=("post", "rule"), name="postrule_unique"),
         ),
     ]

@@ -5,30 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeadLetter',
+            name="DeadLetter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(help_text='e.g. file:Tweets.csv:1234, api, webhook:meta', max_length=200)),
-                ('format', models.CharField(help_text='how to parse payload again: jsonl, airline-csv, twcs-csv, post', max_length=16)),
-                ('payload', models.TextField()),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('replayed_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('replayed', 'Replayed'), ('failed', 'Failed again')], default='pending', max_length=8)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source", models.CharField(help_text="e.g. file:Tweets.csv:1234, api, webhook:meta", max_length=200)),
+                (
+                    "format",
+                    models.CharField(
+                        help_text="how to parse payload again: jsonl, airline-csv, twcs-csv, post", max_length=16
+                    ),
+                ),
+                ("payload", models.TextField()),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("replayed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("replayed", "Replayed"), ("failed", "Failed again")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['workspace', 'status', '-created_at'], name='deadletter_ws_status_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["workspace", "status", "-created_at"], name="deadletter_ws_status_idx")
+                ],
             },
         ),
     ]

@@ -80,12 +80,21 @@ def analyse_texts(posts: list[tuple[str, str]], rule_specs: tuple) -> list[Resul
 
     items = [Item(post={"text": text, "network": network}, created_at=None) for text, network in posts]  # type: ignore[arg-type]
     analyse(items, compile_specs(rule_specs))
-    return [(i.language, i.language_confidence, i.sentiment_label, i.sentiment_score, i.text_hash, i.rule_ids,
-             i.topics) for i in items]
+    return [
+        (i.language, i.language_confidence, i.sentiment_label, i.sentiment_score, i.text_hash, i.rule_ids, i.topics)
+        for i in items
+    ]
 
 
 def apply_results(items: list[Item], results: list[Result]) -> None:
     """Copy analyse_texts results back onto the batch's items."""
     for item, r in zip(items, results, strict=True):
-        (item.language, item.language_confidence, item.sentiment_label, item.sentiment_score, item.text_hash,
-         item.rule_ids, item.topics) = r
+        (
+            item.language,
+            item.language_confidence,
+            item.sentiment_label,
+            item.sentiment_score,
+            item.text_hash,
+            item.rule_ids,
+            item.topics,
+        ) = r

@@ -29,8 +29,9 @@ def _other_columns() -> tuple[tuple[str, ...], tuple]:
         if field.primary_key or field.attname in IDENTITY_COLUMNS or field.name in IDENTITY_COLUMNS:
             continue
         names.append(field.name)
-        values.append(now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-                      else field.get_default())
+        values.append(
+            now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) else field.get_default()
+        )
     return tuple(names), tuple(values)
 
 
@@ -102,7 +103,11 @@ def link_authors(*, workspace_id: int, items: list[Item]) -> int:
         if mkey not in missing:
             followers = author.get("followers")
             missing[mkey] = (
-                workspace_id, net, ext_id[:200], handle[:200], normalise_handle(handle)[:200],
+                workspace_id,
+                net,
+                ext_id[:200],
+                handle[:200],
+                normalise_handle(handle)[:200],
                 (author.get("name") or "")[:200],
                 followers if isinstance(followers, int) and 0 <= followers < 2**31 else None,
             )
@@ -121,8 +126,9 @@ def link_authors(*, workspace_id: int, items: list[Item]) -> int:
         SocialIdentity.objects.filter(pk__in=released).update(handle="", handle_key="")
     # Concurrent workers may create the same identity: conflicts are skipped and the winner's row is read back.
     extra, values = _other_columns()
-    insert_ignore(SocialIdentity, IDENTITY_COLUMNS + extra, [(*row, *values) for row in missing.values()],
-                  conflict=None)
+    insert_ignore(
+        SocialIdentity, IDENTITY_COLUMNS + extra, [(*row, *values) for row in missing.values()], conflict=None
+    )
     by_ext, by_handle = _lookup(
         workspace_id, {(n, e) for n, e, _ in missing if e}, {(n, h) for n, _, h in missing if h}
     )

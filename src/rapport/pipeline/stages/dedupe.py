@@ -45,8 +45,10 @@ def first_with_hash(*, model, workspace_id: int, hashes: set[str]) -> dict[str, 
     """The earliest stored post id for each text hash (before this batch is written)."""
     if not hashes:
         return {}
-    sql = (f"SELECT text_hash, MIN(id) FROM {model._meta.db_table} "  # noqa: S608
-           "WHERE workspace_id = %s AND text_hash IN ({in}) GROUP BY text_hash")
+    sql = (
+        f"SELECT text_hash, MIN(id) FROM {model._meta.db_table} "  # noqa: S608
+        "WHERE workspace_id = %s AND text_hash IN ({in}) GROUP BY text_hash"
+    )
     return dict(select_in(sql, [workspace_id], sorted(hashes)))
 
 

@@ -55,8 +55,16 @@ def compiled_rules(workspace_id: int) -> list[CompiledRule]:
             predicate = compile_query(rule.query)
         except QueryError:
             continue  # saved rules are validated; one broken by hand in the database must not stop ingestion
-        rules.append(CompiledRule(rule.id, rule.name, predicate, frozenset(rule.languages or ()),
-                                  frozenset(rule.networks or ()), rule.query))
+        rules.append(
+            CompiledRule(
+                rule.id,
+                rule.name,
+                predicate,
+                frozenset(rule.languages or ()),
+                frozenset(rule.networks or ()),
+                rule.query,
+            )
+        )
     with _lock:
         _cache[workspace_id] = (version, rules)
     return rules
@@ -65,5 +73,7 @@ def compiled_rules(workspace_id: int) -> list[CompiledRule]:
 @lru_cache(maxsize=64)
 def compile_specs(specs: tuple) -> list[CompiledRule]:
     """Rules from their specs (see CompiledRule.spec); cached, so an analysis process compiles each set once."""
-    return [CompiledRule(i, name, compile_query(query), frozenset(langs), frozenset(nets), query)
-            for i, name, query, langs, nets in specs]
+    return [
+        CompiledRule(i, name, compile_query(query), frozenset(langs), frozenset(nets), query)
+        for i, name, query, langs, nets in specs
+    ]

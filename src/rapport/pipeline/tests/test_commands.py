@@ -50,8 +50,10 @@ def test_ingest_real_airline_csv(workspace, tmp_path):
     import csv
 
     head = tmp_path / "tweets.csv"
-    with data.tweets_path().open(encoding="utf-8", newline="") as src, head.open("w", encoding="utf-8",
-                                                                                newline="") as dst:
+    with (
+        data.tweets_path().open(encoding="utf-8", newline="") as src,
+        head.open("w", encoding="utf-8", newline="") as dst,
+    ):
         reader, writer = csv.reader(src), csv.writer(dst)
         for _ in range(301):
             writer.writerow(next(reader))

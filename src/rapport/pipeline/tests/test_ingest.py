@@ -51,10 +51,15 @@ def test_posts_are_analysed_for_language_and_sentiment(workspace):
 
 def test_rules_tag_matching_posts(workspace):
     brand = TrackingRule.objects.create(workspace=workspace, name="Acme", query='acme OR @acmeair OR "acme air"')
-    rival = TrackingRule.objects.create(workspace=workspace, name="Rival", query="globex AND NOT job",
-                                        kind="competitor")
-    posts = [make_post(1, "Flying with @AcmeAir today"), make_post(2, "globex lost my luggage again"),
-             make_post(3, "globex job offer in Berlin"), make_post(4, "nothing to see")]
+    rival = TrackingRule.objects.create(
+        workspace=workspace, name="Rival", query="globex AND NOT job", kind="competitor"
+    )
+    posts = [
+        make_post(1, "Flying with @AcmeAir today"),
+        make_post(2, "globex lost my luggage again"),
+        make_post(3, "globex job offer in Berlin"),
+        make_post(4, "nothing to see"),
+    ]
     process_batch(workspace_id=workspace.pk, posts=posts)
     pairs = set(PostRule.objects.values_list("post__external_id", "rule__name"))
     assert pairs == {("twitter-1", "Acme"), ("twitter-2", "Rival")}
@@ -64,9 +69,11 @@ def test_rules_tag_matching_posts(workspace):
 def test_authors_get_identities_and_known_people_get_a_timeline_entry(workspace):
     dave = Person.objects.create(workspace=workspace, first_name="Dave", last_name="Carroll")
     SocialIdentity.objects.create(workspace=workspace, network="twitter", handle="DaveCarrollMusic", person=dave)
-    posts = [make_post(1, "United breaks guitars, a song", handle="davecarrollmusic"),
-             make_post(2, "Some stranger posting", handle="stranger"),
-             make_post(3, "Stranger again", handle="stranger")]
+    posts = [
+        make_post(1, "United breaks guitars, a song", handle="davecarrollmusic"),
+        make_post(2, "Some stranger posting", handle="stranger"),
+        make_post(3, "Stranger again", handle="stranger"),
+    ]
     result = process_batch(workspace_id=workspace.pk, posts=posts)
     assert result.identities_created == 1 and result.touchpoints == 1
     stranger = SocialIdentity.objects.get(workspace=workspace, handle_key="stranger")
@@ -82,8 +89,9 @@ def test_authors_get_identities_and_known_people_get_a_timeline_entry(workspace)
 
 def test_a_reused_handle_goes_to_the_new_account_and_the_old_one_keeps_its_history(workspace):
     old_owner = Person.objects.create(workspace=workspace, first_name="Old", last_name="Owner")
-    old = SocialIdentity.objects.create(workspace=workspace, network="twitter", handle="sunny", external_id="tw-1",
-                                        person=old_owner)
+    old = SocialIdentity.objects.create(
+        workspace=workspace, network="twitter", handle="sunny", external_id="tw-1", person=old_owner
+    )
     post = make_post(7, "Hello from the new sunny", handle="sunny")
     post["author"]["external_id"] = "tw-2"
     result = process_batch(workspace_id=workspace.pk, posts=[post])
@@ -98,10 +106,13 @@ def test_a_reused_handle_goes_to_the_new_account_and_the_old_one_keeps_its_histo
 def test_cross_posts_are_flagged_as_near_duplicates(workspace):
     text = "Our new espresso machine is out today! https://ex.com/a"
     process_batch(workspace_id=workspace.pk, posts=[make_post(1, text)])
-    process_batch(workspace_id=workspace.pk, posts=[
-        make_post(2, "our NEW espresso machine is out today!!! https://fb.me/xyz", network="facebook"),
-        make_post(3, "Our new coffee grinder is out today, have a look"),
-    ])
+    process_batch(
+        workspace_id=workspace.pk,
+        posts=[
+            make_post(2, "our NEW espresso machine is out today!!! https://fb.me/xyz", network="facebook"),
+            make_post(3, "Our new coffee grinder is out today, have a look"),
+        ],
+    )
     original = Post.objects.get(external_id="twitter-1")
     assert Post.objects.get(external_id="facebook-2").near_duplicate_of == original
     assert Post.objects.get(external_id="twitter-3").near_duplicate_of is None

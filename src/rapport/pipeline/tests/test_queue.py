@@ -98,8 +98,9 @@ def test_ingest_queue_then_worker_command(settings, workspace, tmp_path):
     assert Post.objects.count() == 0
     out = StringIO()
     try:
-        call_command("worker", "--batch-size", "15", "--block-ms", "50", "--exit-when-idle", "0.3", stdout=out,
-                     stderr=StringIO())
+        call_command(
+            "worker", "--batch-size", "15", "--block-ms", "50", "--exit-when-idle", "0.3", stdout=out, stderr=StringIO()
+        )
     finally:
         stream.redis.delete(stream.stream)
     stats = json.loads(out.getvalue())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import re
 from typing import Any
@@ -78,10 +79,8 @@ class ImapClient:
         except (imaplib.IMAP4.error, OSError) as exc:
             raise ConnectorError(f"imap: {exc}", retryable=True, network="email") from None
         finally:
-            try:
+            with contextlib.suppress(imaplib.IMAP4.error, OSError):
                 conn.logout()
-            except (imaplib.IMAP4.error, OSError):
-                pass
 
     def close(self) -> None:
         """Connections are per poll; nothing to close."""

@@ -32,8 +32,9 @@ class Command(BaseCommand):
         elif not all:
             qs = qs.exclude(status=DeadLetter.Status.REPLAYED)
         for letter in qs[:limit]:
-            self.stdout.write(f"{letter.pk}\t{letter.status}\t{letter.created_at:%Y-%m-%d %H:%M}\t{letter.source}\t"
-                              f"{letter.reason}")
+            self.stdout.write(
+                f"{letter.pk}\t{letter.status}\t{letter.created_at:%Y-%m-%d %H:%M}\t{letter.source}\t{letter.reason}"
+            )
             if ids:
                 self.stdout.write(letter.payload)
         self.stdout.write(f"{qs.count()} dead letter(s)")

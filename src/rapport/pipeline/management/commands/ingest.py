@@ -23,8 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=FORMATS, default=None, help="default: guessed from the first line")
         parser.add_argument("--workspace", default=None, help="workspace slug (default: the only one)")
         parser.add_argument("--batch-size", type=int, default=1000)
-        parser.add_argument("--queue", action="store_true",
-                            help="send posts to RAPPORT_QUEUE_URL for `rapport worker` instead of processing here")
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="send posts to RAPPORT_QUEUE_URL for `rapport worker` instead of processing here",
+        )
 
     def handle(self, *args, file, format, workspace, batch_size, queue, **options):
         if not os.path.isfile(file):
@@ -60,6 +63,10 @@ class Command(BaseCommand):
         if sink is not None:
             summary = {"received": totals.received + rejected, "queued": totals.received, "rejected": rejected}
         else:
-            summary = {"received": totals.received + rejected, "stored": totals.stored,
-                       "duplicates": totals.duplicates, "rejected": rejected}
+            summary = {
+                "received": totals.received + rejected,
+                "stored": totals.stored,
+                "duplicates": totals.duplicates,
+                "rejected": rejected,
+            }
         self.stdout.write(json.dumps(summary))

@@ -17,8 +17,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)
         parser.add_argument("--block-ms", type=int, default=2000, help="how long one read waits for new posts")
-        parser.add_argument("--claim-idle-ms", type=int, default=60_000,
-                            help="take over posts another worker left unacknowledged this long")
+        parser.add_argument(
+            "--claim-idle-ms",
+            type=int,
+            default=60_000,
+            help="take over posts another worker left unacknowledged this long",
+        )
         parser.add_argument("--name", default=None, help="consumer name (default host-pid)")
         parser.add_argument("--max-batches", type=int, default=None)
         parser.add_argument("--exit-when-idle", type=float, default=None, metavar="SECONDS")
@@ -32,8 +36,14 @@ class Command(BaseCommand):
         consumer = name or default_consumer_name()
         self.stderr.write(f"worker {consumer} reading {queue.stream} as group {queue.group}")
         stats = run_worker(
-            queue, consumer=consumer, batch_size=batch_size, block_ms=block_ms, claim_idle_ms=claim_idle_ms,
-            max_batches=max_batches, idle_exit_s=exit_when_idle, stop=stop,
+            queue,
+            consumer=consumer,
+            batch_size=batch_size,
+            block_ms=block_ms,
+            claim_idle_ms=claim_idle_ms,
+            max_batches=max_batches,
+            idle_exit_s=exit_when_idle,
+            stop=stop,
             report=lambda s: self.stderr.write(json.dumps(s.as_dict())),
         )
         self.stdout.write(json.dumps(stats.as_dict()))
