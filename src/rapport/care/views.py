@@ -194,8 +194,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 score=int(request.POST.get("score", "0")),
                 comment=request.POST.get("comment", "")[:2000],
             )
-        except ValueError:
-            error = "Choose a rating from 1 to 5."
+        except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
+            error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
     return render(
         request, "care/survey.html", {"done": done, "error": error, "scores": range(1, 6)}, status=400 if error else 200
     )

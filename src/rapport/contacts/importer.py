@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.contacts.models import Affiliation, Organization, Person
-from rapport.contacts.services import fold, person_search_text
+from rapport.contacts.services import PERSON_FIELDS, fold, person_search_text
 from rapport.contacts.validation import FieldErrors, clean_person_fields
 from rapport.core.actors import Actor
 from rapport.core.bulk import allocate_ids, insert, insert_ignore, select_in
@@ -22,23 +22,8 @@ from rapport.core.models import AuditEvent, Workspace
 from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity, normalise_handle
 
-PERSON_COLUMNS = [
-    "external_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "job_title",
-    "street",
-    "city",
-    "postcode",
-    "region",
-    "country",
-    "date_of_birth",
-    "customer_number",
-    "tags",
-    "lifecycle_stage",
-]
+# The person fields a CSV row may carry: the same list the services validate and audit.
+PERSON_COLUMNS = PERSON_FIELDS
 NETWORK_COLUMNS = ["twitter", "facebook", "instagram", "mastodon", "bluesky", "linkedin"]
 CANONICAL_HEADERS = [
     "external_id",

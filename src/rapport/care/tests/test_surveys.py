@@ -57,3 +57,11 @@ def test_forged_or_foreign_tokens_are_refused(resolved, other_workspace):
     unsalted = signing.dumps({"c": resolved.pk, "w": resolved.workspace_id}, compress=True)
     assert client.get(f"/survey/{unsalted}/").status_code == 404
     assert not CsatResponse.objects.exists()
+
+
+def test_a_link_to_a_reopened_conversation_says_so_and_stores_nothing(resolved):
+    services.set_status(conversation=resolved, actor=Actor.system("t"), status="open")
+    path = f"/survey/{surveys.survey_token(resolved)}/"
+    response = Client().post(path, {"score": "5"})
+    assert response.status_code == 400 and "open again" in response.content.decode()
+    assert not CsatResponse.objects.exists()
