@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: installs what is missing, starts a throwaway PostgreSQL and Redis on loopback,
 # runs lint, migration checks, the tests on SQLite and on PostgreSQL (browser tests in headless Chromium),
-# and schemathesis over the OpenAPI; stops the servers when it ends, pass or fail.
+# and schemathesis over the OpenAPI; stops the servers when it ends, pass or fail. It closes on one line
+# counting the tests of both runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -60,3 +61,21 @@ DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/rapport" RAPPORT_SECRET_KEY=
 
 echo "== schemathesis over the OpenAPI"
 bash scripts/schemathesis.sh
+
+echo "== summary"
+# One closing line over both pytest runs (the junit files), so the whole run reads as one count.
+$BIN/python - /tmp/rapport-sqlite.xml /tmp/rapport-pg.xml <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for path in sys.argv[1:]:
+    root = ET.parse(path).getroot()
+    for suite in root.iter("testsuite"):
+        for key in total:
+            total[key] += int(suite.get(key, 0))
+failed = total["failures"] + total["errors"]
+passed = total["tests"] - failed - total["skipped"]
+print(f"rapport: {passed} passed, {failed} failed, {total['skipped']} skipped")
+sys.exit(1 if failed or passed == 0 else 0)
+PY
