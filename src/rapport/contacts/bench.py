@@ -259,7 +259,7 @@ def run(options: dict, write) -> None:
         SocialIdentity.objects.filter(workspace=target).delete()  # each run imports into an empty workspace
         start = time.perf_counter()
         with path.open("rb") as fh:
-            result = import_contacts(workspace=target, actor=Actor.importer("bench"), stream=fh)
+            result = import_contacts(workspace=target, actor=Actor.importer("bench"), stream=fh, parallel=True)
         elapsed = time.perf_counter() - start
         if result.rejected:
             raise RuntimeError(f"bench import rejected rows: {result.rejected[:3]}")

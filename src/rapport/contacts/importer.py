@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
+import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -14,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.contacts.models import Affiliation, Organization, Person
-from rapport.contacts.services import PERSON_FIELDS, fold, person_search_text
+from rapport.contacts.services import PERSON_FIELDS, fold, person_search_text, search_text_for
 from rapport.contacts.validation import FieldErrors, clean_person_fields
 from rapport.core.actors import Actor
-from rapport.core.bulk import allocate_ids, insert, insert_ignore, select_in
+from rapport.core.bulk import allocate_ids, insert, insert_ignore, json_value, select_in
 from rapport.core.models import AuditEvent, Workspace
 from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity, normalise_handle
@@ -81,6 +85,7 @@ class ImportResult:
     rejected: list[Rejection] = field(default_factory=list)
     dry_run: bool = False
     unknown_columns: list[str] = field(default_factory=list)
+    # Per-row decisions (line, external_id, decision, person_id), kept only when a resolver decides rows.
     outcomes: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -186,7 +191,9 @@ class _Prepared:
     fields: dict[str, Any]
     handles: list[tuple[str, str]]
     organisation: str
-    raw: dict[str, str]
+    # The row a new person is inserted with (see _person_row) and the audited values, computed while checking.
+    person_row: list[Any] = field(default_factory=list)
+    audit_after: str = ""
 
 
 def _prepare(line: int, row: dict[str, str]) -> _Prepared:
@@ -215,7 +222,76 @@ def _prepare(line: int, row: dict[str, str]) -> _Prepared:
         errors["organisation"] = "is longer than 200 characters"
     if errors:
         raise FieldErrors(errors)
-    return _Prepared(line, fields.get("external_id", ""), fields, handles, organisation, row)
+    search_text, sort_name = search_text_for(
+        fields, handles=[normalise_handle(h) for _, h in handles], organisations=[organisation] if organisation else []
+    )
+    return _Prepared(
+        line,
+        fields.get("external_id", ""),
+        fields,
+        handles,
+        organisation,
+        _person_row(fields, search_text, sort_name),
+        json_value({k: str(v) for k, v in fields.items() if v not in ("", None, [])}),
+    )
+
+
+def _prepare_chunk(chunk: list[tuple[int, dict[str, str]]]) -> list[_Prepared | Rejection]:
+    """Check a chunk of rows: each becomes a prepared row or its rejection (runs in a worker process too)."""
+    out: list[_Prepared | Rejection] = []
+    for line, row in chunk:
+        try:
+            out.append(_prepare(line, row))
+        except FieldErrors as exc:
+            reason = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+            out.append(Rejection(line, (row.get("external_id") or "").strip(), reason))
+    return out
+
+
+def _checked_rows(
+    rows: Iterator[tuple[int, dict[str, str] | None, str | None]], *, result: ImportResult, parallel: bool
+) -> Iterator[_Prepared]:
+    """Prepared rows in file order; unreadable and invalid rows are added to result.rejected on the way.
+
+    With `parallel`, a forked worker process checks the next chunks (parsing phone numbers and emails is most of an
+    import's Python time) while this process writes the current batch, so checking overlaps the database's work.
+    """
+
+    def chunks() -> Iterator[list[tuple[int, dict[str, str]]]]:
+        chunk: list[tuple[int, dict[str, str]]] = []
+        for line, row, error in rows:
+            result.received += 1
+            if row is None:
+                result.rejected.append(Rejection(line, "", error or "unreadable"))
+                continue
+            chunk.append((line, row))
+            if len(chunk) >= BATCH:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def unpack(checked: list[_Prepared | Rejection]) -> Iterator[_Prepared]:
+        for item in checked:
+            if isinstance(item, Rejection):
+                result.rejected.append(item)
+            else:
+                yield item
+
+    use_pool = parallel and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    if not use_pool:
+        for chunk in chunks():
+            yield from unpack(_prepare_chunk(chunk))
+        return
+    # The child only computes; it never touches the parent's database connection.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque[Future] = deque()
+        for chunk in chunks():
+            pending.append(pool.submit(_prepare_chunk, chunk))
+            if len(pending) > 2:
+                yield from unpack(pending.popleft().result())
+        while pending:
+            yield from unpack(pending.popleft().result())
 
 
 Resolver = Callable[[list[_Prepared]], list[RowDecision]]
@@ -232,8 +308,12 @@ def import_contacts(
     encoding: str = "utf-8-sig",
     resolver: Resolver | None = None,
     progress: Progress | None = None,
+    parallel: bool = False,
 ) -> ImportResult:
-    """Import people from CSV: good rows are written, bad rows are named by line with their reason."""
+    """Import people from CSV: good rows are written, bad rows are named by line with their reason.
+
+    `parallel` checks rows in a forked worker process while batches are written; only for single-threaded callers
+    such as the command line (forking a threaded web server is not safe)."""
     header, rows = read_rows(stream, mapping=mapping or {}, encoding=encoding)
     result = ImportResult(dry_run=dry_run, unknown_columns=[h for h in header if h and h not in CANONICAL_HEADERS])
     seen_ext: dict[str, int] = {}
@@ -249,18 +329,8 @@ def import_contacts(
 
     try:
         with transaction.atomic():
-            for line, row, error in rows:
-                result.received += 1
-                if row is None:
-                    result.rejected.append(Rejection(line, "", error or "unreadable"))
-                    continue
-                ext = (row.get("external_id") or "").strip()
-                try:
-                    prepared = _prepare(line, row)
-                except FieldErrors as exc:
-                    reason = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
-                    result.rejected.append(Rejection(line, ext, reason))
-                    continue
+            for prepared in _checked_rows(rows, result=result, parallel=parallel):
+                line, ext = prepared.line, prepared.external_id
                 email = prepared.fields.get("email", "")
                 if ext and ext in seen_ext:
                     result.rejected.append(
@@ -333,8 +403,9 @@ def _write_batch(
     ):
         orgs[fold(org.name)] = org.pk
 
-    to_create: list[tuple[_Prepared, Person]] = []
+    to_create: list[_Prepared] = []
     to_update: list[tuple[_Prepared, Person]] = []
+    decided: list[tuple[_Prepared, RowDecision, Person | None]] = []
     changed_fields: set[str] = set()  # bulk_update costs grow with rows x fields: write only the fields that changed
     for prepared, decision in zip(batch, decisions, strict=True):
         target = existing.get(prepared.external_id) if prepared.external_id else None
@@ -361,21 +432,15 @@ def _write_batch(
                 changed_fields.add("external_id")
             to_update.append((prepared, target))
         else:
-            to_create.append((prepared, _new_person(workspace, prepared.fields)))
-        result.outcomes.append(
-            {
-                "line": prepared.line,
-                "external_id": prepared.external_id,
-                "decision": decision,
-                "person": target if target is not None else to_create[-1][1],
-            }
-        )
+            to_create.append(prepared)
+        if resolver is not None:
+            decided.append((prepared, decision, target))
 
-    for prepared, person in to_create + to_update:
+    created_ids = _insert_people(workspace, to_create)
+    for prepared, person in to_update:
         handles = [normalise_handle(h) for _, h in prepared.handles]
         org = [prepared.organisation] if prepared.organisation else []
         person.search_text, person.sort_name = person_search_text(person, handles=handles, organisations=org)
-    _insert_people([p for _, p in to_create])
     if to_update:
         Person.objects.bulk_update(
             [p for _, p in to_update],
@@ -384,16 +449,27 @@ def _write_batch(
         )
     result.created += len(to_create)
     result.updated += len(to_update)
+    new_id = {id(prepared): pk for prepared, pk in zip(to_create, created_ids, strict=True)}
+    result.outcomes.extend(
+        {
+            "line": prepared.line,
+            "external_id": prepared.external_id,
+            "decision": decision,
+            "person_id": target.pk if target is not None else new_id[id(prepared)],
+        }
+        for prepared, decision, target in decided
+    )
 
     # The rows below have a fixed shape, so they skip the ORM's per-object and per-value work.
+    written = [*zip(to_create, created_ids, strict=True), *((p, person.pk) for p, person in to_update)]
     now = timezone.now()
     ws = workspace.pk
     insert_ignore(
         SocialIdentity,
         IDENTITY_COLUMNS,
         [
-            (ws, person.pk, n, "", h, key, "", "", "", now, now)
-            for prepared, person in to_create + to_update
+            (ws, person_id, n, "", h, key, "", "", "", now, now)
+            for prepared, person_id in written
             for n, h in prepared.handles
             if (n, (key := normalise_handle(h))) not in owners
         ],
@@ -402,19 +478,19 @@ def _write_batch(
     _adopt_identities(
         workspace=workspace,
         rows=[
-            (person, n, key)
-            for prepared, person in to_create + to_update
+            (person_id, n, key)
+            for prepared, person_id in written
             for n, h in prepared.handles
             if (n, (key := normalise_handle(h))) in owners and owners[(n, key)] is None
         ],
     )
     affiliations = [
-        (ws, person.pk, orgs[fold(prepared.organisation)], prepared.fields.get("job_title", "")[:100], True)
-        for prepared, person in to_create + to_update
+        (ws, person_id, orgs[fold(prepared.organisation)], prepared.fields.get("job_title", "")[:100], True)
+        for prepared, person_id in written
         if prepared.organisation
     ]
     # A person created just now has no affiliation to collide with; only updated people need the conflict check.
-    created = len([p for p, _ in to_create if p.organisation])
+    created = len([p for p in to_create if p.organisation])
     insert(Affiliation, AFFILIATION_COLUMNS, affiliations[:created])
     insert_ignore(Affiliation, AFFILIATION_COLUMNS, affiliations[created:], conflict=None)
     # One audit event per written row, so each record's history starts with its import.
@@ -427,11 +503,11 @@ def _write_batch(
                 *head,
                 "contact.created" if i < len(to_create) else "contact.updated",
                 "person",
-                str(person.pk),
+                str(person_id),
                 None,
-                {k: str(v) for k, v in prepared.fields.items() if v not in ("", None, [])},
+                prepared.audit_after,
             )
-            for i, (prepared, person) in enumerate(to_create + to_update)
+            for i, (prepared, person_id) in enumerate(written)
         ],
     )
 
@@ -474,62 +550,54 @@ _PERSON_FIELDS = [
 ]
 
 
-_CONCRETE = Person._meta.concrete_fields
-_POSITION = {f.name: i for i, f in enumerate(_CONCRETE)}
-_DEFAULTS = [f.get_default() for f in _CONCRETE]
-_FRESH_DEFAULTS = [(i, f.get_default) for i, f in enumerate(_CONCRETE) if callable(f.default)]
-_WORKSPACE_FIELD = Person._meta.get_field("workspace")
+# Values of a new person's row, in this order; workspace_id is filled in when the row is written.
+_ROW_FIELDS = [f for f in _PERSON_FIELDS if f.name not in ("search_text", "sort_name")]
+_ROW_COLUMNS = [*(f.name for f in _ROW_FIELDS), "search_text", "sort_name", "created_at", "updated_at"]
+_ROW_DEFAULTS = [(f.name, None if f.name in ("workspace", "merged_into") else f.get_default()) for f in _ROW_FIELDS]
+_ROW_WORKSPACE = _ROW_COLUMNS.index("workspace")
 
 
-def _new_person(workspace: Workspace, fields: dict[str, Any]) -> Person:
-    """Person(workspace=..., **fields), built positionally: keyword construction costs three times as much."""
-    values = list(_DEFAULTS)
-    for i, make in _FRESH_DEFAULTS:
-        values[i] = make()
-    values[_POSITION["workspace"]] = workspace.pk
-    for key, value in fields.items():
-        values[_POSITION[key]] = value
-    person = Person(*values)
-    _WORKSPACE_FIELD.set_cached_value(person, workspace)
-    return person
+def _person_row(fields: dict[str, Any], search_text: str, sort_name: str) -> list[Any]:
+    """A new person's column values (JSON already serialised), built from checked fields and model defaults."""
+    row = [fields.get(name, default) for name, default in _ROW_DEFAULTS]
+    row[_ROW_COLUMNS.index("tags")] = json_value(row[_ROW_COLUMNS.index("tags")] or [])
+    return [*row, search_text, sort_name]
 
 
-def _insert_people(people: list[Person]) -> None:
-    """Insert new people and give each object its primary key, without bulk_create's per-value preparation."""
+def _insert_people(workspace: Workspace, people: list[_Prepared]) -> list[int]:
+    """Insert new people from their prepared rows; returns their primary keys in the same order."""
     if not people:
-        return
+        return []
     now = timezone.now()
-    names = [f.name for f in _PERSON_FIELDS]
-    attnames = [f.attname for f in _PERSON_FIELDS]
-    rows = [[getattr(p, a) for a in attnames] + [now, now] for p in people]
+    rows = []
+    for prepared in people:
+        row = [*prepared.person_row, now, now]
+        row[_ROW_WORKSPACE] = workspace.pk
+        rows.append(row)
     ids = allocate_ids(Person, len(people))
     if ids is not None:
-        for person, pk, row in zip(people, ids, rows, strict=True):
-            person.pk = pk
+        for row, pk in zip(rows, ids, strict=True):
             row.append(pk)
-        insert(Person, [*names, "created_at", "updated_at", "id"], rows)
-    else:
-        # SQLite returns ids in VALUES order, which is what bulk_create relies on as well.
-        returned = insert(Person, [*names, "created_at", "updated_at"], rows, returning=["id"])
-        for person, (pk,) in zip(people, returned, strict=True):
-            person.pk = pk
-    for person in people:
-        person.created_at = person.updated_at = now
-        person._state.adding = False
+        insert(Person, [*_ROW_COLUMNS, "id"], rows)
+        return ids
+    # SQLite returns ids in VALUES order, which is what bulk_create relies on as well.
+    return [pk for (pk,) in insert(Person, _ROW_COLUMNS, rows, returning=["id"])]
 
 
-def _adopt_identities(*, workspace: Workspace, rows: list[tuple[Person, str, str]]) -> None:
+def _adopt_identities(*, workspace: Workspace, rows: list[tuple[int, str, str]]) -> None:
     """Accounts already heard from (e.g. in listening) but known to nobody become the imported person's, with their
     earlier posts on that person's timeline."""
     if not rows:
         return
     from rapport.identity.listeners import attach_history
 
-    for person, network, key in rows:
+    people = Person.objects.in_bulk({person_id for person_id, _, _ in rows})
+    for person_id, network, key in rows:
         identity = SocialIdentity.objects.filter(
             workspace=workspace, network=network, handle_key=key, person__isnull=True
         ).first()
         if identity is not None:
+            person = people[person_id]
             SocialIdentity.objects.filter(pk=identity.pk).update(person=person)
             identity.person = person
             attach_history(identity=identity, person=person)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -48,23 +48,33 @@ def person_search_text(
     person: Person, *, handles: Iterable[str] = (), organisations: Iterable[str] = ()
 ) -> tuple[str, str]:
     """The denormalised search text and sort key of a person."""
-    digits = "".join(ch for ch in person.phone if ch.isdigit())
+    return search_text_for(person.__dict__, handles=handles, organisations=organisations)
+
+
+def search_text_for(
+    values: Mapping[str, Any], *, handles: Iterable[str] = (), organisations: Iterable[str] = ()
+) -> tuple[str, str]:
+    """Search text and sort key from a person's field values (missing fields count as empty)."""
+    get = values.get
+    phone = get("phone") or ""
+    first, last = get("first_name") or "", get("last_name") or ""
+    handles = list(handles)
     parts = [
-        person.first_name,
-        person.last_name,
-        person.email,
-        person.phone,
-        digits,
-        person.customer_number,
-        person.external_id,
-        person.city,
+        first,
+        last,
+        get("email") or "",
+        phone,
+        "".join(ch for ch in phone if ch.isdigit()),
+        get("customer_number") or "",
+        get("external_id") or "",
+        get("city") or "",
         *handles,
         *(f"@{h}" for h in handles),
         *organisations,
-        *(f"#{t}" for t in person.tags or []),
+        *(f"#{t}" for t in get("tags") or []),
     ]
     text = " ".join(fold(p) for p in parts if p)
-    sort = fold(f"{person.last_name} {person.first_name}".strip() or person.email)[:220]
+    sort = fold(f"{last} {first}".strip() or (get("email") or ""))[:220]
     return f" {text} ", sort
 
 

@@ -23,6 +23,11 @@ class _JsonText(str):
     """JSON already serialised; PostgreSQL receives it as jsonb."""
 
 
+def json_value(value: Any) -> str:
+    """A JSON column's value serialised ahead of the write (e.g. in a worker process); insert() passes it through."""
+    return _JsonText(json.dumps(value, ensure_ascii=False, default=str))
+
+
 def _sqlite_datetime(value: datetime | None) -> str | None:
     # What Django's SQLite backend stores (naive UTC, space separator), without its per-value checks.
     if value is None:
@@ -32,7 +37,7 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
 
 def _adapter(field: models.Field):
     if isinstance(field, models.JSONField):
-        return lambda v: None if v is None else _JsonText(json.dumps(v, ensure_ascii=False, default=str))
+        return lambda v: v if v is None or isinstance(v, _JsonText) else json_value(v)
     if isinstance(field, models.DateTimeField) and connection.vendor == "sqlite":
         return _sqlite_datetime
     if isinstance(field, models.DateField) and connection.vendor == "sqlite":

@@ -86,11 +86,11 @@ def queue_import_reviews(*, workspace: Workspace, result: ImportResult, resolver
     items = []
     for outcome in result.outcomes:
         decision = outcome["decision"]
-        if decision.decision != "review" or not decision.person_id or decision.person_id == outcome["person"].pk:
+        if decision.decision != "review" or not decision.person_id or decision.person_id == outcome["person_id"]:
             continue
         match, record = resolver.matches.get(outcome["line"], (None, {}))
         candidate = resolver.index.records.raw.get(decision.person_id) or {}
-        new_id = outcome["person"].pk
+        new_id = outcome["person_id"]
         left, right = sorted((decision.person_id, new_id))
         records = [candidate, {**record, "id": new_id}]
         if left != decision.person_id:
@@ -126,7 +126,7 @@ def report_rows(*, result: ImportResult, resolver: ImportMatcher) -> list[dict[s
             {
                 "row": row_of[outcome["line"]],
                 "external_id": outcome["external_id"],
-                "contact_id": decision.person_id if matched else outcome["person"].pk,
+                "contact_id": decision.person_id if matched else outcome["person_id"],
                 "contact_external_id": resolver.candidate_external_id.get(outcome["line"], "") if matched else "",
                 "score": f"{decision.score:.4f}",
                 "decision": decision.decision,

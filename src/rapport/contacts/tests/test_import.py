@@ -160,3 +160,35 @@ def test_an_account_heard_before_becomes_the_imported_persons_with_its_posts(wor
     assert heard.person == nora
     assert SocialIdentity.objects.filter(workspace=workspace, handle_key="seenbefore").count() == 1
     assert Touchpoint.objects.get(person=nora).body == "Where is my parcel?"
+
+
+def _many_rows(n: int) -> str:
+    lines = []
+    for i in range(n):
+        if i % 997 == 5:
+            lines.append(f"x{i},Bad,Phone,bad{i}@example.se,not-a-number,,,,,,,SE,,,,,,,,,,\n")
+        elif i % 1499 == 7:
+            lines.append(f"x{i - 1},Dup,Licate,dup{i}@example.se,,,,,,,,SE,,,,,,,,,,\n")
+        else:
+            lines.append(f"x{i},Per{i},Holm,p{i}@example.se,+46701{i:06d},Org {i % 7},,,,,,SE,,,p_{i},,,,,,,lead\n")
+    return HEADER + "".join(lines)
+
+
+def test_parallel_checking_gives_the_same_result_as_checking_inline(workspace, other_workspace):
+    # More rows than two batches, so the worker process checks chunks ahead of the writes.
+    text = _many_rows(5000)
+    inline = run(other_workspace, text)
+    parallel = run(workspace, text, parallel=True)
+    assert parallel.summary() == inline.summary()
+    assert [(r.line, r.external_id, r.reason) for r in parallel.rejected] == [
+        (r.line, r.external_id, r.reason) for r in inline.rejected
+    ]
+    reasons = [r.reason for r in parallel.rejected]
+    assert len([r for r in reasons if r.startswith("phone: ")]) == 6  # i % 997 == 5
+    assert len([r for r in reasons if r.startswith("duplicate of line")]) == 4  # i % 1499 == 7
+    assert (parallel.rejected[0].line, parallel.rejected[0].external_id) == (7, "x5")
+    assert parallel.created == 5000 - len(parallel.rejected)
+    mine = dict(Person.objects.filter(workspace=workspace).values_list("external_id", "search_text"))
+    theirs = dict(Person.objects.filter(workspace=other_workspace).values_list("external_id", "search_text"))
+    assert mine == theirs
+    assert SocialIdentity.objects.filter(workspace=workspace).count() == parallel.created

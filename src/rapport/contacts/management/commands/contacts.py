@@ -84,6 +84,7 @@ class Command(BaseCommand):
                     encoding=encoding,
                     progress=advance,
                     resolver=resolver,
+                    parallel=True,
                 )
         except ImportFileError as exc:
             raise CommandError(f"{file}: {exc}") from None
