@@ -15,7 +15,8 @@ from django.db.models import Q
 from faker import Faker
 
 from rapport.contacts import services
-from rapport.contacts.importer import CANONICAL_HEADERS, import_contacts
+from rapport.contacts.csvfile import CANONICAL_HEADERS
+from rapport.contacts.importer import import_contacts
 from rapport.contacts.models import Person, Touchpoint
 from rapport.core.actors import Actor
 from rapport.core.models import Workspace

@@ -1,22 +1,21 @@
-"""CSV import and export of contacts: canonical headers, column mapping, dry runs, per-line errors, bulk writes."""
+"""CSV import of contacts: rows checked (in a worker process for large files), bad rows named by line with their
+reason, good rows written in bulk batches. The file format itself lives in csvfile.py, export in exporter.py."""
 
 from __future__ import annotations
 
-import csv
-import io
 import multiprocessing
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from rapport.contacts.csvfile import CANONICAL_HEADERS, NETWORK_COLUMNS, read_rows
 from rapport.contacts.models import Affiliation, Organization, Person
 from rapport.contacts.services import PERSON_FIELDS, fold, person_search_text, search_text_for
 from rapport.contacts.validation import FieldErrors, clean_person_fields
@@ -28,33 +27,8 @@ from rapport.identity.models import SocialIdentity, normalise_handle
 
 # The person fields a CSV row may carry: the same list the services validate and audit.
 PERSON_COLUMNS = PERSON_FIELDS
-NETWORK_COLUMNS = ["twitter", "facebook", "instagram", "mastodon", "bluesky", "linkedin"]
-CANONICAL_HEADERS = [
-    "external_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "organisation",
-    "job_title",
-    "street",
-    "city",
-    "postcode",
-    "region",
-    "country",
-    "date_of_birth",
-    "customer_number",
-    *NETWORK_COLUMNS,
-    "tags",
-    "lifecycle_stage",
-]
-NAME_COLUMNS = {"first_name", "last_name", "email"}
 HANDLE_RE = re.compile(r"^@?[\w.\-@:/]{1,100}$", re.UNICODE)
 BATCH = 2000
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (unreadable, or required columns are missing)."""
 
 
 @dataclass
@@ -96,92 +70,6 @@ class ImportResult:
             "rejected": len(self.rejected),
             "dry_run": self.dry_run,
         }
-
-
-def parse_mapping(spec: str | None) -> dict[str, str]:
-    """`src=field,src2=field2` -> {"src": "field"}; raises ImportFileError on unknown target fields."""
-    mapping: dict[str, str] = {}
-    for part in (spec or "").split(","):
-        if not part.strip():
-            continue
-        src, sep, dst = part.partition("=")
-        dst = _norm_header(dst)
-        if not sep or dst not in CANONICAL_HEADERS:
-            raise ImportFileError(f"--map {part!r}: the target must be one of {', '.join(CANONICAL_HEADERS)}")
-        mapping[_norm_header(src)] = dst
-    return mapping
-
-
-def _norm_header(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").lower())
-
-
-class _LineTracker:
-    """Counts physical lines as csv consumes them, so a multi-line quoted row is reported by its first line."""
-
-    def __init__(self, stream: IO[str]):
-        self.stream = stream
-        self.lines = 0
-
-    def __iter__(self) -> Iterator[str]:
-        for line in self.stream:
-            self.lines += 1
-            yield line
-
-
-def read_rows(
-    stream: IO[bytes], *, mapping: dict[str, str], encoding: str = "utf-8-sig"
-) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | None, str | None]]]:
-    """Headers (canonical) and an iterator of (line, row or None, error) over a CSV byte stream."""
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
-    tracker = _LineTracker(text)
-    reader = csv.reader(tracker)
-    try:
-        raw_header = next(reader)
-    except StopIteration:
-        raise ImportFileError("the file is empty") from None
-    except csv.Error as exc:
-        raise ImportFileError(f"line 1: the header is not valid CSV ({exc})") from None
-    if any(_has_bad_bytes(h) for h in raw_header):
-        raise ImportFileError(f"line 1: the header is not valid {encoding} text; pass --encoding (e.g. cp1252)")
-    header = [mapping.get(_norm_header(h), _norm_header(h)) for h in raw_header]
-    if not NAME_COLUMNS & set(header):
-        raise ImportFileError(
-            "missing required columns: the file needs first_name, last_name or email "
-            f"(found: {', '.join(h for h in header if h) or 'none'}); map yours with --map src=field"
-        )
-
-    def rows() -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
-        start = 2
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield start, None, f"not valid CSV ({exc})"
-                start = tracker.lines + 1
-                continue
-            line, start = start, tracker.lines + 1
-            if not "".join(values).strip():
-                continue
-            if _has_bad_bytes("".join(values)):
-                yield line, None, f"not valid {encoding} text; save the file as UTF-8 or pass --encoding cp1252"
-                continue
-            if len(values) > len(header):
-                yield line, None, f"has {len(values)} fields, the header has {len(header)}"
-                continue
-            yield line, dict(zip(header, values, strict=False)), None
-
-    return header, rows()
-
-
-_BAD_BYTES_RE = re.compile("[\udc80-\udcff]")
-
-
-def _has_bad_bytes(value: str) -> bool:
-    # Undecodable bytes arrive as lone surrogates (errors="surrogateescape").
-    return not value.isascii() and _BAD_BYTES_RE.search(value) is not None
 
 
 @dataclass
@@ -601,47 +489,3 @@ def _adopt_identities(*, workspace: Workspace, rows: list[tuple[int, str, str]])
             SocialIdentity.objects.filter(pk=identity.pk).update(person=person)
             identity.person = person
             attach_history(identity=identity, person=person)
-
-
-def export_rows(*, workspace: Workspace) -> Iterable[dict[str, str]]:
-    """Every live person as a dict with the canonical CSV headers, streamed in chunks."""
-    qs = Person.objects.filter(workspace=workspace, merged_into__isnull=True).order_by("id")
-    last = 0
-    while True:
-        chunk = list(qs.filter(id__gt=last)[:BATCH])
-        if not chunk:
-            return
-        ids = [p.pk for p in chunk]
-        handles: dict[int, dict[str, str]] = {}
-        for ident in SocialIdentity.objects.filter(person_id__in=ids).order_by("id"):
-            handles.setdefault(ident.person_id, {}).setdefault(ident.network, ident.handle or ident.external_id)
-        orgs: dict[int, str] = {}
-        for aff in (
-            Affiliation.objects.filter(person_id__in=ids).select_related("organization").order_by("-is_primary", "id")
-        ):
-            orgs.setdefault(aff.person_id, aff.organization.name)
-        for p in chunk:
-            row = {h: "" for h in CANONICAL_HEADERS}
-            for col in PERSON_COLUMNS:
-                value = getattr(p, col)
-                row[col] = (
-                    ",".join(value)
-                    if col == "tags"
-                    else (value.isoformat() if hasattr(value, "isoformat") else value or "")
-                )
-            row["organisation"] = orgs.get(p.pk, "")
-            row.update(handles.get(p.pk, {}))
-            yield row
-        last = ids[-1]
-
-
-def export_contacts(*, workspace: Workspace, path: Path) -> int:
-    """Write every live person to a CSV file with the canonical headers; returns the row count."""
-    count = 0
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=CANONICAL_HEADERS)
-        writer.writeheader()
-        for row in export_rows(workspace=workspace):
-            writer.writerow({k: row.get(k, "") for k in CANONICAL_HEADERS})
-            count += 1
-    return count

@@ -10,8 +10,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from rapport.contacts import services
+from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_mapping
+from rapport.contacts.exporter import export_rows
 from rapport.contacts.forms import OrganizationForm, PersonForm
-from rapport.contacts.importer import CANONICAL_HEADERS, ImportFileError, export_rows, import_contacts, parse_mapping
+from rapport.contacts.importer import import_contacts
 from rapport.contacts.models import Channel, LifecycleStage, Organization, OrganizationKind, Person, TouchpointKind
 from rapport.contacts.validation import FieldErrors
 from rapport.core.actors import Actor

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.db import transaction
 
-from rapport.contacts.importer import CANONICAL_HEADERS, NETWORK_COLUMNS, import_contacts
+from rapport.contacts.csvfile import CANONICAL_HEADERS, NETWORK_COLUMNS
+from rapport.contacts.importer import import_contacts
 from rapport.contacts.validation import FieldErrors, clean_person_fields
 from rapport.core.actors import Actor
 from rapport.core.models import Workspace

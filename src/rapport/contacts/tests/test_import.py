@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from rapport.contacts.importer import ImportFileError, export_contacts, import_contacts, parse_mapping
+from rapport.contacts.csvfile import ImportFileError, parse_mapping
+from rapport.contacts.exporter import export_contacts
+from rapport.contacts.importer import import_contacts
 from rapport.contacts.models import Affiliation, Person
 from rapport.core.actors import Actor
 from rapport.core.models import AuditEvent

@@ -8,13 +8,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rapport.contacts.importer import (
-    CANONICAL_HEADERS,
-    ImportFileError,
-    export_contacts,
-    import_contacts,
-    parse_mapping,
-)
+from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_mapping
+from rapport.contacts.exporter import export_contacts
+from rapport.contacts.importer import import_contacts
 from rapport.core.actors import Actor
 from rapport.core.cli import progress_bar, resolve_workspace
 

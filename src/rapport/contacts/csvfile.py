@@ -1,0 +1,121 @@
+"""The contacts CSV format: canonical headers, column mappings, and reading rows with their line numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import IO
+
+NETWORK_COLUMNS = ["twitter", "facebook", "instagram", "mastodon", "bluesky", "linkedin"]
+CANONICAL_HEADERS = [
+    "external_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "organisation",
+    "job_title",
+    "street",
+    "city",
+    "postcode",
+    "region",
+    "country",
+    "date_of_birth",
+    "customer_number",
+    *NETWORK_COLUMNS,
+    "tags",
+    "lifecycle_stage",
+]
+NAME_COLUMNS = {"first_name", "last_name", "email"}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, or required columns are missing)."""
+
+
+def parse_mapping(spec: str | None) -> dict[str, str]:
+    """`src=field,src2=field2` -> {"src": "field"}; raises ImportFileError on unknown target fields."""
+    mapping: dict[str, str] = {}
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        src, sep, dst = part.partition("=")
+        dst = _norm_header(dst)
+        if not sep or dst not in CANONICAL_HEADERS:
+            raise ImportFileError(f"--map {part!r}: the target must be one of {', '.join(CANONICAL_HEADERS)}")
+        mapping[_norm_header(src)] = dst
+    return mapping
+
+
+def _norm_header(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").lower())
+
+
+class _LineTracker:
+    """Counts physical lines as csv consumes them, so a multi-line quoted row is reported by its first line."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.lines = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.stream:
+            self.lines += 1
+            yield line
+
+
+def read_rows(
+    stream: IO[bytes], *, mapping: dict[str, str], encoding: str = "utf-8-sig"
+) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | None, str | None]]]:
+    """Headers (canonical) and an iterator of (line, row or None, error) over a CSV byte stream."""
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
+    tracker = _LineTracker(text)
+    reader = csv.reader(tracker)
+    try:
+        raw_header = next(reader)
+    except StopIteration:
+        raise ImportFileError("the file is empty") from None
+    except csv.Error as exc:
+        raise ImportFileError(f"line 1: the header is not valid CSV ({exc})") from None
+    if any(_has_bad_bytes(h) for h in raw_header):
+        raise ImportFileError(f"line 1: the header is not valid {encoding} text; pass --encoding (e.g. cp1252)")
+    header = [mapping.get(_norm_header(h), _norm_header(h)) for h in raw_header]
+    if not NAME_COLUMNS & set(header):
+        raise ImportFileError(
+            "missing required columns: the file needs first_name, last_name or email "
+            f"(found: {', '.join(h for h in header if h) or 'none'}); map yours with --map src=field"
+        )
+
+    def rows() -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
+        start = 2
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, None, f"not valid CSV ({exc})"
+                start = tracker.lines + 1
+                continue
+            line, start = start, tracker.lines + 1
+            if not "".join(values).strip():
+                continue
+            if _has_bad_bytes("".join(values)):
+                yield line, None, f"not valid {encoding} text; save the file as UTF-8 or pass --encoding cp1252"
+                continue
+            if len(values) > len(header):
+                yield line, None, f"has {len(values)} fields, the header has {len(header)}"
+                continue
+            yield line, dict(zip(header, values, strict=False)), None
+
+    return header, rows()
+
+
+_BAD_BYTES_RE = re.compile("[\udc80-\udcff]")
+
+
+def _has_bad_bytes(value: str) -> bool:
+    # Undecodable bytes arrive as lone surrogates (errors="surrogateescape").
+    return not value.isascii() and _BAD_BYTES_RE.search(value) is not None
