@@ -1,8 +1,15 @@
 """Web forms for people and organisations; validation itself lives in the services."""
 
 from django import forms
+from django.utils import timezone
 
-from rapport.contacts.models import Organization, Person
+from rapport.contacts.models import Channel, Direction, Organization, Person, TouchpointKind
+
+# What an agent logs by hand; posts, purchases and vouchers arrive from connectors and imports.
+_LOGGABLE_KINDS = {"call", "meeting", "email", "chat", "note"}
+_LOGGABLE_CHANNELS = {"phone", "email", "chat", "store", "web", "other"}
+LOGGABLE_KINDS = [(k, label) for k, label in TouchpointKind.choices if k in _LOGGABLE_KINDS]
+LOGGABLE_CHANNELS = [(c, label) for c, label in Channel.choices if c in _LOGGABLE_CHANNELS]
 
 
 class PersonForm(forms.ModelForm):
@@ -48,3 +55,24 @@ class OrganizationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["tags"] = ", ".join(self.instance.tags or [])
+
+
+class TouchpointForm(forms.Form):
+    """An agent logs a call, meeting, email, chat or note on a person's timeline."""
+
+    kind = forms.ChoiceField(choices=LOGGABLE_KINDS, initial=TouchpointKind.CALL)
+    channel = forms.ChoiceField(choices=LOGGABLE_CHANNELS, initial=Channel.PHONE)
+    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.INBOUND, label="Who reached out")
+    occurred_at = forms.DateTimeField(
+        label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), required=False
+    )
+    title = forms.CharField(max_length=200, required=False, label="Subject")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What was said")
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("title") or "").strip() and not (data.get("body") or "").strip():
+            raise forms.ValidationError("Write a subject or what was said.")
+        if data.get("occurred_at") and data["occurred_at"] > timezone.now():
+            self.add_error("occurred_at", "That is in the future.")
+        return data

@@ -359,6 +359,19 @@ def log_touchpoint(
         object_id=person.pk,
         after={"touchpoint": tp.pk, "kind": kind, "channel": channel, "title": tp.title},
     )
+    # Other apps react to what agents log (e.g. the inbox joins a customer's call to their open conversation).
+    emit(
+        "contacts.touchpoint_logged",
+        {
+            "workspace_id": workspace.pk,
+            "person_id": person.pk,
+            "touchpoint_id": tp.pk,
+            "kind": kind,
+            "channel": channel,
+            "direction": direction,
+            "actor_user_id": actor.user.pk if actor.user else None,
+        },
+    )
     return tp
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_detail, name="detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="edit"),
     path("contacts/<int:pk>/timeline/", views.contact_timeline, name="timeline"),
+    path("contacts/<int:pk>/log/", views.contact_log, name="log"),
     path("organisations/", views.organisation_list, name="org-list"),
     path("organisations/new/", views.organisation_create, name="org-create"),
     path("organisations/<int:pk>/", views.organisation_detail, name="org-detail"),

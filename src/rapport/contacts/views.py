@@ -8,11 +8,12 @@ import itertools
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from rapport.contacts import services
 from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_mapping
 from rapport.contacts.exporter import export_rows
-from rapport.contacts.forms import OrganizationForm, PersonForm
+from rapport.contacts.forms import OrganizationForm, PersonForm, TouchpointForm
 from rapport.contacts.importer import import_contacts
 from rapport.contacts.models import Channel, LifecycleStage, Organization, OrganizationKind, Person, TouchpointKind
 from rapport.contacts.validation import FieldErrors
@@ -84,9 +85,43 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kinds": TouchpointKind.choices,
         "audit": audit_trail(workspace=request.workspace, object_type="person", object_id=person.pk, limit=20),
         "can_change": has_permission(role=request.role, permission="contacts.change"),
+        "log_form": TouchpointForm(),
     }
     ctx.update(_timeline_ctx(request, person))
     return render(request, "contacts/detail.html", ctx)
+
+
+@workspace_required("contacts.change")
+def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a call, meeting, email, chat or note (htmx: answers with the form, and the timeline refreshed)."""
+    person = _person(request, pk)
+    if request.method != "POST":
+        return redirect("contacts:detail", pk=pk)
+    form = TouchpointForm(request.POST)
+    logged = None
+    if form.is_valid():
+        data = form.cleaned_data
+        logged = services.log_touchpoint(
+            workspace=request.workspace,
+            actor=Actor.for_user(request.user),
+            person=person,
+            kind=data["kind"],
+            channel=data["channel"],
+            direction=data["direction"],
+            occurred_at=data["occurred_at"] or timezone.now(),
+            title=data["title"].strip(),
+            body=data["body"].strip(),
+        )
+        form = TouchpointForm()
+    ctx = {"person": person, "log_form": form, "logged": logged, **_timeline_ctx(request, person)}
+    response = render(
+        request,
+        "contacts/_log_form.html",
+        ctx,
+    )
+    if logged:
+        response["HX-Trigger"] = "timeline-changed"
+    return response
 
 
 def _timeline_ctx(request: HttpRequest, person: Person) -> dict:
