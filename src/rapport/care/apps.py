@@ -7,10 +7,10 @@ class CareConfig(AppConfig):
     verbose_name = "Social care inbox"
 
     def ready(self) -> None:
-        from rapport.care import services
+        from rapport.care import intake
         from rapport.core import events
 
-        events.subscribe("listening.posts_stored", services.on_posts_stored)
+        events.subscribe("listening.posts_stored", intake.on_posts_stored)
         from rapport.care import surveys
 
         events.subscribe("conversation.csat_requested", surveys.send_survey)

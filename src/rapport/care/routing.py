@@ -48,7 +48,8 @@ def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> 
     """An online agent of the team with free capacity, preferring those who speak the language.
 
     cache (one per routed batch) keeps each team's agents and loads, updated as it assigns, so a batch of new
-    conversations costs one load query per team rather than one per conversation.
+    conversations costs one load query per team rather than one per conversation. A cache from batch_cache()
+    also keeps each team's round-robin position until save_positions writes it.
     """
     entry = cache.get(team.pk) if cache is not None else None
     if entry is None:
@@ -74,10 +75,26 @@ def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> 
         chosen = (after or candidates)[0]
     else:
         chosen = min(candidates, key=lambda p: (loads[p.user_id] / max(p.capacity, 1), loads[p.user_id], p.user_id))
-    Team.objects.filter(pk=team.pk).update(last_assigned_user_id=chosen.user_id)
+    moved = cache.get("moved") if cache is not None else None
+    if moved is None:
+        Team.objects.filter(pk=team.pk).update(last_assigned_user_id=chosen.user_id)
+    else:
+        moved[team.pk] = chosen.user_id  # written once per team by save_positions
     team.last_assigned_user_id = chosen.user_id
     loads[chosen.user_id] += 1
     return chosen.user
+
+
+def batch_cache() -> dict:
+    """A routing cache for one batch: teams, agents and loads read once, round-robin positions saved at the end."""
+    return {"moved": {}}
+
+
+def save_positions(cache: dict) -> None:
+    """Write the round-robin position of each team the batch assigned in: one UPDATE per team, not per assignment."""
+    for team_id, user_id in sorted(cache.get("moved", {}).items()):
+        Team.objects.filter(pk=team_id).update(last_assigned_user_id=user_id)
+    cache["moved"] = {}
 
 
 def auto_assign(conversation: Conversation, *, cache: dict | None = None, save: bool = True) -> User | None:

@@ -103,14 +103,18 @@ def match_policy(
     return None
 
 
-def _refresh_due(conversation: Conversation, sla: AppliedSLA | None) -> None:
-    due = None
-    if sla is not None and sla.paused_at is None and sla.stopped_at is None:
-        pending = [getattr(sla, f"{t}_due") for t in TARGETS if getattr(sla, f"{t}_met") is None]
-        pending = [d for d in pending if d is not None]
-        due = min(pending) if pending else None
-    conversation.sla_due_at = due
-    conversation.save(update_fields=["sla_due_at", "updated_at"])
+def _nearest_due(sla: AppliedSLA | None) -> datetime | None:
+    if sla is None or sla.paused_at is not None or sla.stopped_at is not None:
+        return None
+    pending = [getattr(sla, f"{t}_due") for t in TARGETS if getattr(sla, f"{t}_met") is None]
+    pending = [d for d in pending if d is not None]
+    return min(pending) if pending else None
+
+
+def _refresh_due(conversation: Conversation, sla: AppliedSLA | None, *, save: bool = True) -> None:
+    conversation.sla_due_at = _nearest_due(sla)
+    if save:
+        conversation.save(update_fields=["sla_due_at", "updated_at"])
 
 
 def apply_sla(
@@ -129,6 +133,22 @@ def apply_sla(
         existing = AppliedSLA.objects.filter(conversation=conversation).first()
         if existing is not None:
             return existing
+    sla = build_sla(conversation=conversation, tier=tier, now=now, policies=policies)
+    if sla is not None:
+        sla.save(force_insert=True)
+        conversation.save(update_fields=["sla_due_at", "updated_at"])
+    return sla
+
+
+def build_sla(
+    *,
+    conversation: Conversation,
+    tier: str = "",
+    now: datetime | None = None,
+    policies: list[SLAPolicy] | None = None,
+) -> AppliedSLA | None:
+    """The matching policy's timers for a conversation without any, unsaved (a routed batch inserts them at once);
+    the conversation's sla_due_at is set in memory."""
     policy = match_policy(conversation=conversation, tier=tier, policies=policies)
     if policy is None:
         return None
@@ -138,20 +158,36 @@ def apply_sla(
     def due(minutes: int | None) -> datetime | None:
         return add_business_minutes(start, minutes, cal) if minutes else None
 
-    sla = AppliedSLA.objects.create(
+    sla = AppliedSLA(
         workspace_id=conversation.workspace_id,
         conversation=conversation,
         policy=policy,
         first_response_due=due(policy.first_response_minutes),
         resolution_due=due(policy.resolution_minutes),
     )
-    _refresh_due(conversation, sla)
+    _refresh_due(conversation, sla, save=False)
     return sla
 
 
-def on_inbound(*, conversation: Conversation, at: datetime) -> None:
-    """A customer wrote again after our answer: the next-response timer starts."""
-    sla = AppliedSLA.objects.filter(conversation=conversation).select_related("policy").first()
+def applied_for(conversation_ids: list[int]) -> dict[int, AppliedSLA]:
+    """Each conversation's timers (with their policy) in one query, as on_inbound would read them one by one."""
+    out: dict[int, AppliedSLA] = {}
+    for sla in AppliedSLA.objects.filter(conversation_id__in=conversation_ids).select_related("policy").order_by("id"):
+        out.setdefault(sla.conversation_id, sla)
+    return out
+
+
+def on_inbound(
+    *, conversation: Conversation, at: datetime, applied: dict[int, AppliedSLA] | None = None, save: bool = True
+) -> None:
+    """A customer wrote again after our answer: the next-response timer starts.
+
+    applied: timers prefetched by applied_for (one query per batch); save=False leaves sla_due_at for the caller.
+    """
+    if applied is None:
+        sla = AppliedSLA.objects.filter(conversation=conversation).select_related("policy").first()
+    else:
+        sla = applied.get(conversation.pk)
     if sla is None or sla.stopped_at or sla.first_response_met is None or not sla.policy.next_response_minutes:
         return
     if sla.next_response_met is None and sla.next_response_due:
@@ -161,7 +197,7 @@ def on_inbound(*, conversation: Conversation, at: datetime) -> None:
     sla.warned = [t for t in sla.warned if t != "next_response"]
     sla.breached = [t for t in sla.breached if t != "next_response"]
     sla.save()
-    _refresh_due(conversation, sla)
+    _refresh_due(conversation, sla, save=save)
 
 
 def on_outbound(*, conversation: Conversation, at: datetime) -> None:

@@ -103,20 +103,29 @@ class TriageContext:
     identity_followers: dict[int, int | None]
 
 
-def build_context(conversations: list[Conversation], *, now: datetime) -> TriageContext:
-    """Prefetch messages, people's tags, spend, recent resolved conversations and audiences for a batch."""
+def build_context(
+    conversations: list[Conversation], *, now: datetime, known_inbound: dict[int, list[Message]] | None = None
+) -> TriageContext:
+    """Prefetch messages, people's tags, spend, recent resolved conversations and audiences for a batch.
+
+    known_inbound gives the complete inbound messages of some conversations (those a batch just opened), in order;
+    they are not read again.
+    """
+    known_inbound = known_inbound or {}
     conv_ids = [c.pk for c in conversations]
     person_ids = sorted({c.person_id for c in conversations if c.person_id})
     identity_ids = sorted({c.identity_id for c in conversations if c.identity_id and not c.person_id})
     workspace_ids = sorted({c.workspace_id for c in conversations})
-    inbound: dict[int, list[Message]] = {pk: [] for pk in conv_ids}
-    rows = (
-        Message.objects.filter(conversation_id__in=conv_ids, direction=Direction.INBOUND)
-        .select_related("post__author")
-        .order_by("created_at", "id")
-    )
-    for m in rows:
-        inbound[m.conversation_id].append(m)
+    inbound: dict[int, list[Message]] = {pk: list(known_inbound.get(pk, [])) for pk in conv_ids}
+    unknown = [pk for pk in conv_ids if pk not in known_inbound]
+    if unknown:
+        rows = (
+            Message.objects.filter(conversation_id__in=unknown, direction=Direction.INBOUND)
+            .select_related("post__author")
+            .order_by("created_at", "id")
+        )
+        for m in rows:
+            inbound[m.conversation_id].append(m)
     tags: dict[int, list[str]] = {}
     spend: dict[int, Decimal] = {}
     resolved: dict[int, list[int]] = {}

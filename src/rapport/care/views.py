@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from rapport.care import queries, routing, services
 from rapport.care.charts import report_chart
 from rapport.care.effort import effort_report
+from rapport.care.live import QUEUE_SIZE, QueueWatch
 from rapport.care.models import AppliedSLA, CannedReply, Conversation, ConversationStatus
 from rapport.care.sla import sla_report
 from rapport.contacts.models import Person
@@ -24,8 +25,6 @@ from rapport.core.actors import Actor
 from rapport.core.models import User
 from rapport.identity.models import SocialIdentity
 from rapport.web.views import workspace_required
-
-QUEUE_SIZE = 50
 
 
 def _queue_rows(request: HttpRequest) -> list[Conversation]:
@@ -38,14 +37,6 @@ def _queue_rows(request: HttpRequest) -> list[Conversation]:
     )
     rows, _ = queries.page(qs, order="priority", limit=QUEUE_SIZE)
     return rows
-
-
-def queue_version(*, workspace_id: int) -> str:
-    """The workspace's latest conversation change: one index probe, cheap enough to poll for every open screen."""
-    last = (
-        Conversation.objects.filter(workspace_id=workspace_id).order_by("-updated_at").values_list("updated_at", "id")
-    ).first()
-    return f"{last[0].isoformat()}-{last[1]}" if last else "empty"
 
 
 @workspace_required("care.view")
@@ -66,22 +57,23 @@ def queue_partial(request: HttpRequest) -> HttpResponse:
 
 @workspace_required("care.view")
 def queue_events(request: HttpRequest) -> StreamingHttpResponse:
-    """Server-sent events: a `queue` event each time the visible queue changes (the stream ends after a while and
-    the browser's EventSource reconnects, so a worker thread is never held for ever)."""
-    workspace_id = request.workspace.pk
+    """Server-sent events: a `queue` event each time the rows this agent's queue shows change, not for changes
+    elsewhere in the workspace (the stream ends after a while and the browser's EventSource reconnects, so a worker
+    thread is never held for ever)."""
+    watch = QueueWatch(
+        workspace_id=request.workspace.pk, user=request.user, role=request.role, mine=request.GET.get("mine") == "1"
+    )
     lifetime = float(request.GET.get("seconds") or settings.RAPPORT_CARE_SSE_SECONDS)
     interval = 0.25
 
     def stream() -> Iterator[str]:
-        last = None
         deadline = time.monotonic() + min(lifetime, 300)
         yield "retry: 1000\n\n"
         try:
             while time.monotonic() < deadline:
-                version = queue_version(workspace_id=workspace_id)
-                if version != last:
-                    yield f"event: queue\ndata: {version}\n\n"
-                    last = version
+                fingerprint = watch.poll()
+                if fingerprint is not None:
+                    yield f"event: queue\ndata: {fingerprint}\n\n"
                 time.sleep(interval)
         finally:
             close_old_connections()

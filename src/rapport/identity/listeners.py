@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.apps import apps
@@ -16,6 +17,9 @@ from rapport.identity.stream import link_from_text
 
 log = logging.getLogger(__name__)
 _CHANNELS = set(Channel.values)
+# Every identifier has a digit (phone and customer numbers) or an @ with a dot after it (an email address): a text
+# with neither is passed over without running the phone-number matcher, the costly part of a batch.
+_MAY_IDENTIFY = re.compile(r"\d|@[^\s@]*\.")
 
 
 def _post_model():
@@ -73,6 +77,7 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
             workspace=workspace, pk__in=post_ids, person__isnull=True, author__isnull=False, author__person__isnull=True
         )
         .select_related("author")
+        .defer("raw")  # the network's payload is not read here
         .order_by("created_at", "id")
     )
     for post in rows:
@@ -80,7 +85,7 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
         text = post.text or ""
         if post.network in ("email", "chat"):  # the sender's address (email) or the address a chat visitor gave
             text = f"{post.author.handle or ''} {post.author.external_id}\n{text}"
-        if not extract_identifiers(text):
+        if not _MAY_IDENTIFY.search(text) or not extract_identifiers(text):
             continue
         identity = SocialIdentity.objects.get(pk=post.author_id)  # fresh: an earlier post may have linked it
         if identity.person_id is not None:
@@ -95,6 +100,8 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
 
 def on_posts_stored(event: str, payload: dict[str, Any]) -> None:
     """Handler of listening.posts_stored (runs before the inbox routes the posts, so they open on the person)."""
+    if not payload.get("post_ids"):
+        return
     workspace = Workspace.objects.filter(pk=payload.get("workspace_id")).first()
     if workspace is not None:
         link_posts(workspace=workspace, post_ids=list(payload.get("post_ids") or []))

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rapport.care import services
+from rapport.care import conversations, services
 from rapport.care.models import Conversation, Message
 from rapport.care.tests.helpers import brand, ingest, person, post
 from rapport.listening.models import Post
@@ -63,14 +63,14 @@ def test_concurrent_opener_loses_to_the_constraint_and_joins(workspace, monkeypa
     ana = person(workspace, "Ana", "Lopez")
     first, created = services.open_or_join(workspace=workspace, person_id=ana.pk, identity_id=None, network="twitter")
     assert created
-    real = services._open_conversation
+    real = conversations._open_conversation
     calls = {"n": 0}
 
     def stale_then_real(**kwargs):
         calls["n"] += 1
         return None if calls["n"] == 1 else real(**kwargs)
 
-    monkeypatch.setattr(services, "_open_conversation", stale_then_real)
+    monkeypatch.setattr(conversations, "_open_conversation", stale_then_real)
     second, created = services.open_or_join(workspace=workspace, person_id=ana.pk, identity_id=None, network="facebook")
     assert not created and second.pk == first.pk
     assert Conversation.objects.count() == 1

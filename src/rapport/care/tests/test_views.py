@@ -86,3 +86,32 @@ def test_other_workspace_and_marketers_cannot_open(conv, other_workspace, member
     client = Client()
     client.login(username=marketer.user.email, password=PASSWORD)
     assert client.get("/inbox/").status_code == 403
+
+
+def test_live_queue_speaks_only_of_changes_the_agent_can_see(workspace, member_factory):
+    from rapport.care.live import QueueWatch
+    from rapport.care.models import AgentProfile, Team
+
+    mine, theirs = (Team.objects.create(workspace=workspace, name=n) for n in ("Social", "Email"))
+    agent = member_factory(workspace, Role.AGENT).user
+    AgentProfile.objects.create(workspace=workspace, user=agent).teams.add(mine)
+    seen = Conversation.objects.create(workspace=workspace, team=mine, subject="mine", priority=10)
+    other = Conversation.objects.create(workspace=workspace, team=theirs, subject="theirs", priority=90)
+    watch = QueueWatch(workspace_id=workspace.pk, user=agent, role="agent")
+    first = watch.poll()
+    assert first is not None and watch.poll() is None  # nothing changed
+    other.priority = 95
+    other.save()
+    assert watch.poll() is None  # another team's queue
+    seen.priority = 20
+    seen.save()
+    changed = watch.poll()
+    assert changed is not None and changed != first
+    Conversation.objects.create(workspace=workspace, team=theirs, subject="new elsewhere")
+    assert watch.poll() is None
+    Conversation.objects.create(workspace=workspace, subject="unrouted")  # unrouted ones show in every queue
+    assert watch.poll() not in (None, changed)
+    admin = QueueWatch(workspace_id=workspace.pk, user=agent, role="admin")
+    admin.poll()
+    other.save()
+    assert admin.poll() is not None  # an admin sees every conversation

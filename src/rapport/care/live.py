@@ -1,0 +1,58 @@
+"""The live queue: tell an agent's screen when what their queue shows has changed, and only then.
+
+Every poll probes the workspace's latest conversation change (one index probe). Only when that moved is the
+agent's own first page read (ids, priorities and change times, no joins) and compared with what was last sent,
+so a busy workspace does not make every screen fetch its queue again for changes in other teams' queues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from rapport.care import queries
+from rapport.care.models import Conversation
+from rapport.core.models import User
+
+QUEUE_SIZE = 50  # rows on the inbox screen
+
+
+def queue_version(*, workspace_id: int) -> str:
+    """The workspace's latest conversation change: one index probe, cheap enough to poll for every open screen."""
+    last = (
+        Conversation.objects.filter(workspace_id=workspace_id).order_by("-updated_at").values_list("updated_at", "id")
+    ).first()
+    return f"{last[0].isoformat()}-{last[1]}" if last else "empty"
+
+
+def queue_fingerprint(*, workspace_id: int, user: User, role: str, mine: bool = False, size: int = QUEUE_SIZE) -> str:
+    """A digest of the rows the agent's queue shows (first page by priority): changes when a row enters, leaves,
+    moves or is changed, and not otherwise."""
+    parts = queries.queue(workspace_id=workspace_id, user=user, role=role, assignee=user.pk if mine else None)
+    rows: dict[int, tuple] = {}
+    for part in parts:
+        for row in part.order_by("-priority", "-id").values_list("id", "priority", "updated_at")[:size]:
+            rows[row[0]] = row
+    shown = sorted(rows.values(), key=lambda r: (-r[1], -r[0]))[:size]
+    text = ";".join(f"{pk}:{prio!r}:{at.isoformat()}" for pk, prio, at in shown)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+class QueueWatch:
+    """One open screen's view of its queue, polled by the event stream."""
+
+    def __init__(self, *, workspace_id: int, user: User, role: str, mine: bool = False) -> None:
+        self.workspace_id, self.user, self.role, self.mine = workspace_id, user, role, mine
+        self.version: str | None = None
+        self.fingerprint: str | None = None
+
+    def poll(self) -> str | None:
+        """The new fingerprint if what the agent sees changed since the last poll (or on the first); else None."""
+        version = queue_version(workspace_id=self.workspace_id)
+        if version == self.version:
+            return None
+        self.version = version
+        fingerprint = queue_fingerprint(workspace_id=self.workspace_id, user=self.user, role=self.role, mine=self.mine)
+        if fingerprint == self.fingerprint:
+            return None
+        self.fingerprint = fingerprint
+        return fingerprint
