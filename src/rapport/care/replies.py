@@ -48,6 +48,11 @@ def render_canned(*, canned: CannedReply, conversation: Conversation, agent: Use
 def _client(channel: Channel | None, network: str):
     """The outbound client for a brand channel; base URLs come from the channel's configuration."""
     creds = channel.credentials if channel is not None else {}
+    # Without the channel's credentials there is nothing to send with: the reply is recorded, never attempted
+    # against the network's public API (which is also what keeps the demo and tests off the internet).
+    needed = {"email": "smtp_host", "bluesky": "app_password"}.get(network, "access_token")
+    if not creds.get(needed):
+        return None
     opts: dict[str, Any] = {"max_retries": 0}  # retrying is retry_failed's job, so a slow network never blocks
     if creds.get("base_url"):
         opts["base_url"] = creds["base_url"]

@@ -102,3 +102,19 @@ def test_canned_reply_variables(workspace, agent, django_capture_on_commit_callb
     canned = CannedReply.objects.create(workspace=workspace, name="sorry", text="Hi {{first_name}}, {{unknown}} sorry!")
     text = services.render_canned(canned=canned, conversation=Conversation.objects.get(), agent=agent)
     assert text == "Hi Ana, {{unknown}} sorry!"
+
+
+def test_a_channel_without_credentials_records_the_reply_and_sends_nothing(
+    workspace, agent, django_capture_on_commit_callbacks, monkeypatch
+):
+    brand(workspace, base_url="http://127.0.0.1:9/unused")  # a base URL but no access token
+    person(workspace, "Ana", "Lopez", handle="analopez")
+    ingest(workspace, [post("@acmeair where is my bag?", handle="analopez")], django_capture_on_commit_callbacks)
+    attempts = []
+    monkeypatch.setattr("httpx.Client.send", lambda *a, **k: attempts.append(a) or pytest.fail("no request expected"))
+    msg = services.reply(conversation=Conversation.objects.get(), agent=agent, text="Checking now.")
+    assert (msg.delivery_status, msg.last_error) == (
+        Delivery.NONE,
+        "recorded only: no outbound connector for this channel",
+    )
+    assert attempts == []
