@@ -7,10 +7,9 @@ class CareConfig(AppConfig):
     verbose_name = "Social care inbox"
 
     def ready(self) -> None:
-        from rapport.care import intake
+        from rapport.care import conversations, intake, surveys
         from rapport.core import events
 
         events.subscribe("listening.posts_stored", intake.on_posts_stored)
-        from rapport.care import surveys
-
+        events.subscribe("contacts.touchpoint_logged", conversations.on_touchpoint_logged)
         events.subscribe("conversation.csat_requested", surveys.send_survey)

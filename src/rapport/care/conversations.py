@@ -21,7 +21,7 @@ from rapport.care.models import (
 )
 from rapport.care.triage import score_conversation
 from rapport.channels.models import Channel
-from rapport.contacts.models import Person
+from rapport.contacts.models import Person, Touchpoint
 from rapport.core import events
 from rapport.core.actors import Actor
 from rapport.core.models import User, Workspace
@@ -214,7 +214,7 @@ def log_contact(
         created_at=occurred_at,
         kind=kind,
         external_id=external_id,
-        author_label=person.name if hasattr(person, "name") else "",
+        author_label=person.name,
         category=c.category if c.needs_response else "question",
         now=now,
     )
@@ -227,6 +227,35 @@ def log_contact(
         after={"network": network, "kind": kind},
     )
     return msg
+
+
+# Touchpoints an agent logs that are the customer reaching out: they count as contacts in the conversation.
+LOGGED_CONTACT_KINDS = {"call", "meeting", "email", "chat"}
+
+
+def on_touchpoint_logged(event: str, payload: dict) -> None:
+    """Handler of contacts.touchpoint_logged: a call, meeting, email or chat from the person that an agent logged
+    joins (or opens) their conversation, so the queue, the SLA clocks and Customer Effort count it."""
+    if payload.get("direction") != "inbound" or payload.get("kind") not in LOGGED_CONTACT_KINDS:
+        return
+    tp = (
+        Touchpoint.objects.filter(pk=payload.get("touchpoint_id"), workspace_id=payload.get("workspace_id"))
+        .select_related("person", "workspace")
+        .first()
+    )
+    if tp is None:
+        return
+    user = User.objects.filter(pk=payload.get("actor_user_id")).first()
+    log_contact(
+        workspace=tp.workspace,
+        actor=Actor.for_user(user) if user else Actor.system("contacts"),
+        person=tp.person,
+        network=tp.channel,
+        text="\n\n".join(part for part in (tp.title, tp.body) if part),
+        occurred_at=tp.occurred_at,
+        kind=tp.kind,
+        external_id=f"touchpoint-{tp.pk}",
+    )
 
 
 def add_note(*, conversation: Conversation, agent: User, text: str, now: datetime | None = None) -> Message:
