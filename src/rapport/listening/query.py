@@ -13,24 +13,36 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from rapport.listening.nlp.textclean import join_lines
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+))')
-_WORD = re.compile(r"[#@]?[\w'’]+(?:[.\-][\w]+)*", re.UNICODE)
+# "[#@]?" spelled as two alternatives, each starting with a plain character test (faster in the regex engine).
+_WORD = re.compile(r"[#@][\w'’]+(?:[.\-]\w+)*|[\w'’]+(?:[.\-]\w+)*", re.UNICODE)
 
 
 class QueryError(ValueError):
     """The query text is not valid; the message says where."""
 
 
-@dataclass(frozen=True)
 class PostView:
-    """What a rule sees of a post: its word set, its padded normalised text, language and network."""
+    """What a rule sees of a post: its word set, its padded normalised text (built on first use), language, network."""
 
-    words: frozenset[str]
-    padded: str
-    language: str
-    network: str
+    __slots__ = ("_padded", "language", "network", "tokens", "words")
+
+    def __init__(self, words: frozenset[str] | set[str], tokens: list[str], language: str, network: str) -> None:
+        self.words = words
+        self.tokens = tokens
+        self.language = language
+        self.network = network
+        self._padded: str | None = None
+
+    @property
+    def padded(self) -> str:
+        """The tokens without #/@, space-separated and space-padded, for phrase search (only phrases need it)."""
+        if self._padded is None:
+            self._padded = " " + " ".join(t.lstrip("#@") for t in self.tokens) + " "
+        return self._padded
 
 
 def normalise(text: str) -> str:
@@ -38,18 +50,44 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold().replace("’", "'")
 
 
+def _view(norm: str, language: str, network: str) -> PostView:
+    tokens = _WORD.findall(norm)
+    words = set(tokens)
+    if "#" in norm or "@" in norm:
+        words.update(t[1:] for t in tokens if t[0] in "#@")  # a plain word query also matches its #/@ form
+    return PostView(words, tokens, language, network)
+
+
 def view_of(text: str, *, language: str = "", network: str = "") -> PostView:
     """Tokenise a post once so every rule can be evaluated against it cheaply."""
-    tokens = _WORD.findall(normalise(text))
-    words: set[str] = set()
-    for tok in tokens:
-        words.add(tok)
-        if tok[0] in "#@":
-            words.add(tok[1:])  # a plain word query also matches its hashtag / mention form
-    return PostView(frozenset(words), " " + " ".join(t.lstrip("#@") for t in tokens) + " ", language, network)
+    return _view(normalise(text), language, network)
+
+
+def views_of(texts: list[str], languages: list[str], networks: list[str]) -> list[PostView]:
+    """view_of for a batch, normalised in one pass (NFKC and case folding never join or make line breaks)."""
+    joined = join_lines(texts)
+    if not joined.isascii():  # NFKC leaves ASCII unchanged, so only the other texts pay for it
+        nfkc = unicodedata.normalize
+        joined = "\n".join(t if t.isascii() else nfkc("NFKC", t) for t in joined.split("\n"))
+    lines = joined.casefold().replace("’", "'").split("\n")  # case folding is one call for the batch
+    if len(lines) != len(texts):  # pragma: no cover - defensive: fall back to one text at a time
+        lines = [normalise(t) for t in texts]
+    return [_view(line, lang, net) for line, lang, net in zip(lines, languages, networks, strict=True)]
 
 
 Predicate = Callable[[PostView], bool]
+
+
+class _AnyWord:
+    """Predicate: the post has at least one of these words (a single word, or an OR of plain words)."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self.words = words
+
+    def __call__(self, p: PostView) -> bool:
+        return not self.words.isdisjoint(p.words)
 
 
 def _term(raw: str, quoted: bool) -> Predicate:
@@ -57,6 +95,8 @@ def _term(raw: str, quoted: bool) -> Predicate:
         words = [t.lstrip("#@") for t in _WORD.findall(normalise(raw))]
         if not words:
             raise QueryError("empty phrase")
+        if len(words) == 1:  # a one-word phrase is that word: tokens hold no spaces, and words hold stripped tokens
+            return _AnyWord(frozenset(words))
         needle = " " + " ".join(words) + " "
         return lambda p: needle in p.padded
     low = normalise(raw)
@@ -79,8 +119,7 @@ def _term(raw: str, quoted: bool) -> Predicate:
     if len(parts) > 1:  # e.g. "e-mail" or "u.s" split oddly: treat as a phrase
         needle = " " + " ".join(t.lstrip("#@") for t in parts) + " "
         return lambda p: needle in p.padded
-    word = parts[0]
-    return lambda p: word in p.words
+    return _AnyWord(frozenset(parts))
 
 
 class _Parser:
@@ -134,6 +173,11 @@ class _Parser:
         while self.peek() == ("op", "OR"):
             self.take()
             parts.append(self.and_())
+        # Plain-word alternatives become one set test; the rest keep their order.
+        words = [f for f in parts if isinstance(f, _AnyWord)]
+        if len(words) > 1:
+            merged = _AnyWord(frozenset().union(*(f.words for f in words)))
+            parts = [merged, *(f for f in parts if not isinstance(f, _AnyWord))]
         if len(parts) == 1:
             return parts[0]
         return lambda p: any(f(p) for f in parts)

@@ -25,7 +25,7 @@ from rapport.contacts.models import Direction, Touchpoint, TouchpointKind
 from rapport.core import events
 from rapport.listening import spikes
 from rapport.listening.models import Post, PostRule
-from rapport.pipeline.sql import insert_ignore, select_in
+from rapport.pipeline.sql import insert_ignore, json_value, select_in
 from rapport.pipeline.stages import Item, analyse, link_authors
 from rapport.pipeline.stages.analyse import analyse_texts, apply_results
 from rapport.pipeline.stages.dedupe import first_with_hash, flag_within_batch, split_exact
@@ -33,6 +33,7 @@ from rapport.pipeline.stages.rules import compiled_rules
 
 PIPELINE_VERSION = 1
 _TOUCH_CHANNELS = set(TouchChannel.values)
+_NO_METRICS = json_value({})  # most posts carry no metrics: serialised once, passed through by the bulk insert
 
 
 @dataclass
@@ -126,7 +127,7 @@ def _row(workspace_id: int, item: Item, *, source: str, batch: str, now: datetim
         (p.get("in_reply_to") or "")[:200],
         p.get("kind") or "post",
         (p.get("thread_id") or "")[:200],
-        p.get("metrics") or {},
+        p.get("metrics") or _NO_METRICS,
         p.get("raw"),
         source[:64],
         batch,
@@ -162,20 +163,19 @@ def _touchpoint(workspace_id: int, item: Item, post_id: int) -> Touchpoint:
 
 
 def _series(items: list[Item], rule_names: dict[int, str]) -> tuple[Counter, Counter, dict]:
-    counts: Counter = Counter()
-    negatives: Counter = Counter()
-    labels: dict[tuple[str, str], str] = {}
+    keys: list[tuple[str, str, datetime]] = []
+    negative_keys: list[tuple[str, str, datetime]] = []
     for item in items:
         hour = spikes.hour_of(item.created_at)
-        negative = item.sentiment_label == "negative"
-        keys = [("all", "*")] + [("rule", str(r)) for r in item.rule_ids]
+        start = len(keys)
+        keys.append(("all", "*", hour))
+        keys.extend([("rule", str(r), hour) for r in item.rule_ids])
         # "Around an author" means posts mentioning them: a wave about someone is written by many others.
-        keys += [("author" if t.startswith("@") else "topic", t) for t in item.topics]
-        for dim, key in keys:
-            counts[(dim, key, hour)] += 1
-            if negative:
-                negatives[(dim, key, hour)] += 1
-            labels[(dim, key)] = rule_names.get(int(key), key) if dim == "rule" else key
+        keys.extend([("author" if t[0] == "@" else "topic", t, hour) for t in item.topics])
+        if item.sentiment_label == "negative":
+            negative_keys.extend(keys[start:])
+    counts, negatives = Counter(keys), Counter(negative_keys)  # counted in C, not one update per key
+    labels = {(dim, key): rule_names.get(int(key), key) if dim == "rule" else key for dim, key, _ in counts}
     return counts, negatives, labels
 
 

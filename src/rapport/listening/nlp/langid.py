@@ -14,7 +14,7 @@ import unicodedata
 import numpy as np
 from scipy import sparse
 
-from rapport.listening.nlp.textclean import clean_for_langid
+from rapport.listening.nlp.textclean import clean_batch_for_langid
 
 # Languages Rapport supports; restricting the model avoids confusions with unrelated languages on short text.
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "da", "sv", "no", "de", "nl", "fr", "es")
@@ -117,7 +117,7 @@ def _has_signal(text: str) -> bool:
 
 def detect_languages(texts: list[str]) -> list[tuple[str | None, float]]:
     """Return (ISO 639-1 code, confidence in [0, 1]) per text; (None, 0.0) when there is too little text."""
-    cleaned = [clean_for_langid(t or "") for t in texts]
+    cleaned = clean_batch_for_langid(texts)
     keep = [i for i, t in enumerate(cleaned) if _has_signal(t)]
     result: list[tuple[str | None, float]] = [(None, 0.0)] * len(texts)
     if not keep:

@@ -4,10 +4,13 @@ hand-written seed lists for sv, no, de, nl, fr, es and extra da/en social-media 
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from rapport.listening.nlp.textclean import join_lines
 
 # Seed words: stems are matched as prefixes (marked with a trailing '*'), so inflections are covered.
 _SEED_POS = {
@@ -125,33 +128,94 @@ def _tables() -> tuple[dict[str, float], list[tuple[str, float]]]:
     return exact, sorted(prefixes, key=lambda p: -len(p[0]))
 
 
-@lru_cache(maxsize=50000)
+@lru_cache(maxsize=1)
+def _prefix_index() -> tuple[dict[str, float], tuple[int, ...]]:
+    """The prefix valences by prefix, and the prefix lengths longest first: the first hit is the longest prefix."""
+    by_prefix: dict[str, float] = {}
+    for pre, val in _tables()[1]:
+        by_prefix.setdefault(pre, val)  # the first of equal prefixes wins, as in the sorted list
+    return by_prefix, tuple(sorted({len(p) for p in by_prefix}, reverse=True))
+
+
 def _valence(token: str) -> float:
-    exact, prefixes = _tables()
+    exact = _tables()[0]
     if token in exact:
         return exact[token]
-    for pre, val in prefixes:
-        if token.startswith(pre):
+    by_prefix, lengths = _prefix_index()
+    size = len(token)
+    for n in lengths:
+        if n <= size and (val := by_prefix.get(token[:n])) is not None:
             return val
     return 0.0
 
 
+class _TokenTable:
+    """Token -> integer code, with per-code valence and negator/break flags, so a batch is looked up in one map.
+
+    Grows as new tokens are seen; replaced by an empty table past MAX_TOKENS so memory stays bounded.
+    """
+
+    MAX_TOKENS = 200_000
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.valence = np.zeros(1024, dtype=np.float64)
+        self.negator = np.zeros(1024, dtype=bool)
+        self.is_break = np.zeros(1024, dtype=bool)
+
+    def add(self, tokens: set[str]) -> None:
+        """Give codes to tokens not seen before (callers hold _table_lock)."""
+        start = len(self.codes)
+        need = start + len(tokens)
+        if need > self.valence.size:
+            size = max(need, 2 * self.valence.size)
+            self.valence = np.resize(self.valence, size)
+            self.negator = np.resize(self.negator, size)
+            self.is_break = np.resize(self.is_break, size)
+        for code, token in enumerate(sorted(tokens), start):
+            self.valence[code] = _valence(token)
+            self.negator[code] = token in NEGATORS
+            self.is_break[code] = token == "\n"
+            self.codes[token] = code
+
+
+_table = _TokenTable()
+_table_lock = threading.Lock()
+
+
+def _codes(tokens: list[str]) -> tuple[_TokenTable, np.ndarray]:
+    global _table
+    table = _table
+    new = set(tokens).difference(table.codes)
+    if new:
+        with _table_lock:
+            if len(_table.codes) + len(new) > _TokenTable.MAX_TOKENS:
+                _table = _TokenTable()
+            table = _table
+            new = set(tokens).difference(table.codes)
+            if new:
+                table.add(new)
+    return table, np.fromiter(map(table.codes.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+
 N_FEATURES = 5
-_TOKEN_OR_BREAK = re.compile("[^\\W\\d_]+(?:'[^\\W\\d_]+)?|[" + _EMOJI_POS + _EMOJI_NEG + "]|\n")
+# Possessive quantifiers: a run of letters never gives letters back, which spares the regex engine retries.
+_TOKEN_OR_BREAK = re.compile("\n|[^\\W\\d_]++(?:'[^\\W\\d_]++)?+|[" + _EMOJI_POS + _EMOJI_NEG + "]")
 
 
 def lexicon_features(texts: list[str]) -> np.ndarray:
     """Per text: [positive sum, negative sum, net score in [-1,1], negated polar words, has polar word].
 
-    Texts should be lower-cased. The whole batch is tokenised in one regex pass; negation windows and per-text
-    sums are computed with numpy over the flat token array.
+    Texts should be lower-cased. The whole batch is tokenised in one regex pass and its tokens mapped to table
+    codes in one pass; negation windows and per-text sums are computed with numpy over the flat token array.
     """
     n = len(texts)
-    tokens = _TOKEN_OR_BREAK.findall("\n".join(t.replace("\n", " ") for t in texts))
-    m = len(tokens)
-    values = np.fromiter((_valence(t) for t in tokens), dtype=np.float64, count=m)
-    is_break = np.fromiter((t == "\n" for t in tokens), dtype=bool, count=m)
-    is_neg = np.fromiter((t in NEGATORS for t in tokens), dtype=bool, count=m)
+    tokens = _TOKEN_OR_BREAK.findall(join_lines(texts))
+    table, codes = _codes(tokens)
+    m = codes.size
+    values = table.valence[codes]
+    is_break = table.is_break[codes]
+    is_neg = table.negator[codes]
     rows = np.cumsum(is_break)
     # A token is negated if a negator of the same text stands within the window before it.
     negated = np.zeros(m, dtype=bool)

@@ -19,6 +19,7 @@ from scipy import sparse
 from rapport.listening.nlp import data
 from rapport.listening.nlp.lexicon import lexicon_features, lexicon_sentiment
 from rapport.listening.nlp.textclean import BRAND_WORDS, normalise_batch
+from rapport.listening.nlp.wordgrams import TOKEN_PATTERN, WordGramCounter
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def _vectorizers() -> tuple[Any, Any]:
         ngram_range=(1, 2),
         min_df=2,
         sublinear_tf=True,
-        token_pattern=r"(?u)\b\w[\w']*\b",
+        token_pattern=TOKEN_PATTERN,
         dtype=np.float32,
         stop_words=list(BRAND_WORDS),
     )
@@ -50,9 +51,15 @@ def _vectorizers() -> tuple[Any, Any]:
     return word, char
 
 
+def _word_features(bundle: dict, norm: list[str]) -> sparse.csr_matrix:
+    # The batch counter gives the vectorizer's exact features; it is attached when a saved model is loaded.
+    counter = bundle.get("word_counter")
+    return counter.transform(norm) if counter is not None else bundle["word"].transform(norm)
+
+
 def _features(bundle: dict, norm: list[str]) -> sparse.csr_matrix:
     lex = lexicon_features(norm) * _LEX_SCALE
-    parts = [bundle["word"].transform(norm)]
+    parts = [_word_features(bundle, norm)]
     if bundle.get("char") is not None:
         parts.append(bundle["char"].transform(norm))
     return sparse.hstack([*parts, sparse.csr_matrix(lex)], format="csr")
@@ -141,6 +148,8 @@ def _load_bundle() -> dict | None:
                 log.warning(
                     "no sentiment model and no training data at %s: using lexicon-only scorer", data.tweets_path()
                 )
+        if bundle is not None and WordGramCounter.supports(bundle["word"]):
+            bundle["word_counter"] = WordGramCounter(bundle["word"])
         _bundle, _loaded = bundle, True
     return _bundle
 

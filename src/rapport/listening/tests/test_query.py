@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.listening.query import QueryError, compile_query, view_of
+from rapport.listening.query import QueryError, compile_query, view_of, views_of
 
 
 def hits(query: str, text: str, *, language: str = "en", network: str = "twitter") -> bool:
@@ -54,3 +54,33 @@ def test_language_and_network_filters():
 def test_invalid_queries_are_rejected(query):
     with pytest.raises(QueryError):
         compile_query(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        ('"refund"', "I want a #Refund now", True),  # a one-word phrase is the word, tags included
+        ('"refund"', "refunds are slow", False),
+        ('"e-mail"', "send me an E-mail", True),
+        ("bag OR luggage OR #lost", "where is my #LOST case", True),
+        ("bag OR luggage OR #lost", "lost my case", False),
+        ("bag OR luggage OR guitar*", "two guitars", True),
+        ("(bag OR luggage) -delta", "Delta lost my bag", False),
+    ],
+)
+def test_word_sets_and_one_word_phrases(query, text, expected):
+    assert hits(query, text) is expected
+
+
+def test_views_of_a_batch_equal_one_view_at_a_time():
+    texts = ["Flying United\ntoday", "Café CAFÉ ﬁne", "", "#Tag @Someone e-mail u.s. it’s", "ＦＵＬＬＷＩＤＴＨ"]
+    views = views_of(texts, ["en"] * len(texts), ["twitter"] * len(texts))
+    for text, view in zip(texts, views, strict=True):
+        single = view_of(text, language="en", network="twitter")
+        assert (view.words, view.padded, view.language, view.network) == (
+            single.words,
+            single.padded,
+            single.language,
+            single.network,
+        )
+    assert "fullwidth" in views[-1].words  # NFKC still applies to non-ASCII texts in a batch

@@ -56,15 +56,29 @@ def _lookup(workspace_id: int, ext: set[tuple[str, str]], handles: set[tuple[str
     return by_ext, by_handle
 
 
-def _resolve(item: Item, by_ext, by_handle) -> tuple[int, int | None] | None:
-    author = item.post.get("author") or {}
-    net = identity_network(item.post["network"])
-    ext = author.get("external_id") or ""
-    key = normalise_handle(author.get("handle"))
+Key = tuple[str, str, str]  # (identity network, author external id, handle key), computed once per item
+
+
+def _keys(items: list[Item]) -> list[Key]:
+    keys = []
+    for item in items:
+        author = item.post.get("author") or {}
+        keys.append(
+            (
+                identity_network(item.post["network"]),
+                author.get("external_id") or "",
+                normalise_handle(author.get("handle")),
+            )
+        )
+    return keys
+
+
+def _resolve(key: Key, by_ext, by_handle) -> tuple[int, int | None] | None:
+    net, ext, handle_key = key
     if ext and (net, ext) in by_ext:
         return by_ext[(net, ext)]
-    if key and (net, key) in by_handle:
-        pk, person, known_ext = by_handle[(net, key)]
+    if handle_key and (net, handle_key) in by_handle:
+        pk, person, known_ext = by_handle[(net, handle_key)]
         # A handle now held by a different account id is someone else (handles get reused).
         if not ext or not known_ext or known_ext == ext:
             return pk, person
@@ -73,29 +87,26 @@ def _resolve(item: Item, by_ext, by_handle) -> tuple[int, int | None] | None:
 
 def link_authors(*, workspace_id: int, items: list[Item]) -> int:
     """Set author_id/person_id on every item, creating identities for new authors; return how many were created."""
+    keys = _keys(items)
     ext: set[tuple[str, str]] = set()
     handles: set[tuple[str, str]] = set()
-    for item in items:
-        author = item.post.get("author") or {}
-        net = identity_network(item.post["network"])
-        if author.get("external_id"):
-            ext.add((net, author["external_id"]))
-        if author.get("handle"):
-            handles.add((net, normalise_handle(author["handle"])))
+    for item, (net, ext_id, handle_key) in zip(items, keys, strict=True):
+        if ext_id:
+            ext.add((net, ext_id))
+        if (item.post.get("author") or {}).get("handle"):
+            handles.add((net, handle_key))
     by_ext, by_handle = _lookup(workspace_id, ext, handles)
     missing: dict[tuple[str, str, str], tuple] = {}
     fill_ext: dict[int, str] = {}
-    for item in items:
-        author = item.post.get("author") or {}
-        found = _resolve(item, by_ext, by_handle)
-        net = identity_network(item.post["network"])
-        ext_id = author.get("external_id") or ""
+    for item, key in zip(items, keys, strict=True):
+        found = _resolve(key, by_ext, by_handle)
+        net, ext_id, handle_key = key
         if found is not None:
             item.author_id, item.person_id = found
-            key = (net, normalise_handle(author.get("handle")))
-            if ext_id and key in by_handle and not by_handle[key][2]:
+            if ext_id and (net, handle_key) in by_handle and not by_handle[(net, handle_key)][2]:
                 fill_ext[found[0]] = ext_id  # identity known by handle only: remember the network's stable id
             continue
+        author = item.post.get("author") or {}
         handle = (author.get("handle") or "").strip().lstrip("@")
         if not ext_id and not handle:
             continue
@@ -132,9 +143,9 @@ def link_authors(*, workspace_id: int, items: list[Item]) -> int:
     by_ext, by_handle = _lookup(
         workspace_id, {(n, e) for n, e, _ in missing if e}, {(n, h) for n, _, h in missing if h}
     )
-    for item in items:
+    for item, key in zip(items, keys, strict=True):
         if item.author_id is None:
-            found = _resolve(item, by_ext, by_handle)
+            found = _resolve(key, by_ext, by_handle)
             if found is not None:
                 item.author_id, item.person_id = found
     return len(missing)

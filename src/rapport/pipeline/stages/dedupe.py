@@ -8,22 +8,47 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from rapport.listening.nlp.textclean import join_lines
 from rapport.pipeline.sql import select_in
 
-_NOISE = re.compile(r"https?://\S+|www\.\S+|^rt\s+@\w+:?|[^\w\s]|_", re.UNICODE)
-_SPACE = re.compile(r"\s+")
+# "^" is per line: a batch is hashed as one "\n"-joined string whose lines are the texts (line breaks inside a
+# text become spaces first, which changes no hash: both are whitespace, and whitespace runs become one space).
+_NOISE = re.compile(r"https?://\S+|www\.\S+|^rt[^\S\n]+@\w+:?|[^\w\s]|_", re.UNICODE | re.MULTILINE)
 MIN_WORDS = 5  # shorter texts ("thank you!") repeat innocently and are never flagged
+
+
+_seen_chars: set[str] = set()
+_marks: dict[int, None] = {}  # combining marks among the characters seen so far: str.translate deletes them
+
+
+def _fold_accents(text: str) -> str:
+    """NFKD without combining marks."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    new = set(decomposed).difference(_seen_chars)
+    if new:
+        _marks.update((ord(c), None) for c in new if unicodedata.combining(c))
+        _seen_chars.update(new)
+    return decomposed.translate(_marks)
+
+
+def text_hashes(texts: list[str]) -> list[str]:
+    """text_hash of each text, with one case fold and one regex pass for the whole batch."""
+    if not texts:
+        return []
+    folded = join_lines(texts).casefold()
+    if not folded.isascii():  # most posts are ASCII: only the others pay for accent folding
+        folded = "\n".join(t if t.isascii() else _fold_accents(t) for t in folded.split("\n"))
+    out = []
+    blake2b = hashlib.blake2b
+    for line in _NOISE.sub(" ", folded).split("\n"):
+        words = line.split()
+        out.append(blake2b(" ".join(words).encode(), digest_size=8).hexdigest() if len(words) >= MIN_WORDS else "")
+    return out
 
 
 def text_hash(text: str) -> str:
     """A 16-hex-digit key equal for texts that differ only in case, links, punctuation, accents or 'RT @x:'."""
-    folded = (text or "").casefold()
-    if not folded.isascii():  # most posts are ASCII: only the others pay for accent folding
-        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
-    words = _SPACE.sub(" ", _NOISE.sub(" ", folded)).strip()
-    if words.count(" ") + 1 < MIN_WORDS:
-        return ""
-    return hashlib.blake2b(words.encode(), digest_size=8).hexdigest()
+    return text_hashes([text])[0]
 
 
 def split_exact(posts: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:

@@ -36,6 +36,18 @@ class CompiledRule:
         return self.predicate(view)
 
 
+def matching_ids(rules: list[CompiledRule], view: PostView) -> list[int]:
+    """Ids of the rules the post matches (CompiledRule.matches over a list, without a method call per rule)."""
+    language, network = view.language, view.network
+    return [
+        r.id
+        for r in rules
+        if (not r.languages or language in r.languages)
+        and (not r.networks or network in r.networks)
+        and r.predicate(view)
+    ]
+
+
 _cache: dict[int, tuple[tuple, list[CompiledRule]]] = {}
 _lock = threading.Lock()
 
