@@ -17,22 +17,31 @@ from typing import Any
 from django.db import connection, models, transaction
 
 MAX_PARAMS = 30_000  # below SQLite's 32,766 bound variables and PostgreSQL's 65,535
+# Below this many values, one INSERT ... VALUES is cheaper on PostgreSQL than COPY through a temporary table
+# (which costs a CREATE and a DROP per call).
+SMALL_VALUES = 2_000
 
 
 class _JsonText(str):
     """JSON already serialised; PostgreSQL receives it as jsonb."""
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)  # one encoder: json.dumps with options builds one per call
+
+
 def json_value(value: Any) -> str:
     """A JSON column's value serialised ahead of the write (e.g. in a worker process); insert() passes it through."""
-    return _JsonText(json.dumps(value, ensure_ascii=False, default=str))
+    return _JsonText(_JSON.encode(value))
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    # What Django's SQLite backend stores (naive UTC, space separator), without its per-value checks.
+def _sqlite_datetime(value: datetime | None, _last: list = [None, None]) -> str | None:  # noqa: B006 - a 1-entry memo
+    # What Django's SQLite backend stores (naive UTC, space separator), without its per-value checks. A batch often
+    # stamps every row with one time, so the last conversion is remembered.
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    if value is not _last[0]:
+        _last[0], _last[1] = value, value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    return _last[1]
 
 
 def _adapter(field: models.Field):
@@ -138,7 +147,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     fetch = " RETURNING " in tail
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(rows) * len(columns) > SMALL_VALUES:
         return _copy_insert(quote(table), names, rows, tail, fetch)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     step = max(1, min(1000, MAX_PARAMS // len(columns)))
