@@ -19,8 +19,10 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
+from rapport.core.gcpause import gc_paused
+
 from . import fastgen
-from .blocking import CandidateIndex, gc_paused
+from .blocking import CandidateIndex
 from .linking import link, link_one
 from .matcher import Matcher
 from .normalise import normalise_record

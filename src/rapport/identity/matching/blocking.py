@@ -9,11 +9,11 @@ Blocks larger than max_block are too common to narrow anything down and are skip
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
+
+from rapport.core.gcpause import gc_paused
 
 from .nicknames import canonical_initials
 from .normalise import NormalisedRecord, normalise_record
@@ -62,18 +62,6 @@ def fuzzy_keys(r: NormalisedRecord, *, query: bool = False) -> list[str]:
     if query or r.mentions:
         keys += ["a|" + m for m in r.mentions]
     return keys
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building millions of acyclic objects (it rescans them all)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class LazyRecords(dict):
