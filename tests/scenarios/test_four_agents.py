@@ -21,27 +21,36 @@ from rapport.demo.seed import seed_stories
 pytestmark = pytest.mark.django_db
 
 
-def test_four_contacts_one_conversation_and_a_high_effort_score(workspace, member_factory):
+def test_four_contacts_one_conversation_and_a_high_effort_score(
+    workspace, member_factory, django_capture_on_commit_callbacks
+):
     team, agents = team_with_agents(workspace, member_factory, name="Service", n=4, strategy="round_robin")
     hanne = person(workspace, "Hanne", "Kristensen", network="facebook", handle="hanne.kristensen.7")
     start = timezone.now() - timedelta(days=12)
     conv = None
+    # Each time a different agent takes her call, chat or email and logs it on her page, as agents do.
     for i, (network, kind, days, text) in enumerate(HANNE):
-        msg = services.log_contact(
-            workspace=workspace,
-            actor=ACTOR,
-            person=hanne,
-            network=network,
-            kind=kind,
-            text=text,
-            occurred_at=timezone.now() - timedelta(days=days),
-        )
-        conv = msg.conversation
+        token, _ = issue_token(email=agents[i].email, password=PASSWORD, workspace_slug=workspace.slug)
+        with django_capture_on_commit_callbacks(execute=True):
+            logged = ApiClient(token).post(
+                f"/contacts/{hanne.pk}/touchpoints",
+                {
+                    "kind": kind,
+                    "channel": network,
+                    "direction": "inbound",
+                    "occurred_at": (timezone.now() - timedelta(days=days)).isoformat(),
+                    "body": text,
+                },
+            )
+        assert logged.status_code == 201, logged.content
+        conv = Conversation.objects.get(person=hanne)
         if i:
             from rapport.care.routing import reassign
 
             reassign(conversation=conv, actor=ACTOR, user=agents[i])
     assert Conversation.objects.filter(person=hanne).count() == 1
+    # Her timeline holds every contact too, whoever logged it.
+    assert sorted(hanne.touchpoints.values_list("channel", flat=True)) == ["chat", "email", "phone", "phone"]
     conv.refresh_from_db()
     assert "relocation" in conv.tags
     # The fourth agent opens it and sees all four contacts, on every channel.
