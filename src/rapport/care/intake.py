@@ -24,6 +24,7 @@ from rapport.care.models import OPEN_Q, AppliedSLA, Conversation, ConversationSt
 from rapport.care.triage import build_context, score_with
 from rapport.channels.models import Channel
 from rapport.core import events
+from rapport.core.bulk import update_fields
 from rapport.core.models import Workspace
 from rapport.listening.models import Post
 
@@ -376,8 +377,8 @@ def _settle(
     if timers:
         AppliedSLA.objects.bulk_create(timers)
     routing.save_positions(routing_cache)
+    update_fields(touched, SETTLED_FIELDS)  # one prepared UPDATE for the whole batch
     for conv in touched:
-        conv.save(update_fields=SETTLED_FIELDS)
         events.emit(
             "conversation.updated",
             {"workspace_id": conv.workspace_id, "conversation_id": conv.pk, "assignee_id": conv.assignee_id},
