@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from rapport.care.evaluate import data_path as care_data_path
 from rapport.care.models import Conversation, SLAPolicy
 from rapport.care.seed import seed_care
 from rapport.care.tests.helpers import brand, person, post
@@ -65,7 +66,11 @@ def test_demo_seed_puts_the_senator_first(workspace):
     again = seed_care(workspace, threads=80)
     assert first["story_conversations"] == 3 and again["story_conversations"] == 0  # idempotent
     assert again["thread_conversations"] == 0
-    assert first["thread_conversations"] > 40
+    # The real customer-care threads come from ../shared/data; without them the demo still seeds the stories.
+    if care_data_path().exists():
+        assert first["thread_conversations"] > 40
+    else:
+        assert first["thread_conversations"] == 0
     top = Conversation.objects.filter(workspace=workspace).exclude(status="resolved").order_by("-priority").first()
     assert top.person.external_id == "story-senator"
     assert top.team.name == "VIP desk"

@@ -20,7 +20,7 @@ from rapport.contacts.models import Affiliation, Organization, Person
 from rapport.contacts.services import PERSON_FIELDS, fold, person_search_text, search_text_for
 from rapport.contacts.validation import FieldErrors, clean_person_fields
 from rapport.core.actors import Actor
-from rapport.core.bulk import allocate_ids, insert, insert_ignore, json_value, select_in
+from rapport.core.bulk import allocate_ids, insert, insert_ignore, json_value, select_in, update_fields
 from rapport.core.models import AuditEvent, Workspace
 from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity, normalise_handle
@@ -56,6 +56,7 @@ class ImportResult:
     received: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # rows that matched a known person and had nothing new
     rejected: list[Rejection] = field(default_factory=list)
     dry_run: bool = False
     unknown_columns: list[str] = field(default_factory=list)
@@ -67,6 +68,7 @@ class ImportResult:
             "received": self.received,
             "created": self.created,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "rejected": len(self.rejected),
             "dry_run": self.dry_run,
         }
@@ -292,9 +294,9 @@ def _write_batch(
         orgs[fold(org.name)] = org.pk
 
     to_create: list[_Prepared] = []
-    to_update: list[tuple[_Prepared, Person]] = []
+    matched: list[tuple[_Prepared, Person]] = []
+    changes: dict[int, dict[str, tuple[Any, Any]]] = {}  # person id -> field -> (before, after)
     decided: list[tuple[_Prepared, RowDecision, Person | None]] = []
-    changed_fields: set[str] = set()  # bulk_update costs grow with rows x fields: write only the fields that changed
     for prepared, decision in zip(batch, decisions, strict=True):
         target = existing.get(prepared.external_id) if prepared.external_id else None
         if target is None and decision.decision == "linked":
@@ -311,32 +313,23 @@ def _write_batch(
             result.rejected.append(Rejection(prepared.line, prepared.external_id, conflict))
             continue
         if target is not None:
+            # A re-import fills in and corrects; an empty cell never erases what is known.
+            diff = changes.setdefault(target.pk, {})
             for key, value in prepared.fields.items():
-                if value not in ("", None, []) and key != "external_id" and getattr(target, key) != value:
+                if value in ("", None, []) or (key == "external_id" and target.external_id):
+                    continue
+                old = getattr(target, key)
+                if old != value:
+                    diff.setdefault(key, (old, value))
                     setattr(target, key, value)
-                    changed_fields.add(key)
-            if not target.external_id and prepared.external_id:
-                target.external_id = prepared.external_id
-                changed_fields.add("external_id")
-            to_update.append((prepared, target))
+            matched.append((prepared, target))
         else:
             to_create.append(prepared)
         if resolver is not None:
             decided.append((prepared, decision, target))
 
     created_ids = _insert_people(workspace, to_create)
-    for prepared, person in to_update:
-        handles = [normalise_handle(h) for _, h in prepared.handles]
-        org = [prepared.organisation] if prepared.organisation else []
-        person.search_text, person.sort_name = person_search_text(person, handles=handles, organisations=org)
-    if to_update:
-        Person.objects.bulk_update(
-            [p for _, p in to_update],
-            fields=[*(c for c in PERSON_COLUMNS if c in changed_fields), "search_text", "sort_name"],
-            batch_size=500,
-        )
     result.created += len(to_create)
-    result.updated += len(to_update)
     new_id = {id(prepared): pk for prepared, pk in zip(to_create, created_ids, strict=True)}
     result.outcomes.extend(
         {
@@ -349,55 +342,109 @@ def _write_batch(
     )
 
     # The rows below have a fixed shape, so they skip the ORM's per-object and per-value work.
-    written = [*zip(to_create, created_ids, strict=True), *((p, person.pk) for p, person in to_update)]
+    written = [*zip(to_create, created_ids, strict=True), *((p, person.pk) for p, person in matched)]
     now = timezone.now()
     ws = workspace.pk
-    insert_ignore(
-        SocialIdentity,
-        IDENTITY_COLUMNS,
-        [
-            (ws, person_id, n, "", h, key, "", "", "", now, now)
-            for prepared, person_id in written
-            for n, h in prepared.handles
-            if (n, (key := normalise_handle(h))) not in owners
-        ],
-        conflict=None,
+    new_identities = [
+        (ws, person_id, n, "", h, key, "", "", "", now, now)
+        for prepared, person_id in written
+        for n, h in prepared.handles
+        if (n, (key := normalise_handle(h))) not in owners
+    ]
+    added = insert_ignore(
+        SocialIdentity, IDENTITY_COLUMNS, new_identities, conflict=None, returning=["person", "network", "handle_key"]
     )
-    _adopt_identities(
-        workspace=workspace,
-        rows=[
-            (person_id, n, key)
-            for prepared, person_id in written
-            for n, h in prepared.handles
-            if (n, (key := normalise_handle(h))) in owners and owners[(n, key)] is None
-        ],
-    )
+    adopted = [
+        (person_id, n, key)
+        for prepared, person_id in written
+        for n, h in prepared.handles
+        if (n, (key := normalise_handle(h))) in owners and owners[(n, key)] is None
+    ]
+    _adopt_identities(workspace=workspace, rows=adopted)
     affiliations = [
         (ws, person_id, orgs[fold(prepared.organisation)], prepared.fields.get("job_title", "")[:100], True)
         for prepared, person_id in written
         if prepared.organisation
     ]
-    # A person created just now has no affiliation to collide with; only updated people need the conflict check.
+    # A person created just now has no affiliation to collide with; only matched people need the conflict check.
     created = len([p for p in to_create if p.organisation])
     insert(Affiliation, AFFILIATION_COLUMNS, affiliations[:created])
-    insert_ignore(Affiliation, AFFILIATION_COLUMNS, affiliations[created:], conflict=None)
-    # One audit event per written row, so each record's history starts with its import.
+    joined = insert_ignore(
+        Affiliation, AFFILIATION_COLUMNS, affiliations[created:], conflict=None, returning=["person", "organization"]
+    )
+    changed = _settle_matched(
+        matched=matched,
+        changes=changes,
+        identities=[(person_id, f"{n}:{key}") for person_id, n, key in [*added, *adopted]],
+        organisations=[(person_id, org_id) for person_id, org_id in joined],
+        org_names={pk: name for name, pk in ((n, orgs[fold(n)]) for n in org_names)},
+    )
+    result.updated += len(changed)
+    result.unchanged += len({person.pk for _, person in matched}) - len(changed)
+
+    # One audit event per created person and per person the import changed, with what changed.
     head = (ws, now, actor.kind, actor.user.pk if actor.user else None, actor.label[:200])
     insert(
         AuditEvent,
         AUDIT_COLUMNS,
         [
+            (*head, "contact.created", "person", str(person_id), None, prepared.audit_after)
+            for prepared, person_id in written[: len(to_create)]
+        ]
+        + [
             (
                 *head,
-                "contact.created" if i < len(to_create) else "contact.updated",
+                "contact.updated",
                 "person",
                 str(person_id),
-                None,
-                prepared.audit_after,
+                json_value({k: _audit_value(old) for k, (old, _new) in diff.items()}),
+                json_value({k: _audit_value(new) for k, (_old, new) in diff.items()}),
             )
-            for i, (prepared, person_id) in enumerate(written)
+            for person_id, diff in changed.items()
         ],
     )
+
+
+def _audit_value(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _settle_matched(
+    *,
+    matched: list[tuple[_Prepared, Person]],
+    changes: dict[int, dict[str, tuple[Any, Any]]],
+    identities: list[tuple[int, str]],
+    organisations: list[tuple[int, int]],
+    org_names: dict[int, str],
+) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """Write the people a batch matched whose fields changed, with their search text rebuilt from all their
+    identities and organisations; returns the changes per person (new accounts and organisations included)."""
+    people = {person.pk: person for _, person in matched}
+    if not people:
+        return {}
+    for person_id, account in identities:
+        if person_id in people:
+            changes[person_id].setdefault("identities", ((), []))[1].append(account)
+    for person_id, org_id in organisations:
+        if person_id in people:
+            changes[person_id].setdefault("organisations", ((), []))[1].append(org_names.get(org_id, str(org_id)))
+    handles: dict[int, list[str]] = {}
+    for person_id, key in select_in(_HANDLES_SQL, [], list(people)):
+        handles.setdefault(person_id, []).append(key)
+    employers: dict[int, list[str]] = {}
+    for person_id, name in select_in(_ORG_NAMES_SQL, [], list(people)):
+        employers.setdefault(person_id, []).append(name)
+    dirty: list[Person] = []
+    for pk, person in people.items():
+        text, sort = person_search_text(
+            person, handles=sorted(handles.get(pk, [])), organisations=sorted(employers.get(pk, []))
+        )
+        if changes[pk] or (text, sort) != (person.search_text, person.sort_name):
+            person.search_text, person.sort_name = text, sort
+            dirty.append(person)
+    fields = sorted({k for pk in people for k in changes[pk] if k in PERSON_COLUMNS})
+    update_fields(dirty, [*fields, "search_text", "sort_name", "updated_at"])
+    return {pk: diff for pk, diff in changes.items() if pk in people and diff}
 
 
 IDENTITY_COLUMNS = [
@@ -431,6 +478,14 @@ _PEOPLE_BY_EXT_SQL = f"SELECT id FROM {Person._meta.db_table} WHERE workspace_id
 _OWNERS_SQL = (
     f"SELECT network, handle_key, person_id FROM {SocialIdentity._meta.db_table} "  # noqa: S608
     "WHERE workspace_id = %s AND handle_key IN ({in})"
+)
+_HANDLES_SQL = (
+    f"SELECT person_id, handle_key FROM {SocialIdentity._meta.db_table} "  # noqa: S608
+    "WHERE handle_key <> '' AND person_id IN ({in})"
+)
+_ORG_NAMES_SQL = (
+    f"SELECT a.person_id, o.name FROM {Affiliation._meta.db_table} a "  # noqa: S608
+    f"JOIN {Organization._meta.db_table} o ON o.id = a.organization_id WHERE a.person_id IN ({{in}})"
 )
 _ORGS_SQL = f"SELECT id, name FROM {Organization._meta.db_table} WHERE workspace_id = %s AND name IN ({{in}})"  # noqa: S608
 _PERSON_FIELDS = [

@@ -33,7 +33,14 @@ def test_canonical_file_imports_every_column(workspace):
         '1970-04-16,K-1,@grethe,grethe.fb,,grethe@mastodon.social,grethe.bsky.social,in/grethe,"vip, b2b",customer\n'
     )
     result = run(workspace, HEADER + row)
-    assert result.summary() == {"received": 1, "created": 1, "updated": 0, "rejected": 0, "dry_run": False}
+    assert result.summary() == {
+        "received": 1,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "dry_run": False,
+    }
     p = Person.objects.get(external_id="c1")
     assert (p.first_name, p.last_name, p.email, p.phone, p.city, p.country) == (
         "Margrethe",
@@ -194,3 +201,35 @@ def test_parallel_checking_gives_the_same_result_as_checking_inline(workspace, o
     theirs = dict(Person.objects.filter(workspace=other_workspace).values_list("external_id", "search_text"))
     assert mine == theirs
     assert SocialIdentity.objects.filter(workspace=workspace).count() == parallel.created
+
+
+def test_reimport_changes_only_what_is_new_and_audits_it_with_before_and_after(workspace):
+    first = HEADER + "r1,Ann,Berg,ann@example.se,,Volvo,,,Malmo,,,SE,,,annb,,,,,,vip,customer\n"
+    run(workspace, first)
+    person = Person.objects.get(external_id="r1")
+    # Known elsewhere as well: an account the file does not mention must stay searchable.
+    SocialIdentity.objects.create(workspace=workspace, person=person, network="bluesky", handle="ann.bsky.social")
+    audits = AuditEvent.objects.filter(object_type="person", object_id=str(person.pk))
+    assert audits.count() == 1
+
+    same = run(workspace, first)
+    assert (same.updated, same.unchanged, same.created) == (0, 1, 0)
+    assert audits.count() == 1  # nothing changed, nothing to audit
+
+    # New email, a Mastodon account, another organisation; the empty city cell erases nothing.
+    changed = HEADER + "r1,Ann,Berg,ann.berg@example.se,,IKEA,,,,,,SE,,,annb,,,ann@mastodon.social,,,vip,customer\n"
+    result = run(workspace, changed)
+    assert (result.updated, result.unchanged) == (1, 0)
+    person.refresh_from_db()
+    assert (person.email, person.city) == ("ann.berg@example.se", "Malmo")
+    event = audits.order_by("-id").first()
+    assert event.action == "contact.updated"
+    assert event.before == {"email": "ann@example.se", "identities": [], "organisations": []}
+    assert event.after == {
+        "email": "ann.berg@example.se",
+        "identities": ["mastodon:ann@mastodon.social"],
+        "organisations": ["IKEA"],
+    }
+    for term in ("ann.berg@example.se", "@annb", "ann.bsky.social", "ann@mastodon.social", "volvo", "ikea"):
+        assert term in person.search_text, term
+    assert Person.objects.filter(workspace=workspace).count() == 1
