@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.contrib import messages
 from django.db import close_old_connections
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -63,7 +63,10 @@ def queue_events(request: HttpRequest) -> StreamingHttpResponse:
     watch = QueueWatch(
         workspace_id=request.workspace.pk, user=request.user, role=request.role, mine=request.GET.get("mine") == "1"
     )
-    lifetime = float(request.GET.get("seconds") or settings.RAPPORT_CARE_SSE_SECONDS)
+    try:
+        lifetime = float(request.GET.get("seconds") or settings.RAPPORT_CARE_SSE_SECONDS)
+    except ValueError:
+        return HttpResponseBadRequest("seconds: expected a number of seconds")
     interval = 0.25
 
     def stream() -> Iterator[str]:
@@ -180,14 +183,16 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     done = surveys.answered(conversation)
     error = ""
     if request.method == "POST" and done is None:
-        try:
-            done = services.record_csat(
-                conversation=conversation,
-                score=int(request.POST.get("score", "0")),
-                comment=request.POST.get("comment", "")[:2000],
-            )
-        except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
-            error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
+        raw = request.POST.get("score", "")
+        if not raw.isdigit():
+            error = "Choose a rating from 1 to 5."
+        else:
+            try:
+                done = services.record_csat(
+                    conversation=conversation, score=int(raw), comment=request.POST.get("comment", "")[:2000]
+                )
+            except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
+                error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
     return render(
         request, "care/survey.html", {"done": done, "error": error, "scores": range(1, 6)}, status=400 if error else 200
     )

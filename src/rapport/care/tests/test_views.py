@@ -45,6 +45,8 @@ def test_event_stream_sends_a_queue_version(agent_client, conv):
     assert r["Content-Type"] == "text/event-stream"
     body = b"".join(r.streaming_content).decode()
     assert "event: queue\ndata: " in body
+    bad = agent_client.get("/inbox/events/", {"seconds": "soon"})
+    assert bad.status_code == 400 and b"seconds" in bad.content
 
 
 def test_conversation_reply_note_resolve(agent_client, conv, workspace):
