@@ -29,7 +29,7 @@ def _filters(request: HttpRequest) -> dict:
     g = request.GET
     rule = g.get("rule", "")
     return {
-        "rule": int(rule) if rule.isdigit() else None,
+        "rule": int(rule) if rule.isdigit() and len(rule) < 10 else None,
         "sentiment": g.get("sentiment", "") if g.get("sentiment", "") in Sentiment.values else "",
         "language": g.get("language", "")[:8],
         "network": g.get("network", "")[:16],
@@ -114,8 +114,11 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
 @workspace_required("channels.manage")
 def replay_dead_letters(request: HttpRequest) -> HttpResponse:
     """Replay one dead letter (id) or every pending one."""
-    raw = request.POST.get("id", "")
-    ids = [int(raw)] if raw.isdigit() else None
+    raw = request.POST.get("id", "").strip()
+    if raw and not (raw.isdigit() and len(raw) < 10):
+        messages.error(request, f"id: {raw[:40]!r} is not a dead letter's number; nothing was replayed.")
+        return redirect("listening:dead-letters")
+    ids = [int(raw)] if raw else None
     counts = deadletters.replay(workspace_id=request.workspace.pk, ids=ids)
     messages.info(
         request,

@@ -58,6 +58,9 @@ def test_mentions_page_filters_with_htmx(member_factory, workspace):
     neg = client.get("/mentions/", {"sentiment": "positive"}, HTTP_HX_REQUEST="true").content.decode()
     assert "acme lost my parcel" not in neg
     assert client.get("/mentions/alerts/").status_code == 200
+    # Filter values that are not what they should be are ignored, never a server error.
+    for odd in ({"rule": "9" * 30}, {"sentiment": "furious"}, {"period": "forever"}, {"cursor": "%%%"}):
+        assert client.get("/mentions/", odd).status_code == 200, odd
 
 
 def test_dead_letter_page_is_for_admins_and_replays(member_factory, workspace):
@@ -73,6 +76,11 @@ def test_dead_letter_page_is_for_admins_and_replays(member_factory, workspace):
     assert agent.get("/mentions/dead-letters/").status_code == 403
     admin = browser(member_factory, workspace)
     assert "created_at: missing" in admin.get("/mentions/dead-letters/").content.decode()
+    # A mistyped id replays nothing (and is not taken as "replay them all").
+    odd = admin.post("/mentions/dead-letters/replay/", {"id": "9" * 30}, follow=True)
+    assert "nothing was replayed" in odd.content.decode()
+    letter.refresh_from_db()
+    assert letter.status == "pending"
     r = admin.post("/mentions/dead-letters/replay/", {"id": letter.pk})
     assert r.status_code == 302
     letter.refresh_from_db()
