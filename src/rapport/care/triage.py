@@ -122,6 +122,7 @@ def build_context(
         rows = (
             Message.objects.filter(conversation_id__in=unknown, direction=Direction.INBOUND)
             .select_related("post__author")
+            .defer("post__raw")  # the network's payload, the largest column, is not scored
             .order_by("created_at", "id")
         )
         for m in rows:
