@@ -72,22 +72,22 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
     if post_model is None or not post_ids:
         return 0
     linked = 0
+    # Plain rows, not model instances: most posts hold no identifier, and building objects for them is the cost.
     rows = (
         post_model.objects.filter(
             workspace=workspace, pk__in=post_ids, person__isnull=True, author__isnull=False, author__person__isnull=True
         )
-        .select_related("author")
-        .defer("raw")  # the network's payload is not read here
         .order_by("created_at", "id")
+        .values_list("network", "text", "author_id", "author__handle", "author__external_id")
     )
-    for post in rows:
+    for network, body, author_id, handle, external_id in rows:
         # An email's sender address is itself an identifier: it links like an address written in a message.
-        text = post.text or ""
-        if post.network in ("email", "chat"):  # the sender's address (email) or the address a chat visitor gave
-            text = f"{post.author.handle or ''} {post.author.external_id}\n{text}"
+        text = body or ""
+        if network in ("email", "chat"):  # the sender's address (email) or the address a chat visitor gave
+            text = f"{handle or ''} {external_id}\n{text}"
         if not _MAY_IDENTIFY.search(text) or not extract_identifiers(text):
             continue
-        identity = SocialIdentity.objects.get(pk=post.author_id)  # fresh: an earlier post may have linked it
+        identity = SocialIdentity.objects.get(pk=author_id)  # fresh: an earlier post may have linked it
         if identity.person_id is not None:
             continue
         person, how = link_from_text(workspace=workspace, identity=identity, text=text, name=identity.display_name)
