@@ -103,7 +103,13 @@ def insert(
         # Nothing to skip and nothing to return: COPY straight into the table, no temporary table in between.
         names = ", ".join(quote(f.column) for f in fields)
         sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
-        with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        # The driver's own cursor: its errors are wrapped so callers catch Django's IntegrityError as usual.
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(sql) as copy,
+        ):
             for row in _adapt(fields, rows):
                 copy.write_row(row)
         return []
@@ -165,7 +171,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 def _copy_insert(table: str, names: str, rows: Sequence[Sequence[Any]], tail: str, fetch: bool) -> list[tuple]:
     tmp = f"rapport_tmp_{uuid.uuid4().hex[:12]}"
     # The temporary table lives until the surrounding transaction ends; the atomic block guarantees there is one.
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         raw.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
         with raw.copy(f"COPY {tmp} ({names}) FROM STDIN") as copy:

@@ -61,3 +61,16 @@ def test_update_fields_writes_the_fields_and_stamps_auto_now(workspace):
     assert (org.name, org.tags, org.city) == ("Volvo Cars", ["car", "sv"], "")
     assert org.updated_at > before
     assert other.name == "IKEA"
+
+
+def test_a_duplicate_in_a_copy_is_reported_as_djangos_integrity_error(workspace):
+    from django.db import IntegrityError, transaction
+
+    from rapport.identity.models import SocialIdentity
+
+    row = {"workspace": workspace.pk, "network": "twitter", "external_id": "e0", "handle_key": "k0"}
+    cols, rows = _rows(SocialIdentity, row)
+    insert(SocialIdentity, cols, rows)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(SocialIdentity, cols, rows)  # COPY on PostgreSQL: the driver's error arrives as Django's
+    assert SocialIdentity.objects.filter(workspace=workspace).count() == 1
