@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rapport.care.evaluate import data_path as care_data_path
-from rapport.care.models import Conversation, SLAPolicy
+from rapport.care.models import Conversation, Message, SLAPolicy
 from rapport.care.seed import seed_care
 from rapport.care.tests.helpers import brand, person, post
 from rapport.contacts.models import Person
@@ -69,6 +69,9 @@ def test_demo_seed_puts_the_senator_first(workspace):
     # The real customer-care threads come from ../shared/data; without them the demo still seeds the stories.
     if care_data_path().exists():
         assert first["thread_conversations"] > 40
+        # The corpus's HTML escaping is undone: agents read "&", not "&amp;".
+        assert Message.objects.filter(workspace=workspace, text__contains="&").exists()
+        assert not Message.objects.filter(workspace=workspace, text__contains="&amp;").exists()
     else:
         assert first["thread_conversations"] == 0
     top = Conversation.objects.filter(workspace=workspace).exclude(status="resolved").order_by("-priority").first()

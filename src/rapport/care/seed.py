@@ -255,9 +255,12 @@ def _bulk(workspace: Workspace, now: datetime, limit: int, seed: int = 7) -> int
     if not path.exists():
         return 0
     from rapport.listening.nlp.sentiment import score_sentiment
+    from rapport.pipeline.connectors.base import tweet_text
 
     rng = random.Random(seed)
-    threads = _threads(load_rows(path), limit)
+    # The corpus keeps Twitter's HTML escaping (&amp;); messages show the text as the customer wrote it.
+    rows = [{**r, "text": tweet_text(r["text"]) if r["text"] else r["text"]} for r in load_rows(path)]
+    threads = _threads(rows, limit)
     texts = [t["text"] for th in threads for t in th if t["inbound"] == "True"]
     sentiments = iter(score_sentiment(texts))
     agents = list(AgentProfile.objects.filter(workspace=workspace).select_related("user"))
