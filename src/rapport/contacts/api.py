@@ -176,7 +176,10 @@ def contact_timeline(request: HttpRequest, contact_id: Id, filters: Query[Timeli
 
 @router.post("/{contact_id}/touchpoints", response={201: TouchpointOut})
 def add_touchpoint(request: HttpRequest, contact_id: Id, payload: TouchpointIn):
-    """Log a touchpoint (call, meeting, note, purchase...) on the person's timeline."""
+    """Log a touchpoint (call, meeting, note, purchase...) on the person's timeline.
+
+    An inbound call, meeting, email or chat (`direction: inbound`) also joins the person's open conversation in the
+    care inbox, or opens one, so it counts as a contact there."""
     require(request, "contacts.change")
     person = _person(request, contact_id)
     tp = services.log_touchpoint(workspace=request.workspace, actor=request.actor, person=person, **payload.dict())
