@@ -141,3 +141,31 @@ def test_marketer_dry_runs_then_imports_a_file_and_sees_rejected_lines(
     text = download.value.path().read_text()
     assert text.splitlines()[0].startswith("external_id,first_name,last_name,email")
     assert "K1,Lukas,Brenner,lukas@example.de" in text
+
+
+def test_agent_logs_a_call_and_it_joins_the_timeline_and_the_inbox(page, live_server, workspace, member_factory):
+    from rapport.care.models import Conversation
+
+    member = member_factory(workspace, Role.AGENT)
+    lena = create_person(
+        workspace=workspace, actor=Actor.system("test"), data={"first_name": "Lena", "last_name": "Ek"}
+    )
+    login(page, live_server, member.user.email)
+    page.goto(f"{live_server.url}/contacts/{lena.pk}/")
+    page.select_option("#log-form select[name=kind]", "call")
+    page.select_option("#log-form select[name=channel]", "phone")
+    page.select_option("#log-form select[name=direction]", "inbound")
+    page.fill("#log-form input[name=title]", "Moving house")
+    page.fill("#log-form textarea[name=body]", "Needs to cancel the contract at her old address")
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("#log-form .notice")
+    # The timeline refreshes in place, without a reload.
+    page.wait_for_function("document.querySelector('#timeline').innerText.includes('Moving house')")
+    assert "Logged: Call" in page.inner_text("#log-form")
+    conv = Conversation.objects.get(person=lena)
+    assert conv.messages.get().kind == "call" and "relocation" in conv.tags
+    # An empty entry is refused with the reason, and nothing more is logged.
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("#log-form .error")
+    assert "Write a subject or what was said." in page.inner_text("#log-form")
+    assert Touchpoint.objects.filter(person=lena).count() == 1
