@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from rapport.core.ids import MAX_ID
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -21,6 +23,6 @@ def Text(max_length: int = 200):  # noqa: N802 - reads like a type
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_no_control)]
 
 
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Field(ge=1, le=200)]
 Cursor = Annotated[str, StringConstraints(max_length=500, pattern=r"^[A-Za-z0-9_\-]*$")]

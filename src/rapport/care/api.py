@@ -29,6 +29,7 @@ from rapport.care.schemas import (
 )
 from rapport.care.sla import sla_report
 from rapport.contacts.validation import FieldErrors
+from rapport.core.ids import parse_id
 from rapport.core.models import Member
 from rapport.core.pagination import keyset_page
 
@@ -124,9 +125,9 @@ def list_conversations(request: HttpRequest, filters: Query[QueueFilters]):
     elif filters.assignee == "none":
         unassigned = True
     elif filters.assignee:
-        if not filters.assignee.isdigit():
+        assignee = parse_id(filters.assignee)
+        if assignee is None:
             raise FieldErrors({"assignee": "a user id, 'me' or 'none'"})
-        assignee = int(filters.assignee)
     qs = queries.queue(
         workspace_id=request.workspace.pk,
         user=request.actor.user,

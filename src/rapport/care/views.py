@@ -184,7 +184,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST" and done is None:
         raw = request.POST.get("score", "")
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             error = "Choose a rating from 1 to 5."
         else:
             try:

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from rapport.api.auth import require
 from rapport.api.types import Cursor, Id, Limit, Text
+from rapport.core.ids import parse_id
 from rapport.core.pagination import keyset_page
 from rapport.listening import services
 from rapport.listening.alerts import alert_payload
@@ -155,8 +156,8 @@ class MentionListFilters(MentionFilters):
 def _rule_id(request: HttpRequest, value: str) -> int | None:
     if not value:
         return None
-    if value.isdigit():
-        return int(value)
+    if (pk := parse_id(value)) is not None:
+        return pk
     rule = TrackingRule.objects.filter(workspace=request.workspace, name=value).first()
     return rule.pk if rule else -1
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rapport.core.ids import parse_id
 from rapport.core.pagination import BadCursor
 from rapport.core.services import has_permission
 from rapport.listening import services
@@ -29,7 +30,7 @@ def _filters(request: HttpRequest) -> dict:
     g = request.GET
     rule = g.get("rule", "")
     return {
-        "rule": int(rule) if rule.isdigit() and len(rule) < 10 else None,
+        "rule": parse_id(rule),
         "sentiment": g.get("sentiment", "") if g.get("sentiment", "") in Sentiment.values else "",
         "language": g.get("language", "")[:8],
         "network": g.get("network", "")[:16],
@@ -115,10 +116,11 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
 def replay_dead_letters(request: HttpRequest) -> HttpResponse:
     """Replay one dead letter (id) or every pending one."""
     raw = request.POST.get("id", "").strip()
-    if raw and not (raw.isdigit() and len(raw) < 10):
+    letter = parse_id(raw)
+    if raw and letter is None:
         messages.error(request, f"id: {raw[:40]!r} is not a dead letter's number; nothing was replayed.")
         return redirect("listening:dead-letters")
-    ids = [int(raw)] if raw else None
+    ids = [letter] if letter is not None else None
     counts = deadletters.replay(workspace_id=request.workspace.pk, ids=ids)
     messages.info(
         request,

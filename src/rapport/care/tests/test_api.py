@@ -48,6 +48,9 @@ def test_queue_contract_and_order(api, inbox):
     assert first["priority"] >= items[1]["priority"]
     assert {r["factor"] for r in first["priority_reasons"]} >= {"influence", "tier"}
     assert first["sla_due_at"] is not None
+    for odd in ("²", "-3", "9" * 25):  # not a user id: the field is named, never a 500
+        bad = api.get("/conversations", assignee=odd)
+        assert bad.status_code == 422 and "assignee" in str(bad.json()), odd
 
 
 def test_queue_filters_and_cursor(api, inbox):

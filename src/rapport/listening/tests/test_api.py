@@ -79,6 +79,10 @@ def test_mentions_filters_shape_and_pagination(api, workspace):
     assert sum(p["total"] for p in stats["series"]) == 6
     assert stats["share_of_voice"][0]["name"] == "Acme"
     assert api.get("/mentions", cursor="not-a-cursor!").status_code == 422
+    # A rule given as a number that is no id (superscript digits, beyond BIGINT) matches no rule: no 500.
+    for odd in ("²", "9" * 25):
+        r = api.get("/mentions", rule=odd)
+        assert r.status_code == 200 and r.json()["items"] == [], odd
 
 
 def test_rules_crud_validates_queries_and_is_audited(api, workspace):
