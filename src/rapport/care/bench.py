@@ -225,7 +225,10 @@ def _latency(ws: Workspace, *, rate: int, seconds: float, write) -> None:
     # Latency runs from a post's arrival, so time spent waiting for the pipeline counts against it.
     total = int(rate * seconds)
     started = time.perf_counter()
-    arrival = lambda i: started + i / rate  # noqa: E731
+
+    def arrival(i: int) -> float:
+        return started + i / rate
+
     done = 0
     batches: list[int] = []
     next_tick = started

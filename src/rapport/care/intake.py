@@ -2,7 +2,7 @@
 
 A batch of a few hundred posts costs a fixed number of queries: the posts, the brand's channels, what is already
 stored, the threads they answer, the open conversations of their authors; then one insert each for new
-conversations, messages and SLA timers, one narrow update per touched conversation, and one per team whose
+conversations, messages and SLA timers, one prepared update for the touched conversations, and one per team whose
 round-robin position moved. Only a race with another router (a unique constraint refusing a row) falls back to
 row-by-row work, and it ends in the same state.
 """

@@ -6,8 +6,14 @@ from django.utils import timezone
 from rapport.contacts.models import Channel, Direction, Organization, Person, TouchpointKind
 
 # What an agent logs by hand; posts, purchases and vouchers arrive from connectors and imports.
-_LOGGABLE_KINDS = {"call", "meeting", "email", "chat", "note"}
-_LOGGABLE_CHANNELS = {"phone", "email", "chat", "store", "web", "other"}
+_LOGGABLE_KINDS = {
+    TouchpointKind.CALL,
+    TouchpointKind.MEETING,
+    TouchpointKind.EMAIL,
+    TouchpointKind.CHAT,
+    TouchpointKind.NOTE,
+}
+_LOGGABLE_CHANNELS = {Channel.PHONE, Channel.EMAIL, Channel.CHAT, Channel.STORE, Channel.WEB, Channel.OTHER}
 LOGGABLE_KINDS = [(k, label) for k, label in TouchpointKind.choices if k in _LOGGABLE_KINDS]
 LOGGABLE_CHANNELS = [(c, label) for c, label in Channel.choices if c in _LOGGABLE_CHANNELS]
 

@@ -498,12 +498,13 @@ _ROW_FIELDS = [f for f in _PERSON_FIELDS if f.name not in ("search_text", "sort_
 _ROW_COLUMNS = [*(f.name for f in _ROW_FIELDS), "search_text", "sort_name", "created_at", "updated_at"]
 _ROW_DEFAULTS = [(f.name, None if f.name in ("workspace", "merged_into") else f.get_default()) for f in _ROW_FIELDS]
 _ROW_WORKSPACE = _ROW_COLUMNS.index("workspace")
+_ROW_TAGS = _ROW_COLUMNS.index("tags")
 
 
 def _person_row(fields: dict[str, Any], search_text: str, sort_name: str) -> list[Any]:
     """A new person's column values (JSON already serialised), built from checked fields and model defaults."""
     row = [fields.get(name, default) for name, default in _ROW_DEFAULTS]
-    row[_ROW_COLUMNS.index("tags")] = json_value(row[_ROW_COLUMNS.index("tags")] or [])
+    row[_ROW_TAGS] = json_value(row[_ROW_TAGS] or [])
     return [*row, search_text, sort_name]
 
 

@@ -48,7 +48,13 @@ def person_search_text(
     person: Person, *, handles: Iterable[str] = (), organisations: Iterable[str] = ()
 ) -> tuple[str, str]:
     """The denormalised search text and sort key of a person."""
-    return search_text_for(person.__dict__, handles=handles, organisations=organisations)
+    # Read through the attributes (a deferred field loads), not the instance's __dict__.
+    values = {name: getattr(person, name) for name in _SEARCHED_FIELDS}
+    return search_text_for(values, handles=handles, organisations=organisations)
+
+
+# The person fields search_text_for reads.
+_SEARCHED_FIELDS = ("first_name", "last_name", "email", "phone", "customer_number", "external_id", "city", "tags")
 
 
 def search_text_for(

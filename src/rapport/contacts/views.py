@@ -71,6 +71,10 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if person.merged_into_id:
         messages.info(request, f"{person.name} was merged into this contact.")
         return redirect("contacts:detail", pk=person.merged_into_id)
+    return render(request, "contacts/detail.html", _detail_ctx(request, person, log_form=TouchpointForm()))
+
+
+def _detail_ctx(request: HttpRequest, person: Person, *, log_form: TouchpointForm) -> dict:
     affiliations = list(person.affiliations.all())
     ctx = {
         "person": person,
@@ -85,15 +89,16 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kinds": TouchpointKind.choices,
         "audit": audit_trail(workspace=request.workspace, object_type="person", object_id=person.pk, limit=20),
         "can_change": has_permission(role=request.role, permission="contacts.change"),
-        "log_form": TouchpointForm(),
+        "log_form": log_form,
     }
     ctx.update(_timeline_ctx(request, person))
-    return render(request, "contacts/detail.html", ctx)
+    return ctx
 
 
 @workspace_required("contacts.change")
 def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
-    """Log a call, meeting, email, chat or note (htmx: answers with the form, and the timeline refreshed)."""
+    """Log a call, meeting, email, chat or note. htmx gets the form back and a trigger that refreshes the timeline;
+    a plain form post is redirected to the person (or shown the page again with the form's errors)."""
     person = _person(request, pk)
     if request.method != "POST":
         return redirect("contacts:detail", pk=pk)
@@ -113,13 +118,13 @@ def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
             body=data["body"].strip(),
         )
         form = TouchpointForm()
-    ctx = {"person": person, "log_form": form, "logged": logged, **_timeline_ctx(request, person)}
-    response = render(
-        request,
-        "contacts/_log_form.html",
-        ctx,
-    )
-    if logged:
+    if not request.headers.get("HX-Request"):
+        if logged is not None:
+            messages.success(request, f"Logged: {logged.get_kind_display()}.")
+            return redirect("contacts:detail", pk=person.pk)
+        return render(request, "contacts/detail.html", _detail_ctx(request, person, log_form=form))
+    response = render(request, "contacts/_log_form.html", {"person": person, "log_form": form, "logged": logged})
+    if logged is not None:
         response["HX-Trigger"] = "timeline-changed"
     return response
 

@@ -35,21 +35,28 @@ def json_value(value: Any) -> str:
     return _JsonText(_JSON.encode(value))
 
 
-def _sqlite_datetime(value: datetime | None, _last: list = [None, None]) -> str | None:  # noqa: B006 - a 1-entry memo
-    # What Django's SQLite backend stores (naive UTC, space separator), without its per-value checks. A batch often
-    # stamps every row with one time, so the last conversion is remembered.
-    if value is None:
-        return None
-    if value is not _last[0]:
-        _last[0], _last[1] = value, value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-    return _last[1]
+def _sqlite_datetimes():
+    """What Django's SQLite backend stores for a datetime (naive UTC, space separator), without its per-value
+    checks. One converter per batch: a batch often stamps every row with one time, so it remembers the last one
+    (per batch, so concurrent writers never share the memo)."""
+    last: tuple[datetime | None, str | None] = (None, None)
+
+    def convert(value: datetime | None) -> str | None:
+        nonlocal last
+        if value is None:
+            return None
+        if value is not last[0]:
+            last = (value, value.astimezone(UTC).replace(tzinfo=None).isoformat(" "))
+        return last[1]
+
+    return convert
 
 
 def _adapter(field: models.Field):
     if isinstance(field, models.JSONField):
         return lambda v: v if v is None or isinstance(v, _JsonText) else json_value(v)
     if isinstance(field, models.DateTimeField) and connection.vendor == "sqlite":
-        return _sqlite_datetime
+        return _sqlite_datetimes()
     if isinstance(field, models.DateField) and connection.vendor == "sqlite":
         return lambda v: None if v is None else v.isoformat()
     return None

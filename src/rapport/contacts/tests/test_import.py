@@ -233,3 +233,13 @@ def test_reimport_changes_only_what_is_new_and_audits_it_with_before_and_after(w
     for term in ("ann.berg@example.se", "@annb", "ann.bsky.social", "ann@mastodon.social", "volvo", "ikea"):
         assert term in person.search_text, term
     assert Person.objects.filter(workspace=workspace).count() == 1
+
+
+def test_search_text_of_a_partly_loaded_person_is_the_full_one(workspace):
+    from rapport.contacts.services import person_search_text
+
+    run(workspace, HEADER + "s1,Ann,Berg,ann@example.se,+46701234567,Volvo,,,Malmo,,,SE,,C-9,annb,,,,,,vip,customer\n")
+    full = Person.objects.get(external_id="s1")
+    partial = Person.objects.only("id", "first_name").get(pk=full.pk)
+    assert person_search_text(partial, handles=["annb"]) == person_search_text(full, handles=["annb"])
+    assert "c-9" in person_search_text(partial)[0] and "malmo" in person_search_text(partial)[0]

@@ -67,6 +67,20 @@ def test_logging_needs_words_and_a_past_time_and_writes_nothing_otherwise(member
     assert not Touchpoint.objects.filter(person=person).exists()
 
 
+def test_a_plain_form_post_is_redirected_to_the_person_or_shown_its_errors(member_factory, workspace):
+    person = create_person(workspace=workspace, actor=Actor.system("t"), data={"first_name": "Lena"})
+    client = client_for(member_factory, workspace)
+    ok = client.post(
+        f"/contacts/{person.pk}/log/", {"kind": "note", "channel": "other", "direction": "none", "title": "x"}
+    )
+    assert ok.status_code == 302 and ok["Location"] == f"/contacts/{person.pk}/"
+    assert "Logged: Note." in client.get(ok["Location"]).content.decode()
+    bad = client.post(f"/contacts/{person.pk}/log/", {"kind": "note", "channel": "other", "direction": "none"})
+    page = bad.content.decode()
+    assert bad.status_code == 200 and "Write a subject or what was said." in page and 'id="timeline"' in page
+    assert Touchpoint.objects.filter(person=person).count() == 1
+
+
 def test_roles_that_may_not_change_contacts_cannot_log_and_other_workspaces_are_hidden(
     member_factory, workspace, other_workspace
 ):

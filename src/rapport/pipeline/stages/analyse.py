@@ -91,16 +91,26 @@ def _analyse(items: list[Item], rules: list[CompiledRule]) -> None:
 Result = tuple[str, float | None, str, float | None, str, list[int], list[str]]
 
 
+def result_of(item: Item) -> Result:
+    """What analysis decided for one item, in the order apply_results copies it back."""
+    return (
+        item.language,
+        item.language_confidence,
+        item.sentiment_label,
+        item.sentiment_score,
+        item.text_hash,
+        item.rule_ids,
+        item.topics,
+    )
+
+
 def analyse_texts(posts: list[tuple[str, str]], rule_specs: tuple) -> list[Result]:
     """Analyse (text, network) pairs in a separate process: picklable in, picklable out."""
     from rapport.pipeline.stages.rules import compile_specs
 
     items = [Item(post={"text": text, "network": network}, created_at=None) for text, network in posts]  # type: ignore[arg-type]
     analyse(items, compile_specs(rule_specs))
-    return [
-        (i.language, i.language_confidence, i.sentiment_label, i.sentiment_score, i.text_hash, i.rule_ids, i.topics)
-        for i in items
-    ]
+    return [result_of(i) for i in items]
 
 
 def apply_results(items: list[Item], results: list[Result]) -> None:

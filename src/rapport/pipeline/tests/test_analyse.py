@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from rapport.pipeline.stages.analyse import Item, analyse
+from rapport.pipeline.stages.analyse import Item, analyse, result_of
 from rapport.pipeline.stages.dedupe import MIN_WORDS, text_hash, text_hashes
 from rapport.pipeline.stages.rules import compile_specs
 
@@ -49,18 +49,6 @@ def _items(pairs: list[tuple[str, str]]) -> list[Item]:
     return [Item(post={"text": text, "network": network}, created_at=None) for text, network in pairs]  # type: ignore[arg-type]
 
 
-def _result(item: Item) -> tuple:
-    return (
-        item.language,
-        item.language_confidence,
-        item.sentiment_label,
-        item.sentiment_score,
-        item.text_hash,
-        item.rule_ids,
-        item.topics,
-    )
-
-
 def test_repeated_texts_get_the_results_of_a_single_post():
     rules = compile_specs(((1, "Bags", "bag OR luggage", (), ()), (2, "FB", "bag", (), ("facebook",))))
     text = "@united my #Bag never arrived and nobody answers"
@@ -68,7 +56,7 @@ def test_repeated_texts_get_the_results_of_a_single_post():
     analyse(batch, rules)
     alone = _items([(text, "twitter")])
     analyse(alone, rules)
-    assert _result(batch[0]) == _result(batch[3]) == _result(alone[0])
+    assert result_of(batch[0]) == result_of(batch[3]) == result_of(alone[0])
     assert batch[0].rule_ids == [1] and batch[2].rule_ids == [1, 2]  # the network filter is still per post
     assert batch[0].topics == ["#bag", "@united"]
     batch[0].rule_ids.append(99)
