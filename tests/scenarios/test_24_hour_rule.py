@@ -10,10 +10,10 @@ from conftest import PASSWORD, ApiClient
 
 from rapport.care import sla
 from rapport.care.models import AppliedSLA, Conversation
-from rapport.care.seed import seed_care
 from rapport.care.tests.helpers import brand, ingest, person, post, social_policy, team_with_agents
 from rapport.core import events
 from rapport.core.services import issue_token
+from rapport.demo.care import seed_care
 from rapport.demo.seed import seed_stories
 from tests.fakes.outbound import GRAPH_TOKEN, fake_graph  # noqa: F401 - fixture
 

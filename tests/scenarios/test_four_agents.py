@@ -13,9 +13,9 @@ from django.utils import timezone
 from rapport.care import services
 from rapport.care.effort import effort_report
 from rapport.care.models import Conversation, EffortScore
-from rapport.care.seed import HANNE, seed_care
 from rapport.care.tests.helpers import ACTOR, person, team_with_agents
 from rapport.core.services import issue_token
+from rapport.demo.care import HANNE, seed_care
 from rapport.demo.seed import seed_stories
 
 pytestmark = pytest.mark.django_db

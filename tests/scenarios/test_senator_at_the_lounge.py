@@ -9,10 +9,10 @@ import pytest
 
 from rapport.care.evaluate import data_path as care_data_path
 from rapport.care.models import Conversation, Message, SLAPolicy
-from rapport.care.seed import seed_care
 from rapport.care.tests.helpers import brand, person, post
 from rapport.contacts.models import Person
 from rapport.core.models import Role
+from rapport.demo.care import seed_care
 from rapport.demo.seed import seed_stories
 
 pytestmark = pytest.mark.django_db

@@ -6,14 +6,14 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from rapport.api.auth import BearerToken
 from rapport.care.api import canned_router
 from rapport.care.api import router as conversations_router
 from rapport.channels.api import router as channels_router
 from rapport.contacts.api import organisations_router
 from rapport.contacts.api import router as contacts_router
-from rapport.contacts.validation import FieldErrors
 from rapport.core.api import router as auth_router
+from rapport.core.apiauth import BearerToken
+from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor
 from rapport.core.services import PermissionDenied
 from rapport.identity.api import merge_router, merges_router, review_router

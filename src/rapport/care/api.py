@@ -9,8 +9,6 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from rapport.api.auth import require
-from rapport.api.types import Cursor, Id, Limit, Text
 from rapport.care import queries, routing, services
 from rapport.care.effort import effort_report
 from rapport.care.models import AgentProfile, AppliedSLA, CannedReply, Conversation, Message, Team
@@ -28,7 +26,9 @@ from rapport.care.schemas import (
     TagsIn,
 )
 from rapport.care.sla import sla_report
-from rapport.contacts.validation import FieldErrors
+from rapport.core.apiauth import require
+from rapport.core.apitypes import Cursor, Id, Limit, Text
+from rapport.core.errors import FieldErrors
 from rapport.core.ids import parse_id
 from rapport.core.models import Member
 from rapport.core.pagination import keyset_page

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Schema
 
-from rapport.api.types import Id, Text
+from rapport.core.apitypes import Id, Text
 
 
 class SentimentOut(Schema):

@@ -8,10 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from rapport.api.auth import require
-from rapport.api.types import Cursor, Limit, Text
 from rapport.channels import services
 from rapport.channels.models import Channel
+from rapport.core.apiauth import require
+from rapport.core.apitypes import Cursor, Limit, Text
 from rapport.core.pagination import keyset_page
 
 router = Router(tags=["channels"])

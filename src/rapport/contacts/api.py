@@ -7,8 +7,6 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from rapport.api.auth import require
-from rapport.api.types import Cursor, Id, Limit, Text
 from rapport.contacts import services
 from rapport.contacts.models import Channel, Organization, Person, TouchpointKind
 from rapport.contacts.schemas import (
@@ -23,6 +21,8 @@ from rapport.contacts.schemas import (
     TouchpointIn,
     TouchpointOut,
 )
+from rapport.core.apiauth import require
+from rapport.core.apitypes import Cursor, Id, Limit, Text
 from rapport.core.services import audit_trail
 
 router = Router(tags=["contacts"])

@@ -18,9 +18,10 @@ from django.utils import timezone
 from rapport.contacts.csvfile import CANONICAL_HEADERS, NETWORK_COLUMNS, read_rows
 from rapport.contacts.models import Affiliation, Organization, Person
 from rapport.contacts.services import PERSON_FIELDS, fold, person_search_text, search_text_for
-from rapport.contacts.validation import FieldErrors, clean_person_fields
+from rapport.contacts.validation import clean_person_fields
 from rapport.core.actors import Actor
 from rapport.core.bulk import allocate_ids, insert, insert_ignore, json_value, select_in, update_fields
+from rapport.core.errors import FieldErrors
 from rapport.core.models import AuditEvent, Workspace
 from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity, normalise_handle

@@ -8,8 +8,8 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
-from rapport.api.types import Id, Text
 from rapport.contacts.models import Channel, Direction, LifecycleStage, OrganizationKind, TouchpointKind
+from rapport.core.apitypes import Id, Text
 from rapport.identity.models import Network
 
 

@@ -11,8 +11,9 @@ from django.db.models import Prefetch, QuerySet
 from unidecode import unidecode
 
 from rapport.contacts.models import Affiliation, Organization, OrganizationKind, Person, Touchpoint
-from rapport.contacts.validation import FieldErrors, clean_person_fields
+from rapport.contacts.validation import clean_person_fields
 from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.core.pagination import keyset_page

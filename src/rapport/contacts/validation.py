@@ -11,6 +11,7 @@ from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
 from rapport.contacts.models import LifecycleStage
+from rapport.core.errors import FieldErrors
 
 MAX_LENGTHS = {
     "external_id": 100,
@@ -29,13 +30,6 @@ COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
 _STAGES = frozenset(LifecycleStage.values)  # the enum's .values is rebuilt on every access
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-
-class FieldErrors(ValueError):
-    """One or more fields are invalid; maps field name to a human message."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"

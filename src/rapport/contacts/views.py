@@ -16,8 +16,8 @@ from rapport.contacts.exporter import export_rows
 from rapport.contacts.forms import OrganizationForm, PersonForm, TouchpointForm
 from rapport.contacts.importer import import_contacts
 from rapport.contacts.models import Channel, LifecycleStage, Organization, OrganizationKind, Person, TouchpointKind
-from rapport.contacts.validation import FieldErrors
 from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor
 from rapport.core.services import audit_trail, has_permission
 from rapport.web.views import workspace_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from rapport.api.types import Text
+from rapport.core.apitypes import Text
 from rapport.core.services import PermissionDenied, issue_token
 
 router = Router(tags=["auth"])

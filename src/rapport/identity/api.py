@@ -9,12 +9,12 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from rapport.api.auth import require
-from rapport.api.types import Cursor, Id, Limit
 from rapport.contacts.api import contact_out
 from rapport.contacts.models import Person
 from rapport.contacts.schemas import ContactOut
 from rapport.contacts.services import with_details
+from rapport.core.apiauth import require
+from rapport.core.apitypes import Cursor, Id, Limit
 from rapport.identity import services
 from rapport.identity.models import Merge, ReviewItem
 

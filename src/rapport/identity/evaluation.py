@@ -12,8 +12,9 @@ from django.db import transaction
 
 from rapport.contacts.csvfile import CANONICAL_HEADERS, NETWORK_COLUMNS
 from rapport.contacts.importer import import_contacts
-from rapport.contacts.validation import FieldErrors, clean_person_fields
+from rapport.contacts.validation import clean_person_fields
 from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.models import Workspace
 from rapport.identity.importing import ImportMatcher, report_rows
 from rapport.identity.matching import Matcher

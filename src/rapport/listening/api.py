@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import Field
 
-from rapport.api.auth import require
-from rapport.api.types import Cursor, Id, Limit, Text
+from rapport.core.apiauth import require
+from rapport.core.apitypes import Cursor, Id, Limit, Text
 from rapport.core.ids import parse_id
 from rapport.core.pagination import keyset_page
 from rapport.listening import services

@@ -12,8 +12,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
-from rapport.contacts.validation import FieldErrors
 from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.models import Workspace
 from rapport.core.pagination import keyset_page
 from rapport.core.services import record_audit

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "rapport.channels",
     "rapport.care",
     "rapport.web",
+    "rapport.demo",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rapport.contacts.validation import FieldErrors, clean_email, clean_person_fields
+from rapport.contacts.validation import clean_email, clean_person_fields
+from rapport.core.errors import FieldErrors
 
 
 def reference(value: str) -> str | None:

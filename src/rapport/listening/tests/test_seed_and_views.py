@@ -7,9 +7,9 @@ from django.test import Client
 
 from rapport.channels.models import Channel
 from rapport.core.models import Role
+from rapport.demo.listening import seed_listening
 from rapport.listening.models import Post, SpikeAlert, TrackingRule
 from rapport.listening.nlp import data
-from rapport.listening.seed import seed_listening
 from rapport.pipeline.models import DeadLetter
 from rapport.pipeline.tests.factories import make_post
 

@@ -60,8 +60,8 @@ class Command(BaseCommand):
             f"{counts['organisations']} organisations, {counts['touchpoints']} touchpoints added"
         )
         # Each domain seeds its own part, in the order the product works: listening hears posts, care answers them.
-        from rapport.care.seed import seed_care
-        from rapport.listening.seed import seed_listening
+        from rapport.demo.care import seed_care
+        from rapport.demo.listening import seed_listening
 
         heard = seed_listening(workspace)
         self.stdout.write(f"listening: {heard['stored']} posts stored, {heard['alerts']} spike alerts raised")

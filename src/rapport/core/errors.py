@@ -1,0 +1,11 @@
+"""Errors every layer raises and every entry point (API, forms, import, stream) reports the same way."""
+
+from __future__ import annotations
+
+
+class FieldErrors(ValueError):
+    """One or more fields are invalid; maps field name to a human message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
