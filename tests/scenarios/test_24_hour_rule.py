@@ -73,8 +73,8 @@ def test_warning_before_breach_then_answer_on_facebook(
             assert sla.check_slas(now=t0 + timedelta(days=7)) == {"warnings": 0, "breaches": 0}
         assert [e for e, _ in seen] == ["conversation.sla_warning"]
     finally:
-        events._handlers["conversation.sla_warning"].remove(handler)
-        events._handlers["conversation.sla_breached"].remove(handler)
+        events.unsubscribe("conversation.sla_warning", handler)
+        events.unsubscribe("conversation.sla_breached", handler)
     report = sla.sla_report(workspace_id=workspace.pk)
     assert report["channels"]["facebook"]["share_met"] == 1.0
 

@@ -10,6 +10,6 @@ class CareConfig(AppConfig):
         from rapport.care import conversations, intake, surveys
         from rapport.core import events
 
-        events.subscribe("listening.posts_stored", intake.on_posts_stored)
+        events.subscribe("identity.posts_linked", intake.on_posts_linked)
         events.subscribe("contacts.touchpoint_logged", conversations.on_touchpoint_logged)
         events.subscribe("conversation.csat_requested", surveys.send_survey)

@@ -51,8 +51,8 @@ SETTLED_FIELDS = [
 Item = tuple[Post, Conversation, str, bool]  # post, its conversation, its category, whether the batch opened it
 
 
-def on_posts_stored(event: str, payload: dict[str, Any]) -> None:
-    """Event handler for listening.posts_stored: route the new posts into the inbox."""
+def on_posts_linked(event: str, payload: dict[str, Any]) -> None:
+    """Handler of identity.posts_linked: route the new posts, their authors now linked, into the inbox."""
     if not payload.get("post_ids"):
         return
     workspace = Workspace.objects.filter(pk=payload.get("workspace_id")).first()

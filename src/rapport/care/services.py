@@ -1,6 +1,6 @@
 """Care services, the inbox's API for other apps: one import for what lives in the modules named below.
 
-- `intake`: stored posts (listening.posts_stored) routed into conversations, a batch at a time.
+- `intake`: stored posts, their authors linked (identity.posts_linked), routed into conversations, a batch at a time.
 - `conversations`: opening or joining a person's conversation, customer messages, notes, status, CSAT.
 - `replies`: answers through the channel the customer used, canned replies, delivery retries.
 """
@@ -19,7 +19,7 @@ from rapport.care.conversations import (
     set_status,
     set_tags,
 )
-from rapport.care.intake import on_posts_stored, route_posts
+from rapport.care.intake import on_posts_linked, route_posts
 from rapport.care.replies import MAX_ATTEMPTS, deliver, render_canned, reply, retry_failed
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
     "add_note",
     "deliver",
     "log_contact",
-    "on_posts_stored",
+    "on_posts_linked",
     "open_or_join",
     "record_csat",
     "render_canned",

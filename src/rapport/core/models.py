@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -136,3 +137,34 @@ class WorkspaceScoped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class OutboxEvent(models.Model):
+    """A domain event written in the same transaction as the change it reports (the transactional outbox).
+
+    It is delivered after commit at once, and again by the `events.deliver` job until every handler that was
+    subscribed when it was written has succeeded: a crash or a failing handler delays work, it never loses it.
+    `pending` names the handlers still to run; each handler's success is recorded in the transaction of its work.
+    """
+
+    workspace_id = models.BigIntegerField(null=True, blank=True)  # not a key: the event outlives nothing it names
+    name = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    pending = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="outbox_undelivered_idx", condition=models.Q(delivered_at__isnull=True)
+            ),
+            models.Index(fields=["workspace_id", "name", "-created_at"], name="outbox_ws_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"

@@ -10,5 +10,4 @@ class IdentityConfig(AppConfig):
         from rapport.core import events
         from rapport.identity import listeners
 
-        # Subscribed before the inbox (later in INSTALLED_APPS), so a post that links its author opens on the person.
         events.subscribe("listening.posts_stored", listeners.on_posts_stored)

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db import transaction
 
 from rapport.contacts.models import Channel, Direction, Person, Touchpoint, TouchpointKind
+from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.identity.matching import extract_identifiers
 from rapport.identity.models import SocialIdentity
@@ -99,9 +100,15 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
 
 
 def on_posts_stored(event: str, payload: dict[str, Any]) -> None:
-    """Handler of listening.posts_stored (runs before the inbox routes the posts, so they open on the person)."""
-    if not payload.get("post_ids"):
+    """Handler of listening.posts_stored: link the authors, then announce `identity.posts_linked` for the same posts.
+
+    Whoever needs posts on their person (the inbox) subscribes to that event, so no order of apps matters.
+    """
+    post_ids = list(payload.get("post_ids") or [])
+    if not post_ids:
         return
     workspace = Workspace.objects.filter(pk=payload.get("workspace_id")).first()
-    if workspace is not None:
-        link_posts(workspace=workspace, post_ids=list(payload.get("post_ids") or []))
+    if workspace is None:
+        return
+    linked = link_posts(workspace=workspace, post_ids=post_ids)
+    emit("identity.posts_linked", {"workspace_id": workspace.pk, "post_ids": post_ids, "linked": linked})

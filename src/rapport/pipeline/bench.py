@@ -208,11 +208,14 @@ def _without_subscribers(event: str):
     """Detach the after-commit subscribers of event (e.g. inbox routing) so the pipeline is measured alone."""
     from rapport.core import events
 
-    saved = events._handlers.pop(event, [])  # noqa: SLF001 - the bus has no public detach; restored below
+    saved = events.subscribers(event)
+    for handler in saved.values():
+        events.unsubscribe(event, handler)
     try:
         yield len(saved)
     finally:
-        events._handlers[event] = saved  # noqa: SLF001
+        for handler in saved.values():
+            events.subscribe(event, handler)
 
 
 def measure(

@@ -95,8 +95,8 @@ def test_warning_breach_pause_resume_and_stop(workspace, member_factory, django_
         # Timers stopped: nothing more is reported however late it gets.
         assert sla.check_slas(now=t0 + timedelta(days=5)) == {"warnings": 0, "breaches": 0}
     finally:
-        events._handlers["conversation.sla_warning"].remove(handler)
-        events._handlers["conversation.sla_breached"].remove(handler)
+        events.unsubscribe("conversation.sla_warning", handler)
+        events.unsubscribe("conversation.sla_breached", handler)
     report = sla.sla_report(workspace_id=workspace.pk)
     assert report["overall"] == {"met": 1, "missed": 1, "share_met": 0.5}
     assert report["channels"]["twitter"]["share_met"] == 0.5
