@@ -17,7 +17,8 @@ from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor
 from rapport.core.services import PermissionDenied
 from rapport.identity.api import merge_router, merges_router, review_router
-from rapport.listening.api import alerts_router, mentions_router, posts_router, rules_router
+from rapport.listening.api import alerts_router, mentions_router, rules_router
+from rapport.pipeline.api import posts_router
 
 api = NinjaAPI(
     title="Rapport API",

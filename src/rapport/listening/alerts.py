@@ -37,8 +37,8 @@ def deliver(event: str, payload: dict) -> None:
         return
     import httpx
 
+    from rapport.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
     from rapport.listening.models import SpikeAlert
-    from rapport.pipeline.connectors.generic.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
     alert = SpikeAlert.objects.filter(pk=payload["alert_id"]).first()
     if alert is None:

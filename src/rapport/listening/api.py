@@ -1,14 +1,13 @@
-"""Listening API: post intake, mentions with filters and charts, tracking rules and spike alerts."""
+"""Listening API: mentions with filters and charts, tracking rules and spike alerts."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Body, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.core.apiauth import require
@@ -18,90 +17,10 @@ from rapport.core.pagination import keyset_page
 from rapport.listening import services
 from rapport.listening.alerts import alert_payload
 from rapport.listening.models import RuleKind, SpikeAlert, TrackingRule
-from rapport.pipeline import deadletters
-from rapport.pipeline.connectors.base import PayloadError
-from rapport.pipeline.connectors.files.normalise import jsonl_to_post
-from rapport.pipeline.queue import RedisQueue, get_queue
 
-posts_router = Router(tags=["listening"])
 mentions_router = Router(tags=["listening"])
 rules_router = Router(tags=["listening"])
 alerts_router = Router(tags=["listening"])
-MAX_POSTS = 1000
-
-
-class PostResult(Schema):
-    index: int
-    status: Literal["stored", "duplicate", "queued", "rejected"]
-    network: str | None = None
-    external_id: str | None = None
-    reason: str | None = None
-    dead_letter_id: int | None = None
-
-
-class PostsOut(Schema):
-    received: int
-    stored: int
-    duplicates: int
-    queued: int
-    rejected: int
-    items: list[PostResult]
-
-
-@posts_router.post("", response=PostsOut)
-def submit_posts(request: HttpRequest, payload: list[dict[str, Any]] = Body(..., max_length=MAX_POSTS)):
-    """Take up to 1,000 posts in the JSON-line shape and run them through the pipeline.
-
-    Good items are always kept. A bad item does not fail the request: it is dead-lettered (visible in the
-    dead-letter list, replayable after a fix) and reported in `items` as `rejected` with its index (from 0) and a
-    reason naming the field, e.g. `created_at: bad timestamp ...`. With a Redis queue configured the good items
-    are `queued` for the workers instead of `stored`/`duplicate`.
-    """
-    require(request, "listening.ingest")
-    ws = request.workspace
-    results: list[dict[str, Any]] = []
-    posts: list[tuple[int, dict[str, Any]]] = []
-    for index, item in enumerate(payload):
-        try:
-            posts.append((index, jsonl_to_post(item)))
-        except PayloadError as exc:
-            letter = deadletters.record(
-                workspace_id=ws.pk,
-                source=f"api:item {index}",
-                fmt="post",
-                payload=json.dumps(item, ensure_ascii=False, default=str)[:100_000],
-                reason=str(exc),
-            )
-            results.append(
-                {
-                    "index": index,
-                    "status": "rejected",
-                    "reason": str(exc),
-                    "dead_letter_id": letter.pk,
-                    "network": item.get("network") if isinstance(item, dict) else None,
-                    "external_id": str(item.get("external_id")) if isinstance(item, dict) else None,
-                }
-            )
-    queue = get_queue()
-    outcome = queue.enqueue(workspace_id=ws.pk, posts=[p for _, p in posts], source="api")
-    queued = isinstance(queue, RedisQueue)
-    seen: set[tuple[str, str]] = set()
-    for index, post in posts:
-        key = (post["network"], post["external_id"])
-        status = "queued" if queued else "stored" if key in outcome.stored_keys and key not in seen else "duplicate"
-        seen.add(key)
-        results.append(
-            {"index": index, "status": status, "network": post["network"], "external_id": post["external_id"]}
-        )
-    results.sort(key=lambda r: r["index"])
-    return {
-        "received": len(payload),
-        "stored": outcome.stored,
-        "duplicates": outcome.duplicates,
-        "queued": len(posts) if queued else 0,
-        "rejected": len(payload) - len(posts),
-        "items": results,
-    }
 
 
 class SentimentOut(Schema):

@@ -202,7 +202,7 @@ def update_rule(*, workspace: Workspace, actor: Actor, rule: TrackingRule, chang
 def retag_rule(*, rule: TrackingRule, days: int | None = None) -> tuple[int, int]:
     """Apply a new or changed rule to the posts of the last `days` (RAPPORT_RETAG_DAYS); returns (added, removed)."""
     from rapport.listening.query import view_of
-    from rapport.pipeline.stages.rules import CompiledRule, compile_query
+    from rapport.listening.rules import CompiledRule, compile_query
 
     days = settings.RAPPORT_RETAG_DAYS if days is None else days
     since = timezone.now() - timedelta(days=days)

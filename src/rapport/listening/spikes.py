@@ -16,8 +16,8 @@ from django.db import connection
 from scipy.stats import poisson
 
 from rapport.core import events
+from rapport.core.bulk import insert_rows
 from rapport.listening.models import HourlyCount, SpikeAlert
-from rapport.pipeline.sql import insert_rows
 
 BASELINE_HOURS = 24
 COVERAGE_HOURS = 12  # of the BASELINE_HOURS before, this many must hold posts: silence may be a gap in listening

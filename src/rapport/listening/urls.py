@@ -1,4 +1,4 @@
-"""Listening pages: mentions with filters and charts, alerts, and the dead-letter list."""
+"""Listening pages: mentions with filters and charts, and alerts."""
 
 from django.urls import path
 
@@ -8,6 +8,4 @@ app_name = "listening"
 urlpatterns = [
     path("mentions/", views.mentions, name="mentions"),
     path("mentions/alerts/", views.alerts, name="alerts"),
-    path("mentions/dead-letters/", views.dead_letters, name="dead-letters"),
-    path("mentions/dead-letters/replay/", views.replay_dead_letters, name="dead-letters-replay"),
 ]

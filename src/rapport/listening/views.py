@@ -1,14 +1,12 @@
-"""Listening web pages: mentions (htmx filters, volume and sentiment chart), spike alerts, dead letters."""
+"""Listening web pages: mentions (htmx filters, volume and sentiment chart) and spike alerts."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from rapport.core.ids import parse_id
 from rapport.core.pagination import BadCursor
@@ -17,8 +15,6 @@ from rapport.listening import services
 from rapport.listening.charts import volume_chart
 from rapport.listening.models import Sentiment, SpikeAlert, TrackingRule
 from rapport.listening.nlp import SUPPORTED_LANGUAGES
-from rapport.pipeline import deadletters
-from rapport.pipeline.models import DeadLetter
 from rapport.web.views import workspace_required
 
 PAGE = 25
@@ -89,42 +85,3 @@ def alerts(request: HttpRequest) -> HttpResponse:
     """Spike alerts, newest first."""
     rows = SpikeAlert.objects.filter(workspace=request.workspace)[:200]
     return render(request, "listening/alerts.html", {"rows": rows, "nav": "mentions"})
-
-
-@workspace_required("channels.manage")
-def dead_letters(request: HttpRequest) -> HttpResponse:
-    """Rejected payloads with their reasons (admins)."""
-    status = request.GET.get("status", "pending")
-    qs = DeadLetter.objects.filter(workspace=request.workspace)
-    if status in DeadLetter.Status.values:
-        qs = qs.filter(status=status)
-    return render(
-        request,
-        "listening/dead_letters.html",
-        {
-            "rows": qs[:200],
-            "count": qs.count(),
-            "status": status,
-            "statuses": DeadLetter.Status.values,
-            "nav": "mentions",
-        },
-    )
-
-
-@require_POST
-@workspace_required("channels.manage")
-def replay_dead_letters(request: HttpRequest) -> HttpResponse:
-    """Replay one dead letter (id) or every pending one."""
-    raw = request.POST.get("id", "").strip()
-    letter = parse_id(raw)
-    if raw and letter is None:
-        messages.error(request, f"id: {raw[:40]!r} is not a dead letter's number; nothing was replayed.")
-        return redirect("listening:dead-letters")
-    ids = [letter] if letter is not None else None
-    counts = deadletters.replay(workspace_id=request.workspace.pk, ids=ids)
-    messages.info(
-        request,
-        f"Replayed {counts['replayed']}: {counts['stored']} stored, {counts['duplicates']} "
-        f"already stored, {counts['failed']} still failing.",
-    )
-    return redirect("listening:dead-letters")

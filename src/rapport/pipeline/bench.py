@@ -19,10 +19,10 @@ from django.db import connection, transaction
 from rapport.core.models import Workspace
 from rapport.listening.models import Post, TrackingRule
 from rapport.listening.nlp import data
+from rapport.listening.rules import compiled_rules
 from rapport.pipeline.connectors.base import utc_iso
 from rapport.pipeline.ingest import process_stream
 from rapport.pipeline.stages import Item, analyse
-from rapport.pipeline.stages.rules import compiled_rules
 
 RULES = [
     ("United", "brand", "@united OR united"),

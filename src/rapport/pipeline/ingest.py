@@ -25,11 +25,11 @@ from rapport.contacts.models import Direction, Touchpoint, TouchpointKind
 from rapport.core import events
 from rapport.listening import spikes
 from rapport.listening.models import Post, PostRule
+from rapport.listening.rules import compiled_rules
 from rapport.pipeline.sql import insert_ignore, json_value, select_in
 from rapport.pipeline.stages import Item, analyse, link_authors
 from rapport.pipeline.stages.analyse import analyse_texts, apply_results
 from rapport.pipeline.stages.dedupe import first_with_hash, flag_within_batch, split_exact
-from rapport.pipeline.stages.rules import compiled_rules
 
 PIPELINE_VERSION = 1
 _TOUCH_CHANNELS = set(TouchChannel.values)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, ClassVar, Literal, NotRequired, Protocol, TypedDict, runtime_checkable
 
+from rapport.core.signing import SignatureError  # noqa: F401 - every verifier raises the one error
+
 PostKind = Literal["post", "reply", "comment", "direct_message", "mention"]
 KINDS: frozenset[str] = frozenset({"post", "reply", "comment", "direct_message", "mention"})
 REQUIRED_FIELDS: tuple[str, ...] = ("network", "external_id", "created_at", "text")
@@ -47,10 +49,6 @@ class ConnectorError(Exception):
         self.retryable = retryable
         self.status = status
         self.network = network
-
-
-class SignatureError(Exception):
-    """A webhook request failed authentication (bad or missing signature, stale timestamp, wrong token)."""
 
 
 class PayloadError(ValueError):

@@ -10,8 +10,8 @@ from typing import Any
 from rapport.core.gcpause import gc_paused
 from rapport.listening.nlp import detect_languages, score_sentiment
 from rapport.listening.query import PostView, views_of
+from rapport.listening.rules import CompiledRule, matching_ids
 from rapport.pipeline.stages.dedupe import text_hashes
-from rapport.pipeline.stages.rules import CompiledRule, matching_ids
 
 # A # or @ not preceded by a word character, #, or @; the lookbehind sits after the first character so the regex
 # engine can skip straight to candidate characters.
@@ -106,7 +106,7 @@ def result_of(item: Item) -> Result:
 
 def analyse_texts(posts: list[tuple[str, str]], rule_specs: tuple) -> list[Result]:
     """Analyse (text, network) pairs in a separate process: picklable in, picklable out."""
-    from rapport.pipeline.stages.rules import compile_specs
+    from rapport.listening.rules import compile_specs
 
     items = [Item(post={"text": text, "network": network}, created_at=None) for text, network in posts]  # type: ignore[arg-type]
     analyse(items, compile_specs(rule_specs))

@@ -9,9 +9,9 @@ import unicodedata
 
 import pytest
 
+from rapport.listening.rules import compile_specs
 from rapport.pipeline.stages.analyse import Item, analyse, result_of
 from rapport.pipeline.stages.dedupe import MIN_WORDS, text_hash, text_hashes
-from rapport.pipeline.stages.rules import compile_specs
 
 TEXTS = [
     "RT @united: my bag never arrived and nobody answers",

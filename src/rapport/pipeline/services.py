@@ -1,0 +1,107 @@
+"""The pipeline's door: every entry point (API, webhooks, polling, web chat, `rapport ingest`) submits through here.
+
+`submit()` normalises each raw item, dead-letters what is bad (naming the item and the field), enqueues the good
+items on the stream (processed at once in-process, or queued for the workers on Redis) and returns one outcome
+per item, in the order given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rapport.pipeline import deadletters
+from rapport.pipeline.connectors.base import PayloadError
+from rapport.pipeline.connectors.files.normalise import jsonl_to_post
+from rapport.pipeline.ingest import BatchResult
+from rapport.pipeline.queue import RedisQueue, get_queue
+
+Status = Literal["stored", "duplicate", "queued", "rejected"]
+Normaliser = Callable[[Any], dict[str, Any]]
+
+
+@dataclass
+class ItemOutcome:
+    """What became of one submitted item."""
+
+    index: int
+    status: Status
+    network: str | None = None
+    external_id: str | None = None
+    reason: str | None = None
+    dead_letter_id: int | None = None
+
+
+@dataclass
+class Submitted:
+    """The outcome of one submission: the pipeline's counts and one outcome per item."""
+
+    received: int = 0
+    rejected: int = 0
+    queued: int = 0
+    batch: BatchResult = field(default_factory=BatchResult)
+    items: list[ItemOutcome] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return self.batch.stored
+
+    @property
+    def duplicates(self) -> int:
+        return self.batch.duplicates
+
+
+def _raw_text(item: Any) -> str:
+    if isinstance(item, str | bytes):
+        return item.decode("utf-8", "replace") if isinstance(item, bytes) else item
+    return json.dumps(item, ensure_ascii=False, default=str)
+
+
+def submit(
+    *,
+    workspace_id: int,
+    items: Sequence[Any],
+    source: str,
+    normalise: Normaliser = jsonl_to_post,
+    fmt: str = "post",
+) -> Submitted:
+    """Normalise, dead-letter the bad, enqueue the good; one outcome per item (its index counts from 0)."""
+    out = Submitted(received=len(items))
+    good: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        try:
+            good.append((index, normalise(item)))
+        except PayloadError as exc:
+            letter = deadletters.record(
+                workspace_id=workspace_id,
+                source=f"{source}:item {index}",
+                fmt=fmt,
+                payload=_raw_text(item)[:100_000],
+                reason=str(exc),
+            )
+            out.items.append(
+                ItemOutcome(
+                    index=index,
+                    status="rejected",
+                    reason=str(exc),
+                    dead_letter_id=letter.pk,
+                    network=item.get("network") if isinstance(item, dict) else None,
+                    external_id=str(item.get("external_id")) if isinstance(item, dict) else None,
+                )
+            )
+    out.rejected = len(items) - len(good)
+    queue = get_queue()
+    out.batch = queue.enqueue(workspace_id=workspace_id, posts=[p for _, p in good], source=source)
+    queued = isinstance(queue, RedisQueue)
+    out.queued = len(good) if queued else 0
+    seen: set[tuple[str, str]] = set()
+    for index, post in good:
+        key = (post["network"], post["external_id"])
+        fresh = key in out.batch.stored_keys and key not in seen
+        status: Status = "queued" if queued else "stored" if fresh else "duplicate"
+        seen.add(key)
+        out.items.append(ItemOutcome(index, status, network=post["network"], external_id=post["external_id"]))
+    out.items.sort(key=lambda r: r.index)
+    return out
