@@ -7,8 +7,17 @@ class CareConfig(AppConfig):
     verbose_name = "Social care inbox"
 
     def ready(self) -> None:
+        from django.db.models import Q
+
         from rapport.care import conversations, intake, surveys
+        from rapport.care.models import ConversationStatus
         from rapport.core import events
+        from rapport.identity.merging import Relation, register_relation
+
+        # A merge moves the absorbed person's conversations; only one may stay open, the others stay put.
+        register_relation(
+            Relation("conversations", "care.Conversation", single=~Q(status=ConversationStatus.RESOLVED))
+        )
 
         events.subscribe("identity.posts_linked", intake.on_posts_linked)
         events.subscribe("contacts.touchpoint_logged", conversations.on_touchpoint_logged)

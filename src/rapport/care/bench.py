@@ -28,6 +28,7 @@ from rapport.core.models import Member, Role, User, Workspace
 from rapport.core.services import get_or_create_workspace, issue_token
 from rapport.pipeline.ingest import process_batch
 
+NAME = "inbox"  # `rapport bench inbox`: what agents see, not the app's label
 STATUSES = ["open"] * 15 + ["pending"] * 3 + ["waiting_on_customer"] * 2 + ["resolved"] * 80
 PASSWORD = "bench-" + "x" * 20
 

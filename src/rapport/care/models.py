@@ -135,10 +135,6 @@ class Conversation(WorkspaceScoped):
     def __str__(self) -> str:
         return f"conversation {self.pk} ({self.status})"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status != ConversationStatus.RESOLVED
-
 
 class Direction(models.TextChoices):
     INBOUND = "inbound", "From the customer"

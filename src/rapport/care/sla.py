@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from rapport.care.models import AppliedSLA, Conversation, ConversationStatus, SLAPolicy
+from rapport.care.models import AppliedSLA, Conversation, SLAPolicy
 from rapport.core import events
 
 TARGETS = ("first_response", "next_response", "resolution")
@@ -316,8 +316,3 @@ def sla_report(*, workspace_id: int, since: datetime | None = None) -> dict:
         "overall": {**overall, "share_met": share(overall)},
         "channels": {c: {**d, "share_met": share(d)} for c, d in sorted(per_channel.items())},
     }
-
-
-def is_waiting(status: str) -> bool:
-    """Statuses during which SLA clocks are paused."""
-    return status == ConversationStatus.WAITING

@@ -34,14 +34,6 @@ class Factor:
         return {"factor": self.factor, "points": round(self.points, 1), "detail": self.detail}
 
 
-def lifetime_spend(person_id: int | None) -> Decimal:
-    """Sum of the person's purchase touchpoints."""
-    if person_id is None:
-        return Decimal(0)
-    total = Touchpoint.objects.filter(person_id=person_id, kind=TouchpointKind.PURCHASE).aggregate(s=Sum("amount"))
-    return total["s"] or Decimal(0)
-
-
 def factors(
     *,
     sentiment_label: str,

@@ -24,6 +24,7 @@ from rapport.core.bulk import allocate_ids, insert, insert_ignore, json_value, s
 from rapport.core.errors import FieldErrors
 from rapport.core.models import AuditEvent, Workspace
 from rapport.core.services import record_audit
+from rapport.identity.accounts import insert_person_identities
 from rapport.identity.models import SocialIdentity, normalise_handle
 
 # The person fields a CSV row may carry: the same list the services validate and audit.
@@ -346,14 +347,14 @@ def _write_batch(
     written = [*zip(to_create, created_ids, strict=True), *((p, person.pk) for p, person in matched)]
     now = timezone.now()
     ws = workspace.pk
-    new_identities = [
-        (ws, person_id, n, "", h, key, "", "", "", now, now)
-        for prepared, person_id in written
-        for n, h in prepared.handles
-        if (n, (key := normalise_handle(h))) not in owners
-    ]
-    added = insert_ignore(
-        SocialIdentity, IDENTITY_COLUMNS, new_identities, conflict=None, returning=["person", "network", "handle_key"]
+    added = insert_person_identities(
+        workspace_id=ws,
+        rows=[
+            (person_id, n, h)
+            for prepared, person_id in written
+            for n, h in prepared.handles
+            if (n, normalise_handle(h)) not in owners
+        ],
     )
     adopted = [
         (person_id, n, key)
@@ -448,19 +449,6 @@ def _settle_matched(
     return {pk: diff for pk, diff in changes.items() if pk in people and diff}
 
 
-IDENTITY_COLUMNS = [
-    "workspace",
-    "person",
-    "network",
-    "external_id",
-    "handle",
-    "handle_key",
-    "display_name",
-    "profile_url",
-    "bio",
-    "created_at",
-    "updated_at",
-]
 AFFILIATION_COLUMNS = ["workspace", "person", "organization", "role", "is_primary"]
 AUDIT_COLUMNS = [
     "workspace",

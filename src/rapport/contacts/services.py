@@ -18,7 +18,8 @@ from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.core.pagination import keyset_page
 from rapport.core.services import record_audit
-from rapport.identity.models import SocialIdentity, normalise_handle
+from rapport.identity.accounts import attach_identities
+from rapport.identity.models import SocialIdentity
 
 PERSON_FIELDS = [
     "external_id",
@@ -107,51 +108,6 @@ def person_snapshot(person: Person) -> dict[str, Any]:
     return snap
 
 
-def _apply_identities(*, workspace: Workspace, person: Person, identities: list[dict]) -> None:
-    """Replace a person's identities with the given list (network, handle, external_id, ...)."""
-    errors: dict[str, str] = {}
-    keep: list[int] = []
-    for n, ident in enumerate(identities):
-        network = (ident.get("network") or "").strip().lower()
-        handle = (ident.get("handle") or "").strip().lstrip("@")
-        external_id = (ident.get("external_id") or "").strip()
-        if network not in {c for c, _ in SocialIdentity._meta.get_field("network").choices}:
-            errors[f"identities[{n}].network"] = f"{network!r} is not a supported network"
-            continue
-        if not handle and not external_id:
-            errors[f"identities[{n}]"] = "needs a handle or an external_id"
-            continue
-        existing = None
-        if external_id:
-            existing = SocialIdentity.objects.filter(
-                workspace=workspace, network=network, external_id=external_id
-            ).first()
-        if existing is None and handle:
-            existing = SocialIdentity.objects.filter(
-                workspace=workspace, network=network, handle_key=normalise_handle(handle)
-            ).first()
-        if existing is not None and existing.person_id not in (None, person.pk):
-            errors[f"identities[{n}]"] = (
-                f"{network}:{handle or external_id} belongs to another contact (id {existing.person_id})"
-            )
-            continue
-        ident_obj = existing or SocialIdentity(workspace=workspace, network=network)
-        ident_obj.person = person
-        ident_obj.handle = handle or ident_obj.handle
-        ident_obj.external_id = external_id or ident_obj.external_id
-        for extra in ("profile_url", "display_name"):
-            if ident.get(extra):
-                setattr(ident_obj, extra, str(ident[extra])[:500])
-        if ident.get("followers") is not None:
-            ident_obj.followers = max(0, int(ident["followers"]))
-        ident_obj.save()
-        keep.append(ident_obj.pk)
-    if errors:
-        raise FieldErrors(errors)
-    # Identities dropped from the list are unlinked, not deleted: the account still exists on its network.
-    SocialIdentity.objects.filter(person=person).exclude(pk__in=keep).update(person=None)
-
-
 def _apply_organisations(*, workspace: Workspace, person: Person, organisations: list[dict]) -> None:
     """Replace a person's affiliations: each item names an organisation by id or by name, with a role."""
     errors: dict[str, str] = {}
@@ -198,7 +154,7 @@ def create_person(
         raise FieldErrors({"name": "a contact needs a name, an email, a phone number or an external_id"})
     person = Person.objects.create(workspace=workspace, **fields)
     if identities:
-        _apply_identities(workspace=workspace, person=person, identities=identities)
+        attach_identities(workspace=workspace, person=person, identities=identities)
     if organisations:
         _apply_organisations(workspace=workspace, person=person, organisations=organisations)
     refresh_person_search(person)
@@ -234,7 +190,7 @@ def update_person(
         setattr(person, key, value)
     person.save()
     if identities is not None:
-        _apply_identities(workspace=workspace, person=person, identities=identities)
+        attach_identities(workspace=workspace, person=person, identities=identities)
     if organisations is not None:
         _apply_organisations(workspace=workspace, person=person, organisations=organisations)
     refresh_person_search(person)

@@ -32,6 +32,7 @@ from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.models import Member, Role, User, Workspace
 from rapport.core.services import create_member
+from rapport.identity.accounts import Account, resolve_accounts
 from rapport.identity.models import SocialIdentity
 
 ACTOR = Actor.system("demo")
@@ -267,12 +268,12 @@ def _bulk(workspace: Workspace, now: datetime, limit: int, seed: int = 7) -> int
     count = 0
     for thread in threads:
         customer = thread[0]["author_id"]
-        ident, _ = SocialIdentity.objects.get_or_create(
-            workspace=workspace,
-            network="twitter",
-            external_id=f"twcs-{customer}",
-            defaults={"handle": f"customer{customer}", "followers": rng.choice([12, 80, 240, 900, 3100])},
+        followers = rng.choice([12, 80, 240, 900, 3100])
+        (found,), _ = resolve_accounts(
+            workspace_id=workspace.pk,
+            accounts=[Account("twitter", f"twcs-{customer}", f"customer{customer}", "", followers)],
         )
+        ident = SocialIdentity.objects.get(pk=found[0])
         start = now - timedelta(hours=rng.uniform(1, 96))
         t0 = datetime.strptime(thread[0]["created_at"], "%a %b %d %H:%M:%S %z %Y")
         conv = None

@@ -19,6 +19,7 @@ from rapport.core.actors import Actor
 from rapport.core.models import Workspace
 from rapport.core.services import record_audit_bulk
 from rapport.demo.stories import STORIES, when
+from rapport.identity.accounts import attach_identities, create_identities
 from rapport.identity.models import SocialIdentity, normalise_handle
 
 LOCALES = {
@@ -110,8 +111,8 @@ def seed_stories(*, workspace: Workspace) -> int:
             customer_number=s.customer_number,
             tags=s.tags,
         )
-        for ident in s.identities:
-            SocialIdentity.objects.create(workspace=workspace, person=person, **ident)
+        if s.identities:
+            attach_identities(workspace=workspace, person=person, identities=list(s.identities))
         orgs = []
         if s.organisation:
             orgs.append((s.organisation[0], "company", s.organisation[1]))
@@ -264,7 +265,7 @@ def seed_bulk(
                 )
                 batch.append((p, handles, affs))
             Person.objects.bulk_create([b[0] for b in batch], batch_size=2000)
-            SocialIdentity.objects.bulk_create(
+            create_identities(
                 [
                     SocialIdentity(
                         workspace=workspace,
@@ -279,8 +280,6 @@ def seed_bulk(
                     for p, handles, _ in batch
                     for n, h, fol in handles
                 ],
-                batch_size=2000,
-                ignore_conflicts=True,
             )
             Affiliation.objects.bulk_create(
                 [

@@ -13,7 +13,7 @@ from rapport.core.services import get_or_create_workspace
 from rapport.identity.matching import extract_identifiers
 from rapport.identity.matching.bench import run_bench
 from rapport.identity.models import SocialIdentity
-from rapport.identity.stream import link_from_text, resolve_author, resolve_authors
+from rapport.identity.stream import link_from_text, resolve_author
 
 POSTS = [
     "Flight was late again, third time this month",
@@ -63,15 +63,6 @@ def stream_figures(*, people: int, repeats: int) -> dict[str, float]:
             lambda h: resolve_author(workspace=ws, network="twitter", handle=h, text=POSTS[0]), handles, repeats
         )
         texts = [POSTS[i % len(POSTS)] + f" #{i}" for i in range(2000)]
-        batches = [
-            [
-                {"network": "twitter", "text": texts[j], "author": {"handle": handles[j % len(handles)]}}
-                for j in range(i, i + 500)
-            ]
-            for i in range(0, 2000, 500)
-        ]
-        per_batch, _ = _per_call_us(lambda b: resolve_authors(workspace=ws, posts=b), batches, repeats)
-        out["resolve_authors_batch_us"] = per_batch / 500
         out["extract_no_identifier_us"], _ = _per_call_us(extract_identifiers, texts, repeats)
         unknown = SocialIdentity.objects.create(workspace=ws, network="twitter", handle="stranger")
         out["link_from_text_no_identifier_us"], _ = _per_call_us(
@@ -116,10 +107,6 @@ def run(options: dict, write) -> None:
     write(
         f"  resolve_author, known handle        {s['resolve_known_us']:8.1f} us  (p95 {s['resolve_known_p95_us']:.1f}; "
         "one indexed query + the person; the pipeline batches these lookups)"
-    )
-    write(
-        f"  resolve_authors, batches of 500     {s['resolve_authors_batch_us']:8.1f} us per post  goal < 100 us "
-        "(known authors; amortised)"
     )
     write(f"  identifier scan of a post           {s['extract_no_identifier_us']:8.1f} us")
     write(f"  link_from_text, nothing in the text {s['link_from_text_no_identifier_us']:8.1f} us  goal < 100 us")

@@ -56,15 +56,13 @@ class Relation:
     single: Q | None = None  # a person may have one row matching this (an open conversation): extra ones stay put
 
 
-# What a merge moves to the kept person. Later apps add theirs here (conversations, consents...) with
-# register_relation(); each merge stores the moved ids per label so an un-merge moves exactly those back.
+# What a merge moves to the kept person. Apps above identity register their own relations with register_relation()
+# in their AppConfig.ready (listening its posts, care its conversations); each merge stores the moved ids per label
+# so an un-merge moves exactly those back.
 RELATIONS: list[Relation] = [
     Relation("identities", "identity.SocialIdentity"),
     Relation("touchpoints", "contacts.Touchpoint"),
     Relation("affiliations", "contacts.Affiliation", unique_with=("organization_id", "role")),
-    Relation("posts", "listening.Post"),
-    Relation("conversations", "care.Conversation", single=~Q(status="resolved")),
-    # Consents will register here when their app exists.
 ]
 
 # Empty fields of the kept person filled from the absorbed one. Address parts move as one block so

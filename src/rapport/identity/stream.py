@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q, Value
+from django.db import transaction
+from django.db.models import Value
 from django.db.models.functions import Replace, Upper
 
 from rapport.contacts.models import Person
@@ -13,10 +13,11 @@ from rapport.core.actors import Actor
 from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.core.services import record_audit
+from rapport.identity.accounts import find_or_create_identity
 from rapport.identity.matching import extract_identifiers, normalise_email
 from rapport.identity.matching.nicknames import are_nicknames
 from rapport.identity.matching.text import fold
-from rapport.identity.models import Network, SocialIdentity, normalise_handle
+from rapport.identity.models import Network, SocialIdentity
 
 _EMAIL = re.compile(r"[\w.+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}", re.I)
 _NETWORKS = set(Network.values)
@@ -25,27 +26,10 @@ RULE = Actor.rule("identity: identifier in first message")
 
 
 def _identity(workspace: Workspace, network: str, external_id: str, handle: str, name: str) -> SocialIdentity | None:
-    """The identity for this account, created when unknown (a handle reused by another account id is someone else)."""
-    key = normalise_handle(handle)
-    qs = SocialIdentity.objects.filter(workspace=workspace, network=network).select_related("person")
-    found = qs.filter(external_id=external_id).first() if external_id else None
-    if found is None and key:
-        found = qs.filter(handle_key=key).first()
-        if found is not None and external_id and found.external_id and found.external_id != external_id:
-            found = None
-    if found is not None or not (external_id or key):
-        return found
-    try:
-        with transaction.atomic():
-            return SocialIdentity.objects.create(
-                workspace=workspace,
-                network=network,
-                external_id=external_id[:200],
-                handle=handle[:200],
-                display_name=name[:200],
-            )
-    except IntegrityError:  # another worker created it first
-        return qs.filter(handle_key=key).first() if key else qs.filter(external_id=external_id).first()
+    """The identity for this account, created when unknown (the one find-or-create, in identity.accounts)."""
+    return find_or_create_identity(
+        workspace=workspace, network=network, external_id=external_id, handle=handle, name=name
+    )
 
 
 def _people_by_identifiers(workspace: Workspace, text: str) -> tuple[list[Person], str, dict]:
@@ -155,65 +139,3 @@ def link_from_text(
             {"workspace_id": workspace.pk, "identity_id": identity.pk, "person_id": person.pk, "by": how},
         )
     return person, how
-
-
-def resolve_authors(*, workspace: Workspace, posts: list[dict]) -> list[tuple[int | None, int | None, str]]:
-    """Batch form of resolve_author for the pipeline: [(identity_id, person_id, how)] in the order of the posts.
-
-    Posts are in the connectors' shape (network, text, author{external_id, handle, name}). Known authors cost
-    one query per network for the whole batch; only unknown authors whose text holds an identifier go on to
-    resolve_author. Unknown authors with nothing to go on get (identity_id or None, None, "").
-    """
-    wanted: dict[str, tuple[set[str], set[str]]] = {}
-    for post in posts:
-        author = post.get("author") or {}
-        net = post.get("network") if post.get("network") in _NETWORKS else Network.RSS
-        ext, key = wanted.setdefault(net, (set(), set()))
-        if author.get("external_id"):
-            ext.add(str(author["external_id"]))
-        if author.get("handle"):
-            key.add(normalise_handle(author["handle"]))
-    by_ext: dict[tuple[str, str], tuple[int, int | None]] = {}
-    by_key: dict[tuple[str, str], tuple[int, int | None, str]] = {}
-    for net, (ext, key) in wanted.items():
-        rows = SocialIdentity.objects.filter(workspace=workspace, network=net).filter(
-            Q(external_id__in=ext) | Q(handle_key__in=key)
-        )
-        for pk, ext_id, handle_key, person_id, merged_into in rows.values_list(
-            "pk", "external_id", "handle_key", "person_id", "person__merged_into"
-        ):
-            person_id = merged_into or person_id
-            if ext_id:
-                by_ext[(net, ext_id)] = (pk, person_id)
-            if handle_key:
-                by_key[(net, handle_key)] = (pk, person_id, ext_id)
-    out: list[tuple[int | None, int | None, str]] = []
-    for post in posts:
-        author = post.get("author") or {}
-        net = post.get("network") if post.get("network") in _NETWORKS else Network.RSS
-        ext_id, key = str(author.get("external_id") or ""), normalise_handle(author.get("handle"))
-        found = by_ext.get((net, ext_id)) if ext_id else None
-        if found is None and key and (net, key) in by_key:
-            pk, person_id, known_ext = by_key[(net, key)]
-            if not ext_id or not known_ext or known_ext == ext_id:  # a reused handle is someone else
-                found = (pk, person_id)
-        if found is not None and found[1] is not None:
-            out.append((found[0], found[1], "identity"))
-        elif extract_identifiers(post.get("text") or ""):
-            identity, person, how = resolve_author(
-                workspace=workspace,
-                network=net,
-                external_id=ext_id,
-                handle=author.get("handle") or "",
-                name=author.get("name") or "",
-                text=post.get("text") or "",
-            )
-            out.append((identity.pk if identity else None, person.pk if person else None, how))
-            if identity is not None and person is not None:  # later posts of the batch by this author
-                if identity.external_id:
-                    by_ext[(net, identity.external_id)] = (identity.pk, person.pk)
-                if identity.handle_key:
-                    by_key[(net, identity.handle_key)] = (identity.pk, person.pk, identity.external_id)
-        else:
-            out.append((found[0] if found else None, None, ""))
-    return out

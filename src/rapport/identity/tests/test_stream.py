@@ -5,7 +5,7 @@ import pytest
 from rapport.contacts.models import Person
 from rapport.core.models import AuditEvent
 from rapport.identity.models import SocialIdentity
-from rapport.identity.stream import resolve_author, resolve_authors
+from rapport.identity.stream import resolve_author
 
 pytestmark = pytest.mark.django_db
 
@@ -93,22 +93,3 @@ def test_an_author_with_nothing_to_go_on_has_no_identity(workspace):
     assert resolve_author(workspace=workspace, network="twitter", handle="  ", text="x") == (None, None, "")
 
 
-def test_batch_resolution_matches_one_by_one(workspace, people):
-    Person.objects.create(workspace=workspace, first_name="Bo", email="bo@example.se")
-    posts = [
-        {"network": "twitter", "text": "hello", "author": {"handle": "Grethe_S"}},
-        {"network": "twitter", "text": "nothing here", "author": {"handle": "nobody"}},
-        {"network": "mastodon", "text": "I am bo@example.se", "author": {"handle": "bo", "name": "Bo"}},
-        {"network": "twitter", "text": "again", "author": {"handle": "grethe_s", "external_id": "tw-1"}},
-        {"network": "mastodon", "text": "still me", "author": {"handle": "bo"}},
-    ]
-    got = resolve_authors(workspace=workspace, posts=posts)
-    bo = Person.objects.get(first_name="Bo")
-    assert [(person, how) for _, person, how in got] == [
-        (people.pk, "identity"),
-        (None, ""),
-        (bo.pk, "email"),
-        (people.pk, "identity"),
-        (bo.pk, "identity"),
-    ]
-    assert got[2][0] == SocialIdentity.objects.get(network="mastodon", handle_key="bo").pk

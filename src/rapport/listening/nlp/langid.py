@@ -132,8 +132,3 @@ def detect_languages(texts: list[str]) -> list[tuple[str | None, float]]:
     for j, i in enumerate(keep):
         result[i] = (labels[best[j]], conf[j])
     return result
-
-
-def detect_language(text: str) -> tuple[str | None, float]:
-    """Single-text convenience wrapper around detect_languages."""
-    return detect_languages([text])[0]

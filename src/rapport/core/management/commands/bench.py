@@ -6,9 +6,4 @@ from rapport.core.dispatch import RegistryCommand
 class Command(RegistryCommand):
     help = "Run a benchmark; each prints medians and p95s beside its baseline, measured in the same run."
     dest = "benchmark"
-    registry = {
-        "contacts": "rapport.contacts.bench",
-        "pipeline": "rapport.pipeline.bench",
-        "identity": "rapport.identity.bench",
-        "inbox": "rapport.care.bench",
-    }
+    module_name = "bench"

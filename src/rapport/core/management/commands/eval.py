@@ -6,7 +6,4 @@ from rapport.core.dispatch import RegistryCommand
 class Command(RegistryCommand):
     help = "Run a quality evaluation and print its figures beside their goals and baselines."
     dest = "evaluation"
-    registry = {
-        "listening": "rapport.listening.evaluation",
-        "identity": "rapport.identity.evaluation",
-    }
+    module_name = "evaluation"
