@@ -20,7 +20,7 @@ from rapport.core.models import Workspace
 from rapport.core.services import record_audit_bulk
 from rapport.demo.stories import STORIES, when
 from rapport.identity.accounts import attach_identities, create_identities
-from rapport.identity.models import SocialIdentity, normalise_handle
+from rapport.identity.models import normalise_handle
 
 LOCALES = {
     "en_GB": "GB",
@@ -266,17 +266,16 @@ def seed_bulk(
                 batch.append((p, handles, affs))
             Person.objects.bulk_create([b[0] for b in batch], batch_size=2000)
             create_identities(
-                [
-                    SocialIdentity(
-                        workspace=workspace,
-                        person=p,
-                        network=n,
-                        handle=h,
-                        handle_key=h,
-                        external_id=f"{n}-{p.pk}",
-                        followers=fol,
-                        profile_url=f"https://{n}.example/{h}",
-                    )
+                workspace_id=workspace.pk,
+                rows=[
+                    {
+                        "person": p,
+                        "network": n,
+                        "handle": h,
+                        "external_id": f"{n}-{p.pk}",
+                        "followers": fol,
+                        "profile_url": f"https://{n}.example/{h}",
+                    }
                     for p, handles, _ in batch
                     for n, h, fol in handles
                 ],

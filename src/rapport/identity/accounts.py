@@ -246,8 +246,13 @@ def insert_person_identities(*, workspace_id: int, rows: Sequence[tuple[int, str
     )
 
 
-def create_identities(identities: Sequence[SocialIdentity], *, batch_size: int = 2000) -> None:
-    """Insert prepared identities in bulk (seeds of new people), skipping accounts already held."""
-    for ident in identities:
-        ident.handle_key = ident.handle_key or normalise_handle(ident.handle)
-    SocialIdentity.objects.bulk_create(list(identities), batch_size=batch_size, ignore_conflicts=True)
+def create_identities(*, workspace_id: int, rows: Sequence[dict[str, Any]], batch_size: int = 2000) -> None:
+    """Insert accounts of new people in bulk (the demo's seeds), skipping accounts already held."""
+    SocialIdentity.objects.bulk_create(
+        [
+            SocialIdentity(workspace_id=workspace_id, handle_key=normalise_handle(row.get("handle")), **row)
+            for row in rows
+        ],
+        batch_size=batch_size,
+        ignore_conflicts=True,
+    )
