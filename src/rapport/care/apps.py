@@ -11,12 +11,18 @@ class CareConfig(AppConfig):
 
         from rapport.care import conversations, intake, surveys
         from rapport.care.models import ConversationStatus
+        from rapport.contacts.relations import OnDelete, PersonRelation, register_relation
         from rapport.core import events
-        from rapport.identity.merging import Relation, register_relation
 
-        # A merge moves the absorbed person's conversations; only one may stay open, the others stay put.
+        # A merge moves the absorbed person's conversations (only one may stay open, the others stay put); deleting
+        # the person keeps them, detached: the care team's record and its SLA figures outlive the contact.
         register_relation(
-            Relation("conversations", "care.Conversation", single=~Q(status=ConversationStatus.RESOLVED))
+            PersonRelation(
+                "conversations",
+                "care.Conversation",
+                on_delete=OnDelete.DETACH,
+                single=~Q(status=ConversationStatus.RESOLVED),
+            )
         )
 
         events.subscribe("identity.posts_linked", intake.on_posts_linked)

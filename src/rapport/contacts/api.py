@@ -139,11 +139,19 @@ def update_contact(request: HttpRequest, contact_id: Id, payload: ContactIn):
     return contact_out(_person(request, contact_id))
 
 
-@router.delete("/{contact_id}", response={204: None})
+class DeleteRefused(Schema):
+    detail: str
+
+
+@router.delete("/{contact_id}", response={204: None, 409: DeleteRefused})
 def delete_contact(request: HttpRequest, contact_id: Id):
-    """Delete a person (admins and DPOs); the audit log keeps what was deleted."""
+    """Delete a person (admins and DPOs): the timeline goes, conversations, posts and accounts stay detached, and
+    the audit log keeps what was deleted; 409 says why when the deletion must wait (e.g. an undoable merge)."""
     require(request, "contacts.delete")
-    services.delete_person(workspace=request.workspace, actor=request.actor, person=_person(request, contact_id))
+    try:
+        services.delete_person(workspace=request.workspace, actor=request.actor, person=_person(request, contact_id))
+    except services.PersonInUse as exc:
+        return Status(409, {"detail": str(exc)})
     return Status(204, None)
 
 

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from unidecode import unidecode
 
 from rapport.contacts.models import Affiliation, Organization, OrganizationKind, Person, Touchpoint
+from rapport.contacts.relations import OnDelete, person_relations
 from rapport.contacts.validation import clean_person_fields
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
@@ -210,16 +211,46 @@ def update_person(
     return person
 
 
+class PersonInUse(Exception):
+    """The person cannot be deleted as things stand; the message says why and what to do."""
+
+
 @transaction.atomic
-def delete_person(*, workspace: Workspace, actor: Actor, person: Person) -> None:
-    """Delete a person; the audit log keeps what was deleted and by whom."""
+def delete_person(*, workspace: Workspace, actor: Actor, person: Person) -> dict[str, int]:
+    """Delete a person: each registered relation is deleted, detached or refuses, as its app chose; the audit
+    keeps the person's snapshot and what was removed or detached. Returns the counts per relation."""
+    relations = [(r, r.model_class()) for r in person_relations()]
+    relations = [(r, m) for r, m in relations if m is not None]
+    for relation, model in relations:
+        if relation.on_delete == OnDelete.REFUSE and model.objects.filter(**{relation.field: person}).exists():
+            raise PersonInUse(f"contact {person.pk} cannot be deleted: {relation.refuse_reason or relation.label}")
     before = person_snapshot(person)
     pk = person.pk
+    removed: dict[str, list[int]] = {}
+    detached: dict[str, list[int]] = {}
+    for relation, model in relations:
+        rows = model.objects.filter(**{relation.field: person})
+        ids = list(rows.values_list("pk", flat=True))
+        if not ids:
+            continue
+        if relation.on_delete == OnDelete.DETACH:
+            model.objects.filter(pk__in=ids).update(**{relation.field: None})
+            detached[relation.label] = ids
+        elif relation.on_delete == OnDelete.DELETE:
+            model.objects.filter(pk__in=ids).delete()
+            removed[relation.label] = ids
     person.delete()
     record_audit(
-        workspace=workspace, actor=actor, action="contact.deleted", object_type="person", object_id=pk, before=before
+        workspace=workspace,
+        actor=actor,
+        action="contact.deleted",
+        object_type="person",
+        object_id=pk,
+        before=before,
+        after={"removed": removed, "detached": detached},
     )
     emit("contact.deleted", {"workspace_id": workspace.pk, "person_id": pk})
+    return {**{k: len(v) for k, v in removed.items()}, **{k: len(v) for k, v in detached.items()}}
 
 
 def people(*, workspace: Workspace) -> QuerySet[Person]:

@@ -7,7 +7,17 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity"
 
     def ready(self) -> None:
+        from rapport.contacts.relations import OnDelete, PersonRelation, register_relation
         from rapport.core import events
         from rapport.identity import listeners
 
         events.subscribe("listening.posts_stored", listeners.on_posts_stored)
+        # An account exists on its network without the person; merges and review pairs are about this person only.
+        register_relation(PersonRelation("identities", "identity.SocialIdentity", on_delete=OnDelete.DETACH))
+        for label, model, field in (
+            ("merges_kept", "identity.Merge", "kept"),
+            ("merges_absorbed", "identity.Merge", "absorbed"),
+            ("reviews_left", "identity.ReviewItem", "left"),
+            ("reviews_right", "identity.ReviewItem", "right"),
+        ):
+            register_relation(PersonRelation(label, model, field=field, moves_on_merge=False))

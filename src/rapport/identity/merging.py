@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from rapport.contacts.models import Person
+from rapport.contacts.relations import PersonRelation, person_relations
 from rapport.contacts.services import person_snapshot, refresh_person_search
 from rapport.core.actors import Actor
 from rapport.core.events import emit
@@ -45,43 +43,16 @@ class UndoError(MergeError):
     status = 409
 
 
-@dataclass(frozen=True)
-class Relation:
-    """Rows that belong to a person through a foreign key and move with a merge."""
+def merged_relations() -> list[PersonRelation]:
+    """What a merge moves to the kept person (each merge stores the moved ids per label, so an un-merge moves
+    exactly those back): the relations apps registered in contacts.relations that move with a merge."""
+    return [r for r in person_relations() if r.moves_on_merge]
 
-    label: str
-    model: str  # "app_label.ModelName"; relations of apps that are not installed are skipped
-    field: str = "person"
-    unique_with: tuple[str, ...] = ()  # rows clashing with one the kept person already has on these fields stay put
-    single: Q | None = None  # a person may have one row matching this (an open conversation): extra ones stay put
-
-
-# What a merge moves to the kept person. Apps above identity register their own relations with register_relation()
-# in their AppConfig.ready (listening its posts, care its conversations); each merge stores the moved ids per label
-# so an un-merge moves exactly those back.
-RELATIONS: list[Relation] = [
-    Relation("identities", "identity.SocialIdentity"),
-    Relation("touchpoints", "contacts.Touchpoint"),
-    Relation("affiliations", "contacts.Affiliation", unique_with=("organization_id", "role")),
-]
 
 # Empty fields of the kept person filled from the absorbed one. Address parts move as one block so
 # that a street is never paired with another person's city.
 SCALAR_FIELDS = ["first_name", "last_name", "email", "phone", "job_title", "date_of_birth", "customer_number"]
 ADDRESS_FIELDS = ["street", "city", "postcode", "region", "country"]
-
-
-def register_relation(relation: Relation) -> None:
-    """Make merges move (and un-merges restore) another kind of row that points at a person."""
-    if all(r.label != relation.label for r in RELATIONS):
-        RELATIONS.append(relation)
-
-
-def _model(relation: Relation):
-    try:
-        return apps.get_model(relation.model)
-    except LookupError:
-        return None
 
 
 def _empty(value: Any) -> bool:
@@ -114,7 +85,7 @@ def _fill_fields(kept: Person, absorbed: Person) -> list[dict[str, Any]]:
     return filled
 
 
-def _movable(model, relation: Relation, ids: list[int], target: Person) -> list[int]:
+def _movable(model, relation: PersonRelation, ids: list[int], target: Person) -> list[int]:
     """The ids among `ids` that can move to `target` without breaking a uniqueness rule of the relation."""
     if not ids or not (relation.unique_with or relation.single is not None):
         return ids
@@ -155,8 +126,8 @@ def merge_contacts(
             raise AlreadyMergedError(f"contact {person.pk} was already merged into contact {person.merged_into_id}")
     kept_before, absorbed_before = person_snapshot(kept), person_snapshot(absorbed)
     moved: dict[str, list[int]] = {}
-    for relation in RELATIONS:
-        model = _model(relation)
+    for relation in merged_relations():
+        model = relation.model_class()
         if model is None:
             continue
         ids = list(model.objects.filter(**{relation.field: absorbed}).values_list("pk", flat=True))
@@ -239,9 +210,9 @@ def undo_merge(*, merge: Merge | int, actor: Actor, workspace: Workspace | None 
         raise UndoError(f"contact {absorbed.pk} is no longer merged into contact {kept.pk}")
     kept_before = person_snapshot(kept)
     returned: dict[str, int] = {}
-    for relation in RELATIONS:
+    for relation in merged_relations():
         ids = merge.moved.get(relation.label) or []
-        model = _model(relation)
+        model = relation.model_class()
         if model is None or not ids:
             continue
         # Only rows still at the kept person go back: anything moved on since is left where it is now.

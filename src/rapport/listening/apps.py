@@ -7,8 +7,9 @@ class ListeningConfig(AppConfig):
     verbose_name = "Social listening"
 
     def ready(self) -> None:
-        from rapport.identity.merging import Relation, register_relation
+        from rapport.contacts.relations import OnDelete, PersonRelation, register_relation
         from rapport.listening import alerts
 
-        register_relation(Relation("posts", "listening.Post"))  # a merge moves the absorbed person's posts
+        # A public post stays heard when its author's contact is deleted; a merge moves it to the kept person.
+        register_relation(PersonRelation("posts", "listening.Post", on_delete=OnDelete.DETACH))
         alerts.connect()
