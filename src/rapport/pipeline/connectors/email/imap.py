@@ -8,9 +8,25 @@ import re
 from typing import Any
 
 from ..base import ConnectorError, PayloadError, PollResult
+from ..outbound import connect_checked
 from .normalise import message_to_post
 
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+
+
+class _GuardedIMAP4(imaplib.IMAP4):
+    """IMAP over a socket to the checked address of the host (the guard's pinning, for plain IMAP)."""
+
+    def _create_socket(self, timeout):  # noqa: ANN001 - imaplib's signature
+        return connect_checked(self.host, self.port, timeout=timeout, network="email")
+
+
+class _GuardedIMAP4_SSL(imaplib.IMAP4_SSL):  # noqa: N801 - mirrors imaplib's name
+    """IMAPS to the checked address; the certificate is still verified against the host name."""
+
+    def _create_socket(self, timeout):  # noqa: ANN001 - imaplib's signature
+        sock = connect_checked(self.host, self.port, timeout=timeout, network="email")
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
 
 
 class ImapClient:
@@ -35,7 +51,7 @@ class ImapClient:
         self.rejected: list[tuple[int, str, bytes]] = []  # (uid, reason, raw) of messages that could not be read
 
     def _connect(self) -> imaplib.IMAP4:
-        cls = imaplib.IMAP4_SSL if self.ssl else imaplib.IMAP4
+        cls = _GuardedIMAP4_SSL if self.ssl else _GuardedIMAP4
         conn = cls(self.host, self.port, timeout=self.timeout)
         conn.login(self.username, self.password)
         return conn
