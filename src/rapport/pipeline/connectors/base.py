@@ -49,6 +49,14 @@ class ConnectorError(Exception):
         self.network = network
 
 
+class ConfigError(ValueError):
+    """A channel config a connector cannot work with; `errors` maps each bad key (e.g. "feeds.0") to the reason."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
 class SignatureError(Exception):
     """A webhook request failed authentication (bad or missing signature, stale timestamp, wrong token)."""
 

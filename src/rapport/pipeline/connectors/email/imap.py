@@ -7,11 +7,28 @@ import imaplib
 import re
 from typing import Any
 
+from .. import config as checks
 from ..base import ConnectorError, PayloadError, PollResult
 from ..outbound import connect_checked
 from .normalise import message_to_post
 
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+
+
+def validate_config(config: Any) -> dict[str, Any]:
+    """An email channel's config: {"imap_host", "imap_port" (993), "imap_ssl" (true), "mailbox" ("INBOX")}."""
+    config, errors = checks.mapping(config), {}
+    cleaned: dict[str, Any] = {
+        "imap_host": checks.host(config, "imap_host", errors),
+        "imap_port": checks.integer(config, "imap_port", errors, low=1, high=65535),
+        "imap_ssl": checks.boolean(config, "imap_ssl", errors, default=True) if "imap_ssl" in config else None,
+    }
+    mailbox = config.get("mailbox")
+    if mailbox is not None and (
+        not isinstance(mailbox, str) or not 0 < len(mailbox) <= 200 or any(ord(c) < 32 for c in mailbox)
+    ):
+        errors["mailbox"] = "must be a mailbox name (up to 200 characters, no control characters)"
+    return checks.finish(config, cleaned, errors)
 
 
 class _GuardedIMAP4(imaplib.IMAP4):
