@@ -46,6 +46,7 @@ class HttpClient:
         self.max_wait = max_wait
         self._sleep = sleep
         self.max_bytes, self.max_seconds = max_bytes, max_seconds
+        self._origin = _origin(httpx.URL(base_url)) if base_url else None
         # A transport passed in (tests, proxies) is wrapped, never trusted instead of the guard. httpx drops the
         # Authorization header itself when a redirect leaves the origin.
         self._client = httpx.Client(
@@ -64,6 +65,10 @@ class HttpClient:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request, retrying 429/5xx/transport errors with backoff; raise ConnectorError when it fails."""
+        if self._origin and _origin(httpx.URL(url)) not in (None, self._origin):
+            # A client with a base URL carries that host's token: an absolute URL from an answer (a Link header)
+            # must not take it to another host.
+            raise OutboundBlocked(f"{self.network}: {url} leaves {self._origin}", network=self.network)
         attempt = 0
         while True:
             try:
@@ -156,6 +161,12 @@ class ApiClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int] | None:
+    if not url.is_absolute_url:
+        return None
+    return (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
 
 
 def _retry_after_seconds(header: str) -> float | None:

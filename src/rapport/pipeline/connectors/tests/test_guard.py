@@ -117,6 +117,16 @@ def test_the_token_is_not_sent_on_to_another_origin(settings):
         assert client.json("GET", "/go") == {"authorization": None}
 
 
+def test_a_client_with_a_base_url_keeps_its_token_on_that_host(settings):
+    settings.RAPPORT_OUTBOUND_ALLOW = ["127.0.0.1"]
+    with Redirector() as instance, Redirector() as elsewhere:
+        client = HttpClient(base_url=instance.url, network="mastodon", headers={"Authorization": "Bearer t"})
+        assert client.json("GET", f"{instance.url}/ok") == {"authorization": "Bearer t"}  # e.g. a Link: next page
+        with pytest.raises(OutboundBlocked, match="leaves"):
+            client.request("GET", f"{elsewhere.url}/ok")
+        assert elsewhere.requests == []
+
+
 def test_responses_are_capped_in_size(settings):
     settings.RAPPORT_OUTBOUND_ALLOW = ["127.0.0.1"]
     with FakeServer() as big:
