@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 def allow_loopback(settings: Any) -> None:
     """Let Rapport's outbound guard reach the fakes on 127.0.0.1, the way an operator allow-lists an internal host."""
-    settings.RAPPORT_OUTBOUND_ALLOW = [*settings.RAPPORT_OUTBOUND_ALLOW, "127.0.0.1"]
+    settings.RAPPORT_OUTBOUND_ALLOW = [*getattr(settings, "RAPPORT_OUTBOUND_ALLOW", []), "127.0.0.1"]
 
 
 @dataclass
