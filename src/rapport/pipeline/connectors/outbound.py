@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -214,11 +215,41 @@ class GuardedTransport(httpx.BaseTransport):
                 extensions={**request.extensions, "sni_hostname": host},
             )
             try:
-                return self._inner.handle_request(pinned)
+                response = self._inner.handle_request(pinned)
             except httpx.ConnectError as exc:  # try the next checked address, as a browser would
                 last = exc
+                continue
+            # Capped here as well as by HttpClient: httpx reads the bodies of redirect answers on its own.
+            capped = _CappedStream(response.stream, f"{self.network}: {request.method} {url}", self.network)
+            return httpx.Response(
+                response.status_code, headers=response.headers, stream=capped, extensions=response.extensions
+            )
         assert last is not None
         raise last
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _CappedStream(httpx.SyncByteStream):
+    """A response body that stops at MAX_RESPONSE_BYTES (as sent) and MAX_SECONDS."""
+
+    def __init__(self, inner: httpx.SyncByteStream, what: str, network: str) -> None:
+        self._inner, self._what, self._network = inner, what, network
+
+    def __iter__(self):
+        size, deadline = 0, time.monotonic() + MAX_SECONDS
+        for chunk in self._inner:
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise OutboundBlocked(
+                    f"{self._what}: response larger than {MAX_RESPONSE_BYTES} bytes", network=self._network
+                )
+            if time.monotonic() > deadline:
+                raise OutboundBlocked(
+                    f"{self._what}: response took longer than {MAX_SECONDS:g} s", network=self._network
+                )
+            yield chunk
 
     def close(self) -> None:
         self._inner.close()

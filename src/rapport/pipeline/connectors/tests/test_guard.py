@@ -137,6 +137,19 @@ def test_responses_are_capped_in_size(settings):
         assert HttpClient(base_url=big.url, network="rss").request("GET", "/big").text == "x" * 50_000
 
 
+def test_the_body_of_a_redirect_answer_is_capped_too(settings, monkeypatch):
+    from rapport.pipeline.connectors import outbound
+
+    settings.RAPPORT_OUTBOUND_ALLOW = ["127.0.0.1"]
+    monkeypatch.setattr(outbound, "MAX_RESPONSE_BYTES", 10_000)
+    with FakeServer() as server:
+        server.route("GET", r"/go", lambda r, m: Response(302, "x" * 50_000, {"Location": "/ok"}, "text/plain"))
+        server.route("GET", r"/ok", lambda r, m: Response(200, "fine", content_type="text/plain"))
+        with pytest.raises(OutboundBlocked, match="larger"):
+            HttpClient(base_url=server.url, network="rss", max_retries=0).request("GET", "/go")
+        assert [r.path for r in server.requests] == ["/go"]
+
+
 def test_the_connection_goes_to_the_address_that_was_checked(settings, monkeypatch):
     # DNS rebinding: the first answer is allowed, any later one would point elsewhere. Only one lookup happens.
     settings.RAPPORT_OUTBOUND_ALLOW = ["127.0.0.1"]
