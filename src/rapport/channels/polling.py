@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from rapport.channels.models import Channel
 from rapport.pipeline import deadletters
-from rapport.pipeline.connectors.base import ConnectorError, PollResult
+from rapport.pipeline.connectors.base import ConfigError, ConnectorError, PollResult
 from rapport.pipeline.connectors.registry import validate_config
 from rapport.pipeline.ingest import BatchResult
 from rapport.pipeline.queue import enqueue
@@ -128,6 +128,10 @@ def poll_all(*, workspace_id: int | None = None, **http_options: Any) -> dict[st
         channels += 1
         try:
             total.add(poll_channel(channel, **http_options))
+        except (ConfigError, ConnectorError) as exc:  # a known kind of failure: the message says it all
+            log.warning("polling channel %s (id %s) failed: %s", channel, channel.pk, exc)
+            _record_error(channel, f"{type(exc).__name__}: {exc}")
+            failed += 1
         except Exception as exc:  # noqa: BLE001 - whatever one channel does, the others are still polled
             log.exception("polling channel %s (id %s) failed", channel, channel.pk)
             _record_error(channel, f"{type(exc).__name__}: {exc}")

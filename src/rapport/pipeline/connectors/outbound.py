@@ -79,8 +79,7 @@ def forbidden_reason(ip: IPAddress) -> str | None:
         if embedded is None and any(ip in net for net in _NAT64):
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
-            reason = forbidden_reason(embedded)
-            return f"{reason} (embedded in {ip})" if reason else None
+            return forbidden_reason(embedded)
         if ip.teredo:
             return "Teredo tunnel"
     checks = (
@@ -130,9 +129,10 @@ def resolve_checked(host: str, port: int, *, network: str = "", allow: AllowList
             continue
         reason = forbidden_reason(ip)
         if reason:
+            shown = address if address == name else f"{name} = {address}"
             raise OutboundBlocked(
-                f"{network or 'outbound'}: {name} is a {reason} address ({address}); Rapport only contacts public "
-                "hosts unless RAPPORT_OUTBOUND_ALLOW lists it",
+                f"{network or 'outbound'}: {shown} is a {reason} address; Rapport only contacts public hosts "
+                "unless RAPPORT_OUTBOUND_ALLOW lists it",
                 network=network,
             )
     return addresses
