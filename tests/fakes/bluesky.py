@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .server import FakeServer, Request, Response
+from .server import FakeServer, Request, Response, allow_loopback
 
 HANDLE = "acmeoutdoor.com"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"
@@ -180,7 +180,8 @@ class FakeBluesky(FakeServer):
 
 
 @pytest.fixture
-def fake_bluesky() -> Iterator[FakeBluesky]:
+def fake_bluesky(settings) -> Iterator[FakeBluesky]:
     """A running FakeBluesky on 127.0.0.1."""
+    allow_loopback(settings)
     with FakeBluesky() as server:
         yield server

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from .server import allow_loopback
+
 
 class _Handler(socketserver.StreamRequestHandler):
     def send(self, line: bytes) -> None:
@@ -84,6 +86,7 @@ class FakeImap:
 
 
 @pytest.fixture
-def fake_imap() -> Iterator[FakeImap]:
+def fake_imap(settings) -> Iterator[FakeImap]:
+    allow_loopback(settings)
     with FakeImap() as imap:
         yield imap

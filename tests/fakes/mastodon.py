@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .server import FakeServer, Request, Response
+from .server import FakeServer, Request, Response, allow_loopback
 
 TOKEN = "mastodon-test-token"
 _START = datetime(2024, 11, 14, 9, 0, tzinfo=UTC)
@@ -161,7 +161,8 @@ class FakeMastodon(FakeServer):
 
 
 @pytest.fixture
-def fake_mastodon() -> Iterator[FakeMastodon]:
+def fake_mastodon(settings) -> Iterator[FakeMastodon]:
     """A running FakeMastodon on 127.0.0.1."""
+    allow_loopback(settings)
     with FakeMastodon() as server:
         yield server

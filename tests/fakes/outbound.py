@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .server import FakeServer, Request, Response
+from .server import FakeServer, Request, Response, allow_loopback
 
 GRAPH_TOKEN = "page-access-token"
 X_TOKEN = "x-user-token"
@@ -127,14 +127,16 @@ class FakeX(FakeServer):
 
 
 @pytest.fixture
-def fake_graph() -> Iterator[FakeGraph]:
+def fake_graph(settings) -> Iterator[FakeGraph]:
     """A running FakeGraph on 127.0.0.1."""
+    allow_loopback(settings)
     with FakeGraph() as server:
         yield server
 
 
 @pytest.fixture
-def fake_x() -> Iterator[FakeX]:
+def fake_x(settings) -> Iterator[FakeX]:
     """A running FakeX on 127.0.0.1."""
+    allow_loopback(settings)
     with FakeX() as server:
         yield server

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from .server import FakeServer, Request, Response
+from .server import FakeServer, Request, Response, allow_loopback
 
 _START = datetime(2024, 11, 18, 9, 0, tzinfo=UTC)
 
@@ -84,7 +84,8 @@ class FakeFeeds(FakeServer):
 
 
 @pytest.fixture
-def fake_feeds() -> Iterator[FakeFeeds]:
+def fake_feeds(settings) -> Iterator[FakeFeeds]:
     """A running FakeFeeds on 127.0.0.1."""
+    allow_loopback(settings)
     with FakeFeeds() as server:
         yield server

@@ -12,6 +12,11 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
+def allow_loopback(settings: Any) -> None:
+    """Let Rapport's outbound guard reach the fakes on 127.0.0.1, the way an operator allow-lists an internal host."""
+    settings.RAPPORT_OUTBOUND_ALLOW = [*getattr(settings, "RAPPORT_OUTBOUND_ALLOW", []), "127.0.0.1"]
+
+
 @dataclass
 class Request:
     """One request as the fake received it."""

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 
+from .server import allow_loopback
+
 
 class _Handler:
     def __init__(self) -> None:
@@ -56,6 +58,7 @@ class FakeSmtp:
 
 
 @pytest.fixture
-def fake_smtp() -> Iterator[FakeSmtp]:
+def fake_smtp(settings) -> Iterator[FakeSmtp]:
+    allow_loopback(settings)
     with FakeSmtp() as smtp:
         yield smtp

@@ -26,6 +26,8 @@ class ChannelOut(Schema):
     active: bool
     webhook_path: str | None
     has_credentials: bool
+    last_error: str | None
+    last_error_at: datetime | None
     created_at: datetime
 
 
@@ -49,6 +51,8 @@ def _out(channel: Channel, *, admin: bool) -> dict:
         "created_at": channel.created_at,
         "webhook_path": services.webhook_path(channel) if admin else None,  # the path is a secret, like a token
         "has_credentials": bool(channel.credentials_encrypted),
+        "last_error": channel.last_error if admin else None,  # may name internal hosts
+        "last_error_at": channel.last_error_at,
     }
 
 
@@ -70,7 +74,7 @@ def list_channels(request: HttpRequest, limit: Limit = 50, cursor: Cursor | None
 
 @router.post("", response={201: ChannelOut})
 def upsert_channel(request: HttpRequest, payload: ChannelIn):
-    """Create or update a channel by (network, handle); credentials are encrypted at rest and never returned."""
+    """Create or update a channel by (network, handle); config checked per network, credentials write-only."""
     require(request, "channels.manage")
     channel = services.upsert_channel(workspace=request.workspace, actor=request.actor, **payload.dict())
     return Status(201, _out(channel, admin=True))

@@ -31,6 +31,8 @@ class Channel(WorkspaceScoped):
     )
     poll_state = models.JSONField(default=dict, blank=True, editable=False)
     polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False, help_text="why the last poll failed; empty once it works")
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,7 +13,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from rapport.channels import ratelimit
 from rapport.channels.models import Channel
+from rapport.core.actors import Actor
+from rapport.core.services import record_audit
 from rapport.pipeline import deadletters
 from rapport.pipeline.connectors.base import PayloadError, SignatureError
 from rapport.pipeline.connectors.generic import GenericWebhookConnector
@@ -22,6 +25,9 @@ from rapport.pipeline.connectors.x import XConnector
 from rapport.pipeline.queue import enqueue
 
 MAX_BODY = 5 * 1024 * 1024
+# X sends a CRC when a webhook is registered and about hourly after; a few a minute is already generous.
+CRC_PER_CHANNEL = (10, 60)  # (requests, seconds)
+CRC_PER_IP = (30, 60)
 
 
 def _channel(key: str, networks: tuple[str, ...]) -> Channel | None:
@@ -94,10 +100,7 @@ def x(request: HttpRequest, key: str) -> HttpResponse:
         return JsonResponse({"detail": "not found"}, status=404)
     secret = channel.credentials.get("consumer_secret", "")
     if request.method == "GET":
-        try:
-            return JsonResponse(XConnector.crc_response(request.GET.get("crc_token", ""), consumer_secret=secret))
-        except SignatureError as exc:
-            return JsonResponse({"detail": str(exc)}, status=400)
+        return _x_crc(request, channel, secret)
     body = request.body[: MAX_BODY + 1]
     try:
         XConnector.verify_signature(body, request.headers.get(XConnector.signature_header), consumer_secret=secret)
@@ -108,6 +111,33 @@ def x(request: HttpRequest, key: str) -> HttpResponse:
     except PayloadError as exc:
         return _dead(channel, "x", body, str(exc))
     return _accept(channel, "x", body, posts)
+
+
+def _x_crc(request: HttpRequest, channel: Channel, secret: str) -> HttpResponse:
+    """Answer X's challenge, rate-limited per channel and per address, and audited either way."""
+    ip = request.META.get("REMOTE_ADDR", "")
+    limits = ((f"x-crc:channel:{channel.pk}", CRC_PER_CHANNEL), (f"x-crc:ip:{ip}", CRC_PER_IP))
+    for key, (limit, window) in limits:
+        if not ratelimit.hit(key, limit=limit, window=window):
+            response = JsonResponse({"detail": "too many CRC challenges; try again later"}, status=429)
+            response["Retry-After"] = str(window)
+            return response
+    token = request.GET.get("crc_token", "")
+    try:
+        answer, refused = XConnector.crc_response(token, consumer_secret=secret), ""
+    except SignatureError as exc:
+        answer, refused = None, str(exc)
+    record_audit(
+        workspace=channel.workspace,
+        actor=Actor.system("x crc challenge"),
+        action="channel.crc_answered" if answer else "channel.crc_refused",
+        object_type="channel",
+        object_id=channel.pk,
+        after={"ip": ip, "token_length": len(token), **({"reason": refused} if refused else {})},
+    )
+    if answer is None:
+        return JsonResponse({"detail": refused}, status=400)
+    return JsonResponse(answer)
 
 
 def _rapport_signature(request: HttpRequest, channel: Channel, body: bytes) -> JsonResponse | None:

@@ -174,6 +174,8 @@ RAPPORT_ENCRYPTION_KEY = os.environ.get("RAPPORT_ENCRYPTION_KEY", "")  # Fernet 
 RAPPORT_ALERT_WEBHOOK_URL = os.environ.get("RAPPORT_ALERT_WEBHOOK_URL", "")  # spike alerts are POSTed here, signed
 RAPPORT_ALERT_WEBHOOK_SECRET = os.environ.get("RAPPORT_ALERT_WEBHOOK_SECRET", "")
 RAPPORT_ALERT_EMAILS = os.environ.get("RAPPORT_ALERT_EMAILS", "")  # comma-separated recipients of spike alerts
+# Internal hosts Rapport may fetch from or connect to (names, addresses, CIDR networks); empty: public hosts only.
+RAPPORT_OUTBOUND_ALLOW = [h.strip() for h in os.environ.get("RAPPORT_OUTBOUND_ALLOW", "").split(",") if h.strip()]
 
 # Outgoing mail (alerts): RAPPORT_SMTP_URL=smtp://user:password@host:587 (add ?ssl=1 for implicit TLS).
 _smtp = urlsplit(os.environ.get("RAPPORT_SMTP_URL", ""))

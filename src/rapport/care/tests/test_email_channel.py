@@ -91,8 +91,9 @@ def test_an_unreadable_signed_email_is_dead_lettered_not_lost(workspace):
     assert letter.reason.startswith("From") and "no sender" in letter.payload
 
 
-def test_a_polled_imap_mailbox_opens_conversations_and_keeps_unreadable_mail(workspace):
+def test_a_polled_imap_mailbox_opens_conversations_and_keeps_unreadable_mail(workspace, settings):
     from tests.fakes.imap import FakeImap
+    from tests.fakes.server import allow_loopback
 
     from rapport.channels.polling import poll_channel
     from rapport.pipeline.models import DeadLetter
@@ -102,6 +103,7 @@ def test_a_polled_imap_mailbox_opens_conversations_and_keeps_unreadable_mail(wor
         actor=Actor.system("t"),
         data={"first_name": "Ana", "last_name": "Lopez", "email": "ana.lopez@mail.example"},
     )
+    allow_loopback(settings)
     with FakeImap() as imap:
         channel = upsert_channel(
             workspace=workspace,

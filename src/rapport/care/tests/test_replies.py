@@ -107,7 +107,7 @@ def test_canned_reply_variables(workspace, agent, django_capture_on_commit_callb
 def test_a_channel_without_credentials_records_the_reply_and_sends_nothing(
     workspace, agent, django_capture_on_commit_callbacks, monkeypatch
 ):
-    brand(workspace, base_url="http://127.0.0.1:9/unused")  # a base URL but no access token
+    brand(workspace, base_url="https://x.example/unused")  # a base URL but no access token
     person(workspace, "Ana", "Lopez", handle="analopez")
     ingest(workspace, [post("@acmeair where is my bag?", handle="analopez")], django_capture_on_commit_callbacks)
     attempts = []

@@ -68,3 +68,53 @@ def test_unreachable_source_keeps_state_and_other_sources_run(workspace, fake_fe
     assert result.stored == 1
     channel.refresh_from_db()
     assert list(channel.poll_state) == [fake_feeds.url + "/rss.xml"]
+
+
+def test_a_poisoned_channel_is_recorded_and_the_others_are_still_polled(workspace, other_workspace, fake_feeds):
+    fake_feeds.add_item("Hello", "A post about hiking boots and rain")
+    # Rows written before configs were checked (or edited in the database): no base_url, a feed list that is text.
+    broken = Channel.objects.create(workspace=workspace, network="mastodon", handle="a", config={"hashtags": ["acme"]})
+    Channel.objects.create(workspace=workspace, network="rss", handle="b", config={"feeds": "not a list"})
+    upsert_channel(
+        workspace=other_workspace,
+        actor=Actor.system(),
+        network="rss",
+        handle="forum",
+        config={"feeds": [fake_feeds.url + "/rss.xml"]},
+    )
+    result = poll_all()
+    assert result["channels"] == 3 and result["failed"] == 2 and result["stored"] == 1
+    assert Post.objects.filter(workspace=other_workspace).count() == 1
+    broken.refresh_from_db()
+    assert "base_url" in broken.last_error and broken.last_error_at is not None
+
+
+def test_a_refused_host_is_kept_on_the_channel_and_cleared_when_it_works(workspace, fake_feeds, settings):
+    channel = upsert_channel(
+        workspace=workspace,
+        actor=Actor.system(),
+        network="rss",
+        handle="forum",
+        config={"feeds": [fake_feeds.url + "/rss.xml"]},
+    )
+    settings.RAPPORT_OUTBOUND_ALLOW = []  # the operator withdrew the allowance
+    assert poll_all()["stored"] == 0
+    channel.refresh_from_db()
+    assert "loopback" in channel.last_error
+    settings.RAPPORT_OUTBOUND_ALLOW = ["127.0.0.1"]
+    fake_feeds.add_item("Hello", "boots")
+    assert poll_all()["stored"] == 1
+    channel.refresh_from_db()
+    assert channel.last_error == ""
+
+
+def test_a_reply_only_mastodon_channel_polls_nothing(workspace):
+    upsert_channel(
+        workspace=workspace,
+        actor=Actor.system(),
+        network="mastodon",
+        handle="replies",
+        credentials={"access_token": "t", "base_url": "https://mastodon.example"},
+    )
+    result = poll_all()
+    assert result["channels"] == 1 and result["failed"] == 0

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, ClassVar, Literal, NotRequired, Protocol, TypedDict, runtime_checkable
 
+from rapport.core.errors import FieldErrors
 from rapport.core.signing import SignatureError  # noqa: F401 - every verifier raises the one error
 
 PostKind = Literal["post", "reply", "comment", "direct_message", "mention"]
@@ -49,6 +50,10 @@ class ConnectorError(Exception):
         self.retryable = retryable
         self.status = status
         self.network = network
+
+
+class ConfigError(FieldErrors):
+    """A channel config a connector cannot work with; `errors` maps each bad key (e.g. "feeds.0") to the reason."""
 
 
 class PayloadError(ValueError):

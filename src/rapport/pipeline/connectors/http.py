@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the polling and outbound clients: retries on 429/5xx and typed errors."""
+"""HTTP plumbing shared by the polling and outbound clients: the outbound guard, retries on 429/5xx, typed errors."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, Self
 import httpx
 
 from .base import ConnectorError
+from .outbound import MAX_REDIRECTS, MAX_RESPONSE_BYTES, MAX_SECONDS, GuardedTransport, OutboundBlocked
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -17,7 +18,11 @@ USER_AGENT = "Rapport/0.1"
 
 
 class HttpClient:
-    """A thin httpx wrapper that retries transient failures and raises ConnectorError otherwise."""
+    """A thin httpx wrapper that retries transient failures and raises ConnectorError otherwise.
+
+    Every request, and every redirect it follows, passes the outbound guard (public hosts only, pinned to the
+    checked address); responses are capped in size and total time.
+    """
 
     def __init__(
         self,
@@ -31,6 +36,8 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         is_retryable: Callable[[httpx.Response], bool] | None = None,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+        max_seconds: float = MAX_SECONDS,
     ) -> None:
         self.network = network
         self._is_retryable = is_retryable or (lambda response: response.status_code in RETRYABLE_STATUS)
@@ -38,12 +45,18 @@ class HttpClient:
         self.backoff = backoff
         self.max_wait = max_wait
         self._sleep = sleep
+        self.max_bytes, self.max_seconds = max_bytes, max_seconds
+        self._origin = _origin(httpx.URL(base_url)) if base_url else None
+        # A transport passed in (tests, proxies) is wrapped, never trusted instead of the guard. httpx drops the
+        # Authorization header itself when a redirect leaves the origin.
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=DEFAULT_TIMEOUT,
             headers={"User-Agent": USER_AGENT, **(headers or {})},
-            transport=transport,
+            transport=GuardedTransport(transport, network=network),
             follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            trust_env=False,
         )
 
     def close(self) -> None:
@@ -52,10 +65,18 @@ class HttpClient:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request, retrying 429/5xx/transport errors with backoff; raise ConnectorError when it fails."""
+        if self._origin and _origin(httpx.URL(url)) not in (None, self._origin):
+            # A client with a base URL carries that host's token: an absolute URL from an answer (a Link header)
+            # must not take it to another host.
+            raise OutboundBlocked(f"{self.network}: {url} leaves {self._origin}", network=self.network)
         attempt = 0
         while True:
             try:
-                response = self._client.request(method, url, **kwargs)
+                response = self._fetch(method, url, **kwargs)
+            except httpx.TooManyRedirects as exc:
+                raise OutboundBlocked(
+                    f"{self.network}: {method} {url}: more than {MAX_REDIRECTS} redirects", network=self.network
+                ) from exc
             except httpx.TransportError as exc:
                 if attempt >= self.max_retries:
                     raise ConnectorError(
@@ -76,6 +97,31 @@ class HttpClient:
                 )
             self._sleep(self._delay(attempt, response))
             attempt += 1
+
+    def _fetch(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One request (redirects followed), its body read under the size and time caps."""
+        response = self._client.send(self._client.build_request(method, url, **kwargs), stream=True)
+        deadline = time.monotonic() + self.max_seconds
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():  # decoded bytes, so a compressed bomb is capped too
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise OutboundBlocked(
+                        f"{self.network}: {method} {url}: response larger than {self.max_bytes} bytes",
+                        network=self.network,
+                    )
+                if time.monotonic() > deadline:
+                    raise OutboundBlocked(
+                        f"{self.network}: {method} {url}: response took longer than {self.max_seconds:g} s",
+                        network=self.network,
+                    )
+                chunks.append(chunk)
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # what Response.read() sets; the body was read above under the caps
+        return response
 
     def json(self, method: str, url: str, **kwargs: Any) -> Any:
         """Send a request and decode its JSON body; a non-JSON success is a non-retryable error."""
@@ -115,6 +161,12 @@ class ApiClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int] | None:
+    if not url.is_absolute_url:
+        return None
+    return (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
 
 
 def _retry_after_seconds(header: str) -> float | None:

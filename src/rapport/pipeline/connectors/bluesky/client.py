@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from .. import config as checks
 from ..base import ConnectorError, PollResult, Post, parse_iso, utc_iso
 from ..http import ApiClient, HttpClient
 from .normalise import notification_to_post, post_view_to_post
@@ -14,11 +15,23 @@ DEFAULT_BASE_URL = "https://bsky.social"
 SEEN_LIMIT = 500  # uris remembered at the since boundary; bounds the persisted state
 
 
+def validate_config(config: Any) -> dict[str, Any]:
+    """A Bluesky channel's config: {"base_url": PDS (default bsky.social), "search": [...], "notifications": bool}."""
+    config, errors = checks.mapping(config), {}
+    cleaned = {
+        "base_url": checks.url(config, "base_url", errors),
+        "search": checks.text_list(config, "search", errors),
+        "notifications": checks.boolean(config, "notifications", errors),
+    }
+    return checks.finish(config, cleaned, errors)
+
+
 class BlueskyClient(ApiClient):
     """One Bluesky account session; each poll returns posts plus {"since", "seen"} state to persist."""
 
     network = "bluesky"
     capabilities: ClassVar[frozenset[str]] = frozenset({"poll", "reply"})
+    validate_config = staticmethod(validate_config)
 
     def __init__(
         self, *, identifier: str, app_password: str, base_url: str = DEFAULT_BASE_URL, **http_options: Any

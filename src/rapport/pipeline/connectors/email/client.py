@@ -8,6 +8,14 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from ..base import ConnectorError
+from ..outbound import connect_checked
+
+
+class _GuardedSMTP(smtplib.SMTP):
+    """SMTP to the checked address of the host; STARTTLS still verifies the certificate against the name."""
+
+    def _get_socket(self, host, port, timeout):  # noqa: ANN001 - smtplib's signature
+        return connect_checked(host, port, timeout=timeout, network="email")
 
 
 class SmtpClient:
@@ -42,7 +50,7 @@ class SmtpClient:
             msg["In-Reply-To"] = msg["References"] = in_reply_to
         msg.set_content(text)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            with _GuardedSMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:

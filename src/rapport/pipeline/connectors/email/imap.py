@@ -7,10 +7,43 @@ import imaplib
 import re
 from typing import Any
 
+from .. import config as checks
 from ..base import ConnectorError, PayloadError, PollResult
+from ..outbound import connect_checked
 from .normalise import message_to_post
 
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+
+
+def validate_config(config: Any) -> dict[str, Any]:
+    """An email channel's config: {"imap_host", "imap_port" (993), "imap_ssl" (true), "mailbox" ("INBOX")}."""
+    config, errors = checks.mapping(config), {}
+    cleaned: dict[str, Any] = {
+        "imap_host": checks.host(config, "imap_host", errors),
+        "imap_port": checks.integer(config, "imap_port", errors, low=1, high=65535),
+        "imap_ssl": checks.boolean(config, "imap_ssl", errors, default=True) if "imap_ssl" in config else None,
+    }
+    mailbox = config.get("mailbox")
+    if mailbox is not None and (
+        not isinstance(mailbox, str) or not 0 < len(mailbox) <= 200 or any(ord(c) < 32 for c in mailbox)
+    ):
+        errors["mailbox"] = "must be a mailbox name (up to 200 characters, no control characters)"
+    return checks.finish(config, cleaned, errors)
+
+
+class _GuardedIMAP4(imaplib.IMAP4):
+    """IMAP over a socket to the checked address of the host (the guard's pinning, for plain IMAP)."""
+
+    def _create_socket(self, timeout):  # noqa: ANN001 - imaplib's signature
+        return connect_checked(self.host, self.port, timeout=timeout, network="email")
+
+
+class _GuardedIMAP4_SSL(imaplib.IMAP4_SSL):  # noqa: N801 - mirrors imaplib's name
+    """IMAPS to the checked address; the certificate is still verified against the host name."""
+
+    def _create_socket(self, timeout):  # noqa: ANN001 - imaplib's signature
+        sock = connect_checked(self.host, self.port, timeout=timeout, network="email")
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
 
 
 class ImapClient:
@@ -35,7 +68,7 @@ class ImapClient:
         self.rejected: list[tuple[int, str, bytes]] = []  # (uid, reason, raw) of messages that could not be read
 
     def _connect(self) -> imaplib.IMAP4:
-        cls = imaplib.IMAP4_SSL if self.ssl else imaplib.IMAP4
+        cls = _GuardedIMAP4_SSL if self.ssl else _GuardedIMAP4
         conn = cls(self.host, self.port, timeout=self.timeout)
         conn.login(self.username, self.password)
         return conn

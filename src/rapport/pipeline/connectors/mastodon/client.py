@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -9,6 +10,7 @@ from urllib.parse import quote
 
 import httpx
 
+from .. import config as checks
 from ..base import ConnectorError, PollResult, Post
 from ..http import ApiClient, HttpClient
 from .normalise import notification_to_post, status_to_post
@@ -25,11 +27,33 @@ def _newer(a: str | None, b: str | None) -> str | None:
     return max(a, b, key=lambda s: (len(s), s))
 
 
+_HASHTAG = re.compile(r"#?\w{1,100}")
+
+
+def validate_config(config: Any) -> dict[str, Any]:
+    """A Mastodon channel's config: {"base_url": instance URL, "hashtags": [...], "mentions": bool}.
+
+    base_url is required as soon as there is something to poll; a reply-only channel may leave the config empty.
+    """
+    config, errors = checks.mapping(config), {}
+    hashtags = checks.text_list(
+        config, "hashtags", errors, check=lambda t: None if _HASHTAG.fullmatch(t) else "must be one hashtag"
+    )
+    mentions = checks.boolean(config, "mentions", errors)
+    polls = bool(hashtags or mentions or config.get("hashtags"))
+    base_url = checks.url(config, "base_url", errors, required=polls)
+    cleaned = {"base_url": base_url, "hashtags": hashtags, "mentions": mentions}
+    if "base_url" in errors and errors["base_url"] == "is required":
+        errors["base_url"] = "is required to poll hashtags or mentions (the instance, e.g. https://mastodon.social)"
+    return checks.finish(config, cleaned, errors)
+
+
 class MastodonClient(ApiClient):
     """Reads one Mastodon instance; each poll returns the posts plus a state with the newest id seen."""
 
     network = "mastodon"
     capabilities: ClassVar[frozenset[str]] = frozenset({"poll", "reply"})
+    validate_config = staticmethod(validate_config)
 
     def __init__(self, *, base_url: str, access_token: str | None = None, **http_options: Any) -> None:
         headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}

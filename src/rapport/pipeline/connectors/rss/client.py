@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import feedparser
 
+from .. import config as checks
 from ..base import ConnectorError, PayloadError, PollResult, Post
 from ..http import ApiClient, HttpClient
 from .normalise import entry_key, entry_to_post
@@ -13,11 +14,21 @@ from .normalise import entry_key, entry_to_post
 SEEN_LIMIT = 1000  # entry ids remembered per feed; feeds rarely carry more than a few hundred
 
 
+def validate_config(config: Any) -> dict[str, Any]:
+    """An RSS channel's config: {"feeds": [public http(s) feed URLs, at least one]}."""
+    config, errors = checks.mapping(config), {}
+    feeds = checks.text_list(config, "feeds", errors, check=checks.url_problem)
+    if not feeds and not errors:
+        errors["feeds"] = "at least one feed URL is required"
+    return checks.finish(config, {"feeds": feeds}, errors)
+
+
 class RssClient(ApiClient):
     """Fetches feeds; state holds ETag/Last-Modified and the ids already returned, so only new entries come back."""
 
     network = "rss"
     capabilities: ClassVar[frozenset[str]] = frozenset({"poll"})
+    validate_config = staticmethod(validate_config)
 
     def __init__(self, **http_options: Any) -> None:
         self.http = HttpClient(base_url="", network="rss", **http_options)

@@ -100,8 +100,12 @@ def test_x_bad_token_is_not_retryable(fake_x: FakeX, waits: list[float]) -> None
     assert err.value.status == 401 and err.value.retryable is False
 
 
-def test_unreachable_server_is_retryable(waits: list[float]) -> None:
+def test_unreachable_server_is_retryable(waits: list[float], settings) -> None:
     import socket
+
+    from tests.fakes.server import allow_loopback
+
+    allow_loopback(settings)
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -30,6 +30,13 @@ def test_crc_needs_token() -> None:
         crc_response("", consumer_secret=SECRET)
 
 
+def test_crc_answers_only_token_shaped_challenges() -> None:
+    # X signs bodies with the consumer secret too: answering a JSON "token" would sign a forged event.
+    for forged in ('{"tweet_create_events": []}', "a" * 129, "two words", "x\n"):
+        with pytest.raises(SignatureError):
+            crc_response(forged, consumer_secret=SECRET)
+
+
 def test_signature_accept_and_reject() -> None:
     body = json.dumps(load_fixture("x", "tweet_create_events.json")).encode()
     good = sign(body, consumer_secret=SECRET)

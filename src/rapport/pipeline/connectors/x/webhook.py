@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from ..base import SignatureError
 from ..signing import base64_signature, signatures_match
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+# X signs event bodies with the same consumer secret it uses for the challenge, so answering any crc_token would
+# sign any body an attacker chooses. X's tokens are short opaque base64 strings: nothing else is answered, and no
+# JSON body (braces, quotes, colons, spaces) can pass for one.
+MAX_CRC_TOKEN = 128
+_CRC_TOKEN = re.compile(rf"[A-Za-z0-9_\-+/]{{1,{MAX_CRC_TOKEN}}}={{0,2}}")
 
 
 def crc_response(crc_token: str, *, consumer_secret: str) -> dict[str, str]:
     """Answer the GET challenge-response check: {"response_token": "sha256=<base64 HMAC>"}."""
     if not crc_token:
         raise SignatureError("crc_token is missing")
+    if not _CRC_TOKEN.fullmatch(crc_token):
+        raise SignatureError(f"crc_token must be up to {MAX_CRC_TOKEN} base64 characters, as X sends it")
     if not consumer_secret:
         raise SignatureError("no consumer secret configured")
     return {"response_token": base64_signature(consumer_secret, crc_token.encode("utf-8"))}
