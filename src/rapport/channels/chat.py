@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from rapport.channels.models import Channel
 from rapport.contacts.validation import clean_email
 from rapport.pipeline.connectors.base import utc_iso
-from rapport.pipeline.queue import enqueue
+from rapport.pipeline.services import submit_posts
 
 SALT = "rapport.channels.chat"
 MAX_TEXT = 4000
@@ -116,7 +116,7 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
         },
         "raw": {"page": str(body.get("page") or "")[:500]},
     }
-    enqueue(workspace_id=channel.workspace_id, posts=[post], source=f"chat:{channel.pk}")
+    submit_posts(workspace_id=channel.workspace_id, posts=[post], source=f"chat:{channel.pk}")
     return _cors(request, channel, JsonResponse({"token": token, "received": True}, status=201))
 
 

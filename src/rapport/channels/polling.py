@@ -14,11 +14,10 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.channels.models import Channel
-from rapport.pipeline import deadletters
 from rapport.pipeline.connectors.base import ConfigError, ConnectorError, PollResult
 from rapport.pipeline.connectors.registry import validate_config
 from rapport.pipeline.ingest import BatchResult
-from rapport.pipeline.queue import enqueue
+from rapport.pipeline.services import dead_letter, submit_posts
 
 log = logging.getLogger(__name__)
 POLLED_NETWORKS = ("rss", "mastodon", "bluesky", "email")
@@ -59,7 +58,7 @@ def _polls(channel: Channel, **http_options: Any):
         def poll_mailbox(state, client=client):
             result = client.poll(state=state)
             for uid, reason, raw in client.rejected:  # unreadable mail is kept for an admin, never dropped
-                deadletters.record(
+                dead_letter(
                     workspace_id=channel.workspace_id,
                     source=f"poll:email:{channel.pk}:uid:{uid}",
                     fmt="email",
@@ -97,7 +96,7 @@ def poll_channel(channel: Channel, **http_options: Any) -> BatchResult:
             continue
         if result.posts:
             total.add(
-                enqueue(
+                submit_posts(
                     workspace_id=channel.workspace_id, posts=result.posts, source=f"poll:{channel.network}:{channel.pk}"
                 )
             )

@@ -17,12 +17,11 @@ from rapport.channels import ratelimit
 from rapport.channels.models import Channel
 from rapport.core.actors import Actor
 from rapport.core.services import record_audit
-from rapport.pipeline import deadletters
 from rapport.pipeline.connectors.base import PayloadError, SignatureError
 from rapport.pipeline.connectors.generic import GenericWebhookConnector
 from rapport.pipeline.connectors.meta import MetaConnector
 from rapport.pipeline.connectors.x import XConnector
-from rapport.pipeline.queue import enqueue
+from rapport.pipeline.services import dead_letter, dead_letter_rejections, submit_posts
 
 MAX_BODY = 5 * 1024 * 1024
 # X sends a CRC when a webhook is registered and about hourly after; a few a minute is already generous.
@@ -41,12 +40,12 @@ def _denied(reason: str) -> JsonResponse:
 
 
 def _accept(channel: Channel, kind: str, body: bytes, posts: list[dict[str, Any]]) -> JsonResponse:
-    result = enqueue(workspace_id=channel.workspace_id, posts=posts, source=f"webhook:{kind}:{channel.pk}")
+    result = submit_posts(workspace_id=channel.workspace_id, posts=posts, source=f"webhook:{kind}:{channel.pk}")
     return JsonResponse({"received": result.received, "stored": result.stored, "duplicates": result.duplicates})
 
 
 def _dead(channel: Channel, kind: str, body: bytes, reason: str) -> JsonResponse:
-    letter = deadletters.record(
+    letter = dead_letter(
         workspace_id=channel.workspace_id,
         source=f"webhook:{kind}:{channel.pk}",
         fmt=kind,
@@ -169,7 +168,7 @@ def generic(request: HttpRequest, key: str) -> HttpResponse:
     except PayloadError as exc:
         return _dead(channel, "generic", body, str(exc))
     if rejections:
-        deadletters.record_rejections(
+        dead_letter_rejections(
             workspace_id=channel.workspace_id,
             source=f"webhook:generic:{channel.pk}:item",
             fmt="post",

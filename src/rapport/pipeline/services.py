@@ -2,7 +2,9 @@
 
 `submit()` normalises each raw item, dead-letters what is bad (naming the item and the field), enqueues the good
 items on the stream (processed at once in-process, or queued for the workers on Redis) and returns one outcome
-per item, in the order given.
+per item, in the order given. Entry points whose connector normalises a whole payload at once (a webhook body,
+a poll) hand over its posts with `submit_posts()` and what it could not read with `dead_letter()` /
+`dead_letter_rejections()`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any, Literal
 
 from rapport.pipeline import deadletters
 from rapport.pipeline.connectors.base import PayloadError
+from rapport.pipeline.connectors.files.client import Rejection
 from rapport.pipeline.connectors.files.normalise import jsonl_to_post
 from rapport.pipeline.ingest import BatchResult
+from rapport.pipeline.models import DeadLetter
 from rapport.pipeline.queue import RedisQueue, get_queue
 
 Status = Literal["stored", "duplicate", "queued", "rejected"]
@@ -105,3 +109,18 @@ def submit(
         out.items.append(ItemOutcome(index, status, network=post["network"], external_id=post["external_id"]))
     out.items.sort(key=lambda r: r.index)
     return out
+
+
+def submit_posts(*, workspace_id: int, posts: list[dict[str, Any]], source: str) -> BatchResult:
+    """Enqueue posts a connector has already normalised (a webhook body, a poll); returns the pipeline's counts."""
+    return get_queue().enqueue(workspace_id=workspace_id, posts=posts, source=source)
+
+
+def dead_letter(*, workspace_id: int, source: str, fmt: str, payload: str, reason: str) -> DeadLetter:
+    """Keep one payload that could not be read, with the reason, for an admin to see and replay."""
+    return deadletters.record(workspace_id=workspace_id, source=source, fmt=fmt, payload=payload, reason=reason)
+
+
+def dead_letter_rejections(*, workspace_id: int, source: str, fmt: str, rejections: Sequence[Rejection]) -> int:
+    """Keep the records of a payload or file that could not be read, each naming its line or item."""
+    return deadletters.record_rejections(workspace_id=workspace_id, source=source, fmt=fmt, rejections=rejections)
