@@ -9,7 +9,8 @@ from typing import Any
 from django.apps import apps
 from django.db import transaction
 
-from rapport.contacts.models import Channel, Direction, Person, Touchpoint, TouchpointKind
+from rapport.contacts.models import Person, Touchpoint
+from rapport.contacts.touchpoints import post_touchpoint
 from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.identity.matching import extract_identifiers
@@ -17,7 +18,6 @@ from rapport.identity.models import SocialIdentity
 from rapport.identity.stream import link_from_text
 
 log = logging.getLogger(__name__)
-_CHANNELS = set(Channel.values)
 # Every identifier has a digit (phone and customer numbers) or an @ with a dot after it (an email address): a text
 # with neither is passed over without running the phone-number matcher, the costly part of a batch.
 _MAY_IDENTIFY = re.compile(r"\d|@[^\s@]*\.")
@@ -47,18 +47,17 @@ def attach_history(*, identity: SocialIdentity, person: Person) -> int:
     )
     Touchpoint.objects.bulk_create(
         [
-            Touchpoint(
+            post_touchpoint(
                 workspace_id=identity.workspace_id,
-                person=person,
-                kind=TouchpointKind.MESSAGE if p.kind == "direct_message" else TouchpointKind.POST,
-                channel=p.network if p.network in _CHANNELS else Channel.OTHER,
-                direction=Direction.INBOUND,
+                person_id=person.pk,
+                post_id=p.pk,
+                network=p.network,
+                kind=p.kind,
+                text=p.text,
                 occurred_at=p.created_at,
-                title=(p.text.splitlines() or [""])[0][:200],
-                body=p.text,
-                source="post",
-                source_id=str(p.pk),
-                data={"network": p.network, "external_id": p.external_id, "url": p.url},
+                external_id=p.external_id,
+                url=p.url,
+                extra={"sentiment": p.sentiment_label, "language": p.language},
             )
             for p in posts
             if str(p.pk) not in have

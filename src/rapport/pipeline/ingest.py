@@ -20,8 +20,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.contacts.models import Channel as TouchChannel
-from rapport.contacts.models import Direction, Touchpoint, TouchpointKind
+from rapport.contacts.models import Touchpoint
+from rapport.contacts.touchpoints import post_touchpoint
 from rapport.core import events
 from rapport.listening import spikes
 from rapport.listening.models import Post, PostRule
@@ -32,7 +32,6 @@ from rapport.pipeline.stages.analyse import analyse_texts, apply_results
 from rapport.pipeline.stages.dedupe import first_with_hash, flag_within_batch, split_exact
 
 PIPELINE_VERSION = 1
-_TOUCH_CHANNELS = set(TouchChannel.values)
 _NO_METRICS = json_value({})  # most posts carry no metrics: serialised once, passed through by the bulk insert
 
 
@@ -140,25 +139,17 @@ def _row(workspace_id: int, item: Item, *, source: str, batch: str, now: datetim
 
 def _touchpoint(workspace_id: int, item: Item, post_id: int) -> Touchpoint:
     p = item.post
-    network = p["network"]
-    return Touchpoint(
+    return post_touchpoint(
         workspace_id=workspace_id,
         person_id=item.person_id,
-        kind=TouchpointKind.MESSAGE if p.get("kind") == "direct_message" else TouchpointKind.POST,
-        channel=network if network in _TOUCH_CHANNELS else TouchChannel.OTHER,
-        direction=Direction.INBOUND,
+        post_id=post_id,
+        network=p["network"],
+        kind=p.get("kind") or "post",
+        text=p["text"],
         occurred_at=item.created_at,
-        title=(p["text"].splitlines() or [""])[0][:200],
-        body=p["text"],
-        source="post",
-        source_id=str(post_id),
-        data={
-            "network": network,
-            "external_id": p["external_id"],
-            "url": p.get("url"),
-            "sentiment": item.sentiment_label,
-            "language": item.language,
-        },
+        external_id=p["external_id"],
+        url=p.get("url"),
+        extra={"sentiment": item.sentiment_label, "language": item.language},
     )
 
 
