@@ -20,7 +20,6 @@ KNOWN_BACK_IMPORTS = {
         "contacts/exporter.py",
         "contacts/importer.py",
         "contacts/management/commands/contacts.py",
-        "contacts/schemas.py",
         "contacts/services.py",
     },
     ("channels", "care"): {"channels/chat.py"},

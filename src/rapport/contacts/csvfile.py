@@ -8,7 +8,9 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-NETWORK_COLUMNS = ["twitter", "facebook", "instagram", "mastodon", "bluesky", "linkedin"]
+from rapport.core.networks import HANDLE_NETWORKS
+
+NETWORK_COLUMNS = list(HANDLE_NETWORKS)
 CANONICAL_HEADERS = [
     "external_id",
     "first_name",

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from rapport.contacts.models import Channel, Direction, LifecycleStage, OrganizationKind, TouchpointKind
 from rapport.core.apitypes import Id, Text
-from rapport.identity.models import Network
+from rapport.core.networks import Network
 
 
 class IdentityIn(Schema):

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from rapport.core.bulk import insert_ignore, select_in
 from rapport.core.errors import FieldErrors
-from rapport.identity.models import Network, SocialIdentity, normalise_handle
+from rapport.core.networks import Network
+from rapport.identity.models import SocialIdentity, normalise_handle
 
 if TYPE_CHECKING:
     from rapport.contacts.models import Person

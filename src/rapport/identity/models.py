@@ -8,18 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from rapport.core.models import WorkspaceScoped
-
-
-class Network(models.TextChoices):
-    TWITTER = "twitter", "Twitter/X"
-    FACEBOOK = "facebook", "Facebook"
-    INSTAGRAM = "instagram", "Instagram"
-    MASTODON = "mastodon", "Mastodon"
-    BLUESKY = "bluesky", "Bluesky"
-    LINKEDIN = "linkedin", "LinkedIn"
-    RSS = "rss", "Blog / forum / review site"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Web chat"
+from rapport.core.networks import Network
 
 
 class SocialIdentity(WorkspaceScoped):

@@ -12,12 +12,13 @@ from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.events import emit
 from rapport.core.models import Workspace
+from rapport.core.networks import Network
 from rapport.core.services import record_audit
 from rapport.identity.accounts import find_or_create_identity
 from rapport.identity.matching import extract_identifiers, normalise_email
 from rapport.identity.matching.nicknames import are_nicknames
 from rapport.identity.matching.text import fold
-from rapport.identity.models import Network, SocialIdentity
+from rapport.identity.models import SocialIdentity
 
 _EMAIL = re.compile(r"[\w.+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}", re.I)
 _NETWORKS = set(Network.values)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from rapport.core.ids import parse_id
+from rapport.core.networks import LISTENED_NETWORKS
 from rapport.core.pagination import BadCursor
 from rapport.core.services import has_permission
 from rapport.listening import services
@@ -19,7 +20,6 @@ from rapport.web.views import workspace_required
 
 PAGE = 25
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
-NETWORKS = ("twitter", "facebook", "instagram", "mastodon", "bluesky", "rss", "generic")
 
 
 def _filters(request: HttpRequest) -> dict:
@@ -72,7 +72,7 @@ def mentions(request: HttpRequest) -> HttpResponse:
         nav="mentions",
         rules=TrackingRule.objects.filter(workspace=request.workspace),
         languages=SUPPORTED_LANGUAGES,
-        networks=NETWORKS,
+        networks=LISTENED_NETWORKS,
         periods=list(PERIODS),
         sentiments=Sentiment.values,
         is_admin=has_permission(role=request.role, permission="channels.manage"),
