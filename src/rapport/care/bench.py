@@ -21,7 +21,7 @@ from django.test import Client
 
 from rapport.care import queries, routing
 from rapport.care.api import detail_out
-from rapport.care.models import AgentProfile, Conversation, Direction, Message, SLAPolicy, Team
+from rapport.care.models import AgentProfile, Conversation, Message, MessageDirection, SLAPolicy, Team
 from rapport.channels.services import upsert_channel
 from rapport.core.actors import Actor
 from rapport.core.models import Member, Role, User, Workspace
@@ -120,7 +120,7 @@ def _generate(ws: Workspace, *, conversations: int, agents: int, teams: int, wri
                             network=c.channel,
                             kind="post",
                             external_id=f"b{c.pk}-{k}" if k != 1 else "",
-                            direction=Direction.OUTBOUND if k == 1 else Direction.INBOUND,
+                            direction=MessageDirection.OUTBOUND if k == 1 else MessageDirection.INBOUND,
                             text="Where is my parcel? It was due on Monday.",
                             created_at=c.first_inbound_at + timedelta(minutes=10 * k),
                         )
@@ -178,7 +178,7 @@ def _latency(ws: Workspace, *, rate: int, seconds: float, write) -> None:
                                 workspace=ws,
                                 network="twitter",
                                 external_id__in=pending[:5000],
-                                direction=Direction.INBOUND,
+                                direction=MessageDirection.INBOUND,
                                 conversation__assignee__isnull=False,
                             ).values_list("external_id", flat=True)
                         )

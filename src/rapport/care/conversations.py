@@ -16,8 +16,8 @@ from rapport.care.models import (
     Conversation,
     ConversationStatus,
     CsatResponse,
-    Direction,
     Message,
+    MessageDirection,
 )
 from rapport.care.triage import score_conversation
 from rapport.channels.models import Channel
@@ -153,7 +153,7 @@ def add_inbound(
                 kind=kind,
                 external_id=external_id,
                 in_reply_to=in_reply_to or "",
-                direction=Direction.INBOUND,
+                direction=MessageDirection.INBOUND,
                 text=text,
                 created_at=created_at,
                 post=post,
@@ -265,7 +265,7 @@ def add_note(*, conversation: Conversation, agent: User, text: str, now: datetim
         conversation=conversation,
         network="note",
         kind="note",
-        direction=Direction.NOTE,
+        direction=MessageDirection.NOTE,
         text=text.strip(),
         created_at=now or timezone.now(),
         author_user=agent,

@@ -9,7 +9,7 @@ from collections import defaultdict
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
-from rapport.care.models import Conversation, CsatResponse, Direction, EffortScore, Message
+from rapport.care.models import Conversation, CsatResponse, EffortScore, Message, MessageDirection
 
 REPEAT_SIMILARITY = 60  # token-set ratio above which two messages restate the same issue
 _HANDLE = re.compile(r"@\w+|https?://\S+")
@@ -48,7 +48,9 @@ def effort_figure(
 def compute_effort(conversation: Conversation) -> EffortScore:
     """Compute and store the conversation's effort figures."""
     inbound = list(
-        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND).order_by("created_at", "id")
+        Message.objects.filter(conversation=conversation, direction=MessageDirection.INBOUND).order_by(
+            "created_at", "id"
+        )
     )
     networks = [m.network for m in inbound]
     switches = sum(1 for a, b in zip(networks, networks[1:], strict=False) if a != b)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from rapport.care import routing, sla
 from rapport.care.classify import classify
 from rapport.care.conversations import create_or_join, fold_inbound
-from rapport.care.models import OPEN_Q, AppliedSLA, Conversation, ConversationStatus, Direction, Message
+from rapport.care.models import OPEN_Q, AppliedSLA, Conversation, ConversationStatus, Message, MessageDirection
 from rapport.care.triage import build_context, score_with
 from rapport.channels.models import Channel
 from rapport.core import events
@@ -128,7 +128,7 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
         Message.objects.filter(
             workspace=workspace,
             network__in=networks,
-            direction=Direction.INBOUND,
+            direction=MessageDirection.INBOUND,
             external_id__in=[p.external_id for p in posts],
         ).values_list("network", "external_id")
     )
@@ -144,7 +144,7 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
         )
         brand_posts |= set(
             Message.objects.filter(
-                workspace=workspace, network__in=networks, direction=Direction.OUTBOUND, external_id__in=parents
+                workspace=workspace, network__in=networks, direction=MessageDirection.OUTBOUND, external_id__in=parents
             ).values_list("external_id", flat=True)
         )
         open_statuses = [ConversationStatus.OPEN, ConversationStatus.PENDING, ConversationStatus.WAITING]
@@ -284,7 +284,7 @@ def _insert_messages(workspace: Workspace, items: list[Item], channels: dict[str
                 kind=post.kind,
                 external_id=post.external_id,
                 in_reply_to=post.in_reply_to or "",
-                direction=Direction.INBOUND,
+                direction=MessageDirection.INBOUND,
                 text=post.text,
                 created_at=post.created_at,
                 post=post,

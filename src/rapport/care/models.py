@@ -136,7 +136,7 @@ class Conversation(WorkspaceScoped):
         return f"conversation {self.pk} ({self.status})"
 
 
-class Direction(models.TextChoices):
+class MessageDirection(models.TextChoices):
     INBOUND = "inbound", "From the customer"
     OUTBOUND = "outbound", "From us"
     NOTE = "note", "Internal note"
@@ -157,7 +157,7 @@ class Message(WorkspaceScoped):
     kind = models.CharField(max_length=16, default="post", help_text="post, reply, comment, direct_message, email...")
     external_id = models.CharField(max_length=200, blank=True)
     in_reply_to = models.CharField(max_length=200, blank=True)
-    direction = models.CharField(max_length=8, choices=Direction.choices)
+    direction = models.CharField(max_length=8, choices=MessageDirection.choices)
     text = models.TextField(blank=True)
     created_at = models.DateTimeField()
     author_label = models.CharField(max_length=200, blank=True)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.care import sla
-from rapport.care.models import CannedReply, Conversation, Delivery, Direction, Message
+from rapport.care.models import CannedReply, Conversation, Delivery, Message, MessageDirection
 from rapport.care.triage import score_conversation
 from rapport.channels.models import Channel
 from rapport.contacts.models import Person
@@ -94,7 +94,7 @@ def _send(message: Message) -> str | None:
     """Send one outbound message on its network; return the new external id (None: no connector for it)."""
     conv = message.conversation
     last = (
-        Message.objects.filter(conversation=conv, direction=Direction.INBOUND, network=message.network)
+        Message.objects.filter(conversation=conv, direction=MessageDirection.INBOUND, network=message.network)
         .exclude(external_id="")
         .order_by("-created_at", "-id")
         .first()
@@ -166,7 +166,7 @@ def reply(
             conversation=conversation,
             network=conversation.channel or "other",
             kind="reply",
-            direction=Direction.OUTBOUND,
+            direction=MessageDirection.OUTBOUND,
             text=text,
             created_at=now,
             author_user=agent,
@@ -199,7 +199,9 @@ def retry_failed(*, now: datetime | None = None, workspace_id: int | None = None
     """Resend failed replies whose next attempt is due; after MAX_ATTEMPTS they stay failed for a human."""
     now = now or timezone.now()
     qs = Message.objects.filter(
-        delivery_status__in=[Delivery.FAILED, Delivery.QUEUED], direction=Direction.OUTBOUND, attempts__lt=MAX_ATTEMPTS
+        delivery_status__in=[Delivery.FAILED, Delivery.QUEUED],
+        direction=MessageDirection.OUTBOUND,
+        attempts__lt=MAX_ATTEMPTS,
     ).filter(next_attempt_at__lte=now)
     if workspace_id is not None:
         qs = qs.filter(workspace_id=workspace_id)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from rapport.care.models import Conversation, CsatResponse, Delivery, Direction, Message
+from rapport.care.models import Conversation, CsatResponse, Delivery, Message, MessageDirection
 
 log = logging.getLogger(__name__)
 SALT = "rapport.care.csat"
@@ -53,7 +53,7 @@ def send_survey(event: str, payload: dict[str, Any]) -> Message | None:
             conversation=conversation,
             network=conversation.channel or "other",
             kind=SURVEY_KIND,
-            direction=Direction.OUTBOUND,
+            direction=MessageDirection.OUTBOUND,
             text=f"Thanks for talking to us. How did we do? Tell us in one click: {survey_url(conversation)}",
             created_at=timezone.now(),
             author_label="Rapport survey",

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from rapport.care.models import Conversation, ConversationStatus, Direction, Message
+from rapport.care.models import Conversation, ConversationStatus, Message, MessageDirection
 from rapport.care.sla import customer_tier
 from rapport.contacts.models import Person, Touchpoint, TouchpointKind
 from rapport.identity.models import SocialIdentity
@@ -112,7 +112,7 @@ def build_context(
     unknown = [pk for pk in conv_ids if pk not in known_inbound]
     if unknown:
         rows = (
-            Message.objects.filter(conversation_id__in=unknown, direction=Direction.INBOUND)
+            Message.objects.filter(conversation_id__in=unknown, direction=MessageDirection.INBOUND)
             .select_related("post__author")
             .defer("post__raw")  # the network's payload, the largest column, is not scored
             .order_by("created_at", "id")

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from rapport.contacts import services
-from rapport.contacts.models import Channel, Organization, Person, TouchpointKind
+from rapport.contacts.models import Organization, Person, TouchpointChannel, TouchpointKind
 from rapport.contacts.schemas import (
     AuditPage,
     ContactIn,
@@ -156,7 +156,7 @@ def delete_contact(request: HttpRequest, contact_id: Id):
 
 
 class TimelineFilters(Schema):
-    channel: Channel | None = None
+    channel: TouchpointChannel | None = None
     kind: TouchpointKind | None = None
     limit: Limit = 50
     cursor: Cursor | None = None

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from rapport.contacts.models import Channel, Direction, Organization, Person, TouchpointKind
+from rapport.contacts.models import Organization, Person, TouchpointChannel, TouchpointDirection, TouchpointKind
 
 # What an agent logs by hand; posts, purchases and vouchers arrive from connectors and imports.
 _LOGGABLE_KINDS = {
@@ -13,9 +13,16 @@ _LOGGABLE_KINDS = {
     TouchpointKind.CHAT,
     TouchpointKind.NOTE,
 }
-_LOGGABLE_CHANNELS = {Channel.PHONE, Channel.EMAIL, Channel.CHAT, Channel.STORE, Channel.WEB, Channel.OTHER}
+_LOGGABLE_CHANNELS = {
+    TouchpointChannel.PHONE,
+    TouchpointChannel.EMAIL,
+    TouchpointChannel.CHAT,
+    TouchpointChannel.STORE,
+    TouchpointChannel.WEB,
+    TouchpointChannel.OTHER,
+}
 LOGGABLE_KINDS = [(k, label) for k, label in TouchpointKind.choices if k in _LOGGABLE_KINDS]
-LOGGABLE_CHANNELS = [(c, label) for c, label in Channel.choices if c in _LOGGABLE_CHANNELS]
+LOGGABLE_CHANNELS = [(c, label) for c, label in TouchpointChannel.choices if c in _LOGGABLE_CHANNELS]
 
 
 class PersonForm(forms.ModelForm):
@@ -67,8 +74,10 @@ class TouchpointForm(forms.Form):
     """An agent logs a call, meeting, email, chat or note on a person's timeline."""
 
     kind = forms.ChoiceField(choices=LOGGABLE_KINDS, initial=TouchpointKind.CALL)
-    channel = forms.ChoiceField(choices=LOGGABLE_CHANNELS, initial=Channel.PHONE)
-    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.INBOUND, label="Who reached out")
+    channel = forms.ChoiceField(choices=LOGGABLE_CHANNELS, initial=TouchpointChannel.PHONE)
+    direction = forms.ChoiceField(
+        choices=TouchpointDirection.choices, initial=TouchpointDirection.INBOUND, label="Who reached out"
+    )
     occurred_at = forms.DateTimeField(
         label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), required=False
     )

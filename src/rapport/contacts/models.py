@@ -126,7 +126,7 @@ class TouchpointKind(models.TextChoices):
     NOTE = "note", "Note"
 
 
-class Channel(models.TextChoices):
+class TouchpointChannel(models.TextChoices):
     TWITTER = "twitter", "Twitter/X"
     FACEBOOK = "facebook", "Facebook"
     INSTAGRAM = "instagram", "Instagram"
@@ -145,7 +145,7 @@ class Channel(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Direction(models.TextChoices):
+class TouchpointDirection(models.TextChoices):
     INBOUND = "inbound", "From the person"
     OUTBOUND = "outbound", "From us"
     NONE = "none", "Neither"
@@ -156,8 +156,8 @@ class Touchpoint(WorkspaceScoped):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="touchpoints")
     kind = models.CharField(max_length=20, choices=TouchpointKind.choices)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.NONE)
+    channel = models.CharField(max_length=16, choices=TouchpointChannel.choices)
+    direction = models.CharField(max_length=8, choices=TouchpointDirection.choices, default=TouchpointDirection.NONE)
     occurred_at = models.DateTimeField()
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)

@@ -8,7 +8,13 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
-from rapport.contacts.models import Channel, Direction, LifecycleStage, OrganizationKind, TouchpointKind
+from rapport.contacts.models import (
+    LifecycleStage,
+    OrganizationKind,
+    TouchpointChannel,
+    TouchpointDirection,
+    TouchpointKind,
+)
 from rapport.core.apitypes import Id, Text
 from rapport.core.networks import Network
 
@@ -102,9 +108,9 @@ class ContactPage(Schema):
 
 class TouchpointIn(Schema):
     kind: TouchpointKind
-    channel: Channel
+    channel: TouchpointChannel
     occurred_at: datetime
-    direction: Direction = Direction.NONE
+    direction: TouchpointDirection = TouchpointDirection.NONE
     title: Text(200) = ""
     body: Text(20000) = ""
     amount: Decimal | None = Field(default=None, max_digits=12, decimal_places=2)

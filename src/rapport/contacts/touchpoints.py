@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rapport.contacts.models import Channel, Direction, Touchpoint, TouchpointKind
+from rapport.contacts.models import Touchpoint, TouchpointChannel, TouchpointDirection, TouchpointKind
 
-_CHANNELS = frozenset(Channel.values)
+_CHANNELS = frozenset(TouchpointChannel.values)
 
 
 def post_touchpoint(
@@ -28,8 +28,8 @@ def post_touchpoint(
         workspace_id=workspace_id,
         person_id=person_id,
         kind=TouchpointKind.MESSAGE if kind == "direct_message" else TouchpointKind.POST,
-        channel=network if network in _CHANNELS else Channel.OTHER,
-        direction=Direction.INBOUND,
+        channel=network if network in _CHANNELS else TouchpointChannel.OTHER,
+        direction=TouchpointDirection.INBOUND,
         occurred_at=occurred_at,
         title=((text or "").splitlines() or [""])[0][:200],
         body=text or "",

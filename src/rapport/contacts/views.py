@@ -15,7 +15,14 @@ from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_m
 from rapport.contacts.exporter import export_rows
 from rapport.contacts.forms import OrganizationForm, PersonForm, TouchpointForm
 from rapport.contacts.importer import import_contacts
-from rapport.contacts.models import Channel, LifecycleStage, Organization, OrganizationKind, Person, TouchpointKind
+from rapport.contacts.models import (
+    LifecycleStage,
+    Organization,
+    OrganizationKind,
+    Person,
+    TouchpointChannel,
+    TouchpointKind,
+)
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor
@@ -85,7 +92,7 @@ def _detail_ctx(request: HttpRequest, person: Person, *, log_form: TouchpointFor
         "memberships": [
             a for a in affiliations if a.organization.kind in (OrganizationKind.ASSOCIATION, OrganizationKind.NETWORK)
         ],
-        "channels": Channel.choices,
+        "channels": TouchpointChannel.choices,
         "kinds": TouchpointKind.choices,
         "audit": audit_trail(workspace=request.workspace, object_type="person", object_id=person.pk, limit=20),
         "can_change": has_permission(role=request.role, permission="contacts.change"),
@@ -136,7 +143,7 @@ def _timeline_ctx(request: HttpRequest, person: Person) -> dict:
         items, next_cursor = services.timeline(
             workspace=request.workspace,
             person_ids=[person.pk],
-            channel=channel if channel in Channel.values else "",
+            channel=channel if channel in TouchpointChannel.values else "",
             kind=kind if kind in TouchpointKind.values else "",
             limit=PAGE,
             cursor=_cursor(request),

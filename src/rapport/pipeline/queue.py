@@ -26,7 +26,7 @@ GROUP = "rapport-workers"
 
 
 @dataclass
-class Message:
+class QueuedPost:
     """One queued post with its workspace and source."""
 
     id: str
@@ -84,18 +84,18 @@ class RedisQueue:
         pipe.execute()
         return BatchResult(received=len(posts))
 
-    def _decode(self, entries: list) -> list[Message]:
+    def _decode(self, entries: list) -> list[QueuedPost]:
         out = []
         for msg_id, fields in entries:
             raw = (fields or {}).get("d", "")
             try:
                 data = json.loads(raw)
-                out.append(Message(msg_id, int(data["w"]), str(data.get("s", "")), data["p"], raw))
+                out.append(QueuedPost(msg_id, int(data["w"]), str(data.get("s", "")), data["p"], raw))
             except (ValueError, KeyError, TypeError):
-                out.append(Message(msg_id, 0, "", None, raw))
+                out.append(QueuedPost(msg_id, 0, "", None, raw))
         return out
 
-    def read(self, *, consumer: str, count: int, block_ms: int, claim_idle_ms: int) -> list[Message]:
+    def read(self, *, consumer: str, count: int, block_ms: int, claim_idle_ms: int) -> list[QueuedPost]:
         """Messages for this consumer: first ones a dead consumer left idle, else new ones (blocking up to block_ms)."""
         self.ensure_group()
         _, claimed, _ = self.redis.xautoclaim(
@@ -131,7 +131,7 @@ class RedisQueue:
 
         messages = self.read(consumer=consumer, count=count, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
         total = BatchResult()
-        by_ws: dict[int, list[Message]] = defaultdict(list)
+        by_ws: dict[int, list[QueuedPost]] = defaultdict(list)
         for m in messages:
             if m.post is None or not m.workspace_id:
                 log.warning("dropping unreadable queue message %s", m.id)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rapport.care import intake, services, triage
-from rapport.care.models import AppliedSLA, Conversation, Direction, Message
+from rapport.care.models import AppliedSLA, Conversation, Message, MessageDirection
 from rapport.care.tests.helpers import brand, ingest, person, post, social_policy, team_with_agents
 from rapport.listening.models import Post
 from rapport.pipeline.ingest import process_batch
@@ -86,7 +86,7 @@ def test_message_stored_meanwhile_by_another_router_counts_as_duplicate(
     real_filter = Message.objects.filter
 
     def blind(*args, **kwargs):
-        if kwargs.get("direction") == Direction.INBOUND and "external_id__in" in kwargs:
+        if kwargs.get("direction") == MessageDirection.INBOUND and "external_id__in" in kwargs:
             return Message.objects.none()
         return real_filter(*args, **kwargs)
 
@@ -166,4 +166,4 @@ def test_joined_conversation_starts_the_next_response_timer_from_the_batch(
     assert timer.first_response_met is True and timer.next_response_met is None
     assert timer.next_response_due == pytest.approx(answered + timedelta(minutes=30), abs=timedelta(seconds=1))
     assert conv.sla_due_at == min(timer.next_response_due, timer.resolution_due)
-    assert conv.messages.filter(direction=Direction.INBOUND).count() == 2
+    assert conv.messages.filter(direction=MessageDirection.INBOUND).count() == 2
