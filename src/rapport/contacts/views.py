@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from rapport.contacts.exporter import export_rows
 from rapport.contacts.forms import OrganizationForm, PersonForm, TouchpointForm
 from rapport.contacts.importer import import_contacts
 from rapport.contacts.models import Channel, LifecycleStage, Organization, OrganizationKind, Person, TouchpointKind
+from rapport.core import csvsafe
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor
@@ -328,7 +328,7 @@ class _Echo:
 @workspace_required("contacts.export")
 def contact_export(request: HttpRequest) -> StreamingHttpResponse:
     """Download every live person as CSV with the canonical headers, streamed."""
-    writer = csv.DictWriter(_Echo(), fieldnames=CANONICAL_HEADERS)
+    writer = csvsafe.DictWriter(_Echo(), fieldnames=CANONICAL_HEADERS)
     rows = (writer.writerow(row) for row in export_rows(workspace=request.workspace))
     response = StreamingHttpResponse(
         itertools.chain([writer.writerow(dict(zip(CANONICAL_HEADERS, CANONICAL_HEADERS, strict=True)))], rows),
