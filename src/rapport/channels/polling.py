@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.channels.models import Channel
+from rapport.core.redact import redact_text, redact_url
 from rapport.pipeline import deadletters
 from rapport.pipeline.connectors.base import ConnectorError, PollResult
 from rapport.pipeline.ingest import BatchResult
@@ -85,7 +86,7 @@ def poll_channel(channel: Channel, **http_options: Any) -> BatchResult:
             result: PollResult = poll(state.get(key))
         except ConnectorError as exc:
             # Retryable or not, the other sources of the channel still get polled; the state stays as it was.
-            log.warning("polling %s (%s) failed: %s", channel, key, exc)
+            log.warning("polling %s (%s) failed: %s", channel, redact_url(key), redact_text(str(exc)))
             continue
         if result.posts:
             total.add(

@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from rapport.settings.keys import weak_key_reason
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
@@ -40,14 +42,22 @@ DEBUG = env_bool("RAPPORT_DEBUG", False)
 
 # Secrets never have a working default. The embedded single-user install gets a random key generated once and
 # kept (mode 0600) under RAPPORT_HOME; a server install (DATABASE_URL set) must provide RAPPORT_SECRET_KEY.
-_WEAK_KEYS = {"", "changeme", "secret", "django-insecure", "insecure"}
+def _private_file(path: Path) -> None:
+    """Create the file readable by its owner only (0600), or take group and world access away from it."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def _secret_key() -> str:
     key = os.environ.get("RAPPORT_SECRET_KEY", "")
     if key:
-        if key.lower() in _WEAK_KEYS or len(key) < 32:
-            raise ImproperlyConfigured("RAPPORT_SECRET_KEY is too weak: use at least 32 random characters.")
+        if reason := weak_key_reason(key):
+            raise ImproperlyConfigured(
+                f"RAPPORT_SECRET_KEY is too weak ({reason}): generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
         return key
     if TESTING:
         return secrets.token_urlsafe(50)
@@ -59,6 +69,7 @@ def _secret_key() -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
+    _private_file(path)
     return path.read_text().strip()
 
 
@@ -125,6 +136,8 @@ TEMPLATES = [
 
 if EMBEDDED:
     RAPPORT_HOME.mkdir(parents=True, exist_ok=True)
+    # Customer data: created 0600 before SQLite opens it (its -wal and -shm files copy the database's mode).
+    _private_file(RAPPORT_HOME / "rapport.sqlite3")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -193,11 +206,13 @@ RAPPORT_RETAG_DAYS = int(os.environ.get("RAPPORT_RETAG_DAYS", "90"))  # stored p
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "rapport.core.redact.RedactCredentials"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RAPPORT_LOG_LEVEL", "WARNING")},
 }
 
 # Care inbox
 RAPPORT_CARE_SSE_SECONDS = int(os.environ.get("RAPPORT_CARE_SSE_SECONDS", "25"))  # an SSE stream's life; then reconnect
 RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a survey link stays valid
+RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  # a web-chat visitor token's life
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000")  # base of links sent to customers
