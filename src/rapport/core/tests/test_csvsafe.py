@@ -9,7 +9,7 @@ import pytest
 
 from rapport.core import csvsafe
 
-DANGEROUS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+SUM(1)", "@SUM", "-1+1", "\tx", "\rx"]
+DANGEROUS = ['=HYPERLINK("http://evil.example","x")', "+SUM(1)", "@SUM", "-1+1", "\tx", "\rx"]
 
 
 @pytest.mark.parametrize("value", DANGEROUS)
