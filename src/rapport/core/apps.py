@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Rapport core"
 
     def ready(self) -> None:
-        from rapport.core import signals  # noqa: F401 - connects the receivers
+        from rapport.core import loginguard, signals  # noqa: F401 - connects the receivers

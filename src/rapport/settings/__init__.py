@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "rapport.core",
     "rapport.contacts",
     "rapport.identity",
@@ -109,7 +111,21 @@ MIDDLEWARE = [
     "rapport.core.middleware.WorkspaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page or a 429
 ]
+
+# Brute-force protection (django-axes, see core/loginguard.py): per account and per client address.
+AUTHENTICATION_BACKENDS = ["rapport.core.loginguard.LoginGuardBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("RAPPORT_LOGIN_FAILURE_LIMIT", "5"))  # failures before a lockout
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("RAPPORT_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: one account, or one address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a fixed window: the owner retrying does not prolong it
+AXES_USERNAME_FORM_FIELD = "username"  # what the sign-in forms post and authenticate() receives (not USERNAME_FIELD)
+AXES_USERNAME_CALLABLE = "rapport.core.loginguard.username_of"
+AXES_CLIENT_IP_CALLABLE = "rapport.core.loginguard.client_ip"
+AXES_LOCKOUT_CALLABLE = "rapport.web.views.locked_out"
+AXES_VERBOSE = False
+RAPPORT_PROXY_COUNT = int(os.environ.get("RAPPORT_PROXY_COUNT", "0"))  # proxies in front that set X-Forwarded-For
 
 ROOT_URLCONF = "rapport.urls"
 WSGI_APPLICATION = "rapport.wsgi.application"
