@@ -54,7 +54,8 @@ def _audit_lockout(sender, request=None, username=None, ip_address=None, **kwarg
     from rapport.core.services import record_audit
 
     username = (username or "").strip().lower()
-    log.warning("sign-in locked out after repeated failures: account %r from %s", username, ip_address)
+    # Not the typed user name: people type their password into it. Known accounts are named in the audit log.
+    log.warning("sign-in locked out after repeated failures from %s", ip_address)
     since = timezone.now() - settings.AXES_COOLOFF_TIME
     members = Member.objects.select_related("workspace").filter(user__email=username) if username else []
     for member in members:

@@ -6,10 +6,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.core.actors import Actor
@@ -81,3 +83,16 @@ def revoke_token_view(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404("no such token")
     messages.success(request, f"Token {token.prefix}… is revoked.")
     return redirect("account")
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Change your password; this session stays signed in, every API token of yours is revoked."""
+
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("account")
+    extra_context = {"nav": "account"}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed; your API tokens are revoked.")
+        return response

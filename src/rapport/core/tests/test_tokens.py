@@ -92,3 +92,20 @@ def test_the_account_page_lists_tokens_and_revokes_with_a_csrf_checked_post(memb
     other = member_factory(workspace, Role.ADMIN)
     theirs = ApiToken.objects.get(pk=ApiToken.objects.get(prefix=_token(other)[:10]).pk)
     assert client.post(f"/account/tokens/{theirs.pk}/revoke", {"csrfmiddlewaretoken": csrf}).status_code == 404
+
+
+def test_changing_the_password_on_the_account_page_revokes_tokens_and_keeps_the_session(member_factory, workspace):
+    member = member_factory(workspace, Role.AGENT)
+    api = ApiClient(_token(member))
+    client = Client()
+    client.force_login(member.user)
+    assert "Change your password" in client.get("/account/password/").content.decode()
+    new = "Brand-new-password-5512"
+    done = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+        follow=True,
+    )
+    assert done.status_code == 200 and "tokens are revoked" in done.content.decode()
+    assert client.get("/account/").status_code == 200  # still signed in
+    assert api.get("/contacts").status_code == 401
