@@ -41,14 +41,17 @@ EMBEDDED = not DATABASE_URL  # SQLite under RAPPORT_HOME: the single-machine def
 
 DEBUG = env_bool("RAPPORT_DEBUG", False)
 
-# Secrets never have a working default. The embedded single-user install gets a random key generated once and
-# kept (mode 0600) under RAPPORT_HOME; a server install (DATABASE_URL set) must provide RAPPORT_SECRET_KEY.
-def _private_file(path: Path) -> None:
+def _private_file(path: Path, *, create: bool = True) -> None:
     """Create the file readable by its owner only (0600), or take group and world access away from it."""
     if not path.exists():
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if create:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     elif path.stat().st_mode & 0o077:
         path.chmod(0o600)
+
+
+# Secrets never have a working default. The embedded single-user install gets a random key generated once and
+# kept (mode 0600) under RAPPORT_HOME; a server install (DATABASE_URL set) must provide RAPPORT_SECRET_KEY.
 
 
 def _secret_key() -> str:
@@ -154,6 +157,8 @@ if EMBEDDED:
     RAPPORT_HOME.mkdir(parents=True, exist_ok=True)
     # Customer data: created 0600 before SQLite opens it (its -wal and -shm files copy the database's mode).
     _private_file(RAPPORT_HOME / "rapport.sqlite3")
+    for _journal in ("rapport.sqlite3-wal", "rapport.sqlite3-shm"):
+        _private_file(RAPPORT_HOME / _journal, create=False)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",

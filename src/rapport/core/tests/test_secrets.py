@@ -87,8 +87,9 @@ def test_a_repetitive_configured_key_stops_the_server(tmp_path):
 
 
 def test_database_and_key_file_are_private(tmp_path):
-    (tmp_path / "rapport.sqlite3").write_bytes(b"")
-    os.chmod(tmp_path / "rapport.sqlite3", 0o644)  # an install from before: tightened on start
+    for name in ("rapport.sqlite3", "rapport.sqlite3-wal"):  # an install from before: tightened on start
+        (tmp_path / name).write_bytes(b"")
+        os.chmod(tmp_path / name, 0o644)
     assert _settings({"RAPPORT_HOME": str(tmp_path)}).stdout.strip() == "ok"
     fresh = tmp_path / "new"
     assert _settings({"RAPPORT_HOME": str(fresh)}).stdout.strip() == "ok"
@@ -97,6 +98,7 @@ def test_database_and_key_file_are_private(tmp_path):
         env={**CLEAN, "RAPPORT_HOME": str(fresh)},
         check=True,
     )
-    for path in (tmp_path / "rapport.sqlite3", fresh / "rapport.sqlite3", fresh / "secret.key"):
+    old, wal = tmp_path / "rapport.sqlite3", tmp_path / "rapport.sqlite3-wal"
+    for path in (old, wal, fresh / "rapport.sqlite3", fresh / "secret.key"):
         assert (path.stat().st_mode & 0o777) == 0o600, path
     assert (fresh / "rapport.sqlite3").stat().st_size > 0
