@@ -23,6 +23,7 @@ from rapport.contacts.models import Person
 from rapport.core import events
 from rapport.core.actors import Actor
 from rapport.core.models import User
+from rapport.core.redact import redact_text
 from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity
 from rapport.pipeline.connectors.base import ConnectorError
@@ -137,9 +138,9 @@ def deliver(message: Message, *, now: datetime | None = None) -> Message:
         external_id = _send(message)
     except (ConnectorError, httpx.HTTPError, OSError) as exc:
         message.delivery_status = Delivery.FAILED
-        message.last_error = str(exc)[:2000]
+        message.last_error = redact_text(str(exc))[:2000]  # shown to agents: no credentials
         message.next_attempt_at = now + timedelta(minutes=min(60, 2 ** min(message.attempts, 6)))
-        log.warning("reply %s failed (attempt %s): %s", message.pk, message.attempts, exc)
+        log.warning("reply %s failed (attempt %s): %s", message.pk, message.attempts, message.last_error)
     else:
         message.delivery_status = Delivery.SENT if external_id else Delivery.NONE
         message.external_id = external_id or message.external_id

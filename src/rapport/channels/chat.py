@@ -1,7 +1,9 @@
 """The embeddable web chat: a small script on the brand's site talks to these public endpoints.
 
 A visitor is identified by a signed token handed out with their first message (kept in the browser's
-localStorage); with it they read the answers to their own conversation and nothing else. Messages enter the same
+localStorage); with it they read the answers to their own conversation and nothing else. Tokens expire after
+RAPPORT_CHAT_TOKEN_DAYS without a message (each message renews it), so a token copied from a shared computer
+stops reading the conversation; a visitor writing with an expired token starts a new one. Messages enter the same
 pipeline as every other channel, so they open or join the visitor's conversation in the inbox.
 """
 
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -46,13 +50,32 @@ def _error(request, channel, field: str, msg: str, status: int = 422) -> HttpRes
     return _cors(request, channel, JsonResponse({"detail": [{"loc": ["body", field], "msg": msg}]}, status=status))
 
 
-def visitor_of(token: str, channel: Channel) -> str | None:
-    """The visitor id a token was issued for on this channel, or None."""
+class _Expired(Exception):
+    pass
+
+
+def _visitor(token: str, channel: Channel) -> str | None:
+    """The visitor id of a live token of this channel, None for a forged one; raises _Expired for an old one."""
     try:
-        data = signing.loads(token, salt=SALT)
+        data = signing.loads(token, salt=SALT, max_age=timedelta(days=settings.RAPPORT_CHAT_TOKEN_DAYS))
+    except signing.SignatureExpired:
+        raise _Expired from None
     except signing.BadSignature:
         return None
-    return data.get("v") if data.get("c") == channel.pk else None
+    return data.get("v") if isinstance(data, dict) and data.get("c") == channel.pk else None
+
+
+def visitor_of(token: str, channel: Channel) -> str | None:
+    """The visitor id a live token was issued for on this channel, or None (forged, other channel, expired)."""
+    try:
+        return _visitor(token, channel)
+    except _Expired:
+        return None
+
+
+def issue_visitor_token(visitor: str, channel: Channel) -> str:
+    """A signed, timestamped token for one visitor of one chat channel."""
+    return signing.dumps({"v": visitor, "c": channel.pk}, salt=SALT)
 
 
 @csrf_exempt
@@ -67,7 +90,10 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "OPTIONS":
         return _cors(request, channel, HttpResponse(status=204))
     if request.method == "GET":
-        visitor = visitor_of(request.GET.get("token", ""), channel)
+        try:
+            visitor = _visitor(request.GET.get("token", ""), channel)
+        except _Expired:
+            return _error(request, channel, "token", "expired visitor token", status=403)
         if visitor is None:
             return _error(request, channel, "token", "unknown or forged visitor token", status=403)
         rows = (
@@ -93,12 +119,15 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
     except ValueError as exc:
         return _error(request, channel, "email", str(exc))
     token = str(body.get("token") or "")
-    visitor = visitor_of(token, channel) if token else None
+    try:
+        visitor = _visitor(token, channel) if token else None
+    except _Expired:
+        visitor = token = None  # the message is kept; it opens a new conversation under a new token
     if token and visitor is None:
         return _error(request, channel, "token", "unknown or forged visitor token", status=403)
     if visitor is None:
         visitor = f"visitor-{uuid.uuid4().hex}"
-        token = signing.dumps({"v": visitor, "c": channel.pk}, salt=SALT)
+    token = issue_visitor_token(visitor, channel)  # renewed with every message
     post = {
         "network": "chat",
         "external_id": f"chat-{uuid.uuid4().hex}",

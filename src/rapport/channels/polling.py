@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.channels.models import Channel
+from rapport.core.redact import redact_text, redact_url
 from rapport.pipeline.connectors.base import ConfigError, ConnectorError, PollResult
 from rapport.pipeline.connectors.registry import validate_config
 from rapport.pipeline.ingest import BatchResult
@@ -91,8 +92,8 @@ def poll_channel(channel: Channel, **http_options: Any) -> BatchResult:
             result: PollResult = poll(state.get(key))
         except ConnectorError as exc:
             # Retryable or not, the other sources of the channel still get polled; the state stays as it was.
-            log.warning("polling %s (%s) failed: %s", channel, key, exc)
-            failures.append(f"{key}: {exc}")
+            log.warning("polling %s (%s) failed: %s", channel, redact_url(key), redact_text(str(exc)))
+            failures.append(f"{redact_url(key)}: {redact_text(str(exc))}")
             continue
         if result.posts:
             total.add(

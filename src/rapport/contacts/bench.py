@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import random
 import statistics
 import tempfile
@@ -18,6 +17,7 @@ from rapport.contacts import services
 from rapport.contacts.csvfile import CANONICAL_HEADERS
 from rapport.contacts.importer import import_contacts
 from rapport.contacts.models import Person, Touchpoint
+from rapport.core import csvsafe
 from rapport.core.actors import Actor
 from rapport.core.models import Workspace
 from rapport.core.services import get_or_create_workspace
@@ -237,7 +237,7 @@ def run(options: dict, write) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "import.csv"
         with path.open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=CANONICAL_HEADERS)
+            w = csvsafe.DictWriter(fh, fieldnames=CANONICAL_HEADERS)
             w.writeheader()
             for i in range(rows):
                 w.writerow(

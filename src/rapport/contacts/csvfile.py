@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
+from rapport.core.csvsafe import unescape_cell
 from rapport.core.networks import HANDLE_NETWORKS
 
 NETWORK_COLUMNS = list(HANDLE_NETWORKS)
@@ -83,7 +84,7 @@ def read_rows(
         raise ImportFileError(f"line 1: the header is not valid CSV ({exc})") from None
     if any(_has_bad_bytes(h) for h in raw_header):
         raise ImportFileError(f"line 1: the header is not valid {encoding} text; pass --encoding (e.g. cp1252)")
-    header = [mapping.get(_norm_header(h), _norm_header(h)) for h in raw_header]
+    header = [mapping.get(_norm_header(unescape_cell(h)), _norm_header(unescape_cell(h))) for h in raw_header]
     if not NAME_COLUMNS & set(header):
         raise ImportFileError(
             "missing required columns: the file needs first_name, last_name or email "
@@ -110,7 +111,8 @@ def read_rows(
             if len(values) > len(header):
                 yield line, None, f"has {len(values)} fields, the header has {len(header)}"
                 continue
-            yield line, dict(zip(header, values, strict=False)), None
+            # Cells Rapport's export (or a careful user) protected against formula injection get their value back.
+            yield line, dict(zip(header, map(unescape_cell, values), strict=False)), None
 
     return header, rows()
 

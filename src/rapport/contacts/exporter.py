@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 
 from rapport.contacts.csvfile import CANONICAL_HEADERS
 from rapport.contacts.models import Affiliation, Person
 from rapport.contacts.services import PERSON_FIELDS
+from rapport.core import csvsafe
 from rapport.core.models import Workspace
 from rapport.identity.models import SocialIdentity
 
@@ -51,7 +51,7 @@ def export_contacts(*, workspace: Workspace, path: Path) -> int:
     """Write every live person to a CSV file with the canonical headers; returns the row count."""
     count = 0
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=CANONICAL_HEADERS)
+        writer = csvsafe.DictWriter(fh, fieldnames=CANONICAL_HEADERS)
         writer.writeheader()
         for row in export_rows(workspace=workspace):
             writer.writerow({k: row.get(k, "") for k in CANONICAL_HEADERS})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from rapport.contacts.models import (
     TouchpointChannel,
     TouchpointKind,
 )
+from rapport.core import csvsafe
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor
@@ -335,7 +335,7 @@ class _Echo:
 @workspace_required("contacts.export")
 def contact_export(request: HttpRequest) -> StreamingHttpResponse:
     """Download every live person as CSV with the canonical headers, streamed."""
-    writer = csv.DictWriter(_Echo(), fieldnames=CANONICAL_HEADERS)
+    writer = csvsafe.DictWriter(_Echo(), fieldnames=CANONICAL_HEADERS)
     rows = (writer.writerow(row) for row in export_rows(workspace=request.workspace))
     response = StreamingHttpResponse(
         itertools.chain([writer.writerow(dict(zip(CANONICAL_HEADERS, CANONICAL_HEADERS, strict=True)))], rows),

@@ -17,6 +17,7 @@ class BearerToken(HttpBearer):
         if resolved is None:
             return None
         api_token, member = resolved
+        request.api_token = api_token  # type: ignore[attr-defined]
         request.workspace = member.workspace  # type: ignore[attr-defined]
         request.role = member.role  # type: ignore[attr-defined]
         request.actor = Actor.for_token(member.user, api_token.prefix)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from rapport.core.actors import Actor
@@ -67,7 +68,7 @@ def create_member(*, email: str, password: str, workspace: Workspace, role: str)
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email, password)
-    else:
+    elif not user.check_password(password):  # a new password (and only a new one) revokes the user's tokens
         user.set_password(password)
         user.save(update_fields=["password"])
     if role == Role.ADMIN and not user.is_staff:
@@ -81,9 +82,19 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(*, email: str, password: str, workspace_slug: str | None = None, name: str = "") -> tuple[str, Member]:
-    """Check the credentials and return a new bearer token for one workspace membership."""
-    user = authenticate(username=email.strip().lower(), password=password)
+def issue_token(
+    *,
+    email: str,
+    password: str,
+    workspace_slug: str | None = None,
+    name: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[str, Member]:
+    """Check the credentials and return a new bearer token for one workspace membership.
+
+    Pass the HTTP request whenever there is one: failed attempts are then counted and locked out per account and
+    per client address like the sign-in pages (see core.loginguard)."""
+    user = authenticate(request, username=email.strip().lower(), password=password)
     if user is None or not user.is_active:
         raise PermissionDenied("wrong email or password")
     members = Member.objects.select_related("workspace").filter(user=user)
@@ -118,6 +129,52 @@ def resolve_token(raw: str) -> tuple[ApiToken, Member] | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token, member
+
+
+def list_tokens(*, user: User) -> Any:
+    """The user's live tokens (not revoked, not expired), newest first, in every workspace."""
+    return (
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("workspace")
+        .order_by("-id")
+    )
+
+
+def _audit_revocation(token: ApiToken, *, actor: Actor, reason: str, when) -> None:
+    record_audit(
+        workspace=token.workspace,
+        actor=actor,
+        action="api_token.revoked",
+        object_type="api_token",
+        object_id=token.pk,
+        before={"revoked_at": None},
+        after={"revoked_at": when.isoformat(), "prefix": token.prefix, "user": token.user.email, "reason": reason},
+    )
+
+
+@transaction.atomic
+def revoke_token(*, user: User, token_id: int, actor: Actor, reason: str = "revoked") -> ApiToken | None:
+    """Revoke one of the user's own tokens; None when the user holds no such token (revoking twice is a no-op)."""
+    token = ApiToken.objects.select_related("workspace", "user").filter(pk=token_id, user=user).first()
+    if token is None:
+        return None
+    if token.revoked_at is None:
+        now = timezone.now()
+        if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+            token.revoked_at = now
+            _audit_revocation(token, actor=actor, reason=reason, when=now)
+    return token
+
+
+@transaction.atomic
+def revoke_user_tokens(*, user: User, actor: Actor, reason: str) -> int:
+    """Revoke every live token of the user (password changed, account deactivated); returns how many."""
+    now = timezone.now()
+    tokens = list(ApiToken.objects.select_related("workspace", "user").filter(user=user, revoked_at__isnull=True))
+    ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now)
+    for token in tokens:
+        _audit_revocation(token, actor=actor, reason=reason, when=now)
+    return len(tokens)
 
 
 def record_audit(

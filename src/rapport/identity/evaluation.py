@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import time
@@ -13,6 +12,7 @@ from django.db import transaction
 from rapport.contacts.csvfile import CANONICAL_HEADERS, NETWORK_COLUMNS
 from rapport.contacts.importer import import_contacts
 from rapport.contacts.validation import clean_person_fields
+from rapport.core import csvsafe
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.models import Workspace
@@ -95,7 +95,7 @@ def run(options: dict, write) -> None:
 def _csv(records: list[dict], prefix: str) -> bytes:
     """Records as an import file with the canonical headers (identities go to their network columns)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CANONICAL_HEADERS, extrasaction="ignore")
+    writer = csvsafe.DictWriter(out, fieldnames=CANONICAL_HEADERS, extrasaction="ignore")
     writer.writeheader()
     for rec in records:
         row = {k: rec.get(k) or "" for k in CANONICAL_HEADERS}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ from django.db.models import Max
 
 from rapport.contacts.importer import ImportResult, RowDecision
 from rapport.contacts.models import Person
+from rapport.core import csvsafe
 from rapport.core.models import Workspace
 from rapport.identity.matching import CandidateIndex, Match, Matcher, dedupe, link_one
 from rapport.identity.matching.linking import scored_pairs
@@ -138,7 +138,7 @@ def report_rows(*, result: ImportResult, resolver: ImportMatcher) -> list[dict[s
 def write_report(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
     """Write report rows as CSV with exactly these columns."""
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer = csvsafe.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from rapport.core import events
+from rapport.core.redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def deliver(event: str, payload: dict) -> None:
         response = httpx.post(url, content=body, headers=headers, timeout=5.0)
         response.raise_for_status()
     except httpx.HTTPError:
-        log.warning("spike alert %s could not be delivered to %s", alert.pk, url, exc_info=True)
+        log.warning("spike alert %s could not be delivered to %s", alert.pk, redact_url(url), exc_info=True)
         return
     SpikeAlert.objects.filter(pk=alert.pk).update(delivered_at=timezone.now())
 

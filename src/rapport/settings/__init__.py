@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from rapport.settings.keys import weak_key_reason
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -38,16 +41,27 @@ EMBEDDED = not DATABASE_URL  # SQLite under RAPPORT_HOME: the single-machine def
 
 DEBUG = env_bool("RAPPORT_DEBUG", False)
 
+def _private_file(path: Path, *, create: bool = True) -> None:
+    """Create the file readable by its owner only (0600), or take group and world access away from it."""
+    if not path.exists():
+        if create:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 # Secrets never have a working default. The embedded single-user install gets a random key generated once and
 # kept (mode 0600) under RAPPORT_HOME; a server install (DATABASE_URL set) must provide RAPPORT_SECRET_KEY.
-_WEAK_KEYS = {"", "changeme", "secret", "django-insecure", "insecure"}
 
 
 def _secret_key() -> str:
     key = os.environ.get("RAPPORT_SECRET_KEY", "")
     if key:
-        if key.lower() in _WEAK_KEYS or len(key) < 32:
-            raise ImproperlyConfigured("RAPPORT_SECRET_KEY is too weak: use at least 32 random characters.")
+        if reason := weak_key_reason(key):
+            raise ImproperlyConfigured(
+                f"RAPPORT_SECRET_KEY is too weak ({reason}): generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
         return key
     if TESTING:
         return secrets.token_urlsafe(50)
@@ -59,6 +73,7 @@ def _secret_key() -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
+    _private_file(path)
     return path.read_text().strip()
 
 
@@ -77,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "rapport.core",
     "rapport.contacts",
     "rapport.identity",
@@ -98,7 +114,21 @@ MIDDLEWARE = [
     "rapport.core.middleware.WorkspaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page or a 429
 ]
+
+# Brute-force protection (django-axes, see core/loginguard.py): per account and per client address.
+AUTHENTICATION_BACKENDS = ["rapport.core.loginguard.LoginGuardBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("RAPPORT_LOGIN_FAILURE_LIMIT", "5"))  # failures before a lockout
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("RAPPORT_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: one account, or one address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a fixed window: the owner retrying does not prolong it
+AXES_USERNAME_FORM_FIELD = "username"  # what the sign-in forms post and authenticate() receives (not USERNAME_FIELD)
+AXES_USERNAME_CALLABLE = "rapport.core.loginguard.username_of"
+AXES_CLIENT_IP_CALLABLE = "rapport.core.loginguard.client_ip"
+AXES_LOCKOUT_CALLABLE = "rapport.web.views.locked_out"
+AXES_VERBOSE = False
+RAPPORT_PROXY_COUNT = int(os.environ.get("RAPPORT_PROXY_COUNT", "0"))  # proxies in front that set X-Forwarded-For
 
 ROOT_URLCONF = "rapport.urls"
 WSGI_APPLICATION = "rapport.wsgi.application"
@@ -125,6 +155,10 @@ TEMPLATES = [
 
 if EMBEDDED:
     RAPPORT_HOME.mkdir(parents=True, exist_ok=True)
+    # Customer data: created 0600 before SQLite opens it (its -wal and -shm files copy the database's mode).
+    _private_file(RAPPORT_HOME / "rapport.sqlite3")
+    for _journal in ("rapport.sqlite3-wal", "rapport.sqlite3-shm"):
+        _private_file(RAPPORT_HOME / _journal, create=False)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -195,11 +229,13 @@ RAPPORT_RETAG_DAYS = int(os.environ.get("RAPPORT_RETAG_DAYS", "90"))  # stored p
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "rapport.core.redact.RedactCredentials"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RAPPORT_LOG_LEVEL", "WARNING")},
 }
 
 # Care inbox
 RAPPORT_CARE_SSE_SECONDS = int(os.environ.get("RAPPORT_CARE_SSE_SECONDS", "25"))  # an SSE stream's life; then reconnect
 RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a survey link stays valid
+RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  # a web-chat visitor token's life
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000")  # base of links sent to customers

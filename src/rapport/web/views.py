@@ -1,18 +1,23 @@
-"""Web UI views shared by every area: home and workspace switching."""
+"""Web UI views shared by every area: home, workspace switching, the account page and the sign-in lockout."""
 
 from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
+from rapport.core.actors import Actor
 from rapport.core.middleware import SESSION_KEY
 from rapport.core.models import Member
-from rapport.core.services import has_permission
+from rapport.core.services import has_permission, list_tokens, revoke_token
 
 
 def workspace_required(permission: str):
@@ -46,3 +51,48 @@ def switch_workspace(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("not a member of that workspace")
     request.session[SESSION_KEY] = member.workspace_id
     return redirect("home")
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None):
+    """What a locked-out sign-in gets: a 429 JSON answer on the API, the lockout page in the product's layout."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    retry = {"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))}
+    if request.path.startswith("/api/"):
+        detail = f"too many failed sign-ins: try again in {minutes} minutes"
+        return JsonResponse({"detail": detail}, status=429, headers=retry)
+    context = {"minutes": minutes, "limit": settings.AXES_FAILURE_LIMIT}
+    page = render(request, "registration/locked_out.html", context, status=429)
+    page["Retry-After"] = retry["Retry-After"]
+    return page
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's account: their workspaces and roles, and their API tokens with a revoke button."""
+    tokens = list(list_tokens(user=request.user))
+    memberships = Member.objects.select_related("workspace").filter(user=request.user).order_by("workspace__name")
+    return render(request, "web/account.html", {"tokens": tokens, "memberships": memberships, "nav": "account"})
+
+
+@login_required
+@require_POST
+def revoke_token_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of the user's own API tokens."""
+    token = revoke_token(user=request.user, token_id=token_id, actor=Actor.for_user(request.user))
+    if token is None:
+        raise Http404("no such token")
+    messages.success(request, f"Token {token.prefix}… is revoked.")
+    return redirect("account")
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Change your password; this session stays signed in, every API token of yours is revoked."""
+
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("account")
+    extra_context = {"nav": "account"}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed; your API tokens are revoked.")
+        return response

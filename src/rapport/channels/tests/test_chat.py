@@ -64,3 +64,20 @@ def test_the_widget_script_points_at_its_channel(chat):
     script = Client().get(f"/chat/{chat.webhook_key}/widget.js")
     assert script["Content-Type"].startswith("application/javascript")
     assert f"/chat/{chat.webhook_key}/messages" in script.content.decode()
+
+
+def test_visitor_tokens_expire_and_every_message_renews_them(chat, settings):
+    from unittest import mock
+
+    settings.RAPPORT_CHAT_TOKEN_DAYS = 30
+    url = f"/chat/{chat.webhook_key}/messages"
+    with mock.patch("django.core.signing.time.time", return_value=1_000_000_000):
+        old = send(chat, {"text": "Where is my parcel?"}).json()["token"]
+    assert Client().get(url, {"token": old}).status_code == 403  # issued in 2001: long expired
+    assert "expired" in Client().get(url, {"token": old}).json()["detail"][0]["msg"]
+    again = send(chat, {"text": "Hello again", "token": old})
+    assert again.status_code == 201 and again.json()["token"] != old  # kept, as a new visitor
+    fresh = again.json()["token"]
+    assert len(Client().get(url, {"token": fresh}).json()["items"]) == 1
+    renewed = send(chat, {"text": "Still there?", "token": fresh}).json()["token"]
+    assert len(Client().get(url, {"token": renewed}).json()["items"]) == 2

@@ -243,3 +243,40 @@ def test_search_text_of_a_partly_loaded_person_is_the_full_one(workspace):
     partial = Person.objects.only("id", "first_name").get(pk=full.pk)
     assert person_search_text(partial, handles=["annb"]) == person_search_text(full, handles=["annb"])
     assert "c-9" in person_search_text(partial)[0] and "malmo" in person_search_text(partial)[0]
+
+
+def test_export_neutralises_formulas_and_round_trips_exactly(workspace, other_workspace, tmp_path, member_factory):
+    from django.test import Client
+
+    from rapport.core.models import Role
+
+    names = ['=HYPERLINK("http://evil.example","click")', "+SUM(1)", "@SUM", "-1+1", "-Ann"]
+    rows = "".join(f'x{i},"{n.replace(chr(34), chr(34) * 2)}",Berg,,,,,,,,,,,,,,,,,,,\n' for i, n in enumerate(names))
+    rows += "p1,Per,Holm,,+45 20 12 34 56,,,,,,,DK,,,,,,,,,,\n"
+    result = run(workspace, HEADER + rows)
+    assert result.summary()["created"] == len(names) + 1, result.rejected
+    Person.objects.filter(workspace=workspace, first_name="Per").update(
+        job_title="\tx", city="\rx", last_name="'=quoted"
+    )
+    out = tmp_path / "out.csv"
+    export_contacts(workspace=workspace, path=out)
+    client = Client()
+    client.force_login(member_factory(workspace, Role.ADMIN).user)
+    streamed = b"".join(client.get("/contacts/export.csv").streaming_content)
+    assert streamed == out.read_bytes()
+    exported = {r["external_id"]: r for r in csv.DictReader(out.open(newline=""))}
+    for i, name in enumerate(names):
+        assert exported[f"x{i}"]["first_name"] == "'" + name
+    assert exported["p1"]["phone"] == "'+4520123456" and exported["p1"]["last_name"] == "''=quoted"
+    assert exported["p1"]["job_title"] == "'\tx" and exported["p1"]["city"] == "'\rx"
+    run(other_workspace, out.read_bytes())
+    mine = {p.external_id: p for p in Person.objects.filter(workspace=workspace)}
+    theirs = {p.external_id: p for p in Person.objects.filter(workspace=other_workspace)}
+    for key, person in mine.items():
+        assert (theirs[key].first_name, theirs[key].last_name, theirs[key].phone) == (
+            person.first_name,
+            person.last_name,
+            person.phone,
+        )
+    assert theirs["x4"].first_name == "-Ann" and theirs["p1"].phone == "+4520123456"
+    assert theirs["p1"].last_name == "'=quoted"

@@ -9,6 +9,8 @@ from typing import Any, Self
 
 import httpx
 
+from rapport.core.redact import redact_text, redact_url
+
 from .base import ConnectorError
 from .outbound import MAX_REDIRECTS, MAX_RESPONSE_BYTES, MAX_SECONDS, GuardedTransport, OutboundBlocked
 
@@ -80,7 +82,9 @@ class HttpClient:
             except httpx.TransportError as exc:
                 if attempt >= self.max_retries:
                     raise ConnectorError(
-                        f"{self.network}: {method} {url} failed: {exc}", retryable=True, network=self.network
+                        redact_text(f"{self.network}: {method} {url} failed: {exc}"),
+                        retryable=True,
+                        network=self.network,
                     ) from exc
                 self._sleep(self._delay(attempt, None))
                 attempt += 1
@@ -90,7 +94,7 @@ class HttpClient:
             retryable = self._is_retryable(response)
             if not retryable or attempt >= self.max_retries:
                 raise ConnectorError(
-                    f"{self.network}: {method} {url} returned {response.status_code}: {_snippet(response)}",
+                    f"{self.network}: {method} {redact_url(url)} returned {response.status_code}: {_snippet(response)}",
                     retryable=retryable,
                     status=response.status_code,
                     network=self.network,
@@ -130,7 +134,7 @@ class HttpClient:
             return response.json()
         except ValueError as exc:
             raise ConnectorError(
-                f"{self.network}: {url} did not return JSON",
+                f"{self.network}: {redact_url(url)} did not return JSON",
                 retryable=False,
                 status=response.status_code,
                 network=self.network,

@@ -24,7 +24,10 @@
   function refresh() {
     var token = localStorage.getItem(store);
     if (!token) return;
-    fetch(endpoint + "?token=" + encodeURIComponent(token)).then(function (r) { return r.ok ? r.json() : {items: []}; })
+    fetch(endpoint + "?token=" + encodeURIComponent(token)).then(function (r) {
+      if (r.status === 403) localStorage.removeItem(store);  // expired or foreign: the next message starts afresh
+      return r.ok ? r.json() : {items: []};
+    })
       .then(function (d) { render(d.items); });
   }
   form.addEventListener("submit", function (e) {

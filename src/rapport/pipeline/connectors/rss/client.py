@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 import feedparser
 
+from rapport.core.redact import redact_url
+
 from .. import config as checks
 from ..base import ConnectorError, PayloadError, PollResult, Post
 from ..http import ApiClient, HttpClient
@@ -47,7 +49,7 @@ class RssClient(ApiClient):
         parsed = feedparser.parse(response.content, response_headers=dict(response.headers))
         if parsed.bozo and not parsed.entries:
             raise ConnectorError(
-                f"rss: {url} is not a feed: {parsed.get('bozo_exception')}", retryable=False, network="rss"
+                f"rss: {redact_url(url)} is not a feed: {parsed.get('bozo_exception')}", retryable=False, network="rss"
             )
         seen: list[str] = list(state.get("seen") or [])
         known = set(seen)
