@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspace/", views.switch_workspace, name="switch-workspace"),
+    path("jobs/", views.jobs, name="jobs"),
     path("", views.home, name="home"),
     path("", include("rapport.contacts.urls")),
     path("", include("rapport.care.urls")),

@@ -7,9 +7,11 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rapport.core import jobs as background_jobs
 from rapport.core.middleware import SESSION_KEY
 from rapport.core.models import Member
 from rapport.core.services import has_permission
@@ -46,3 +48,9 @@ def switch_workspace(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("not a member of that workspace")
     request.session[SESSION_KEY] = member.workspace_id
     return redirect("home")
+
+
+@workspace_required("jobs.view")
+def jobs(request: HttpRequest) -> HttpResponse:
+    """Scheduled background jobs (they serve every workspace): last and next run, failures and the last error."""
+    return render(request, "web/jobs.html", {"nav": "jobs", "jobs": background_jobs.snapshot(), "now": timezone.now()})

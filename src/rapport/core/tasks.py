@@ -1,0 +1,24 @@
+"""Core's own periodic job: keeping the task results table small."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from rapport.core.jobs import scheduled
+
+KEEP_RESULTS = timedelta(days=2)  # long enough to read what went wrong over a weekend
+
+
+@scheduled("core.prune_task_results", every=3600, retries=1)
+def prune_task_results() -> dict[str, int]:
+    """Delete finished task results older than two days, and runs abandoned that long ago by a dead worker."""
+    cutoff = timezone.now() - KEEP_RESULTS
+    old = DBTaskResult.objects.filter(
+        Q(status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=cutoff) | Q(status="RUNNING", started_at__lt=cutoff)
+    )
+    deleted, _ = old.delete()
+    return {"deleted": deleted}
