@@ -83,7 +83,15 @@ def run_worker(
     return stats
 
 
-def install_signal_handlers(stop: threading.Event) -> None:
-    """SIGTERM / SIGINT finish the current batch (so it is acknowledged) or job, and then stop."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+def install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
+    """SIGTERM / SIGINT finish the current batch (so it is acknowledged) or job, and then stop.
+
+    Returns a function that puts the previous handlers back (for a worker run inside a longer-lived process).
+    """
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

@@ -68,3 +68,21 @@ def test_unreachable_source_keeps_state_and_other_sources_run(workspace, fake_fe
     assert result.stored == 1
     channel.refresh_from_db()
     assert list(channel.poll_state) == [fake_feeds.url + "/rss.xml"]
+
+
+def test_the_job_channels_poll_polls_every_workspace(workspace, fake_feeds):
+    from rapport.core import jobs
+    from rapport.core.models import ScheduledJob
+
+    fake_feeds.add_item("Lost bag", "My bag never arrived and nobody answers")
+    upsert_channel(
+        workspace=workspace,
+        actor=Actor.system(),
+        network="rss",
+        handle="forum",
+        config={"feeds": [fake_feeds.url + "/rss.xml"]},
+    )
+    assert jobs.get_job("channels.poll").every == 60
+    assert jobs.run_now("channels.poll")["stored"] == 1
+    assert ScheduledJob.objects.get(name="channels.poll").runs == 1
+    assert Post.objects.filter(workspace=workspace).count() == 1

@@ -37,7 +37,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size, block_ms, claim_idle_ms, name, max_batches, exit_when_idle, no_jobs, **options):
         stop = threading.Event()
-        install_signal_handlers(stop)
+        restore_signals = install_signal_handlers(stop)
+        try:
+            self._work(stop, batch_size, block_ms, claim_idle_ms, name, max_batches, exit_when_idle, no_jobs)
+        finally:
+            restore_signals()
+
+    def _work(self, stop, batch_size, block_ms, claim_idle_ms, name, max_batches, exit_when_idle, no_jobs) -> None:
         name = name or default_worker_id()
         runner = None if no_jobs else JobRunner(worker_id=name, stop=stop)
         queue = get_queue()
