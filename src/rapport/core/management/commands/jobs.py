@@ -45,6 +45,7 @@ def _when(value: str | None, *, past: str = "ago") -> str:
 
 
 class Command(BaseCommand):
+    requires_migrations_checks = True  # say "run rapport migrate" rather than fail on a missing table
     help = "Scheduled background jobs: list them with their last and next run, or run one now."
 
     def add_arguments(self, parser):

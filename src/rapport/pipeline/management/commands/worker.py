@@ -14,6 +14,7 @@ from rapport.pipeline.workers import WorkerStats, install_signal_handlers, run_w
 
 
 class Command(BaseCommand):
+    requires_migrations_checks = True  # say "run rapport migrate" rather than fail on a missing table
     help = (
         "Run background jobs (SLA ticks, polling, queued tasks) and, with RAPPORT_QUEUE_URL, consume queued posts "
         "from the Redis Streams consumer group in batches."
