@@ -166,7 +166,6 @@ def execute(name: str, *, token: str) -> Any:
 def run_now(name: str) -> Any:
     """Run a job in this process now, whether due or not, recording it as the scheduler would (`rapport jobs run`)."""
     job = get_job(name)
-    sync()
     return execute(name, token=_force_claim(job, now=timezone.now()))
 
 

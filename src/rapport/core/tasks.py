@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from rapport.core.jobs import scheduled
@@ -18,7 +19,8 @@ def prune_task_results() -> dict[str, int]:
     """Delete finished task results older than two days, and runs abandoned that long ago by a dead worker."""
     cutoff = timezone.now() - KEEP_RESULTS
     old = DBTaskResult.objects.filter(
-        Q(status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=cutoff) | Q(status="RUNNING", started_at__lt=cutoff)
+        Q(status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=cutoff)
+        | Q(status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
     )
     deleted, _ = old.delete()
     return {"deleted": deleted}

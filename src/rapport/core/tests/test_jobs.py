@@ -191,3 +191,26 @@ def test_tests_never_start_the_embedded_runner(settings):
     from rapport.core.runner import start_embedded
 
     assert settings.RAPPORT_JOBS_EMBEDDED is False and start_embedded() is None
+
+
+def test_old_task_results_are_pruned_and_recent_ones_kept():
+    from rapport.care.tasks import sla_tick
+
+    old, recent, abandoned = (sla_tick.enqueue().db_result for _ in range(3))
+    long_ago = timezone.now() - timedelta(days=3)
+    DBTaskResult.objects.filter(pk=old.pk).update(status="SUCCESSFUL", finished_at=long_ago)
+    DBTaskResult.objects.filter(pk=recent.pk).update(status="FAILED", finished_at=timezone.now())
+    DBTaskResult.objects.filter(pk=abandoned.pk).update(status="RUNNING", started_at=long_ago)
+    assert jobs.run_now("core.prune_task_results") == {"deleted": 2}
+    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_a_job_task_enqueued_by_hand_runs_and_is_recorded(test_jobs):
+    from rapport.core.tests import test_jobs as module
+
+    jobs.sync()
+    ScheduledJob.objects.update(next_run_at=timezone.now() + timedelta(hours=1))  # nothing due on the schedule
+    module.counted.enqueue()
+    assert JobRunner(worker_id="test").step() == 1
+    row = ScheduledJob.objects.get(name="test.counted")
+    assert (row.runs, row.claim_token) == (1, "") and CALLS == ["counted"]
