@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
 
-from django.db import close_old_connections
 from django.utils import timezone
 
 from rapport.care.services import retry_failed
 from rapport.care.sla import check_slas
+from rapport.core.jobs import scheduled
 
 
 def tick(*, now: datetime | None = None) -> dict[str, int]:
@@ -19,14 +17,7 @@ def tick(*, now: datetime | None = None) -> dict[str, int]:
     return {**check_slas(now=now), **{f"replies_{k}": v for k, v in retry_failed(now=now).items()}}
 
 
-def loop(*, every: float = 30.0, write: Callable[[str], None] = print, passes: int | None = None) -> None:
-    """Run tick() every `every` seconds (for `rapport care tick --loop`)."""
-    done = 0
-    while passes is None or done < passes:
-        result = tick()
-        if any(result.values()):
-            write(f"{timezone.now():%H:%M:%S} {result}")
-        close_old_connections()
-        done += 1
-        if passes is None or done < passes:
-            time.sleep(every)
+@scheduled("care.sla_tick", every=30, retries=3)
+def sla_tick() -> dict[str, int]:
+    """SLA warnings / breaches and reply retries, every 30 seconds (idempotent: each is recorded once)."""
+    return tick()

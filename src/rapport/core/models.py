@@ -168,3 +168,30 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"
+
+
+class ScheduledJob(models.Model):
+    """One row per registered periodic job (core.jobs): its schedule, its current claim and how its runs went.
+
+    Not workspace-scoped: a job covers every workspace (poll_all, check_slas), as the scheduler sees it.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    every_seconds = models.PositiveIntegerField()
+    next_run_at = models.DateTimeField()
+    # The claim: who may run the current run (a token) and until when (the lease). A run whose worker died is
+    # claimed again once the lease has passed; a run that was superseded finds its token gone and is skipped.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0)  # retries of the current run so far
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    failures = models.PositiveIntegerField(default=0)  # consecutive: a success resets it
+    runs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

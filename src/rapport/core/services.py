@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "care.reply": {Role.ADMIN, Role.AGENT, Role.COMMUNITY_MANAGER},
     "care.assign": {Role.ADMIN, Role.AGENT, Role.COMMUNITY_MANAGER},
     "care.manage": {Role.ADMIN},
+    "jobs.view": {Role.ADMIN},
 }
 
 

@@ -1,4 +1,5 @@
-"""The worker loop behind `rapport worker`: consume batches until stopped, with running statistics."""
+"""The stream loop behind `rapport worker`: consume batches until stopped, with running statistics; between batches
+it gives the job runner (core.runner) its turn, under the same stop event and connection policy."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import close_old_connections, connection
-
+from rapport.core.jobs import recycle_connections
+from rapport.core.runner import JobRunner
 from rapport.pipeline.ingest import BatchResult
 from rapport.pipeline.queue import RedisQueue
 
@@ -22,6 +23,7 @@ class WorkerStats:
     batches: int = 0
     totals: BatchResult = field(default_factory=BatchResult)
     busy_seconds: float = 0.0
+    tasks: int = 0  # background tasks the job runner ran between batches
 
     def as_dict(self) -> dict[str, float | int]:
         """Counts plus posts/s while busy."""
@@ -32,6 +34,7 @@ class WorkerStats:
             "stored": t.stored,
             "duplicates": t.duplicates,
             "alerts": t.alerts,
+            "tasks": self.tasks,
             "uptime_s": round(time.monotonic() - self.started, 1),
             "posts_per_s_busy": round(t.received / self.busy_seconds) if self.busy_seconds else 0,
         }
@@ -49,14 +52,19 @@ def run_worker(
     stop: threading.Event | None = None,
     report: Callable[[WorkerStats], None] | None = None,
     report_every_s: float = 10.0,
+    jobs: JobRunner | None = None,
 ) -> WorkerStats:
-    """Consume until stop is set, max_batches batches are done, or nothing arrived for idle_exit_s seconds."""
+    """Consume until stop is set, max_batches batches are done, or nothing (no post, no task) came for idle_exit_s."""
     stop = stop or threading.Event()
     stats = WorkerStats()
     last_report = last_work = time.monotonic()
     while not stop.is_set():
-        if not connection.in_atomic_block:  # (inside a test transaction there is nothing to recycle)
-            close_old_connections()  # a long-lived worker must survive database restarts and idle timeouts
+        recycle_connections()  # a long-lived worker must survive database restarts and idle timeouts
+        if jobs is not None and (ran := jobs.step()):
+            stats.tasks += ran
+            last_work = time.monotonic()
+        if stop.is_set():
+            break
         began = time.monotonic()
         result = queue.consume(consumer=consumer, count=batch_size, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
         now = time.monotonic()
@@ -75,7 +83,15 @@ def run_worker(
     return stats
 
 
-def install_signal_handlers(stop: threading.Event) -> None:
-    """SIGTERM / SIGINT finish the current batch (so it is acknowledged) and then stop."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+def install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
+    """SIGTERM / SIGINT finish the current batch (so it is acknowledged) or job, and then stop.
+
+    Returns a function that puts the previous handlers back (for a worker run inside a longer-lived process).
+    """
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "rapport.core",
     "rapport.contacts",
     "rapport.identity",
@@ -239,3 +241,8 @@ RAPPORT_CARE_SSE_SECONDS = int(os.environ.get("RAPPORT_CARE_SSE_SECONDS", "25"))
 RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a survey link stays valid
 RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  # a web-chat visitor token's life
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000")  # base of links sent to customers
+
+# Background jobs: django-tasks with its database backend (a queue in our own database); core.jobs adds schedules,
+# retries and leases. `rapport serve` and `rapport demo` run the job runner in a thread unless this is off.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+RAPPORT_JOBS_EMBEDDED = env_bool("RAPPORT_JOBS_EMBEDDED", not TESTING)  # tests never start a runner by accident

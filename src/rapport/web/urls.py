@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/password/", views.PasswordChange.as_view(), name="password-change"),
     path("account/tokens/<int:token_id>/revoke", views.revoke_token_view, name="revoke-token"),
+    path("jobs/", views.jobs, name="jobs"),
     path("", views.home, name="home"),
     path("", include("rapport.contacts.urls")),
     path("", include("rapport.care.urls")),

@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rapport.core import jobs as background_jobs
 from rapport.core.actors import Actor
 from rapport.core.middleware import SESSION_KEY
 from rapport.core.models import Member
@@ -96,3 +98,9 @@ class PasswordChange(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, "Your password is changed; your API tokens are revoked.")
         return response
+
+
+@workspace_required("jobs.view")
+def jobs(request: HttpRequest) -> HttpResponse:
+    """Scheduled background jobs (they serve every workspace): last and next run, failures and the last error."""
+    return render(request, "web/jobs.html", {"nav": "jobs", "jobs": background_jobs.snapshot(), "now": timezone.now()})

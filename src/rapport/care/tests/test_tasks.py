@@ -23,3 +23,11 @@ def test_tick_reports_breaches_once(workspace, django_capture_on_commit_callback
     assert tasks.tick() == {"warnings": 0, "breaches": 1, "replies_sent": 0, "replies_failed": 0}
     call_command("care", "tick")
     assert '"breaches": 0' in capsys.readouterr().out
+
+
+def test_the_tick_is_the_scheduled_job_care_sla_tick(workspace):
+    from rapport.core import jobs
+
+    job = jobs.get_job("care.sla_tick")
+    assert (job.every, job.retries) == (30, 3)
+    assert jobs.run_now("care.sla_tick") == {"warnings": 0, "breaches": 0, "replies_sent": 0, "replies_failed": 0}

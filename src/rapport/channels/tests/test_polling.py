@@ -118,3 +118,21 @@ def test_a_reply_only_mastodon_channel_polls_nothing(workspace):
     )
     result = poll_all()
     assert result["channels"] == 1 and result["failed"] == 0
+
+
+def test_the_job_channels_poll_polls_every_workspace(workspace, fake_feeds):
+    from rapport.core import jobs
+    from rapport.core.models import ScheduledJob
+
+    fake_feeds.add_item("Lost bag", "My bag never arrived and nobody answers")
+    upsert_channel(
+        workspace=workspace,
+        actor=Actor.system(),
+        network="rss",
+        handle="forum",
+        config={"feeds": [fake_feeds.url + "/rss.xml"]},
+    )
+    assert jobs.get_job("channels.poll").every == 60
+    assert jobs.run_now("channels.poll")["stored"] == 1
+    assert ScheduledJob.objects.get(name="channels.poll").runs == 1
+    assert Post.objects.filter(workspace=workspace).count() == 1

@@ -149,3 +149,16 @@ def test_purge_keeps_what_is_undelivered(workspace, handlers):
     assert events.purge_delivered() == 1
     assert list(OutboxEvent.objects.values_list("pk", flat=True)) == [second.pk]
     assert Workspace.objects.filter(pk=workspace.pk).exists()
+
+
+def test_the_deliver_job_picks_up_what_a_dead_process_left(workspace, handlers):
+    from rapport.core import jobs
+    from rapport.core.models import ScheduledJob
+
+    seen = []
+    handlers(lambda event, payload: seen.append(payload["n"]))
+    events.emit("test.happened", {"workspace_id": workspace.pk, "n": 3})
+    OutboxEvent.objects.update(created_at=timezone.now() - timedelta(minutes=1))  # past the grace period
+    assert jobs.get_job("events.deliver").every == 10
+    assert jobs.run_now("events.deliver") == {"due": 1, "delivered": 1}
+    assert seen == [3] and ScheduledJob.objects.get(name="events.deliver").runs == 1

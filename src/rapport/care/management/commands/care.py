@@ -1,5 +1,5 @@
-"""`rapport care tick [--loop SECONDS]` checks SLAs and retries failed replies; `rapport care evaluate` measures
-the needs-response classifier on the customer-care sample."""
+"""`rapport care tick` checks SLAs and retries failed replies once (the job runner does it every 30 s as
+`care.sla_tick`); `rapport care evaluate` measures the needs-response classifier on the customer-care sample."""
 
 from __future__ import annotations
 
@@ -13,18 +13,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        t = sub.add_parser("tick", help="check SLAs and retry failed replies")
-        t.add_argument("--loop", type=float, default=0, help="repeat every N seconds")
+        sub.add_parser("tick", help="check SLAs and retry failed replies, once")
         sub.add_parser("evaluate", help="precision / recall of needs-response detection")
 
     def handle(self, *args, action, **options):
         if action == "tick":
             from rapport.care import tasks
 
-            if options["loop"]:
-                tasks.loop(every=options["loop"], write=self.stdout.write)
-            else:
-                self.stdout.write(json.dumps(tasks.tick()))
+            self.stdout.write(json.dumps(tasks.tick()))
         elif action == "evaluate":
             from rapport.care.evaluate import data_path, evaluate
 

@@ -1,21 +1,34 @@
-"""`rapport serve [--port 8000]`: the web UI and API on a threaded WSGI server."""
+"""`rapport serve [--port 8000] [--no-jobs]`: the web UI and API on a threaded WSGI server, and the job runner in a
+thread beside it (the embedded default: SLA ticks and polling need no second process)."""
 
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve Rapport (web UI, API, admin) on http://HOST:PORT."
+    help = "Serve Rapport (web UI, API, admin) on http://HOST:PORT, running background jobs in a thread."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--no-jobs", action="store_true", help="run no background jobs here (a `rapport worker` runs them)"
+        )
 
-    def handle(self, *args, port, host, threads, **options):
+    def handle(self, *args, port, host, threads, no_jobs, **options):
         from waitress import serve
 
+        from rapport.core.runner import start_embedded
         from rapport.wsgi import application
 
-        self.stdout.write(f"Rapport is serving on http://{host}:{port}/  (Ctrl-C stops it)")
+        embedded = None if no_jobs else start_embedded()
+        jobs = "background jobs run here" if embedded else "background jobs are left to `rapport worker`"
+        self.stdout.write(f"Rapport is serving on http://{host}:{port}/  ({jobs}; Ctrl-C stops it)")
         self.stdout.flush()
-        serve(application, host=host, port=port, threads=threads, ident="rapport", _quiet=True)
+        try:
+            serve(application, host=host, port=port, threads=threads, ident="rapport", _quiet=True)
+        finally:
+            if embedded:
+                thread, stop = embedded
+                stop.set()  # the current job finishes; one cut short is run again after its lease
+                thread.join(timeout=10)

@@ -1,4 +1,5 @@
-"""`rapport demo [--port 8000] [--no-serve]`: migrate, seed the demo workspace, print the login, serve."""
+"""`rapport demo [--port 8000] [--no-serve] [--no-jobs]`: migrate, seed the demo workspace, print the login, serve
+(with the job runner in a thread, so SLA warnings and polling happen without a second process)."""
 
 from __future__ import annotations
 
@@ -35,10 +36,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="set up and seed, then exit")
+        parser.add_argument("--no-jobs", action="store_true", help="serve without running background jobs")
         parser.add_argument("--people", type=int, default=10_000)
         parser.add_argument("--touchpoints", type=int, default=200_000)
 
-    def handle(self, *args, port, no_serve, people, touchpoints, **options):
+    def handle(self, *args, port, no_serve, no_jobs, people, touchpoints, **options):
         from rapport.demo.seed import seed_bulk, seed_stories
 
         call_command("migrate", verbosity=0, interactive=False)
@@ -75,4 +77,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:
-            call_command("serve", port=port)
+            call_command("serve", port=port, no_jobs=no_jobs)

@@ -1,18 +1,24 @@
-"""`rapport worker`: consume the Redis Streams post queue until stopped (run as many as you like)."""
+"""`rapport worker`: the job runner (scheduled and queued background jobs) and, when RAPPORT_QUEUE_URL is set,
+the Redis Streams post consumer. Run as many as you like: jobs are claimed once, stream batches are shared."""
 
 from __future__ import annotations
 
 import json
 import threading
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from rapport.pipeline.queue import RedisQueue, default_consumer_name, get_queue
-from rapport.pipeline.workers import install_signal_handlers, run_worker
+from rapport.core.runner import JobRunner, default_worker_id
+from rapport.pipeline.queue import RedisQueue, get_queue
+from rapport.pipeline.workers import WorkerStats, install_signal_handlers, run_worker
 
 
 class Command(BaseCommand):
-    help = "Process queued posts from RAPPORT_QUEUE_URL (Redis Streams consumer group) in batches."
+    requires_migrations_checks = True  # say "run rapport migrate" rather than fail on a missing table
+    help = (
+        "Run background jobs (SLA ticks, polling, queued tasks) and, with RAPPORT_QUEUE_URL, consume queued posts "
+        "from the Redis Streams consumer group in batches."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)
@@ -23,27 +29,46 @@ class Command(BaseCommand):
             default=60_000,
             help="take over posts another worker left unacknowledged this long",
         )
-        parser.add_argument("--name", default=None, help="consumer name (default host-pid)")
+        parser.add_argument("--name", default=None, help="consumer and worker name (default host-pid)")
         parser.add_argument("--max-batches", type=int, default=None)
-        parser.add_argument("--exit-when-idle", type=float, default=None, metavar="SECONDS")
-
-    def handle(self, *args, batch_size, block_ms, claim_idle_ms, name, max_batches, exit_when_idle, **options):
-        queue = get_queue()
-        if not isinstance(queue, RedisQueue):
-            raise CommandError("set RAPPORT_QUEUE_URL=redis://host:6379/0: the in-process queue needs no worker")
-        stop = threading.Event()
-        install_signal_handlers(stop)
-        consumer = name or default_consumer_name()
-        self.stderr.write(f"worker {consumer} reading {queue.stream} as group {queue.group}")
-        stats = run_worker(
-            queue,
-            consumer=consumer,
-            batch_size=batch_size,
-            block_ms=block_ms,
-            claim_idle_ms=claim_idle_ms,
-            max_batches=max_batches,
-            idle_exit_s=exit_when_idle,
-            stop=stop,
-            report=lambda s: self.stderr.write(json.dumps(s.as_dict())),
+        parser.add_argument(
+            "--exit-when-idle", type=float, default=None, metavar="SECONDS", help="stop after this long with no work"
         )
+        parser.add_argument("--no-jobs", action="store_true", help="consume the stream only; run no background jobs")
+
+    def handle(self, *args, batch_size, block_ms, claim_idle_ms, name, max_batches, exit_when_idle, no_jobs, **options):
+        stop = threading.Event()
+        restore_signals = install_signal_handlers(stop)
+        try:
+            self._work(stop, batch_size, block_ms, claim_idle_ms, name, max_batches, exit_when_idle, no_jobs)
+        finally:
+            restore_signals()
+
+    def _work(self, stop, batch_size, block_ms, claim_idle_ms, name, max_batches, exit_when_idle, no_jobs) -> None:
+        name = name or default_worker_id()
+        runner = None if no_jobs else JobRunner(worker_id=name, stop=stop)
+        queue = get_queue()
+        if isinstance(queue, RedisQueue):
+            jobs = "no jobs" if no_jobs else "running jobs"
+            self.stderr.write(f"worker {name} reading {queue.stream} as group {queue.group}, {jobs}")
+            stats = run_worker(
+                queue,
+                consumer=name,
+                batch_size=batch_size,
+                block_ms=block_ms,
+                claim_idle_ms=claim_idle_ms,
+                max_batches=max_batches,
+                idle_exit_s=exit_when_idle,
+                stop=stop,
+                report=lambda s: self.stderr.write(json.dumps(s.as_dict())),
+                jobs=runner,
+            )
+        else:
+            stats = WorkerStats()
+            if runner is not None:  # the in-process post queue needs no consumer: jobs are the whole work
+                self.stderr.write(f"worker {name} running jobs (no RAPPORT_QUEUE_URL: posts are processed in-process)")
+                stats.tasks = runner.run(
+                    idle_exit_s=exit_when_idle,
+                    report=lambda s: self.stderr.write(json.dumps({"tasks": s.tasks, "claimed": s.claimed})),
+                ).tasks
         self.stdout.write(json.dumps(stats.as_dict()))
