@@ -45,7 +45,6 @@ def _when(value: str | None, *, past: str = "ago") -> str:
 
 
 class Command(BaseCommand):
-    requires_migrations_checks = True  # say "run rapport migrate" rather than fail on a missing table
     help = "Scheduled background jobs: list them with their last and next run, or run one now."
 
     def add_arguments(self, parser):
@@ -56,6 +55,12 @@ class Command(BaseCommand):
         run.add_argument("name")
 
     def handle(self, *args, action, **options):
+        from django.db import DEFAULT_DB_ALIAS, connections
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("the database is not set up yet: run `rapport migrate` first")
         if action == "list":
             self._list(as_json=options["json"])
         else:
