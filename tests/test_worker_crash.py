@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -37,7 +38,7 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing(tmp_path: Path):
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST", "DJANGO_SETTINGS"))},
         "DATABASE_URL": f"sqlite:///{db_file}",
-        "RAPPORT_SECRET_KEY": "crash-test-" + "k" * 40,
+        "RAPPORT_SECRET_KEY": secrets.token_urlsafe(40),  # a real key: weak ones are refused
         "RAPPORT_QUEUE_URL": queue_url,
         "RAPPORT_HOME": os.environ.get("RAPPORT_HOME", str(tmp_path)),  # shares the built models when set
     }

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 from django.db import transaction
@@ -19,6 +18,7 @@ from rapport.care import sla
 from rapport.care.models import CannedReply, Conversation, Delivery, Message, MessageDirection
 from rapport.care.triage import score_conversation
 from rapport.channels.models import Channel
+from rapport.channels.services import connector_facts
 from rapport.contacts.models import Person
 from rapport.core import events
 from rapport.core.actors import Actor
@@ -27,6 +27,7 @@ from rapport.core.redact import redact_text
 from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity
 from rapport.pipeline.connectors.base import ConnectorError
+from rapport.pipeline.connectors.registry import reply_client
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -47,48 +48,9 @@ def render_canned(*, canned: CannedReply, conversation: Conversation, agent: Use
 
 
 def _client(channel: Channel | None, network: str):
-    """The outbound client for a brand channel; base URLs come from the channel's configuration."""
-    creds = channel.credentials if channel is not None else {}
-    # Without the channel's credentials there is nothing to send with: the reply is recorded, never attempted
-    # against the network's public API (which is also what keeps the demo and tests off the internet).
-    needed = {"email": "smtp_host", "bluesky": "app_password"}.get(network, "access_token")
-    if not creds.get(needed):
-        return None
-    opts: dict[str, Any] = {"max_retries": 0}  # retrying is retry_failed's job, so a slow network never blocks
-    if creds.get("base_url"):
-        opts["base_url"] = creds["base_url"]
-    if network == "twitter":
-        from rapport.pipeline.connectors.x.client import XClient
-
-        return XClient(access_token=creds.get("access_token", ""), **opts)
-    if network in ("facebook", "instagram"):
-        from rapport.pipeline.connectors.meta.client import MetaClient
-
-        return MetaClient(access_token=creds.get("access_token", ""), **opts)
-    if network == "email":
-        from rapport.pipeline.connectors.email import SmtpClient
-
-        return SmtpClient(
-            host=creds.get("smtp_host", ""),
-            port=int(creds.get("smtp_port") or 587),
-            username=creds.get("smtp_username", ""),
-            password=creds.get("smtp_password", ""),
-            from_address=creds.get("from_address") or (channel.handle if channel else ""),
-            starttls=str(creds.get("smtp_starttls", "1")) not in ("0", "false", "False"),
-        )
-    if network == "mastodon":
-        from rapport.pipeline.connectors.mastodon import MastodonClient
-
-        return MastodonClient(access_token=creds.get("access_token"), **opts)
-    if network == "bluesky":
-        from rapport.pipeline.connectors.bluesky import BlueskyClient
-
-        client = BlueskyClient(
-            identifier=creds.get("identifier", ""), app_password=creds.get("app_password", ""), **opts
-        )
-        client.login()
-        return client
-    return None
+    """The outbound client for a brand channel, from its connector; None without the channel's credentials, so the
+    reply is recorded, never attempted against the network's public API (which also keeps demo and tests local)."""
+    return reply_client(connector_facts(channel, network))
 
 
 def _send(message: Message) -> str | None:

@@ -14,72 +14,24 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.channels.models import Channel
+from rapport.channels.services import connector_facts
 from rapport.core.redact import redact_text, redact_url
 from rapport.pipeline.connectors.base import ConfigError, ConnectorError, PollResult
-from rapport.pipeline.connectors.registry import validate_config
+from rapport.pipeline.connectors.registry import poll_sources, polled_networks
 from rapport.pipeline.ingest import BatchResult
 from rapport.pipeline.services import dead_letter, submit_posts
 
 log = logging.getLogger(__name__)
-POLLED_NETWORKS = ("rss", "mastodon", "bluesky", "email")
+POLLED_NETWORKS = polled_networks()
 
 
 def _polls(channel: Channel, **http_options: Any):
-    """(state key, callable taking state) for every source the channel's config names."""
-    # Checked again here: rows saved before configs were validated (or edited in the database) may be anything.
-    cfg, creds = validate_config(channel.network, channel.config or {}), channel.credentials
-    if channel.network == "rss":
-        from rapport.pipeline.connectors.rss import RssClient
+    """(state key, callable taking state) for every source the channel's config names, from its connector."""
 
-        client = RssClient(**http_options)
-        for url in cfg.get("feeds", []):
-            yield url, lambda state, url=url: client.poll(url, state=state)
-    elif channel.network == "mastodon":
-        from rapport.pipeline.connectors.mastodon import MastodonClient
+    def sink(**letter: Any) -> None:
+        dead_letter(workspace_id=channel.workspace_id, **letter)
 
-        if not cfg.get("base_url"):
-            return  # a reply-only channel: nothing to poll
-        client = MastodonClient(base_url=cfg["base_url"], access_token=creds.get("access_token"), **http_options)
-        for tag in cfg.get("hashtags", []):
-            yield f"#{tag.lstrip('#')}", lambda state, tag=tag: client.poll_hashtag(tag, state=state)
-        if cfg.get("mentions"):
-            yield "mentions", lambda state: client.poll_mentions(state=state)
-    elif channel.network == "email" and cfg.get("imap_host"):
-        from rapport.pipeline.connectors.email.imap import ImapClient
-
-        client = ImapClient(
-            host=cfg["imap_host"],
-            port=int(cfg.get("imap_port") or 993),
-            username=creds.get("imap_username") or channel.handle,
-            password=creds.get("imap_password", ""),
-            ssl=bool(cfg.get("imap_ssl", True)),
-            mailbox=cfg.get("mailbox", "INBOX"),
-        )
-
-        def poll_mailbox(state, client=client):
-            result = client.poll(state=state)
-            for uid, reason, raw in client.rejected:  # unreadable mail is kept for an admin, never dropped
-                dead_letter(
-                    workspace_id=channel.workspace_id,
-                    source=f"poll:email:{channel.pk}:uid:{uid}",
-                    fmt="email",
-                    payload=raw.decode("utf-8", "replace"),
-                    reason=reason,
-                )
-            return result
-
-        yield f"imap:{cfg.get('mailbox', 'INBOX')}", poll_mailbox
-    elif channel.network == "bluesky":
-        from rapport.pipeline.connectors.bluesky import BlueskyClient
-
-        options = {"base_url": cfg["base_url"]} if cfg.get("base_url") else {}
-        client = BlueskyClient(
-            identifier=channel.handle, app_password=creds.get("app_password", ""), **options, **http_options
-        )
-        for query in cfg.get("search", []):
-            yield f"search:{query}", lambda state, query=query: client.poll_search(query, state=state)
-        if cfg.get("notifications"):
-            yield "notifications", lambda state: client.poll_notifications(state=state)
+    return poll_sources(connector_facts(channel), dead_letter=sink, **http_options)
 
 
 def poll_channel(channel: Channel, **http_options: Any) -> BatchResult:

@@ -14,6 +14,7 @@ from rapport.core.models import Workspace
 from rapport.core.services import record_audit
 from rapport.pipeline.connectors import config as checks
 from rapport.pipeline.connectors.base import ConfigError
+from rapport.pipeline.connectors.base_channel import ChannelFacts
 from rapport.pipeline.connectors.registry import validate_config
 
 # What each network's webhook needs from the credentials (names as the networks' developer consoles call them).
@@ -153,3 +154,17 @@ def webhook_path(channel: Channel) -> str:
     """The path a network must call for this channel."""
     kind = {"facebook": "meta", "instagram": "meta", "twitter": "x", "email": "email"}.get(channel.network, "generic")
     return f"/webhooks/{kind}/{channel.webhook_key}"
+
+
+def connector_facts(channel: Channel | None, network: str = "") -> ChannelFacts:
+    """What a connector needs of a brand channel (its config checked again: old rows may predate the checks)."""
+    if channel is None:
+        return ChannelFacts(network=network)
+    return ChannelFacts(
+        network=channel.network,
+        pk=channel.pk,
+        workspace_id=channel.workspace_id,
+        handle=channel.handle,
+        config=validate_config(channel.network, channel.config or {}),
+        credentials=channel.credentials,
+    )

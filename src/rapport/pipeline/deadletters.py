@@ -63,18 +63,9 @@ def parse(letter: DeadLetter) -> list[dict[str, Any]]:
         return [_csv_post(letter.payload, AIRLINE_COLUMNS, airline_row_to_post)]
     if fmt == "twcs-csv":
         return [_csv_post(letter.payload, TWCS_COLUMNS, twcs_row_to_post)]
-    if fmt in ("meta", "x"):
-        from rapport.pipeline.connectors.registry import get_connector
+    from rapport.pipeline.connectors.registry import replay as replay_payload
 
-        return list(get_connector(fmt).normalise(json.loads(letter.payload)))  # type: ignore[attr-defined]
-    if fmt == "generic":
-        from rapport.pipeline.connectors.generic import normalise_body
-
-        posts, rejections = normalise_body(letter.payload.encode())
-        if rejections:
-            raise PayloadError(rejections[0].reason)
-        return posts
-    raise PayloadError(f"format: cannot replay {fmt!r}")
+    return replay_payload(fmt, letter.payload)  # a network's own payload: its connector reads it again
 
 
 def replay(*, workspace_id: int, ids: list[int] | None = None) -> dict[str, int]:

@@ -1,12 +1,19 @@
-"""Name -> connector class, so settings and the pipeline can refer to connectors by a short name."""
+"""The connectors by name and by network: what replies, polling, webhooks and dead-letter replay ask for.
+
+A network's folder holds everything about it (client, normalise, webhook, fixtures, and `channel.py`, which builds
+its clients from a brand channel): adding a network is one new folder and one line in `NETWORK_MODULES`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 from . import config as checks
-from .base import Connector
+from .base import Connector, PayloadError
+from .base_channel import ChannelFacts, PollSource
 from .bluesky import BlueskyClient
 from .email import validate_config as validate_email_config
 from .files import FileConnector
@@ -53,3 +60,55 @@ def get_connector(name: str) -> type[Connector]:
 def with_capability(capability: str) -> dict[str, type[Connector]]:
     """Return the registered connectors that offer capability ("file", "webhook", "poll" or "reply")."""
     return {name: cls for name, cls in CONNECTORS.items() if capability in cls.capabilities}
+
+
+# Channel network (or dead-letter format) -> the folder whose channel.py builds its clients.
+NETWORK_MODULES: dict[str, str] = {
+    "twitter": "x",
+    "x": "x",
+    "facebook": "meta",
+    "instagram": "meta",
+    "meta": "meta",
+    "mastodon": "mastodon",
+    "bluesky": "bluesky",
+    "rss": "rss",
+    "email": "email",
+    "generic": "generic",
+}
+
+
+def _channel_module(network: str) -> ModuleType | None:
+    folder = NETWORK_MODULES.get(network)
+    return importlib.import_module(f"{__package__}.{folder}.channel") if folder else None
+
+
+def reply_client(channel: ChannelFacts) -> Any | None:
+    """The client that sends replies on the channel's network; None when it cannot send (no credentials)."""
+    module = _channel_module(channel.network)
+    build = getattr(module, "reply_client", None)
+    return build(channel) if build else None
+
+
+def poll_sources(channel: ChannelFacts, **options: Any) -> Iterator[PollSource]:
+    """(state key, poll(state)) for every source the channel's config names; none for networks not polled."""
+    module = _channel_module(channel.network)
+    sources = getattr(module, "poll_sources", None)
+    return sources(channel, **options) if sources is not None else iter(())
+
+
+def polled_networks() -> tuple[str, ...]:
+    """The channel networks `rapport poll` looks at."""
+    return tuple(
+        network
+        for network in sorted(NETWORK_MODULES)
+        if network not in ("x", "meta") and hasattr(_channel_module(network), "poll_sources")
+    )
+
+
+def replay(fmt: str, payload: str) -> list[dict]:
+    """Posts from a dead letter of a network's payload format; PayloadError when no connector can replay it."""
+    module = _channel_module(fmt)
+    again = getattr(module, "replay", None)
+    if again is None:
+        raise PayloadError(f"format: cannot replay {fmt!r}")
+    return again(payload)

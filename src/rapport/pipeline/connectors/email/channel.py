@@ -1,0 +1,62 @@
+"""Email built from a brand channel: the SMTP reply client, the IMAP mailbox to poll, raw MIME replay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..base_channel import ChannelFacts, DeadLetterSink, PollSource
+from .client import SmtpClient
+from .imap import ImapClient
+from .normalise import message_to_post
+
+
+def reply_client(channel: ChannelFacts) -> SmtpClient | None:
+    """The SMTP client, or None without an SMTP host."""
+    creds = channel.credentials
+    if not creds.get("smtp_host"):
+        return None
+    return SmtpClient(
+        host=creds["smtp_host"],
+        port=int(creds.get("smtp_port") or 587),
+        username=creds.get("smtp_username", ""),
+        password=creds.get("smtp_password", ""),
+        from_address=creds.get("from_address") or channel.handle,
+        starttls=str(creds.get("smtp_starttls", "1")) not in ("0", "false", "False"),
+    )
+
+
+def poll_sources(
+    channel: ChannelFacts, *, dead_letter: DeadLetterSink | None = None, **http_options: Any
+) -> Iterator[PollSource]:
+    """The channel's IMAP mailbox, when its config names one; unreadable mail goes to `dead_letter`."""
+    cfg, creds = channel.config, channel.credentials
+    if not cfg.get("imap_host"):
+        return
+    client = ImapClient(
+        host=cfg["imap_host"],
+        port=int(cfg.get("imap_port") or 993),
+        username=creds.get("imap_username") or channel.handle,
+        password=creds.get("imap_password", ""),
+        ssl=bool(cfg.get("imap_ssl", True)),
+        mailbox=cfg.get("mailbox", "INBOX"),
+    )
+
+    def poll_mailbox(state):
+        result = client.poll(state=state)
+        for uid, reason, raw in client.rejected:  # unreadable mail is kept for an admin, never dropped
+            if dead_letter is not None:
+                dead_letter(
+                    source=f"poll:email:{channel.pk}:uid:{uid}",
+                    fmt="email",
+                    payload=raw.decode("utf-8", "replace"),
+                    reason=reason,
+                )
+        return result
+
+    yield f"imap:{cfg.get('mailbox', 'INBOX')}", poll_mailbox
+
+
+def replay(payload: str) -> list[dict]:
+    """The message from a dead-lettered raw MIME payload."""
+    return [message_to_post(payload.encode("utf-8", "replace"))]
