@@ -113,3 +113,94 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing(tmp_path: Path):
     assert (total, distinct) == (N, N)
     assert stats["stored"] == N - at_kill  # what the dead worker had committed is not stored again
     redis.Redis.from_url(queue_url).flushdb()
+
+
+ROUTED = 1500
+CHANNEL = (
+    "from rapport.channels.services import upsert_channel; from rapport.core.actors import Actor; "
+    "from rapport.core.models import Workspace; "
+    "upsert_channel(workspace=Workspace.objects.get(slug='crash'), actor=Actor.system('test'), network='twitter', "
+    "handle='acmeair', name='acmeair', external_id='twitter-brand', credentials={'access_token': 'x'})"
+)
+DRAIN = (
+    "from datetime import timedelta; from rapport.core.events import deliver_pending; "
+    "deliver_pending(grace=timedelta(0))"
+)
+
+
+def test_workers_killed_again_and_again_route_every_post_exactly_once(tmp_path: Path):
+    """SIGKILL at whatever step each worker is in (storing, linking, routing): every post still ends in exactly one
+    inbox message, through the outbox's redelivery, with no manual step."""
+    import redis
+
+    queue_url = _redis_db(REDIS_URL, 8)
+    redis.Redis.from_url(queue_url).flushdb()
+    db_file = tmp_path / "kills.sqlite3"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST", "DJANGO_SETTINGS"))},
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        "RAPPORT_SECRET_KEY": secrets.token_urlsafe(40),
+        "RAPPORT_QUEUE_URL": queue_url,
+        "RAPPORT_EVENT_LEASE_SECONDS": "1",  # a killed worker's events are taken over at once
+        "RAPPORT_HOME": os.environ.get("RAPPORT_HOME", str(tmp_path)),
+    }
+    rapport = [sys.executable, "-m", "rapport.cli"]
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*rapport, *args], env=env, capture_output=True, text=True, timeout=600, check=True)
+
+    def count(sql: str) -> int:
+        with sqlite3.connect(db_file, timeout=30) as conn:
+            return conn.execute(sql).fetchone()[0]
+
+    run("migrate", "-v", "0")
+    run(
+        "createuser",
+        "crash@rapport.example",
+        "--password",
+        "Crash-Pass-1234",
+        "--workspace",
+        "crash",
+        "--role",
+        "admin",
+    )
+    run("shell", "-c", CHANNEL)
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "network": "twitter",
+                    "external_id": f"k{i}",
+                    "created_at": "2026-11-01T10:00:00Z",
+                    "text": f"@acmeair bag {i} lost, nobody answers",
+                    "author": {"external_id": f"k-u{i}", "handle": f"kuser{i}"},
+                }
+            )
+            + "\n"
+            for i in range(ROUTED)
+        )
+    )
+    run("ingest", str(posts), "--format", "jsonl", "--queue")
+    worker = [*rapport, "worker", "--batch-size", "100", "--block-ms", "100", "--claim-idle-ms", "200"]
+    kills = 0
+    for wait_for in (1, 400, 800):  # kill once the first posts are stored, then further along
+        proc = subprocess.Popen(worker, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 300
+        while count("SELECT count(*) FROM listening_post") < wait_for and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        kills += 1
+    assert count("SELECT count(*) FROM listening_post") < ROUTED, "the workers should die before the end"
+    run(*worker[3:], "--exit-when-idle", "3")
+    time.sleep(1.5)  # past the killed workers' leases
+    run("shell", "-c", DRAIN)
+    run("shell", "-c", DRAIN)  # identity's event follows the posts' event
+    posts_stored = count("SELECT count(*) FROM listening_post")
+    messages = count("SELECT count(*) FROM care_message WHERE direction = 'inbound'")
+    distinct = count("SELECT count(DISTINCT post_id) FROM care_message WHERE direction = 'inbound'")
+    undelivered = count("SELECT count(*) FROM core_outboxevent WHERE delivered_at IS NULL")
+    assert kills == 3
+    assert (posts_stored, messages, distinct, undelivered) == (ROUTED, ROUTED, ROUTED, 0)
+    redis.Redis.from_url(queue_url).flushdb()

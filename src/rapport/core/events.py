@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,7 +26,6 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 Handler = Callable[[str, dict[str, Any]], None]
 _handlers: dict[str, dict[str, Handler]] = defaultdict(dict)  # event -> handler name -> handler
-LEASE = timedelta(minutes=2)  # how long one deliverer owns a row before another may take it over
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -71,12 +71,12 @@ def emit(event: str, payload: dict[str, Any]) -> None:
 def _claim(ids: Iterable[int], now) -> list:
     from rapport.core.models import OutboxEvent
 
+    lease = now + timedelta(seconds=settings.RAPPORT_EVENT_LEASE_SECONDS)  # how long this process owns the rows
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     claimable = OutboxEvent.objects.filter(free, pk__in=list(ids), delivered_at__isnull=True)
-    claimed = claimable.update(claimed_until=now + LEASE)
-    if not claimed:
+    if not claimable.update(claimed_until=lease):
         return []
-    return list(OutboxEvent.objects.filter(pk__in=list(ids), claimed_until=now + LEASE, delivered_at__isnull=True))
+    return list(OutboxEvent.objects.filter(pk__in=list(ids), claimed_until=lease, delivered_at__isnull=True))
 
 
 def _deliver(row) -> bool:
