@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
+from rapport.core.models import Workspace
 from rapport.pipeline.ingest import BatchResult, process_batch
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ class RedisQueue:
         self.redis = redis.Redis.from_url(url, decode_responses=True)
         self.stream, self.group = stream, group
         self._group_ready = False
+
+    def reset(self) -> None:
+        """Forget what this process knows of the server (after a restart the group may have to be created again)."""
+        self._group_ready = False
+        self.redis.connection_pool.disconnect()
 
     def ensure_group(self) -> None:
         """Create the consumer group (and the stream) if missing, starting from the first message."""
@@ -114,6 +120,26 @@ class RedisQueue:
             pipe.xdel(self.stream, *ids)
             pipe.execute()
 
+    @property
+    def parked_stream(self) -> str:
+        """Where messages that belong to no workspace are kept for an operator (`XRANGE rapport:posts:parked`)."""
+        return f"{self.stream}:parked"
+
+    def park(self, message: QueuedPost, reason: str) -> None:
+        """Keep a message no workspace can hold (unreadable, or for a workspace that is gone) beside the stream."""
+        log.error("queue message %s parked on %s: %s", message.id, self.parked_stream, reason)
+        self.redis.xadd(self.parked_stream, {"d": message.raw, "reason": reason, "id": message.id}, maxlen=100_000)
+
+    def durability_warning(self) -> str | None:
+        """Why queued posts could be lost on a Redis restart (no AOF), or None when Redis persists every write."""
+        try:
+            aof = self.redis.config_get("appendonly").get("appendonly")
+        except Exception:  # noqa: BLE001 - managed Redis may forbid CONFIG: say so rather than guess
+            return "could not read Redis's appendonly setting: make sure AOF persistence is on"
+        if aof != "yes":
+            return "Redis runs without AOF persistence (appendonly no): queued posts are lost if Redis restarts"
+        return None
+
     def pending(self) -> int:
         """Messages delivered but not yet acknowledged."""
         self.ensure_group()
@@ -134,9 +160,13 @@ class RedisQueue:
         by_ws: dict[int, list[QueuedPost]] = defaultdict(list)
         for m in messages:
             if m.post is None or not m.workspace_id:
-                log.warning("dropping unreadable queue message %s", m.id)
+                self.park(m, "unreadable queue message")
                 continue
             by_ws[m.workspace_id].append(m)
+        known = set(Workspace.objects.filter(pk__in=list(by_ws)).values_list("pk", flat=True)) if by_ws else set()
+        for workspace_id in [w for w in by_ws if w not in known]:
+            for m in by_ws.pop(workspace_id):  # no workspace to keep a dead letter in: parked on the stream
+                self.park(m, f"workspace {workspace_id} does not exist")
         for workspace_id, batch in by_ws.items():
             try:
                 total.add(

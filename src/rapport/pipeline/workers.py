@@ -3,16 +3,23 @@ it gives the job runner (core.runner) its turn, under the same stop event and co
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import redis
+
 from rapport.core.jobs import recycle_connections
 from rapport.core.runner import JobRunner
 from rapport.pipeline.ingest import BatchResult
 from rapport.pipeline.queue import RedisQueue
+
+log = logging.getLogger(__name__)
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
+MAX_BACKOFF_S = 30.0
 
 
 @dataclass
@@ -24,6 +31,7 @@ class WorkerStats:
     totals: BatchResult = field(default_factory=BatchResult)
     busy_seconds: float = 0.0
     tasks: int = 0  # background tasks the job runner ran between batches
+    reconnects: int = 0  # times the queue was unreachable and the worker waited for it
 
     def as_dict(self) -> dict[str, float | int]:
         """Counts plus posts/s while busy."""
@@ -35,6 +43,7 @@ class WorkerStats:
             "duplicates": t.duplicates,
             "alerts": t.alerts,
             "tasks": self.tasks,
+            "reconnects": self.reconnects,
             "uptime_s": round(time.monotonic() - self.started, 1),
             "posts_per_s_busy": round(t.received / self.busy_seconds) if self.busy_seconds else 0,
         }
@@ -66,7 +75,17 @@ def run_worker(
         if stop.is_set():
             break
         began = time.monotonic()
-        result = queue.consume(consumer=consumer, count=batch_size, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
+        try:
+            result = queue.consume(consumer=consumer, count=batch_size, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
+        except REDIS_DOWN as exc:
+            # Redis restarted or is unreachable: wait and reconnect; unacknowledged posts are delivered again.
+            stats.reconnects += 1
+            delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(stats.reconnects, 6))
+            log.warning("queue unreachable (%s); retrying in %.1f s", exc, delay)
+            queue.reset()
+            if stop.wait(delay):
+                break
+            continue
         now = time.monotonic()
         if result.received:
             stats.batches += 1

@@ -227,6 +227,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_MAIL_FROM", "rapport@localhost")
 RAPPORT_SPIKE_MIN_COUNT = int(os.environ.get("RAPPORT_SPIKE_MIN_COUNT", "12"))  # posts in an hour before it can spike
 RAPPORT_SPIKE_P_VALUE = float(os.environ.get("RAPPORT_SPIKE_P_VALUE", "1e-4"))  # Poisson tail probability to alert
 RAPPORT_RETAG_DAYS = int(os.environ.get("RAPPORT_RETAG_DAYS", "90"))  # stored posts a new or changed rule re-tags
+# A worker refuses to start on a Redis that does not persist every write (AOF off) when this is set.
+RAPPORT_REQUIRE_DURABLE_QUEUE = os.environ.get("RAPPORT_REQUIRE_DURABLE_QUEUE", "") in ("1", "true", "yes")
 # How long a process delivering an outbox event holds it before another may take over (a killed process's events).
 RAPPORT_EVENT_LEASE_SECONDS = int(os.environ.get("RAPPORT_EVENT_LEASE_SECONDS", "120"))
 

@@ -106,3 +106,92 @@ def test_ingest_queue_then_worker_command(settings, workspace, tmp_path):
     stats = json.loads(out.getvalue())
     assert (stats["batches"], stats["stored"], stats["duplicates"]) == (3, 40, 0)
     assert Post.objects.filter(workspace=workspace).count() == 40
+
+
+@needs_redis
+def test_messages_no_workspace_can_hold_are_parked_and_the_good_ones_stored(queue, workspace):
+    import json
+
+    queue.enqueue(workspace_id=workspace.pk, posts=[make_post(1)])
+    queue.enqueue(workspace_id=987654321, posts=[make_post(2)])  # a workspace that was deleted
+    queue.ensure_group()
+    queue.redis.xadd(queue.stream, {"d": "{not json"})
+    try:
+        result = queue.consume(consumer="c1", count=10, block_ms=100)
+        assert result.stored == 1 and Post.objects.count() == 1
+        parked = queue.redis.xrange(queue.parked_stream)
+        assert sorted(fields["reason"] for _, fields in parked) == [
+            "unreadable queue message",
+            "workspace 987654321 does not exist",
+        ]
+        kept = {fields["reason"]: fields["d"] for _, fields in parked}
+        assert json.loads(kept["workspace 987654321 does not exist"])["w"] == 987654321  # the message, whole
+        assert kept["unreadable queue message"] == "{not json"
+        assert queue.pending() == 0  # nothing left to crash the next worker
+    finally:
+        queue.redis.delete(queue.parked_stream)
+
+
+@needs_redis
+def test_a_redis_without_aof_is_reported(queue):
+    assert "appendonly no" in (queue.durability_warning() or "")
+
+
+def test_a_worker_waits_for_redis_to_come_back(workspace, tmp_path):
+    import shutil
+    import socket
+    import subprocess
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return proc
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    url = f"redis://127.0.0.1:{port}/0"
+    first = start()
+    q = RedisQueue(url, stream="rapport:test:restart", group="workers")
+    q.ensure_group()
+    stop = threading.Event()
+
+    def restart_then_post() -> None:
+        time.sleep(0.5)
+        first.kill()
+        first.wait(5)
+        time.sleep(1.0)  # the worker finds Redis gone at least once
+        second = start()
+        try:
+            RedisQueue(url, stream="rapport:test:restart", group="workers").enqueue(
+                workspace_id=workspace.pk, posts=[make_post(7)]
+            )
+            deadline = time.monotonic() + 20
+            while not stop.is_set() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            second.kill()
+            second.wait(5)
+
+    helper = threading.Thread(target=restart_then_post, daemon=True)
+    helper.start()
+    stats = run_worker(q, consumer="c1", block_ms=100, stop=stop, max_batches=1)
+    stop.set()
+    helper.join(30)
+    assert stats.reconnects >= 1
+    assert stats.totals.stored == 1 and Post.objects.count() == 1

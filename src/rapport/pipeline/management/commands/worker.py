@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import threading
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from rapport.core.runner import JobRunner, default_worker_id
 from rapport.pipeline.queue import RedisQueue, get_queue
@@ -49,6 +50,10 @@ class Command(BaseCommand):
         runner = None if no_jobs else JobRunner(worker_id=name, stop=stop)
         queue = get_queue()
         if isinstance(queue, RedisQueue):
+            if (warning := queue.durability_warning()) is not None:
+                if settings.RAPPORT_REQUIRE_DURABLE_QUEUE:
+                    raise CommandError(f"{warning}; set `appendonly yes` (RAPPORT_REQUIRE_DURABLE_QUEUE=1 refuses)")
+                self.stderr.write(f"warning: {warning}; production needs `appendonly yes`")
             jobs = "no jobs" if no_jobs else "running jobs"
             self.stderr.write(f"worker {name} reading {queue.stream} as group {queue.group}, {jobs}")
             stats = run_worker(
