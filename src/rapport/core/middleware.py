@@ -1,10 +1,11 @@
-"""Attach the signed-in user's current workspace and role to every request."""
+"""Request middleware: body size caps answered with a clear 413, and the signed-in user's workspace and role."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from rapport.core.models import Member
 
@@ -26,4 +27,30 @@ class WorkspaceMiddleware:
             member = (members.filter(workspace_id=wanted).first() if wanted else None) or members.order_by("id").first()
             if member is not None:
                 request.member, request.workspace, request.role = member, member.workspace, member.role  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+MACHINE_PREFIXES = ("/api/", "/webhooks/", "/chat/")  # routes whose callers read JSON, not pages
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body past the cap before anything reads it: 413 with JSON on API, webhook and chat routes
+    (a page elsewhere). File uploads (multipart forms) have a cap of their own, RAPPORT_MAX_UPLOAD_MB."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        multipart = (request.META.get("CONTENT_TYPE") or "").startswith("multipart/")
+        cap = settings.RAPPORT_MAX_UPLOAD_BYTES if multipart else settings.RAPPORT_MAX_BODY_BYTES
+        if length > cap:
+            detail = f"request body of {length} bytes is over the {cap} byte limit"
+            if request.path.startswith(MACHINE_PREFIXES):
+                return JsonResponse({"detail": detail}, status=413)
+            page = f"<!doctype html><title>Too large</title><h1>Too large</h1><p>{detail}.</p>"
+            return HttpResponse(page, status=413)
         return self.get_response(request)

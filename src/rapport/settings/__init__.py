@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rapport.core.middleware.BodyLimitMiddleware",  # before anything reads a body: oversized ones get a clear 413
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -227,6 +228,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_MAIL_FROM", "rapport@localhost")
 RAPPORT_SPIKE_MIN_COUNT = int(os.environ.get("RAPPORT_SPIKE_MIN_COUNT", "12"))  # posts in an hour before it can spike
 RAPPORT_SPIKE_P_VALUE = float(os.environ.get("RAPPORT_SPIKE_P_VALUE", "1e-4"))  # Poisson tail probability to alert
 RAPPORT_RETAG_DAYS = int(os.environ.get("RAPPORT_RETAG_DAYS", "90"))  # stored posts a new or changed rule re-tags
+# Request bodies: JSON and form posts, and multipart uploads (CSV imports), each with a cap answered by a 413.
+RAPPORT_MAX_BODY_BYTES = int(float(os.environ.get("RAPPORT_MAX_BODY_MB", "5")) * 1024 * 1024)
+RAPPORT_MAX_UPLOAD_BYTES = int(float(os.environ.get("RAPPORT_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = RAPPORT_MAX_BODY_BYTES  # Django's own check then agrees with the middleware's
 # A worker refuses to start on a Redis that does not persist every write (AOF off) when this is set.
 RAPPORT_REQUIRE_DURABLE_QUEUE = os.environ.get("RAPPORT_REQUIRE_DURABLE_QUEUE", "") in ("1", "true", "yes")
 # How long a process delivering an outbox event holds it before another may take over (a killed process's events).

@@ -1,6 +1,7 @@
 """`rapport serve [--port 8000] [--no-jobs]`: the web UI and API on a threaded WSGI server, and the job runner in a
 thread beside it (the embedded default: SLA ticks and polling need no second process)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -26,7 +27,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Rapport is serving on http://{host}:{port}/  ({jobs}; Ctrl-C stops it)")
         self.stdout.flush()
         try:
-            serve(application, host=host, port=port, threads=threads, ident="rapport", _quiet=True)
+            # A chunked body without Content-Length is capped by the server itself (the middleware caps the rest).
+            cap = max(settings.RAPPORT_MAX_BODY_BYTES, settings.RAPPORT_MAX_UPLOAD_BYTES)
+            serve(
+                application,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="rapport",
+                _quiet=True,
+                max_request_body_size=cap,
+            )
         finally:
             if embedded:
                 thread, stop = embedded
