@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.models import ApiToken, AuditEvent, Member, Role, User, Workspace
 
 
@@ -61,12 +62,30 @@ def get_or_create_workspace(*, slug: str, name: str | None = None) -> tuple[Work
 
 
 @transaction.atomic
-def create_member(*, email: str, password: str, workspace: Workspace, role: str) -> Member:
-    """Create (or update) a user and make them a member of the workspace with the role."""
+def check_password_strength(*, password: str, user: User) -> None:
+    """Django's password validators (AUTH_PASSWORD_VALIDATORS); FieldErrors naming `password` when they refuse."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise FieldErrors({"password": " ".join(exc.messages)}) from None
+
+
+def create_member(
+    *, email: str, password: str, workspace: Workspace, role: str, check_strength: bool = True
+) -> Member:
+    """Create (or update) a user and make them a member of the workspace with the role.
+
+    A new password must pass the password validators; only the demo (`check_strength=False`) may set a weak one.
+    """
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
+    if check_strength and (user is None or not user.check_password(password)):
+        check_password_strength(password=password, user=user or User(email=email))
     if user is None:
         user = User.objects.create_user(email, password)
     elif not user.check_password(password):  # a new password (and only a new one) revokes the user's tokens

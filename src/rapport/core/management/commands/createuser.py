@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from rapport.core.errors import FieldErrors
 from rapport.core.models import Role
 from rapport.core.services import create_member, get_or_create_workspace
 
@@ -18,9 +19,10 @@ class Command(BaseCommand):
     def handle(self, *args, email, password, workspace, role, **options):
         if "@" not in email:
             raise CommandError(f"{email!r} is not an email address")
-        if len(password) < 10:
-            raise CommandError("the password needs at least 10 characters")
         ws, created = get_or_create_workspace(slug=workspace)
-        member = create_member(email=email, password=password, workspace=ws, role=role)
+        try:
+            member = create_member(email=email, password=password, workspace=ws, role=role)
+        except FieldErrors as exc:
+            raise CommandError(str(exc)) from None
         what = "created workspace and user" if created else "user ready"
         self.stdout.write(f"{what}: {member.user.email} is {member.role} in {ws.slug}")

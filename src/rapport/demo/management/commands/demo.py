@@ -46,14 +46,15 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         workspace, _ = get_or_create_workspace(slug="demo", name="Rapport Demo")
         password = demo_password()
-        create_member(email=DEMO_EMAIL, password=password, workspace=workspace, role=Role.ADMIN)
+        # Demo mode: the demo password is whatever RAPPORT_DEMO_PASSWORD says (a generated one otherwise).
+        create_member(email=DEMO_EMAIL, password=password, workspace=workspace, role=Role.ADMIN, check_strength=False)
         for email, role in (
             ("agent@rapport.example", Role.AGENT),
             ("marketer@rapport.example", Role.MARKETER),
             ("community@rapport.example", Role.COMMUNITY_MANAGER),
             ("dpo@rapport.example", Role.DPO),
         ):
-            create_member(email=email, password=password, workspace=workspace, role=role)
+            create_member(email=email, password=password, workspace=workspace, role=role, check_strength=False)
         stories = seed_stories(workspace=workspace)
         with progress_bar("seeding demo data", 1_000 + people + touchpoints) as advance:
             counts = seed_bulk(workspace=workspace, people=people, touchpoints=touchpoints, advance=advance)
