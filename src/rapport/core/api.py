@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 
 from rapport.core.apitypes import Cursor, Id, Limit, Text
 from rapport.core.pagination import keyset_page
-from rapport.core.services import PermissionDenied, issue_token, list_tokens, revoke_token
+from rapport.core.services import PermissionDenied, issue_token, list_tokens, refresh_token, revoke_token
 
 router = Router(tags=["auth"])
 
@@ -68,6 +68,13 @@ def create_token(request: HttpRequest, payload: TokenIn):
             return Status(429, {"detail": "too many failed sign-ins: try again later"})
         return Status(401, {"detail": "wrong email, password or workspace"})
     return Status(200, {"token": raw, "workspace": member.workspace.slug, "role": member.role})
+
+
+@router.post("/token/refresh", response={200: TokenOut})
+def refresh_current_token(request: HttpRequest):
+    """Exchange the token this call is made with for a new one with a fresh lifetime; the old one stops working."""
+    raw = refresh_token(token=request.api_token, member=request.auth, actor=request.actor)
+    return Status(200, {"token": raw, "workspace": request.auth.workspace.slug, "role": request.auth.role})
 
 
 @router.delete("/token", response={204: None})

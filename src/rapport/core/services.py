@@ -123,16 +123,28 @@ def issue_token(
     member = members.order_by("id").first()
     if member is None:
         raise PermissionDenied("no membership in that workspace")
+    return _new_token(member=member, name=name), member
+
+
+def _new_token(*, member: Member, name: str) -> str:
     raw = "rp_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(
         workspace=member.workspace,
-        user=user,
+        user=member.user,
         key_hash=_hash_token(raw),
         prefix=raw[:10],
         name=name,
         expires_at=timezone.now() + timedelta(hours=settings.RAPPORT_TOKEN_TTL_HOURS),
     )
-    return raw, member
+    return raw
+
+
+@transaction.atomic
+def refresh_token(*, token: ApiToken, member: Member, actor: Actor) -> str:
+    """Exchange a live token for a new one with a fresh lifetime; the old one is revoked at once."""
+    raw = _new_token(member=member, name=token.name)
+    revoke_token(user=member.user, token_id=token.pk, actor=actor, reason="refreshed")
+    return raw
 
 
 def resolve_token(raw: str) -> tuple[ApiToken, Member] | None:

@@ -204,7 +204,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Rapport's own settings
 RAPPORT_DEFAULT_REGION = os.environ.get("RAPPORT_DEFAULT_REGION", "GB")  # phone numbers without a country code
-RAPPORT_TOKEN_TTL_HOURS = int(os.environ.get("RAPPORT_TOKEN_TTL_HOURS", "720"))
+RAPPORT_TOKEN_TTL_HOURS = int(os.environ.get("RAPPORT_TOKEN_TTL_HOURS", "24"))  # refresh with POST /auth/token/refresh
 RAPPORT_DATA_DIR = Path(os.environ.get("RAPPORT_DATA_DIR", BASE_DIR.parent.parent.parent / "shared" / "data"))
 
 # Social listening
