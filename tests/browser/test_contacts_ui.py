@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from conftest import PASSWORD
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rapport.contacts.models import Person, Touchpoint
 from rapport.contacts.services import create_person
@@ -71,7 +72,7 @@ def test_agent_finds_a_person_reads_the_timeline_and_edits(page, live_server, wo
     assert page.locator("tr.contact-row").count() == 4
 
     page.fill("#search", "@sofielindqvist")
-    page.wait_for_function("document.querySelectorAll('tr.contact-row').length === 1")
+    expect(page.locator("tr.contact-row")).to_have_count(1)
     page.click("text=Sofie Lindqvist")
     assert page.inner_text("#person-name") == "Sofie Lindqvist"
     assert "Volvo Cars" in page.inner_text("aside")
@@ -80,11 +81,11 @@ def test_agent_finds_a_person_reads_the_timeline_and_edits(page, live_server, wo
     assert timeline.first.inner_text().find("Descaling question") >= 0  # newest first
     assert timeline.count() == 25  # one page
     page.click("text=Older touchpoints")
-    page.wait_for_function("document.querySelectorAll('#timeline li.touchpoint').length === 32")
+    expect(page.locator("#timeline li.touchpoint")).to_have_count(32)
     assert "Espresso machine" in page.locator("#timeline li.touchpoint").last.inner_text()
 
     page.select_option("select[name=kind]", "call")
-    page.wait_for_function("document.querySelectorAll('#timeline li.touchpoint').length === 1")
+    expect(page.locator("#timeline li.touchpoint")).to_have_count(1)
     assert "Descaling question" in page.inner_text("#timeline")
 
     page.click("text=Edit")
@@ -160,7 +161,7 @@ def test_agent_logs_a_call_and_it_joins_the_timeline_and_the_inbox(page, live_se
     page.click("#log-form button[type=submit]")
     page.wait_for_selector("#log-form .notice")
     # The timeline refreshes in place, without a reload.
-    page.wait_for_function("document.querySelector('#timeline').innerText.includes('Moving house')")
+    expect(page.locator("#timeline")).to_contain_text("Moving house")
     assert "Logged: Call" in page.inner_text("#log-form")
     conv = Conversation.objects.get(person=lena)
     assert conv.messages.get().kind == "call" and "relocation" in conv.tags

@@ -4,6 +4,7 @@ live without a reload, and the agent answers with a canned reply, adds a note an
 import pytest
 from conftest import PASSWORD
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rapport.care import services
 from rapport.care.models import AgentProfile, CannedReply, Conversation, Message, Team
@@ -52,7 +53,7 @@ def test_live_queue_and_answering(page, live_server, workspace, member_factory):
         text="Charged twice and nobody calls back. Unacceptable, cancel everything today!",
         occurred_at=timezone.now(),
     )
-    page.wait_for_function("document.querySelectorAll('#queue tbody tr').length === 2", timeout=10_000)
+    expect(page.locator("#queue tbody tr")).to_have_count(2, timeout=10_000)
     first_row = page.locator("#queue tbody tr").first
     assert "Vera Important" in first_row.text_content()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from django.conf import settings
@@ -54,3 +55,23 @@ class BodyLimitMiddleware:
             page = f"<!doctype html><title>Too large</title><h1>Too large</h1><p>{detail}.</p>"
             return HttpResponse(page, status=413)
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every page: scripts only from Rapport itself or carrying this response's nonce
+    (`request.csp_nonce`), no framing, no plugins, forms and connections to Rapport only."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        nonce = secrets.token_urlsafe(16)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response and response.get("Content-Type", "").startswith("text/html"):
+            response["Content-Security-Policy"] = (
+                f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+                "form-action 'self'; object-src 'none'"
+            )
+        return response
