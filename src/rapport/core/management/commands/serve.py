@@ -3,6 +3,8 @@ thread beside it (the embedded default: SLA ticks and polling need no second pro
 
 from django.core.management.base import BaseCommand
 
+CONNECTION_LIMIT = 2000
+
 
 class Command(BaseCommand):
     help = "Serve Rapport (web UI, API, admin) on http://HOST:PORT, running background jobs in a thread."
@@ -26,7 +28,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Rapport is serving on http://{host}:{port}/  ({jobs}; Ctrl-C stops it)")
         self.stdout.flush()
         try:
-            serve(application, host=host, port=port, threads=threads, ident="rapport", _quiet=True)
+            serve(
+                application,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="rapport",
+                _quiet=True,
+                # Every open inbox keeps a keep-alive connection while it polls: waitress's default of 100
+                # connections would leave the 101st browser (or a load balancer's health check) waiting for one
+                # to close. Idle connections cost a socket, not a thread; poll() has no select()'s 1024-fd limit.
+                connection_limit=CONNECTION_LIMIT,
+                asyncore_use_poll=True,
+            )
         finally:
             if embedded:
                 thread, stop = embedded
