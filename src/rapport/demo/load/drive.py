@@ -166,7 +166,8 @@ def main(path: str) -> None:
         CONFIG.update(json.load(fh))
     rate, batch = CONFIG["posts_per_s"], CONFIG["batch"]
     feeds = max(1, math.ceil(rate / batch / 5))  # each feed sends at most 5 requests a second
-    Feed.wait_time = constant_throughput(rate / batch / feeds)
+    if rate > 0:
+        Feed.wait_time = constant_throughput(rate / batch / feeds)
     counts = {Agent: CONFIG["agents"], Marketer: CONFIG["marketers"], Feed: feeds if rate > 0 else 0, Health: 1}
     classes = [cls for cls, n in counts.items() if n]
     for cls in classes:

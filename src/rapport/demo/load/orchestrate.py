@@ -165,6 +165,12 @@ def _report(write, *, traffic: dict, counts: dict, rss: tuple[float, float], fau
         write(f"  fault: {line}")
     rows = [
         ("error rate", f"{error_rate:.4%} of {requests_n:,}", "0", traffic["failures"] == 0),
+        (
+            "posts/s accepted",
+            f"{accepted / max(1.0, traffic['seconds']):,.0f}",
+            f"{options['posts_per_s']:,} asked",
+            accepted >= 0.95 * options["posts_per_s"] * traffic["seconds"],
+        ),
         ("p99 pages and API (worst route)", f"{pages_p99:.0f} ms", "< 500 ms", pages_p99 < GOALS["p99_ms"]),
         ("p99 webhook", f"{webhook_p99:.0f} ms", "< 500 ms", webhook_p99 < GOALS["p99_ms"]),
         ("/healthz p99", f"{health_p99:.0f} ms", "< 50 ms", health_p99 < GOALS["healthz_p99_ms"]),
@@ -197,6 +203,7 @@ def _report(write, *, traffic: dict, counts: dict, rss: tuple[float, float], fau
         "p95_ms": {n: r["p95_ms"] for n, r in routes.items()},
         "p50_ms": {n: r["p50_ms"] for n, r in routes.items()},
         "healthz_p99_ms": health_p99,
+        "posts_per_s_accepted": round(accepted / max(1.0, traffic["seconds"]), 1),
         "posts": {"accepted": accepted, "stored": stored, "routed": routed, "routed_twice": counts["routed_twice"]},
         "dead_letters": counts["dead_letters"],
         "rss_mb": {"start": round(rss[0], 1), "end": round(rss[1], 1)},
