@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import tempfile
 import threading
 import time
 
-from rapport.demo.load.servers import Install, rss_mb
+from rapport.demo.load.servers import Install, cpu_seconds, rss_mb
 
 GOALS = {"error_rate": 0.0, "p99_ms": 500.0, "healthz_p99_ms": 50.0}
 
@@ -76,6 +77,11 @@ def _drain(install: Install, *, accepted: int, prefix: str, queued: bool) -> dic
         time.sleep(2)
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _p99(routes: dict, names) -> float:
     values = [r["p99_ms"] for n, r in routes.items() if n in names]
     return max(values) if values else float("nan")
@@ -100,6 +106,7 @@ def load_run(options: dict, write) -> None:
             install.start_worker()
         _warm_up(install, seeded)
         rss_start = rss_mb(install.server.pid)
+        cpu_start, driver_cpu_start = cpu_seconds(install.server.pid), _children_cpu()
         batch = max(1, min(50, math.ceil(rate / 20)))
         config = {
             "url": install.url,
@@ -138,9 +145,15 @@ def load_run(options: dict, write) -> None:
             raise RuntimeError(f"the load driver failed: {driver.stderr[-3000:]}")
         traffic = json.loads(driver.stdout.strip().splitlines()[-1])
         rss_end = rss_mb(install.server.pid)
+        # Saturation shows here: a server near 1 CPU-second a second is GIL-bound, a driver near it skews latencies.
+        cpu = {
+            "server_cpu_per_s": (cpu_seconds(install.server.pid) - cpu_start) / max(1.0, traffic["seconds"]),
+            "driver_cpu_per_s": (_children_cpu() - driver_cpu_start) / max(1.0, traffic["seconds"]),
+        }
         counts = _drain(install, accepted=traffic["accepted_posts"], prefix=prefix, queued=bool(queue_url))
     finally:
         install.stop()
+    traffic.update({k: round(v, 2) for k, v in cpu.items()})
     _report(write, traffic=traffic, counts=counts, rss=(rss_start, rss_end), faults=fault_log, options=options)
 
 
@@ -163,6 +176,10 @@ def _report(write, *, traffic: dict, counts: dict, rss: tuple[float, float], fau
         write(f"  error x{err['count']} on {err['route']}: {err['error']}")
     for line in faults:
         write(f"  fault: {line}")
+    write(
+        f"  CPU seconds a second: server {traffic['server_cpu_per_s']:.2f} (one process: near 1 means saturated),"
+        f" load driver {traffic['driver_cpu_per_s']:.2f} (near 1: the driver's own latency is in the figures)"
+    )
     rows = [
         ("error rate", f"{error_rate:.4%} of {requests_n:,}", "0", traffic["failures"] == 0),
         (
@@ -208,6 +225,7 @@ def _report(write, *, traffic: dict, counts: dict, rss: tuple[float, float], fau
         "dead_letters": counts["dead_letters"],
         "rss_mb": {"start": round(rss[0], 1), "end": round(rss[1], 1)},
         "faults": faults,
+        "cpu_per_s": {"server": traffic["server_cpu_per_s"], "driver": traffic["driver_cpu_per_s"]},
         "goals_met": all(ok for *_, ok in rows),
     }
     write(json.dumps(summary))
