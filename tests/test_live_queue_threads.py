@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from rapport.demo.load.servers import Install
+from rapport.demo.load.servers import Install, remove
 
 pytestmark = pytest.mark.slow
 
@@ -68,6 +68,7 @@ def test_healthz_stays_fast_with_more_open_inboxes_than_threads():
         for c in clients:
             c.join(timeout=15)
         install.stop()
+        remove(install)
     assert max(timings) < 2.0, f"/healthz took {max(timings):.1f} s with {CLIENTS} open inboxes on {THREADS} threads"
     assert inbox.status_code == 200
     assert 304 in seen and not [s for s in seen if s not in (200, 304)], seen[:10]

@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 
-from rapport.demo.load.servers import Install, cpu_seconds, rss_mb
+from rapport.demo.load.servers import Install, cpu_seconds, remove, rss_mb
 
 GOALS = {"error_rate": 0.0, "p99_ms": 500.0, "healthz_p99_ms": 50.0}
 
@@ -151,8 +151,12 @@ def load_run(options: dict, write) -> None:
             "driver_cpu_per_s": (_children_cpu() - driver_cpu_start) / max(1.0, traffic["seconds"]),
         }
         counts = _drain(install, accepted=traffic["accepted_posts"], prefix=prefix, queued=bool(queue_url))
-    finally:
+    except BaseException:
         install.stop()
+        write(f"the run failed; the servers' logs are in {install.logs}")
+        raise
+    install.stop()
+    remove(install)
     traffic.update({k: round(v, 2) for k, v in cpu.items()})
     _report(write, traffic=traffic, counts=counts, rss=(rss_start, rss_end), faults=fault_log, options=options)
 

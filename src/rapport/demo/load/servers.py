@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -107,6 +108,11 @@ class Install:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=5)
+
+
+def remove(install: Install) -> None:
+    """Delete the install's home (database, logs) once its run is over."""
+    shutil.rmtree(install.home, ignore_errors=True)
 
 
 def cpu_seconds(pid: int) -> float:
