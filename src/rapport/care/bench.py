@@ -157,7 +157,8 @@ def _naive_open(conv: Conversation) -> dict:
 
 def _latency(ws: Workspace, *, rate: int, seconds: float, write) -> None:
     """Posts go through the real pipeline (analysis, storage, after-commit routing); a watcher polls as the
-    live queue's event stream does and notes when each post's conversation is visible."""
+    live queue's conditional check does and notes when each post's conversation is visible (the time until an open
+    screen's next poll, up to RAPPORT_CARE_POLL_SECONDS, comes on top: the figure is arrival -> pollable)."""
     upsert_channel(workspace=ws, actor=Actor.system("bench"), network="twitter", handle="benchbrand")
     if not SLAPolicy.objects.filter(workspace=ws).exists():
         SLAPolicy.objects.create(workspace=ws, name="Social", first_response_minutes=60)
@@ -189,7 +190,7 @@ def _latency(ws: Workspace, *, rate: int, seconds: float, write) -> None:
                         seen[ext] = at
                 if stop.is_set() and time.perf_counter() - stop_at[0] > 10:
                     break
-                time.sleep(0.25)  # the event stream's poll interval
+                time.sleep(0.25)  # fine-grained, to measure when a post becomes visible to a poll
         finally:
             close_old_connections()
 

@@ -1,8 +1,10 @@
 """The live queue: tell an agent's screen when what their queue shows has changed, and only then.
 
-Every poll probes the workspace's latest conversation change (one index probe). Only when that moved is the
-agent's own first page read (ids, priorities and change times, no joins) and compared with what was last sent,
-so a busy workspace does not make every screen fetch its queue again for changes in other teams' queues.
+The screen polls `/inbox/queue/` every few seconds with the ETag of what it shows (`If-None-Match`). Each poll
+probes the workspace's latest conversation change (one index probe); while that has not moved the answer is a bodiless
+304. Only when it moved is the agent's own first page read (ids, priorities and change times, no joins) and compared
+with what the screen shows, so a busy workspace does not make every screen fetch its queue again for changes in other
+teams' queues. The ETag carries both, so the server keeps no state per screen and no request waits for anything.
 """
 
 from __future__ import annotations
@@ -37,8 +39,22 @@ def queue_fingerprint(*, workspace_id: int, user: User, role: str, mine: bool = 
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
+def etag(version: str, fingerprint: str) -> str:
+    """The queue partial's ETag: the workspace version it was checked at and the digest of its rows."""
+    return f'"{version}/{fingerprint}"'
+
+
+def parse_etag(header: str | None) -> tuple[str, str] | None:
+    """(version, fingerprint) from an If-None-Match header we sent, or None for anything else."""
+    text = (header or "").strip().removeprefix("W/")
+    if len(text) < 4 or len(text) > 200 or not (text.startswith('"') and text.endswith('"')) or "/" not in text:
+        return None
+    version, _, fingerprint = text[1:-1].rpartition("/")
+    return version, fingerprint
+
+
 class QueueWatch:
-    """One open screen's view of its queue, polled by the event stream."""
+    """One screen's view of its queue between polls (the benchmark's watcher; the web view keeps it in the ETag)."""
 
     def __init__(self, *, workspace_id: int, user: User, role: str, mine: bool = False) -> None:
         self.workspace_id, self.user, self.role, self.mine = workspace_id, user, role, mine

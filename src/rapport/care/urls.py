@@ -8,7 +8,6 @@ app_name = "care"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/queue/", views.queue_partial, name="queue"),
-    path("inbox/events/", views.queue_events, name="events"),
     path("inbox/report/", views.report, name="report"),
     path("inbox/<int:pk>/", views.conversation, name="conversation"),
     path("inbox/<int:pk>/reply/", views.reply, name="reply"),

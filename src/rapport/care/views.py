@@ -1,22 +1,18 @@
-"""The agent's screen: the live priority queue (server-sent events), one conversation beside the person's
+"""The agent's screen: the live priority queue (short polling with ETags), one conversation beside the person's
 timeline and profile, replies with canned answers, notes, status, and the SLA / effort report."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-
 from django.conf import settings
 from django.contrib import messages
-from django.db import close_old_connections
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from rapport.care import queries, routing, services
+from rapport.care import live, queries, routing, services
 from rapport.care.charts import report_chart
 from rapport.care.effort import effort_report
-from rapport.care.live import QUEUE_SIZE, QueueWatch
+from rapport.care.live import QUEUE_SIZE
 from rapport.care.models import AppliedSLA, CannedReply, Conversation, ConversationStatus
 from rapport.care.sla import sla_report
 from rapport.contacts.models import Person
@@ -42,48 +38,48 @@ def _queue_rows(request: HttpRequest) -> list[Conversation]:
 @workspace_required("care.view")
 def inbox(request: HttpRequest) -> HttpResponse:
     """The queue, highest priority first, with SLA countdowns; updated live."""
+    mine = request.GET.get("mine") == "1"
+    version = live.queue_version(workspace_id=request.workspace.pk)  # read first: a change after it shows next poll
+    fingerprint = live.queue_fingerprint(
+        workspace_id=request.workspace.pk, user=request.user, role=request.role, mine=mine
+    )
     return render(
         request,
         "care/inbox.html",
-        {"nav": "inbox", "rows": _queue_rows(request), "mine": request.GET.get("mine") == "1"},
+        {
+            "nav": "inbox",
+            "rows": _queue_rows(request),
+            "mine": mine,
+            "etag": live.etag(version, fingerprint),
+            "poll_ms": int(settings.RAPPORT_CARE_POLL_SECONDS * 1000),
+        },
     )
 
 
 @workspace_required("care.view")
 def queue_partial(request: HttpRequest) -> HttpResponse:
-    """The queue rows only, fetched again whenever the event stream says the queue changed."""
-    return render(request, "care/_queue.html", {"rows": _queue_rows(request)})
-
-
-@workspace_required("care.view")
-def queue_events(request: HttpRequest) -> StreamingHttpResponse:
-    """Server-sent events: a `queue` event each time the rows this agent's queue shows change, not for changes
-    elsewhere in the workspace (the stream ends after a while and the browser's EventSource reconnects, so a worker
-    thread is never held for ever)."""
-    watch = QueueWatch(
-        workspace_id=request.workspace.pk, user=request.user, role=request.role, mine=request.GET.get("mine") == "1"
+    """The queue rows only; the inbox polls it with If-None-Match and gets a bodiless 304 while nothing it shows
+    changed (one index probe), so many open screens cost the server little and no request is ever held open."""
+    mine = request.GET.get("mine") == "1"
+    version = live.queue_version(workspace_id=request.workspace.pk)
+    shown = live.parse_etag(request.headers.get("If-None-Match"))
+    if shown is not None and shown[0] == version:
+        return _not_modified(live.etag(*shown))
+    fingerprint = live.queue_fingerprint(
+        workspace_id=request.workspace.pk, user=request.user, role=request.role, mine=mine
     )
-    try:
-        lifetime = float(request.GET.get("seconds") or settings.RAPPORT_CARE_SSE_SECONDS)
-    except ValueError:
-        return HttpResponseBadRequest("seconds: expected a number of seconds")
-    interval = 0.25
+    if shown is not None and shown[1] == fingerprint:
+        return _not_modified(live.etag(version, fingerprint))  # changes elsewhere in the workspace
+    response = render(request, "care/_queue.html", {"rows": _queue_rows(request)})
+    response["ETag"] = live.etag(version, fingerprint)
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
-    def stream() -> Iterator[str]:
-        deadline = time.monotonic() + min(lifetime, 300)
-        yield "retry: 1000\n\n"
-        try:
-            while time.monotonic() < deadline:
-                fingerprint = watch.poll()
-                if fingerprint is not None:
-                    yield f"event: queue\ndata: {fingerprint}\n\n"
-                time.sleep(interval)
-        finally:
-            close_old_connections()
 
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
+def _not_modified(tag: str) -> HttpResponse:
+    response = HttpResponseNotModified()
+    response["ETag"] = tag
+    response["Cache-Control"] = "private, no-cache"
     return response
 
 

@@ -250,7 +250,8 @@ LOGGING = {
 }
 
 # Care inbox
-RAPPORT_CARE_SSE_SECONDS = int(os.environ.get("RAPPORT_CARE_SSE_SECONDS", "25"))  # an SSE stream's life; then reconnect
+# How often an open inbox asks whether its queue changed (a 304 from one index probe while it has not); at least 1 s.
+RAPPORT_CARE_POLL_SECONDS = max(1.0, float(os.environ.get("RAPPORT_CARE_POLL_SECONDS", "2")))
 RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a survey link stays valid
 RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  # a web-chat visitor token's life
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000")  # base of links sent to customers

@@ -1,4 +1,4 @@
-"""The agent's pages: queue, live event stream, conversation with timeline, reply, note, resolve, report."""
+"""The agent's pages: queue, live polling with ETags, conversation with timeline, reply, note, resolve, report."""
 
 import pytest
 from conftest import PASSWORD
@@ -36,17 +36,29 @@ def test_queue_page_and_partial(agent_client, conv):
     page = agent_client.get("/inbox/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Ana Lopez" in html and "EventSource" in html and 'data-due="' in html
+    assert "Ana Lopez" in html and "If-None-Match" in html and 'data-due="' in html
     assert "Ana Lopez" in agent_client.get("/inbox/queue/").content.decode()
 
 
-def test_event_stream_sends_a_queue_version(agent_client, conv):
-    bad = agent_client.get("/inbox/events/", {"seconds": "soon"})
-    assert bad.status_code == 400 and b"seconds" in bad.content
-    r = agent_client.get("/inbox/events/", {"seconds": "0.3"})
-    assert r["Content-Type"] == "text/event-stream"
-    body = b"".join(r.streaming_content).decode()
-    assert "event: queue\ndata: " in body  # (the stream closes the connection when it ends: nothing after it)
+def test_live_queue_polls_answer_304_until_the_queue_changes(agent_client, conv, workspace):
+    page = agent_client.get("/inbox/").content.decode()
+    assert "EventSource" not in page and "If-None-Match" in page
+    first = agent_client.get("/inbox/queue/")
+    tag = first["ETag"]
+    assert first.status_code == 200 and tag.startswith('"') and "Ana Lopez" in first.content.decode()
+    again = agent_client.get("/inbox/queue/", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == tag
+    # A change elsewhere in the workspace moves the version, not what this agent sees: still 304, new ETag.
+    Conversation.objects.create(workspace=workspace, subject="resolved long ago", status="resolved")
+    moved = agent_client.get("/inbox/queue/", headers={"If-None-Match": tag})
+    assert moved.status_code == 304 and moved["ETag"] != tag
+    conv.priority = conv.priority + 50
+    conv.save()
+    changed = agent_client.get("/inbox/queue/", headers={"If-None-Match": moved["ETag"]})
+    assert changed.status_code == 200 and changed["ETag"] not in (tag, moved["ETag"])
+    for junk in ("*", '"no-slash"', "x" * 500, 'W/"' + "a/b" + '"'):
+        assert agent_client.get("/inbox/queue/", headers={"If-None-Match": junk}).status_code == 200
+    assert agent_client.get("/inbox/events/", {"seconds": "300"}).status_code == 404  # no held-open streams
 
 
 def test_conversation_reply_note_resolve(agent_client, conv, workspace):

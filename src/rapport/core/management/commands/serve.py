@@ -4,6 +4,8 @@ thread beside it (the embedded default: SLA ticks and polling need no second pro
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+CONNECTION_LIMIT = 2000
+
 
 class Command(BaseCommand):
     help = "Serve Rapport (web UI, API, admin) on http://HOST:PORT, running background jobs in a thread."
@@ -37,6 +39,11 @@ class Command(BaseCommand):
                 ident="rapport",
                 _quiet=True,
                 max_request_body_size=cap,
+                # Every open inbox keeps a keep-alive connection while it polls: waitress's default of 100
+                # connections would leave the 101st browser (or a load balancer's health check) waiting for one
+                # to close. Idle connections cost a socket, not a thread; poll() has no select()'s 1024-fd limit.
+                connection_limit=CONNECTION_LIMIT,
+                asyncore_use_poll=True,
             )
         finally:
             if embedded:

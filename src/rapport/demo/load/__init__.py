@@ -1,0 +1,1 @@
+"""`rapport bench load`: the whole product under load on loopback (locust drives a real `rapport serve`)."""
