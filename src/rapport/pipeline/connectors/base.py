@@ -153,6 +153,29 @@ def _optional_str(value: Any, field: str, *, ids: bool = False) -> str | None:
     raise PayloadError(f"{field}: expected a string, got {type(value).__name__}")
 
 
+def obj(value: Any, field: str) -> dict[str, Any]:
+    """A JSON object of a payload ({} when absent or empty); PayloadError naming the field for anything else."""
+    if value is None or (isinstance(value, str | list) and not value):
+        return {}
+    if not isinstance(value, dict):
+        raise PayloadError(f"{field}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def objects(value: Any, field: str) -> list[dict[str, Any]]:
+    """A JSON list of objects ([] when absent); PayloadError naming the field (and the item) for anything else."""
+    if value is None or (isinstance(value, str | dict) and not value):
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{field}: expected a list, got {type(value).__name__}")
+    return [obj(item, f"{field}.{i}") for i, item in enumerate(value)]
+
+
+def optional_str(value: Any, field: str) -> str | None:
+    """A string field of a payload, or None; PayloadError naming the field for another type or unstorable text."""
+    return _optional_str(value, field)
+
+
 def check_raw(value: Any, field: str = "raw") -> Any:
     """Return a raw payload when the database can store it as JSON; PayloadError naming the path otherwise.
 
@@ -273,10 +296,12 @@ def tweet_text(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def html_to_text(markup: str | None) -> str:
-    """Strip HTML to plain text, keeping paragraph and line breaks as newlines."""
+def html_to_text(markup: str | None, field: str = "content") -> str:
+    """Strip HTML to plain text, keeping paragraph and line breaks as newlines; PayloadError if it is not a string."""
     if not markup:
         return ""
+    if not isinstance(markup, str):
+        raise PayloadError(f"{field}: expected a string, got {type(markup).__name__}")
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
