@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from rapport.channels.models import Channel
 from rapport.contacts.validation import clean_email
-from rapport.pipeline.connectors.base import utc_iso
+from rapport.pipeline.connectors.base import PayloadError, check_text, utc_iso
 from rapport.pipeline.services import submit_posts
 
 SALT = "rapport.channels.chat"
@@ -48,6 +48,19 @@ def _cors(request: HttpRequest, channel: Channel, response: HttpResponse) -> Htt
 
 def _error(request, channel, field: str, msg: str, status: int = 422) -> HttpResponse:
     return _cors(request, channel, JsonResponse({"detail": [{"loc": ["body", field], "msg": msg}]}, status=status))
+
+
+def _string_problem(value: object) -> str | None:
+    """Why a field of the message body is unusable (not a string, or text no database can store), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return f"expected a string, got {type(value).__name__}"
+    try:
+        check_text(value, "")
+    except PayloadError as exc:
+        return str(exc).removeprefix(": ")
+    return None
 
 
 class _Expired(Exception):
@@ -111,14 +124,18 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
         return _error(request, channel, "body", "not JSON")
     if not isinstance(body, dict):
         return _error(request, channel, "body", "expected an object")
-    text = str(body.get("text") or "").strip()
+    for name in ("text", "name", "email", "token", "page"):
+        problem = _string_problem(body.get(name))
+        if problem:
+            return _error(request, channel, name, problem)
+    text = (body.get("text") or "").strip()
     if not text or len(text) > MAX_TEXT:
         return _error(request, channel, "text", f"a message needs 1 to {MAX_TEXT} characters")
     try:
-        email = clean_email(str(body.get("email") or ""))
+        email = clean_email(body.get("email") or "")
     except ValueError as exc:
         return _error(request, channel, "email", str(exc))
-    token = str(body.get("token") or "")
+    token = body.get("token") or ""
     try:
         visitor = _visitor(token, channel) if token else None
     except _Expired:
@@ -140,10 +157,10 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
         "author": {
             "external_id": visitor,
             "handle": email or None,
-            "name": str(body.get("name") or "")[:200] or None,
+            "name": (body.get("name") or "")[:200] or None,
             "followers": None,
         },
-        "raw": {"page": str(body.get("page") or "")[:500]},
+        "raw": {"page": (body.get("page") or "")[:500]},
     }
     submit_posts(workspace_id=channel.workspace_id, posts=[post], source=f"chat:{channel.pk}")
     return _cors(request, channel, JsonResponse({"token": token, "received": True}, status=201))

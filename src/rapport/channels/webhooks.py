@@ -58,8 +58,10 @@ def _dead(channel: Channel, kind: str, body: bytes, reason: str) -> JsonResponse
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSONDecodeError, or an integer of 4,300+ digits
         raise PayloadError(f"body: invalid JSON ({exc})") from None
+    except RecursionError:
+        raise PayloadError("body: invalid JSON (nested too deeply)") from None
 
 
 @csrf_exempt

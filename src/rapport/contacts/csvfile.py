@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -72,8 +73,16 @@ class _LineTracker:
 def read_rows(
     stream: IO[bytes], *, mapping: dict[str, str], encoding: str = "utf-8-sig"
 ) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | None, str | None]]]:
-    """Headers (canonical) and an iterator of (line, row or None, error) over a CSV byte stream."""
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
+    """Headers (canonical) and an iterator of (line, row or None, error) over a CSV byte stream.
+
+    A byte-order mark decides the encoding (UTF-8 or UTF-16, as spreadsheets save "Unicode text"); so does the
+    NUL pattern of UTF-16 without one. Undecodable bytes never raise: the row they are in is rejected by line.
+    """
+    stream, encoding = _sniff(stream, encoding)
+    try:
+        text = io.TextIOWrapper(stream, encoding=encoding, errors=BAD_BYTES, newline="")
+    except LookupError:  # a codec that is not a text encoding, e.g. base64
+        raise ImportFileError(f"unknown encoding {encoding!r}") from None
     tracker = _LineTracker(text)
     reader = csv.reader(tracker)
     try:
@@ -117,9 +126,51 @@ def read_rows(
     return header, rows()
 
 
-_BAD_BYTES_RE = re.compile("[\udc80-\udcff]")
+_BAD_BYTES_RE = re.compile("[\udc00-\udcff]")
+BAD_BYTES = "rapport.csv-bad-bytes"
+
+
+def _bad_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Like surrogateescape, for every byte (UTF-16 fails on bytes below 0x80 too, which surrogateescape refuses)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(chr(0xDC00 + b) for b in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error(BAD_BYTES, _bad_bytes)
 
 
 def _has_bad_bytes(value: str) -> bool:
-    # Undecodable bytes arrive as lone surrogates (errors="surrogateescape").
+    # Undecodable bytes arrive as lone surrogates (no decoder makes one from valid text).
     return not value.isascii() and _BAD_BYTES_RE.search(value) is not None
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _sniff(stream: IO[bytes], encoding: str) -> tuple[IO[bytes], str]:
+    """The stream rewound and the encoding to read it with: a byte-order mark wins over the one asked for."""
+    try:
+        name = codecs.lookup(encoding).name
+        codecs.getincrementaldecoder(encoding)
+    except (LookupError, ValueError, TypeError):
+        raise ImportFileError(f"unknown encoding {encoding!r}") from None
+    head = stream.read(4)
+    if stream.seekable():
+        stream.seek(stream.tell() - len(head))
+    else:
+        stream = io.BytesIO(head + stream.read())
+    if head[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        return stream, "utf-32"
+    for bom, found in _BOMS:
+        if head.startswith(bom):
+            return stream, found
+    if len(head) >= 2 and (name.startswith(("utf-16", "utf-8")) or name == "utf-8-sig"):
+        # UTF-16 without a mark: ASCII headers put a NUL beside every character; UTF-8 text never holds NUL.
+        if head[0] != 0 and head[1] == 0:
+            return stream, "utf-16-le"
+        if head[0] == 0 and head[1] != 0:
+            return stream, "utf-16-be"
+        if name == "utf-16":
+            raise ImportFileError("the file is not UTF-16 (no byte-order mark); pass the encoding it was saved in")
+    return stream, encoding

@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import AutoField, DateTimeField, IntegerField, Model, Q, QuerySet
+
+MAX_INT = 2**63 - 1  # a 64-bit key: larger numbers overflow the database driver
 
 
 class BadCursor(ValueError):
@@ -30,7 +33,31 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
         raise BadCursor("cursor is not valid") from exc
     if not isinstance(values, list) or len(values) != size or not all(isinstance(v, str | int) for v in values):
         raise BadCursor("cursor is not valid")
+    if any(isinstance(v, str) and not v.isprintable() for v in values):  # NUL, lone surrogates, controls
+        raise BadCursor("cursor is not valid")
     return values
+
+
+def _key_value(model: type[Model], name: str, value: Any) -> Any:
+    """A cursor value as the sort field's Python type; BadCursor for what this API never issues."""
+    field = model._meta.get_field(name)
+    if isinstance(field, DateTimeField):
+        try:
+            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        # Issued cursors hold aware times well inside datetime's range (no overflow when the database compares).
+        if parsed is None or parsed.tzinfo is None or not 1 < parsed.year < 9999:
+            raise BadCursor("cursor is not valid")
+        return parsed
+    if isinstance(field, IntegerField | AutoField):
+        if isinstance(value, bool) or not isinstance(value, int) or not -MAX_INT <= value <= MAX_INT:
+            raise BadCursor("cursor is not valid")
+        return value
+    try:
+        return field.to_python(value)
+    except (ValidationError, TypeError, ValueError) as exc:
+        raise BadCursor("cursor is not valid") from exc
 
 
 def keyset_page(
@@ -40,13 +67,7 @@ def keyset_page(
     order = [f"-{f}" if descending else f for f in fields]
     qs = qs.order_by(*order)
     if cursor:
-        values = decode_cursor(cursor, len(fields))
-        if "occurred_at" in fields:
-            idx = list(fields).index("occurred_at")
-            try:
-                values[idx] = datetime.fromisoformat(values[idx])
-            except (TypeError, ValueError) as exc:
-                raise BadCursor("cursor is not valid") from exc
+        values = [_key_value(qs.model, f, v) for f, v in zip(fields, decode_cursor(cursor, len(fields)), strict=True)]
         op = "lt" if descending else "gt"
         # The redundant bound on the leading field lets the database walk the index range instead of filtering.
         condition = Q()

@@ -21,6 +21,9 @@ _TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+))')
 _WORD = re.compile(r"[#@][\w'’]+(?:[.\-]\w+)*|[\w'’]+(?:[.\-]\w+)*", re.UNICODE)
 
 
+MAX_DEPTH = 50  # nested parentheses and NOTs; deeper queries are mistakes (or attacks) and would exhaust the stack
+
+
 class QueryError(ValueError):
     """The query text is not valid; the message says where."""
 
@@ -151,6 +154,7 @@ class _Parser:
                     self.tokens.append(("term", word))
             # trailing whitespace only: nothing to add
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -200,19 +204,28 @@ class _Parser:
         if tok is None:
             raise QueryError("the query ends where a term was expected")
         kind, value = self.take()
-        if (kind, value) == ("op", "NOT"):
-            inner = self.unary()
-            return lambda p: not inner(p)
-        if kind == "(":
-            inner = self.or_()
-            if self.peek() is None or self.take()[0] != ")":
-                raise QueryError("missing closing parenthesis")
-            return inner
+        if (kind, value) == ("op", "NOT") or kind == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"the query nests parentheses and NOTs more than {MAX_DEPTH} deep")
+            try:
+                return self._nested(kind)
+            finally:
+                self.depth -= 1
         if kind == ")":
             raise QueryError("unexpected ')'")
         if kind == "op":
             raise QueryError(f"{value} needs a term before and after it")
         return _term(value, quoted=kind == "phrase")
+
+    def _nested(self, kind: str) -> Predicate:
+        if kind == "op":  # NOT
+            inner = self.unary()
+            return lambda p: not inner(p)
+        inner = self.or_()
+        if self.peek() is None or self.take()[0] != ")":
+            raise QueryError("missing closing parenthesis")
+        return inner
 
 
 def compile_query(text: str) -> Predicate:

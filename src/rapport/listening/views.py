@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -52,7 +53,10 @@ def mentions(request: HttpRequest) -> HttpResponse:
     try:
         rows, next_cursor = services.mentions_page(qs, limit=PAGE, cursor=request.GET.get("cursor") or None)
     except BadCursor:
-        rows, next_cursor = [], None
+        if request.headers.get("HX-Request"):  # "more rows" with a cursor we never issued: nothing to append
+            return HttpResponse("That page link is not valid.", status=400, content_type="text/plain")
+        messages.warning(request, "That page link is not valid (it may be old or edited); showing the first page.")
+        rows, next_cursor = services.mentions_page(qs, limit=PAGE, cursor=None)
     query = request.GET.copy()
     query.pop("cursor", None)
     ctx = {"rows": rows, "next_cursor": next_cursor, "f": f, "query": query.urlencode()}

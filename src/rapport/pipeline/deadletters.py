@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from rapport.pipeline.connectors.base import PayloadError
+from rapport.pipeline.connectors.base import PayloadError, storable_text
 from rapport.pipeline.connectors.files.client import Rejection
 from rapport.pipeline.connectors.files.normalise import (
     AIRLINE_COLUMNS,
@@ -25,7 +25,11 @@ from rapport.pipeline.models import DeadLetter
 def record(*, workspace_id: int, source: str, fmt: str, payload: str, reason: str) -> DeadLetter:
     """Store one rejected payload."""
     return DeadLetter.objects.create(
-        workspace_id=workspace_id, source=source[:200], format=fmt, payload=payload, reason=reason
+        workspace_id=workspace_id,
+        source=storable_text(source[:200]),
+        format=fmt,
+        payload=storable_text(payload),
+        reason=storable_text(reason),
     )
 
 
@@ -33,7 +37,11 @@ def record_rejections(*, workspace_id: int, source: str, fmt: str, rejections: I
     """Store file rejections in bulk, naming the line each came from; return how many."""
     rows = [
         DeadLetter(
-            workspace_id=workspace_id, source=f"{source}:{r.line}"[:200], format=fmt, payload=r.raw, reason=r.reason
+            workspace_id=workspace_id,
+            source=storable_text(f"{source}:{r.line}"[:200]),
+            format=fmt,
+            payload=storable_text(r.raw),
+            reason=storable_text(r.reason),
         )
         for r in rejections
     ]

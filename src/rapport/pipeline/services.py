@@ -10,6 +10,7 @@ a poll) hand over its posts with `submit_posts()` and what it could not read wit
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,6 +25,7 @@ from rapport.pipeline.queue import RedisQueue, get_queue
 
 Status = Literal["stored", "duplicate", "queued", "rejected"]
 Normaliser = Callable[[Any], dict[str, Any]]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -60,7 +62,17 @@ class Submitted:
 def _raw_text(item: Any) -> str:
     if isinstance(item, str | bytes):
         return item.decode("utf-8", "replace") if isinstance(item, bytes) else item
-    return json.dumps(item, ensure_ascii=False, default=str)
+    text = json.dumps(item, ensure_ascii=False, default=str)
+    # A lone surrogate cannot be stored as text; as a JSON escape it still replays to the same (rejected) item.
+    return text if text.isascii() or not _SURROGATE.search(text) else json.dumps(item, default=str)
+
+
+def _echo(item: Any, key: str) -> str | None:
+    """A rejected item's network or id as the outcome reports it: a string or an integer, else nothing."""
+    value = item.get(key) if isinstance(item, dict) else None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value)[:200]
 
 
 def submit(
@@ -91,8 +103,8 @@ def submit(
                     status="rejected",
                     reason=str(exc),
                     dead_letter_id=letter.pk,
-                    network=item.get("network") if isinstance(item, dict) else None,
-                    external_id=str(item.get("external_id")) if isinstance(item, dict) else None,
+                    network=_echo(item, "network"),
+                    external_id=_echo(item, "external_id"),
                 )
             )
     out.rejected = len(items) - len(good)

@@ -81,3 +81,18 @@ def test_visitor_tokens_expire_and_every_message_renews_them(chat, settings):
     assert len(Client().get(url, {"token": fresh}).json()["items"]) == 1
     renewed = send(chat, {"text": "Still there?", "token": fresh}).json()["token"]
     assert len(Client().get(url, {"token": renewed}).json()["items"]) == 2
+
+
+def test_text_no_database_can_store_is_refused_naming_the_field(chat):
+    for body, field in [
+        ({"text": "\ud800"}, "text"),
+        ({"text": "hi\x00there"}, "text"),
+        ({"text": "hi", "name": "An\udc80a"}, "name"),
+        ({"text": {"nested": 1}}, "text"),
+        ({"text": "hi", "page": ["x"]}, "page"),
+    ]:
+        r = Client(raise_request_exception=False).post(
+            f"/chat/{chat.webhook_key}/messages", json.dumps(body), content_type="application/json"
+        )
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", field], (body, r.content)
+    assert not Conversation.objects.exists()

@@ -122,6 +122,50 @@ def test_generic_webhook_signed_items_and_bad_items(workspace):
     assert DeadLetter.objects.filter(workspace=workspace, source__startswith="webhook:generic").count() == 1
 
 
+def _signed_generic(ch, body: bytes):
+    stamp = str(int(time.time()))
+    return Client(raise_request_exception=False).post(
+        webhook_path(ch),
+        body,
+        content_type="application/json",
+        HTTP_X_RAPPORT_TIMESTAMP=stamp,
+        HTTP_X_RAPPORT_SIGNATURE=generic_sign(body, timestamp=stamp, secret="generic-secret"),
+    )
+
+
+def test_generic_webhook_keeps_the_good_item_beside_bad_ones(workspace):
+    ch = channel(workspace, "generic", {"secret": "generic-secret"})
+    good = {
+        "network": "twitter",
+        "external_id": "g1",
+        "created_at": "2024-05-01T10:00:00Z",
+        "text": "Lovely flight",
+        "author": {"handle": "ann"},
+    }
+    bad = [
+        {**good, "external_id": "b1", "created_at": "9999-12-31T23:59:59-12:00"},
+        {**good, "external_id": "b2", "author": {"handle": 12345}},
+        {**good, "external_id": "b3", "text": "\ud800"},
+        {**good, "external_id": "b4", "url": 7},
+    ]
+    r = _signed_generic(ch, json.dumps([good, *bad]).encode())
+    assert r.status_code == 200, r.content
+    data = r.json()
+    assert data["stored"] == 1 and Post.objects.get(workspace=workspace).external_id == "g1"
+    reasons = {item["index"]: item["reason"] for item in data["rejected"]}
+    assert reasons[1].startswith("created_at:") and "out of range" in reasons[1]
+    assert reasons[2].startswith("author.handle:") and reasons[3].startswith("text:") and reasons[4].startswith("url:")
+    assert DeadLetter.objects.filter(workspace=workspace, source__startswith="webhook:generic").count() == 4
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"[" + b"9" * 5000 + b"]", b'{"a": NaN}'])
+def test_generic_webhook_body_no_parser_can_take_is_dead_lettered(workspace, body):
+    ch = channel(workspace, "generic", {"secret": "generic-secret"})
+    r = _signed_generic(ch, body)
+    assert r.status_code in (200, 202), r.content
+    assert not Post.objects.exists()
+
+
 def test_signed_but_unreadable_payload_is_dead_lettered(workspace):
     ch = channel(workspace, "facebook", {"app_secret": "app-secret", "verify_token": "t"})
     body = b"{not json"

@@ -280,3 +280,56 @@ def test_export_neutralises_formulas_and_round_trips_exactly(workspace, other_wo
         )
     assert theirs["x4"].first_name == "-Ann" and theirs["p1"].phone == "+4520123456"
     assert theirs["p1"].last_name == "'=quoted"
+
+
+UNICODE_TEXT = "first_name,last_name,email\nAnn,Berg,ann@example.se\nÅse,Sørensen,ase@example.dk\n"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("asked", ["utf-8-sig", "utf-16"])
+def test_utf16_files_are_read_with_or_without_a_byte_order_mark(workspace, codec, asked):
+    result = run(workspace, UNICODE_TEXT.encode(codec), encoding=asked)
+    assert not result.rejected and result.summary()["created"] == 2
+    assert Person.objects.filter(last_name="Sørensen").exists()
+
+
+def test_undecodable_utf16_rejects_its_line_and_keeps_the_others(workspace):
+    data = (
+        UNICODE_TEXT.encode("utf-16")
+        + "Bo,Holm,".encode("utf-16-le")
+        + b"\x00\xd8"
+        + "\nCy,Lund,cy@x.se\n".encode("utf-16-le")
+    )
+    result = run(workspace, data)
+    assert [r.line for r in result.rejected] == [4] and "utf-16" in result.rejected[0].reason
+    assert sorted(Person.objects.values_list("first_name", flat=True)) == ["Ann", "Cy", "Åse"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "no-such-codec", "base64", "utf\x00"])
+def test_an_encoding_that_cannot_read_the_file_is_a_clear_error(workspace, encoding):
+    with pytest.raises(ImportFileError, match="encoding|UTF-16"):
+        run(workspace, UNICODE_TEXT, encoding=encoding)
+
+
+def test_cli_and_upload_take_utf16_and_refuse_a_wrong_encoding_without_a_traceback(tmp_path, workspace, client):
+    from django.core.management import CommandError, call_command
+
+    from rapport.core.services import create_member
+
+    plain, wide = tmp_path / "plain.csv", tmp_path / "wide.csv"
+    plain.write_text(UNICODE_TEXT, encoding="utf-8")
+    wide.write_bytes(UNICODE_TEXT.encode("utf-16"))
+    with pytest.raises(CommandError, match="not UTF-16"):
+        call_command("contacts", "import", str(plain), "--workspace", "acme", "--encoding", "utf-16")
+    with pytest.raises(CommandError, match="unknown encoding"):
+        call_command("contacts", "import", str(plain), "--workspace", "acme", "--encoding", "base64")
+    call_command("contacts", "import", str(wide), "--workspace", "acme", "--encoding", "utf-16")
+    assert Person.objects.filter(workspace=workspace).count() == 2
+    member = create_member(email="imp@acme.example", password="Long-Password-1", workspace=workspace, role="admin")
+    client.force_login(member.user)
+    with plain.open("rb") as fh:
+        page = client.post("/contacts/import/", {"file": fh, "encoding": "utf-16"})
+    assert page.status_code == 200 and b"not UTF-16" in page.content
+    with wide.open("rb") as fh:
+        page = client.post("/contacts/import/", {"file": fh, "dry_run": "1"})
+    assert page.status_code == 200 and b"not UTF-16" not in page.content

@@ -84,3 +84,14 @@ def test_views_of_a_batch_equal_one_view_at_a_time():
             single.network,
         )
     assert "fullwidth" in views[-1].words  # NFKC still applies to non-ASCII texts in a batch
+
+
+def test_nesting_is_limited_with_a_clear_error():
+    from rapport.listening.query import MAX_DEPTH, QueryError, compile_query, view_of
+
+    ok = compile_query("(" * MAX_DEPTH + "acme" + ")" * MAX_DEPTH)
+    assert ok(view_of("acme rocks"))
+    assert compile_query("NOT " * 10 + "acme")(view_of("acme"))
+    for deep in ["(" * 5000 + "a" + ")" * 5000, "NOT " * 5000 + "a", "-(" * 5000 + "a"]:
+        with pytest.raises(QueryError, match=f"more than {MAX_DEPTH} deep"):
+            compile_query(deep)

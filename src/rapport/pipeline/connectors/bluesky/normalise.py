@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import PayloadError, Post, make_author, make_post, parse_iso, utc_iso
+from ..base import PayloadError, Post, make_author, make_post, obj, optional_str, parse_iso, utc_iso
 
 NETWORK = "bluesky"
 NOTIFICATION_KINDS = {"mention": "mention", "reply": "reply", "quote": "mention"}
@@ -23,16 +23,17 @@ def web_url(handle: str | None, uri: str) -> str | None:
 def _post(
     *, uri: str, record: dict[str, Any], author: dict[str, Any], kind: str | None, metrics: dict[str, Any], raw: Any
 ) -> Post:
-    if not uri or not isinstance(record, dict) or not author:
+    if not uri or not isinstance(uri, str) or not isinstance(record, dict) or not author:
         raise PayloadError("uri: post without uri, record or author")
+    author = obj(author, "author")
     try:
         created = utc_iso(parse_iso(record["createdAt"]))
     except (KeyError, ValueError):
         raise PayloadError(f"record.createdAt: bad timestamp {record.get('createdAt')!r}") from None
-    reply = record.get("reply") or {}
-    parent = (reply.get("parent") or {}).get("uri")
-    root = (reply.get("root") or {}).get("uri")
-    handle = author.get("handle")
+    reply = obj(record.get("reply"), "record.reply")
+    parent = optional_str(obj(reply.get("parent"), "record.reply.parent").get("uri"), "record.reply.parent.uri")
+    root = optional_str(obj(reply.get("root"), "record.reply.root").get("uri"), "record.reply.root.uri")
+    handle = optional_str(author.get("handle"), "author.handle")
     return make_post(
         network=NETWORK,
         external_id=uri,
@@ -55,6 +56,8 @@ def _post(
 
 def post_view_to_post(view: dict[str, Any]) -> Post:
     """Map an app.bsky.feed.defs#postView (searchPosts, getPosts) to a post."""
+    if not isinstance(view, dict):
+        raise PayloadError(f"post: expected an object, got {type(view).__name__}")
     return _post(
         uri=view.get("uri", ""),
         record=view.get("record") or {},
@@ -72,7 +75,10 @@ def post_view_to_post(view: dict[str, Any]) -> Post:
 
 def notification_to_post(notification: dict[str, Any]) -> Post | None:
     """Map a listNotifications item; only mentions, replies and quotes carry a post, others give None."""
-    kind = NOTIFICATION_KINDS.get(notification.get("reason", ""))
+    if not isinstance(notification, dict):
+        raise PayloadError(f"notification: expected an object, got {type(notification).__name__}")
+    reason = notification.get("reason")
+    kind = NOTIFICATION_KINDS.get(reason) if isinstance(reason, str) else None
     if kind is None:
         return None
     return _post(

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..base import KINDS, PayloadError, Post, make_author, make_post, parse_iso, tweet_text, utc_iso
+from ..base import (
+    KINDS,
+    MAX_FOLLOWERS,
+    PayloadError,
+    Post,
+    in_range,
+    make_author,
+    make_post,
+    parse_iso,
+    tweet_text,
+    utc_iso,
+)
 
 AIRLINE_COLUMNS = (
     "tweet_id",
@@ -58,10 +69,14 @@ def _required_str(record: dict[str, Any], key: str, *, allow_empty: bool = False
 def _timestamp(value: str, fmt: str | None, field: str) -> str:
     try:
         parsed = parse_iso(value) if fmt is None else datetime.strptime(value.strip(), fmt)
-    except (TypeError, ValueError):
+        return utc_iso(in_range(parsed))
+    except OverflowError:  # a year-9999 time with a negative offset lies past datetime.max in UTC
+        raise FieldError(field, f"bad timestamp {value!r} (out of range)") from None
+    except (TypeError, ValueError) as exc:
+        if "out of range" in str(exc):
+            raise FieldError(field, f"bad timestamp {value!r} ({exc})") from None
         expected = "ISO 8601 with a time zone" if fmt is None else f"format {fmt!r}"
         raise FieldError(field, f"bad timestamp {value!r} (expected {expected})") from None
-    return utc_iso(parsed)
 
 
 def jsonl_to_post(record: Any) -> Post:
@@ -80,8 +95,10 @@ def jsonl_to_post(record: Any) -> Post:
     followers = author.get("followers")
     if followers is not None and (isinstance(followers, bool) or not isinstance(followers, int)):
         raise FieldError("author.followers", "expected an integer")
+    if followers is not None and not 0 <= followers <= MAX_FOLLOWERS:
+        raise FieldError("author.followers", f"out of range (0 to {MAX_FOLLOWERS})")
     kind = record.get("kind") or ("reply" if record.get("in_reply_to") else "post")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise FieldError("kind", f"unknown value {kind!r}")
     metrics = record.get("metrics") or {}
     if not isinstance(metrics, dict):

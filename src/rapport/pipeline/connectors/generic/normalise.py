@@ -19,6 +19,10 @@ def normalise_body(body: bytes) -> tuple[list[Post], list[Rejection]]:
         raise PayloadError("body: not valid UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise PayloadError(f"body: invalid JSON ({exc.msg})") from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise PayloadError(f"body: invalid JSON ({exc})") from exc
+    except RecursionError:
+        raise PayloadError("body: invalid JSON (nested too deeply)") from None
     items = data if isinstance(data, list) else [data]
     if len(items) > MAX_ITEMS:
         raise PayloadError(f"body: more than {MAX_ITEMS} posts in one request")
@@ -28,5 +32,6 @@ def normalise_body(body: bytes) -> tuple[list[Post], list[Rejection]]:
         try:
             posts.append(jsonl_to_post(item))
         except PayloadError as exc:
-            rejections.append(Rejection(index, str(exc), json.dumps(item, ensure_ascii=False)[:2000]))
+            # ensure_ascii keeps a lone surrogate as an escape, so the dead letter itself can be stored.
+            rejections.append(Rejection(index, str(exc), json.dumps(item)[:2000]))
     return posts, rejections

@@ -5,25 +5,41 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..base import PayloadError, Post, html_to_text, make_author, make_post, parse_iso, utc_iso
+from ..base import (
+    PayloadError,
+    Post,
+    check_raw,
+    html_to_text,
+    make_author,
+    make_post,
+    obj,
+    optional_str,
+    parse_iso,
+    utc_iso,
+)
 
 NETWORK = "mastodon"
 
 
 def full_acct(account: dict[str, Any]) -> str | None:
     """Return user@domain; local accounts only carry `user` in acct, so add the domain of their profile URL."""
-    acct = account.get("acct")
+    acct = optional_str(account.get("acct"), "account.acct")
     if not acct or "@" in acct:
         return acct
-    domain = urlsplit(account.get("url") or "").hostname
+    try:
+        domain = urlsplit(optional_str(account.get("url"), "account.url") or "").hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        domain = None
     return f"{acct}@{domain}" if domain else acct
 
 
 def status_to_post(status: dict[str, Any], *, kind: str | None = None) -> Post | None:
     """Map a Status to a post; boosts (reblogs) carry no words of their own and give None."""
+    if not isinstance(status, dict):
+        raise PayloadError(f"status: expected an object, got {type(status).__name__}")
     if status.get("reblog"):
         return None
-    account = status.get("account") or {}
+    account = obj(status.get("account"), "account")
     if not status.get("id") or not account:
         raise PayloadError("id: status without id or account")
     try:
@@ -31,9 +47,9 @@ def status_to_post(status: dict[str, Any], *, kind: str | None = None) -> Post |
     except (KeyError, ValueError):
         raise PayloadError(f"created_at: bad status timestamp {status.get('created_at')!r}") from None
     text = html_to_text(status.get("content"))
-    if status.get("spoiler_text"):
+    if spoiler := optional_str(status.get("spoiler_text"), "spoiler_text"):
         # The content warning is part of what the author said, so it stays ahead of the body.
-        text = f"{status['spoiler_text']}\n{text}".strip()
+        text = f"{spoiler}\n{text}".strip()
     parent = status.get("in_reply_to_id")
     return make_post(
         network=NETWORK,
@@ -60,10 +76,12 @@ def status_to_post(status: dict[str, Any], *, kind: str | None = None) -> Post |
 
 def notification_to_post(notification: dict[str, Any]) -> Post | None:
     """Map a `mention` Notification to a post of kind mention; other notification types give None."""
+    if not isinstance(notification, dict):
+        raise PayloadError(f"notification: expected an object, got {type(notification).__name__}")
     status = notification.get("status")
     if notification.get("type") != "mention" or not isinstance(status, dict):
         return None
     post = status_to_post(status, kind="mention")
     if post is not None:
-        post["raw"] = notification
+        post["raw"] = check_raw(notification)
     return post
