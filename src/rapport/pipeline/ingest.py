@@ -161,6 +161,8 @@ def _series(items: list[Item], rule_names: dict[int, str]) -> tuple[Counter, Cou
     keys: list[tuple[str, str, datetime]] = []
     negative_keys: list[tuple[str, str, datetime]] = []
     for item in items:
+        if is_private(kind=item.post.get("kind"), network=item.post["network"]):
+            continue  # spikes are listening's: a private message's tags and @mentions must not surface in alerts
         hour = spikes.hour_of(item.created_at)
         start = len(keys)
         keys.append(("all", "*", hour))
