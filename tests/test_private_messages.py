@@ -7,8 +7,11 @@ public-listening views (mentions, their search by author, their charts) leave it
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from conftest import PASSWORD, ApiClient
+from django.apps import apps
 from django.test import Client
 
 from rapport.care.models import AgentProfile, Conversation, ConversationStatus, Team
@@ -73,6 +76,26 @@ def test_the_flag_is_set_where_posts_and_their_entries_are_made(dm):
     assert not Touchpoint.objects.filter(private=True).exclude(source_id=str(private.pk)).exists()
     assert is_private(kind="reply", network="email") and is_private(kind="post", network="chat")
     assert not is_private(kind="mention", network="twitter")
+
+
+def test_migrations_back_fill_existing_rows_from_kind_and_network(dm):
+    Post.objects.update(private=False)
+    Touchpoint.objects.update(private=False)
+    Touchpoint.objects.create(
+        workspace=dm["workspace"],
+        person=dm["person"],
+        kind="chat",
+        channel="chat",
+        occurred_at=Post.objects.first().created_at,
+        title="logged by an agent",
+    )
+    for module in (
+        "rapport.listening.migrations.0002_private_messages",
+        "rapport.contacts.migrations.0004_private_messages",
+    ):
+        importlib.import_module(module).backfill(apps, None)
+    assert list(Post.objects.filter(private=True).values_list("text", flat=True)) == [SECRET]
+    assert list(Touchpoint.objects.filter(private=True).values_list("body", flat=True)) == [SECRET]
 
 
 def test_private_messages_feed_no_listening_series_or_spike_topics(dm, django_capture_on_commit_callbacks):

@@ -49,11 +49,9 @@ def withhold_private(rows: list[Touchpoint], *, reader: Reader | None) -> list[T
     private = [t for t in rows if t.private]
     if not private:
         return rows
-    readable: set[int] = set()
     if reader is not None and reader.reads_every_private:
         return rows
-    if reader is not None:
-        readable = readable_private_posts(reader=reader, post_ids=[p for t in private if (p := _post_id(t))])
+    readable = readable_private_posts(reader=reader, post_ids=[p for t in private if (p := _post_id(t))])
     for t in private:
         if _post_id(t) not in readable:
             t.title, t.body, t.withheld = "", "", True
