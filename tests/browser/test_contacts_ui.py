@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from rapport.contacts.models import Person, Touchpoint
 from rapport.contacts.services import create_person
+from rapport.contacts.touchpoints import post_touchpoint
 from rapport.core.actors import Actor
 from rapport.core.models import AuditEvent, Role
 
@@ -170,3 +171,32 @@ def test_agent_logs_a_call_and_it_joins_the_timeline_and_the_inbox(page, live_se
     page.wait_for_selector("#log-form .error")
     assert "Write a subject or what was said." in page.inner_text("#log-form")
     assert Touchpoint.objects.filter(person=lena).count() == 1
+
+
+def test_a_marketer_sees_that_a_private_message_came_in_and_an_admin_reads_it(
+    page, live_server, workspace, member_factory
+):
+    sofie = create_person(
+        workspace=workspace, actor=Actor.system("test"), data={"first_name": "Sofie", "last_name": "Ek"}
+    )
+    post_touchpoint(
+        workspace_id=workspace.pk,
+        person_id=sofie.pk,
+        post_id=1,
+        network="email",
+        kind="direct_message",
+        text="Please change my card ending 4421",
+        occurred_at=timezone.now(),
+        external_id="<m1@example.se>",
+    ).save()
+    marketer = member_factory(workspace, Role.MARKETER)
+    login(page, live_server, marketer.user.email)
+    page.goto(f"{live_server.url}/contacts/{sofie.pk}/")
+    entry = page.locator("li.touchpoint.private")
+    assert "Private message" in entry.inner_text() and "Email" in entry.inner_text()
+    assert "4421" not in page.content()
+    page.context.clear_cookies()
+    admin = member_factory(workspace, Role.ADMIN)
+    login(page, live_server, admin.user.email)
+    page.goto(f"{live_server.url}/contacts/{sofie.pk}/")
+    assert "Please change my card ending 4421" in page.locator("li.touchpoint.private").inner_text()

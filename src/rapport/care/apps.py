@@ -9,10 +9,10 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
-        from rapport.care import conversations, intake, surveys
+        from rapport.care import conversations, intake, routing, surveys
         from rapport.care.models import ConversationStatus
         from rapport.contacts.relations import OnDelete, PersonRelation, register_relation
-        from rapport.core import events
+        from rapport.core import events, privacy
 
         # A merge moves the absorbed person's conversations (only one may stay open, the others stay put); deleting
         # the person keeps them, detached: the care team's record and its SLA figures outlive the contact.
@@ -24,6 +24,9 @@ class CareConfig(AppConfig):
                 single=~Q(status=ConversationStatus.RESOLVED),
             )
         )
+
+        # Whoever may open a conversation in the inbox may read its private messages on timelines too.
+        privacy.register_private_audience(routing.private_audience)
 
         events.subscribe("identity.posts_linked", intake.on_posts_linked)
         events.subscribe("contacts.touchpoint_logged", conversations.on_touchpoint_logged)

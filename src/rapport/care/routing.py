@@ -8,10 +8,10 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from rapport.care.models import OPEN_Q, AgentProfile, AgentStatus, Conversation, Strategy, Team
+from rapport.care.models import OPEN_Q, AgentProfile, AgentStatus, Conversation, Message, Strategy, Team
 from rapport.core.actors import Actor
 from rapport.core.models import User
-from rapport.core.services import record_audit
+from rapport.core.services import has_permission, record_audit
 
 VIEW_WINDOW = timedelta(minutes=2)  # two agents viewing within this window get a collision warning
 
@@ -174,3 +174,19 @@ def visible_conversations(*, workspace_id: int, user: User, role: str):
     team_ids = list(AgentProfile.objects.filter(workspace_id=workspace_id, user=user).values_list("teams", flat=True))
     team_ids = [t for t in team_ids if t is not None]
     return qs.filter(Q(team_id__in=team_ids) | Q(assignee=user) | Q(team__isnull=True))
+
+
+def private_audience(*, reader, post_ids: list[int]) -> set[int]:
+    """The private posts whose text the reader may read elsewhere: those of the conversations the inbox shows them.
+
+    Registered with rapport.core.privacy, so a timeline below care applies the inbox's own rule: one query for a
+    whole page of rows (two with the agent's teams).
+    """
+    if reader.user is None or not post_ids or not has_permission(role=reader.role, permission="care.view"):
+        return set()
+    visible = visible_conversations(workspace_id=reader.workspace_id, user=reader.user, role=reader.role)
+    return set(
+        Message.objects.filter(workspace_id=reader.workspace_id, post_id__in=post_ids, conversation__in=visible)
+        .values_list("post_id", flat=True)
+        .distinct()
+    )

@@ -19,6 +19,7 @@ from rapport.contacts.models import Person
 from rapport.contacts.services import timeline
 from rapport.core.actors import Actor
 from rapport.core.models import User
+from rapport.core.privacy import reader_for
 from rapport.identity.models import SocialIdentity
 from rapport.web.views import workspace_required
 
@@ -100,7 +101,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     touches = []
     identities = []
     if person is not None:
-        touches, _ = timeline(workspace=request.workspace, person_ids=[person.pk], limit=30)
+        touches, _ = timeline(workspace=request.workspace, person_ids=[person.pk], limit=30, reader=reader_for(request))
         identities = list(SocialIdentity.objects.filter(person=person))
     canned = [
         (c, services.render_canned(canned=c, conversation=conv, agent=request.user))

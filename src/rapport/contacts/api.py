@@ -23,6 +23,7 @@ from rapport.contacts.schemas import (
 )
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Cursor, Id, Limit, Text
+from rapport.core.privacy import reader_for
 from rapport.core.services import audit_trail
 
 router = Router(tags=["contacts"])
@@ -178,6 +179,7 @@ def contact_timeline(request: HttpRequest, contact_id: Id, filters: Query[Timeli
         kind=filters.kind or "",
         limit=filters.limit,
         cursor=filters.cursor,
+        reader=reader_for(request),
     )
     return {"items": [_touchpoint_out(t) for t in rows], "next_cursor": next_cursor}
 
@@ -322,6 +324,7 @@ def organisation_timeline(request: HttpRequest, org_id: Id, filters: Query[Timel
         kind=filters.kind or "",
         limit=filters.limit,
         cursor=filters.cursor,
+        reader=reader_for(request),
     )
     return {"items": [_touchpoint_out(t) for t in rows], "next_cursor": next_cursor}
 

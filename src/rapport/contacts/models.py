@@ -166,7 +166,11 @@ class Touchpoint(WorkspaceScoped):
     source = models.CharField(max_length=32, blank=True, help_text="The record this came from, e.g. post, order")
     source_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The entry of a private message (rapport.core.privacy): its body is shown only to the message's readers.
+    private = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    withheld = False  # set (not stored) on a row whose private text the reader of a timeline may not see
 
     class Meta:
         indexes = [

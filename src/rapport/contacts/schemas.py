@@ -130,6 +130,8 @@ class TouchpointOut(Schema):
     currency: str
     source: str
     source_id: str
+    private: bool = Field(description="a direct message, email or chat")
+    withheld: bool = Field(description="private, and its text is not yours to read: title and body are empty")
 
 
 class TimelinePage(Schema):

@@ -12,12 +12,14 @@ from unidecode import unidecode
 
 from rapport.contacts.models import Affiliation, Organization, OrganizationKind, Person, Touchpoint
 from rapport.contacts.relations import OnDelete, person_relations
+from rapport.contacts.touchpoints import withhold_private
 from rapport.contacts.validation import clean_person_fields
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.core.pagination import keyset_page
+from rapport.core.privacy import Reader
 from rapport.core.services import record_audit
 from rapport.identity.accounts import attach_identities
 from rapport.identity.models import SocialIdentity
@@ -300,15 +302,19 @@ def timeline(
     kind: str = "",
     limit: int = 50,
     cursor: str | None = None,
+    reader: Reader | None = None,
 ) -> tuple[list[Touchpoint], str | None]:
-    """Every touchpoint of the people, newest first, filterable by channel and kind; keyset-paged."""
+    """Every touchpoint of the people, newest first, filterable by channel and kind; keyset-paged.
+
+    Private messages the reader may not read keep their time and channel but lose their text (no reader: all do)."""
     qs = Touchpoint.objects.filter(workspace=workspace)
     qs = qs.filter(person_id=person_ids[0]) if len(person_ids) == 1 else qs.filter(person_id__in=person_ids)
     if channel:
         qs = qs.filter(channel=channel)
     if kind:
         qs = qs.filter(kind=kind)
-    return keyset_page(qs, fields=["occurred_at", "id"], descending=True, limit=limit, cursor=cursor)
+    rows, next_cursor = keyset_page(qs, fields=["occurred_at", "id"], descending=True, limit=limit, cursor=cursor)
+    return withhold_private(rows, reader=reader), next_cursor
 
 
 @transaction.atomic

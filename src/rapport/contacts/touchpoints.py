@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from rapport.contacts.models import Touchpoint, TouchpointChannel, TouchpointDirection, TouchpointKind
+from rapport.core.privacy import Reader, is_private, readable_private_posts
 
 _CHANNELS = frozenset(TouchpointChannel.values)
 
@@ -36,4 +37,27 @@ def post_touchpoint(
         source="post",
         source_id=str(post_id),
         data={"network": network, "external_id": external_id, "url": url, **(extra or {})},
+        private=is_private(kind=kind, network=network),
     )
+
+
+def withhold_private(rows: list[Touchpoint], *, reader: Reader | None) -> list[Touchpoint]:
+    """Blank the text of the private entries this reader may not read, keeping their time, channel and kind.
+
+    One question for the page's private rows (rapport.core.privacy), none per row; no reader means nobody's eyes.
+    """
+    private = [t for t in rows if t.private]
+    if not private:
+        return rows
+    if reader is not None and reader.reads_every_private:
+        return rows
+    readable = readable_private_posts(reader=reader, post_ids=[p for t in private if (p := _post_id(t))])
+    for t in private:
+        if _post_id(t) not in readable:
+            t.title, t.body, t.withheld = "", "", True
+            t.data = {"network": (t.data or {}).get("network")}
+    return rows
+
+
+def _post_id(t: Touchpoint) -> int | None:
+    return int(t.source_id) if t.source == "post" and t.source_id.isdigit() else None

@@ -26,6 +26,7 @@ from rapport.core import csvsafe
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor
+from rapport.core.privacy import reader_for
 from rapport.core.services import audit_trail, has_permission
 from rapport.web.views import workspace_required
 
@@ -147,6 +148,7 @@ def _timeline_ctx(request: HttpRequest, person: Person) -> dict:
             kind=kind if kind in TouchpointKind.values else "",
             limit=PAGE,
             cursor=_cursor(request),
+            reader=reader_for(request),
         )
     except BadCursor:
         items, next_cursor = [], None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from rapport.core.models import WorkspaceScoped
+from rapport.core.privacy import is_private
 
 
 class Sentiment(models.TextChoices):
@@ -32,6 +33,8 @@ class Post(WorkspaceScoped):
     url = models.URLField(max_length=500, blank=True)
     in_reply_to = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=16, default="post")
+    # A direct message, email or chat (rapport.core.privacy): left out of listening, its text shown to its readers.
+    private = models.BooleanField(default=False)
     thread_id = models.CharField(max_length=200, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(null=True, blank=True)
@@ -57,6 +60,11 @@ class Post(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"{self.network}:{self.external_id}"
+
+    def save(self, *args, **kwargs):
+        # The pipeline sets the flag in its bulk insert; a post saved one at a time can never come out public.
+        self.private = self.private or is_private(kind=self.kind, network=self.network)
+        super().save(*args, **kwargs)
 
 
 class RuleKind(models.TextChoices):

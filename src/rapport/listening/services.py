@@ -36,8 +36,12 @@ def filter_mentions(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[Post]:
-    """Posts of the workspace narrowed by every given filter (empty filters are ignored)."""
-    qs = Post.objects.filter(workspace=workspace)
+    """Public posts of the workspace narrowed by every given filter (empty filters are ignored).
+
+    Private messages are never mentions, for any role (rapport.core.privacy): listening is what is said in public,
+    and a DM counted here would put a customer's private words into every marketer's charts and searches.
+    """
+    qs = Post.objects.filter(workspace=workspace, private=False)
     if rule:
         qs = qs.filter(pk__in=PostRule.objects.filter(workspace=workspace, rule_id=rule).values("post_id"))
     if sentiment:
@@ -111,7 +115,9 @@ def volume_series(qs: QuerySet[Post], *, bucket: str = "day") -> list[dict[str, 
 
 def share_of_voice(*, workspace: Workspace, since: datetime | None = None) -> list[dict[str, Any]]:
     """Mentions per brand and competitor rule, with their share of the total."""
-    qs = PostRule.objects.filter(workspace=workspace, rule__kind__in=[RuleKind.BRAND, RuleKind.COMPETITOR])
+    qs = PostRule.objects.filter(
+        workspace=workspace, rule__kind__in=[RuleKind.BRAND, RuleKind.COMPETITOR], post__private=False
+    )
     if since:
         qs = qs.filter(created_at__gte=since)
     counts = list(qs.values("rule_id", "rule__name", "rule__kind").annotate(n=Count("id")).order_by("-n"))
@@ -263,9 +269,9 @@ def delete_rule(*, workspace: Workspace, actor: Actor, rule: TrackingRule) -> No
 
 
 def rule_counts(workspace: Workspace) -> dict[int, int]:
-    """Matched posts per rule."""
+    """Matched public posts per rule (what the rule's mentions list shows)."""
     return dict(
-        PostRule.objects.filter(workspace=workspace)
+        PostRule.objects.filter(workspace=workspace, post__private=False)
         .values("rule_id")
         .annotate(n=Count("id"))
         .values_list("rule_id", "n")

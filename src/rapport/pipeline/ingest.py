@@ -23,6 +23,7 @@ from django.utils import timezone
 from rapport.contacts.models import Touchpoint
 from rapport.contacts.touchpoints import post_touchpoint
 from rapport.core import events
+from rapport.core.privacy import is_private
 from rapport.listening import spikes
 from rapport.listening.models import Post, PostRule
 from rapport.listening.rules import compiled_rules
@@ -96,6 +97,7 @@ POST_COLUMNS = (
     "url",
     "in_reply_to",
     "kind",
+    "private",
     "thread_id",
     "metrics",
     "raw",
@@ -110,6 +112,7 @@ POST_COLUMNS = (
 
 def _row(workspace_id: int, item: Item, *, source: str, batch: str, now: datetime, duplicate_of: int | None) -> tuple:
     p = item.post
+    kind = p.get("kind") or "post"
     return (
         workspace_id,
         p["network"][:16],
@@ -124,7 +127,8 @@ def _row(workspace_id: int, item: Item, *, source: str, batch: str, now: datetim
         item.created_at,
         (p.get("url") or "")[:500],
         (p.get("in_reply_to") or "")[:200],
-        p.get("kind") or "post",
+        kind,
+        is_private(kind=kind, network=p["network"]),
         (p.get("thread_id") or "")[:200],
         p.get("metrics") or _NO_METRICS,
         p.get("raw"),
@@ -157,6 +161,8 @@ def _series(items: list[Item], rule_names: dict[int, str]) -> tuple[Counter, Cou
     keys: list[tuple[str, str, datetime]] = []
     negative_keys: list[tuple[str, str, datetime]] = []
     for item in items:
+        if is_private(kind=item.post.get("kind"), network=item.post["network"]):
+            continue  # spikes are listening's: a private message's tags and @mentions must not surface in alerts
         hour = spikes.hour_of(item.created_at)
         start = len(keys)
         keys.append(("all", "*", hour))
