@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from rapport.core.models import Role, Workspace
 from rapport.core.services import create_member, get_or_create_workspace, issue_token
+
+# CI runs the property tests with a fixed seed so that a run can be repeated exactly; a developer's runs explore.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 PASSWORD = "Test-Password-4821"
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import feedparser
-
 from rapport.core.redact import redact_url
 
 from .. import config as checks
 from ..base import ConnectorError, PayloadError, PollResult, Post
 from ..http import ApiClient, HttpClient
-from .normalise import entry_key, entry_to_post
+from .normalise import entry_key, entry_to_post, parse_feed
 
 SEEN_LIMIT = 1000  # entry ids remembered per feed; feeds rarely carry more than a few hundred
 
@@ -46,7 +44,10 @@ class RssClient(ApiClient):
         response = self.http.request("GET", url, headers=headers)
         if response.status_code == 304:
             return PollResult(posts=[], state=state)
-        parsed = feedparser.parse(response.content, response_headers=dict(response.headers))
+        try:
+            parsed = parse_feed(response.content, headers=dict(response.headers))
+        except PayloadError as exc:
+            raise ConnectorError(f"rss: {redact_url(url)}: {exc}", retryable=False, network="rss") from None
         if parsed.bozo and not parsed.entries:
             raise ConnectorError(
                 f"rss: {redact_url(url)} is not a feed: {parsed.get('bozo_exception')}", retryable=False, network="rss"

@@ -6,6 +6,8 @@ import calendar
 import time
 from typing import Any
 
+import feedparser
+
 from ..base import PayloadError, Post, html_to_text, iso_from_epoch, make_author, make_post
 
 NETWORK = "rss"
@@ -57,3 +59,15 @@ def entry_to_post(entry: dict[str, Any], *, feed_url: str, feed_title: str | Non
         thread_id=feed_url,
         raw={"feed": feed_url, "feed_title": feed_title, "entry": _jsonable(dict(entry))},
     )
+
+
+def parse_feed(content: bytes, *, headers: dict[str, str] | None = None) -> Any:
+    """feedparser's parse of a fetched document; PayloadError when it cannot even decode it.
+
+    feedparser reports most broken feeds as `bozo`, but a mangled encoding declaration or a NUL in a declared
+    encoding raises from inside it (UnicodeDecodeError, ValueError, LookupError).
+    """
+    try:
+        return feedparser.parse(content, response_headers=headers or {})
+    except (UnicodeError, ValueError, LookupError, TypeError) as exc:
+        raise PayloadError(f"body: not a readable feed ({type(exc).__name__}: {exc})"[:300]) from None

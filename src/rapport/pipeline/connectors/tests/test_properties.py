@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-import feedparser
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +21,7 @@ from ..mastodon.normalise import notification_to_post as mastodon_notification
 from ..mastodon.normalise import status_to_post
 from ..meta.normalise import normalise_payload as meta_payload
 from ..meta.normalise import removed_ids
-from ..rss.normalise import entry_to_post
+from ..rss.normalise import entry_to_post, parse_feed
 from ..x.normalise import normalise_payload as x_payload
 from .conftest import CONNECTORS_DIR, load_fixture
 from .properties import NASTY_STRINGS, assert_storable, json_values, mutated, mutated_bytes
@@ -147,7 +147,10 @@ def test_bluesky_notifications(notification) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(FEEDS).flatmap(mutated_bytes))
 def test_feeds(document) -> None:
-    parsed = feedparser.parse(document)
+    try:
+        parsed = parse_feed(document)
+    except PayloadError:
+        return
     for entry in parsed.entries:
         outcome(lambda e: entry_to_post(e, feed_url="https://blog.example/feed", feed_title=None), entry)
 
@@ -179,3 +182,12 @@ def test_airline_csv_rows(row) -> None:
 @given(st.fixed_dictionaries({c: row_values for c in TWCS_COLUMNS}))
 def test_twcs_csv_rows(row) -> None:
     outcome(twcs_row_to_post, row)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [b'<?xml version="1.0" encoding="\x80"?><rss/>', b'<?xml version="1.0" encoding="utf-8\x00"?><rss/>'],
+)
+def test_a_feed_whose_encoding_declaration_is_mangled_is_refused(document) -> None:
+    with pytest.raises(PayloadError, match="not a readable feed"):
+        parse_feed(document)
