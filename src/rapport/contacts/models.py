@@ -167,7 +167,7 @@ class Touchpoint(WorkspaceScoped):
     source_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField(default=dict, blank=True)
     # The entry of a private message (rapport.core.privacy): its body is shown only to the message's readers.
-    private = models.BooleanField(default=False)
+    private = models.BooleanField(default=False, db_default=False)  # raw bulk inserts get it too
     created_at = models.DateTimeField(auto_now_add=True)
 
     withheld = False  # set (not stored) on a row whose private text the reader of a timeline may not see

@@ -34,7 +34,7 @@ class Post(WorkspaceScoped):
     in_reply_to = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=16, default="post")
     # A direct message, email or chat (rapport.core.privacy): left out of listening, its text shown to its readers.
-    private = models.BooleanField(default=False)
+    private = models.BooleanField(default=False, db_default=False)  # raw bulk inserts get it too
     thread_id = models.CharField(max_length=200, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(null=True, blank=True)
