@@ -43,6 +43,15 @@ class ApiClient:
         return self.client.delete(f"/api/v1{path}", **self._headers())
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (webhook replay memory, rate limits): ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def workspace(db) -> Workspace:
     return get_or_create_workspace(slug="acme", name="Acme")[0]

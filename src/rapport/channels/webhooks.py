@@ -6,9 +6,11 @@ understood is dead-lettered and acknowledged with 202, so the network does not r
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -17,6 +19,7 @@ from rapport.channels import ratelimit
 from rapport.channels.models import Channel
 from rapport.core.actors import Actor
 from rapport.core.services import record_audit
+from rapport.core.signing import TOLERANCE_SECONDS
 from rapport.pipeline.connectors.base import PayloadError, SignatureError
 from rapport.pipeline.connectors.generic import GenericWebhookConnector
 from rapport.pipeline.connectors.meta import MetaConnector
@@ -27,6 +30,9 @@ MAX_BODY = 5 * 1024 * 1024
 # X sends a CRC when a webhook is registered and about hourly after; a few a minute is already generous.
 CRC_PER_CHANNEL = (10, 60)  # (requests, seconds)
 CRC_PER_IP = (30, 60)
+# How long a handled signed request is remembered: Rapport's signatures expire with their timestamp window; Meta's and
+# X's carry no timestamp, so an hour covers their retries.
+REPLAY_WINDOW_S = {"meta": 3600, "x": 3600, "generic": TOLERANCE_SECONDS, "email": TOLERANCE_SECONDS}
 
 
 def _channel(key: str, networks: tuple[str, ...]) -> Channel | None:
@@ -64,6 +70,26 @@ def _json(body: bytes) -> Any:
         raise PayloadError("body: invalid JSON (nested too deeply)") from None
 
 
+def _replay_key(channel: Channel, kind: str, signature: str) -> str:
+    return "webhook-seen:" + hashlib.sha256(f"{channel.pk}:{kind}:{signature}".encode()).hexdigest()
+
+
+def _replayed(channel: Channel, kind: str, signature: str | None) -> JsonResponse | None:
+    """A signed request already handled (a replay, or the sender's retry of a delivery that went through) is
+    acknowledged and not handled again: a replayed bad body does not make a new dead letter each time."""
+    if signature and cache.get(_replay_key(channel, kind, signature)):
+        detail = "this signed request was already received"
+        return JsonResponse({"received": 0, "stored": 0, "duplicates": 0, "replayed": True, "detail": detail})
+    return None
+
+
+def _handled(channel: Channel, kind: str, signature: str | None, response: HttpResponse) -> HttpResponse:
+    """Remember a signed request once it was handled (stored or dead-lettered), for its replay window."""
+    if signature:
+        cache.set(_replay_key(channel, kind, signature), True, timeout=REPLAY_WINDOW_S[kind])
+    return response
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def meta(request: HttpRequest, key: str) -> HttpResponse:
@@ -79,17 +105,18 @@ def meta(request: HttpRequest, key: str) -> HttpResponse:
             return JsonResponse({"detail": str(exc)}, status=403)
         return HttpResponse(challenge, content_type="text/plain")
     body = request.body[: MAX_BODY + 1]
+    signature = request.headers.get(MetaConnector.signature_header)
     try:
-        MetaConnector.verify_signature(
-            body, request.headers.get(MetaConnector.signature_header), app_secret=creds.get("app_secret", "")
-        )
+        MetaConnector.verify_signature(body, signature, app_secret=creds.get("app_secret", ""))
     except SignatureError as exc:
         return _denied(str(exc))
+    if (replay := _replayed(channel, "meta", signature)) is not None:
+        return replay
     try:
         posts = MetaConnector.normalise(_json(body))
     except PayloadError as exc:
-        return _dead(channel, "meta", body, str(exc))
-    return _accept(channel, "meta", body, posts)
+        return _handled(channel, "meta", signature, _dead(channel, "meta", body, str(exc)))
+    return _handled(channel, "meta", signature, _accept(channel, "meta", body, posts))
 
 
 @csrf_exempt
@@ -103,15 +130,18 @@ def x(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "GET":
         return _x_crc(request, channel, secret)
     body = request.body[: MAX_BODY + 1]
+    signature = request.headers.get(XConnector.signature_header)
     try:
-        XConnector.verify_signature(body, request.headers.get(XConnector.signature_header), consumer_secret=secret)
+        XConnector.verify_signature(body, signature, consumer_secret=secret)
     except SignatureError as exc:
         return _denied(str(exc))
+    if (replay := _replayed(channel, "x", signature)) is not None:
+        return replay
     try:
         posts = XConnector.normalise(_json(body))
     except PayloadError as exc:
-        return _dead(channel, "x", body, str(exc))
-    return _accept(channel, "x", body, posts)
+        return _handled(channel, "x", signature, _dead(channel, "x", body, str(exc)))
+    return _handled(channel, "x", signature, _accept(channel, "x", body, posts))
 
 
 def _x_crc(request: HttpRequest, channel: Channel, secret: str) -> HttpResponse:
@@ -165,10 +195,13 @@ def generic(request: HttpRequest, key: str) -> HttpResponse:
     body = request.body[: MAX_BODY + 1]
     if (denied := _rapport_signature(request, channel, body)) is not None:
         return denied
+    signature = request.headers.get(GenericWebhookConnector.signature_header)
+    if (replay := _replayed(channel, "generic", signature)) is not None:
+        return replay
     try:
         posts, rejections = GenericWebhookConnector.normalise(body)
     except PayloadError as exc:
-        return _dead(channel, "generic", body, str(exc))
+        return _handled(channel, "generic", signature, _dead(channel, "generic", body, str(exc)))
     if rejections:
         dead_letter_rejections(
             workspace_id=channel.workspace_id,
@@ -179,7 +212,7 @@ def generic(request: HttpRequest, key: str) -> HttpResponse:
     response = _accept(channel, "generic", body, posts)
     data = json.loads(response.content)
     data["rejected"] = [{"index": r.line - 1, "reason": r.reason} for r in rejections]
-    return JsonResponse(data, status=200)
+    return _handled(channel, "generic", signature, JsonResponse(data, status=200))
 
 
 @csrf_exempt
@@ -195,8 +228,11 @@ def inbound_email(request: HttpRequest, key: str) -> HttpResponse:
     body = request.body[: MAX_BODY + 1]
     if (denied := _rapport_signature(request, channel, body)) is not None:
         return denied
+    signature = request.headers.get(GenericWebhookConnector.signature_header)
+    if (replay := _replayed(channel, "email", signature)) is not None:
+        return replay
     try:
         post = message_to_post(body)
     except PayloadError as exc:
-        return _dead(channel, "email", body, str(exc))
-    return _accept(channel, "email", body, [post])
+        return _handled(channel, "email", signature, _dead(channel, "email", body, str(exc)))
+    return _handled(channel, "email", signature, _accept(channel, "email", body, [post]))

@@ -194,3 +194,28 @@ def test_channels_api_lists_network_and_handle(api_factory, workspace):
     assert [(c["network"], c["handle"]) for c in listed] == [("twitter", "AcmeCare")]
     assert listed[0]["webhook_path"] is None  # only admins see the secret path
     assert agent.post("/channels", {"network": "twitter", "handle": "x"}).status_code == 403
+
+
+def test_a_replayed_signed_bad_body_makes_one_dead_letter(workspace):
+    ch = channel(workspace, "generic", {"secret": "generic-secret"})
+    body = b"{not json"
+    stamp = str(int(time.time()))
+    headers = {
+        "HTTP_X_RAPPORT_TIMESTAMP": stamp,
+        "HTTP_X_RAPPORT_SIGNATURE": generic_sign(body, timestamp=stamp, secret="generic-secret"),
+    }
+    first = Client().post(webhook_path(ch), body, content_type="application/json", **headers)
+    assert first.status_code == 202
+    for _ in range(5):  # an attacker (or a confused sender) replays the very same signed request
+        again = Client().post(webhook_path(ch), body, content_type="application/json", **headers)
+        assert again.status_code == 200 and again.json()["replayed"] is True
+    assert DeadLetter.objects.filter(workspace=workspace).count() == 1
+
+
+def test_a_replayed_signed_meta_delivery_is_acknowledged_not_handled_again(workspace):
+    ch = channel(workspace, "facebook", {"app_secret": "app-secret", "verify_token": "t"})
+    body = b"{not json"
+    sig = meta_sign(body, app_secret="app-secret")
+    for _ in range(3):
+        Client().post(webhook_path(ch), body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sig)
+    assert DeadLetter.objects.filter(workspace=workspace).count() == 1
