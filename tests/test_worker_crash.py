@@ -29,26 +29,27 @@ def _redis_db(url: str, db: int) -> str:
     return f"{base}/{db}"
 
 
-def test_a_killed_worker_loses_nothing_and_doubles_nothing(tmp_path: Path):
+RAPPORT = [sys.executable, "-m", "rapport.cli"]
+
+
+def _install(tmp_path: Path, *, name: str, redis_db: int, **extra_env: str) -> tuple[dict, Path]:
+    """A fresh SQLite install with one admin, whose workers share a Redis database of their own (flushed)."""
     import redis
 
-    queue_url = _redis_db(REDIS_URL, 7)  # a database of its own: nothing else reads this stream
+    queue_url = _redis_db(REDIS_URL, redis_db)  # a database of its own: nothing else reads this stream
     redis.Redis.from_url(queue_url).flushdb()
-    db_file = tmp_path / "crash.sqlite3"
+    db_file = tmp_path / f"{name}.sqlite3"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST", "DJANGO_SETTINGS"))},
         "DATABASE_URL": f"sqlite:///{db_file}",
         "RAPPORT_SECRET_KEY": secrets.token_urlsafe(40),  # a real key: weak ones are refused
         "RAPPORT_QUEUE_URL": queue_url,
         "RAPPORT_HOME": os.environ.get("RAPPORT_HOME", str(tmp_path)),  # shares the built models when set
+        **extra_env,
     }
-    rapport = [sys.executable, "-m", "rapport.cli"]
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*rapport, *args], env=env, capture_output=True, text=True, timeout=600, check=True)
-
-    run("migrate", "-v", "0")
-    run(
+    _rapport(env, "migrate", "-v", "0")
+    _rapport(
+        env,
         "createuser",
         "crash@rapport.example",
         "--password",
@@ -58,6 +59,23 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing(tmp_path: Path):
         "--role",
         "admin",
     )
+    return env, db_file
+
+
+def _rapport(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*RAPPORT, *args], env=env, capture_output=True, text=True, timeout=600, check=True)
+
+
+def test_a_killed_worker_loses_nothing_and_doubles_nothing(tmp_path: Path):
+    import redis
+
+    env, db_file = _install(tmp_path, name="crash", redis_db=7)
+    queue_url = env["RAPPORT_QUEUE_URL"]
+    rapport = RAPPORT
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return _rapport(env, *args)
+
     posts = tmp_path / "posts.jsonl"
     posts.write_text(
         "".join(
@@ -133,37 +151,22 @@ def test_workers_killed_again_and_again_route_every_post_exactly_once(tmp_path: 
     inbox message, through the outbox's redelivery, with no manual step."""
     import redis
 
-    queue_url = _redis_db(REDIS_URL, 8)
-    redis.Redis.from_url(queue_url).flushdb()
-    db_file = tmp_path / "kills.sqlite3"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST", "DJANGO_SETTINGS"))},
-        "DATABASE_URL": f"sqlite:///{db_file}",
-        "RAPPORT_SECRET_KEY": secrets.token_urlsafe(40),
-        "RAPPORT_QUEUE_URL": queue_url,
-        "RAPPORT_EVENT_LEASE_SECONDS": "1",  # a killed worker's events are taken over at once
-        "RAPPORT_HOME": os.environ.get("RAPPORT_HOME", str(tmp_path)),
-    }
-    rapport = [sys.executable, "-m", "rapport.cli"]
+    env, db_file = _install(
+        tmp_path,
+        name="kills",
+        redis_db=8,
+        RAPPORT_EVENT_LEASE_SECONDS="1",  # a killed worker's events: taken at once
+    )
+    queue_url = env["RAPPORT_QUEUE_URL"]
+    rapport = RAPPORT
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*rapport, *args], env=env, capture_output=True, text=True, timeout=600, check=True)
+        return _rapport(env, *args)
 
     def count(sql: str) -> int:
         with sqlite3.connect(db_file, timeout=30) as conn:
             return conn.execute(sql).fetchone()[0]
 
-    run("migrate", "-v", "0")
-    run(
-        "createuser",
-        "crash@rapport.example",
-        "--password",
-        "Crash-Pass-1234",
-        "--workspace",
-        "crash",
-        "--role",
-        "admin",
-    )
     run("shell", "-c", CHANNEL)
     posts = tmp_path / "posts.jsonl"
     posts.write_text(

@@ -65,21 +65,24 @@ def with_capability(capability: str) -> dict[str, type[Connector]]:
 # Channel network (or dead-letter format) -> the folder whose channel.py builds its clients.
 NETWORK_MODULES: dict[str, str] = {
     "twitter": "x",
-    "x": "x",
     "facebook": "meta",
     "instagram": "meta",
-    "meta": "meta",
     "mastodon": "mastodon",
     "bluesky": "bluesky",
     "rss": "rss",
     "email": "email",
     "generic": "generic",
 }
+# Dead letters name the payload's format, which is the folder itself for the webhook formats ("x", "meta").
+FORMAT_MODULES: dict[str, str] = {**NETWORK_MODULES, "x": "x", "meta": "meta"}
+
+
+def _module(folder: str | None) -> ModuleType | None:
+    return importlib.import_module(f"{__package__}.{folder}.channel") if folder else None
 
 
 def _channel_module(network: str) -> ModuleType | None:
-    folder = NETWORK_MODULES.get(network)
-    return importlib.import_module(f"{__package__}.{folder}.channel") if folder else None
+    return _module(NETWORK_MODULES.get(network))
 
 
 def reply_client(channel: ChannelFacts) -> Any | None:
@@ -101,13 +104,13 @@ def polled_networks() -> tuple[str, ...]:
     return tuple(
         network
         for network in sorted(NETWORK_MODULES)
-        if network not in ("x", "meta") and hasattr(_channel_module(network), "poll_sources")
+        if hasattr(_channel_module(network), "poll_sources")
     )
 
 
 def replay(fmt: str, payload: str) -> list[dict]:
     """Posts from a dead letter of a network's payload format; PayloadError when no connector can replay it."""
-    module = _channel_module(fmt)
+    module = _module(FORMAT_MODULES.get(fmt))
     again = getattr(module, "replay", None)
     if again is None:
         raise PayloadError(f"format: cannot replay {fmt!r}")
