@@ -1,0 +1,1 @@
+"""Customer value: products, orders, the loyalty ledger, and each person's value summary."""
