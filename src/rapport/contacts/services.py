@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Expression, ExpressionWrapper, IntegerField, Prefetch, Q, QuerySet, Value, When
 from unidecode import unidecode
 
 from rapport.contacts.models import Affiliation, Organization, OrganizationKind, Person, Touchpoint
@@ -270,18 +270,55 @@ def search_people(
     limit: int = 25,
     cursor: str | None = None,
 ) -> tuple[list[Person], str | None]:
-    """Find people by name, email, phone, handle, organisation, customer number or tag; keyset-paged by name."""
+    """Find people by name, email, phone, handle, organisation, customer number or tag; keyset-paged.
+
+    Without a query the list is by name. With one, the best matches come first (see `search_rank`), then by name.
+    """
     qs = people(workspace=workspace)
-    for token in fold(query).split()[:8]:
-        qs = qs.filter(search_text__contains=token.lstrip("@") if len(token) > 1 else token)
+    tokens = [token.lstrip("@") if len(token) > 1 else token for token in fold(query).split()[:8]]
+    for token in tokens:
+        qs = qs.filter(search_text__contains=token)
     if lifecycle_stage:
         qs = qs.filter(lifecycle_stage=lifecycle_stage)
     if tag:
         qs = qs.filter(search_text__contains=f" #{fold(tag)} ")
     if organization_id:
         qs = qs.filter(affiliations__organization_id=organization_id).distinct()
-    rows, next_cursor = keyset_page(qs, fields=["sort_name", "id"], descending=False, limit=limit, cursor=cursor)
+    if tokens:
+        qs = qs.annotate(search_rank=search_rank(tokens))
+        fields = ["search_rank", "sort_name", "id"]
+    else:
+        fields = ["sort_name", "id"]
+    rows, next_cursor = keyset_page(qs, fields=fields, descending=False, limit=limit, cursor=cursor)
     return rows, next_cursor
+
+
+def search_rank(tokens: list[str]) -> Expression:
+    """How well a person matches the query's words, as a sort key (lower is better), the same on every database.
+
+    Per word: 4 when it is the person's first or last name, 3 when a name starts with it, 2 when it is a whole
+    identifier or word of the search text (an email, a handle, a customer number, a city, an organisation), 1 when
+    such a word starts with it, 0 when it only occurs inside one (every result contains every word somewhere).
+    The key is minus the sum, so "kristensen" lists the Kristensens before "Lund, Kristensen & Co" staff.
+    """
+    total: Expression = Value(0)
+    for token in tokens:
+        name_word = (
+            Q(sort_name=token)
+            | Q(sort_name__startswith=f"{token} ")
+            | Q(sort_name__endswith=f" {token}")
+            | Q(sort_name__contains=f" {token} ")
+        )
+        name_prefix = Q(sort_name__startswith=token) | Q(sort_name__contains=f" {token}")
+        total = total + Case(
+            When(name_word, then=Value(4)),
+            When(name_prefix, then=Value(3)),
+            When(search_text__contains=f" {token} ", then=Value(2)),
+            When(search_text__contains=f" {token}", then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return ExpressionWrapper(-total, output_field=IntegerField())
 
 
 def with_details(qs: QuerySet[Person]) -> QuerySet[Person]:

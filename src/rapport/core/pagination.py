@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import AutoField, DateTimeField, IntegerField, Model, Q, QuerySet
 
 MAX_INT = 2**63 - 1  # a 64-bit key: larger numbers overflow the database driver
@@ -40,7 +40,10 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
 
 def _key_value(model: type[Model], name: str, value: Any) -> Any:
     """A cursor value as the sort field's Python type; BadCursor for what this API never issues."""
-    field = model._meta.get_field(name)
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = IntegerField()  # an annotated sort key (a search rank) is an integer
     if isinstance(field, DateTimeField):
         try:
             parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
