@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO
 
 from rapport.core.csvsafe import unescape_cell
@@ -70,13 +72,54 @@ class _LineTracker:
             yield line
 
 
+DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
+
+
+@dataclass
+class Dialect:
+    """How a file was read: said back to the user, since both may have been detected."""
+
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+def parse_delimiter(value: str | None) -> str | None:
+    """`--delimiter` as given (",", ";", "tab", "|"), or None to detect it; ImportFileError for anything else."""
+    if value in (None, "", "auto"):
+        return None
+    if value not in DELIMITERS:
+        raise ImportFileError(f"--delimiter {value!r}: use one of , ; tab | (or auto)")
+    return DELIMITERS[value]
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The delimiter of a header line: the candidate found most often outside quotes (German and Danish Excel
+    save with semicolons, "Unicode text" with tabs); a comma when none is found."""
+    counts = dict.fromkeys((",", ";", "\t", "|"), 0)
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda c: (counts[c], c == ","))
+    return best if counts[best] else ","
+
+
 def read_rows(
-    stream: IO[bytes], *, mapping: dict[str, str], encoding: str = "utf-8-sig"
+    stream: IO[bytes],
+    *,
+    mapping: dict[str, str],
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
+    dialect: Dialect | None = None,
 ) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | None, str | None]]]:
     """Headers (canonical) and an iterator of (line, row or None, error) over a CSV byte stream.
 
     A byte-order mark decides the encoding (UTF-8 or UTF-16, as spreadsheets save "Unicode text"); so does the
-    NUL pattern of UTF-16 without one. Undecodable bytes never raise: the row they are in is rejected by line.
+    NUL pattern of UTF-16 without one; a file asked for as UTF-8 whose first 64 KiB are not UTF-8 is read as
+    Windows-1252 (what Excel saves on Windows). Undecodable bytes never raise: the row they are in is rejected by
+    line. The delimiter is detected from the header unless given. `dialect`, when passed, is filled in.
     """
     stream, encoding = _sniff(stream, encoding)
     try:
@@ -84,7 +127,13 @@ def read_rows(
     except LookupError:  # a codec that is not a text encoding, e.g. base64
         raise ImportFileError(f"unknown encoding {encoding!r}") from None
     tracker = _LineTracker(text)
-    reader = csv.reader(tracker)
+    lines = iter(tracker)
+    first = next(lines, "")
+    delimiter = delimiter or detect_delimiter(first)
+    if dialect is not None:
+        dialect.encoding = codecs.lookup(encoding).name.removesuffix("-sig")
+        dialect.delimiter = delimiter
+    reader = csv.reader(itertools.chain([first] if first else [], lines), delimiter=delimiter)
     try:
         raw_header = next(reader)
     except StopIteration:
@@ -173,4 +222,21 @@ def _sniff(stream: IO[bytes], encoding: str) -> tuple[IO[bytes], str]:
             return stream, "utf-16-be"
         if name == "utf-16":
             raise ImportFileError("the file is not UTF-16 (no byte-order mark); pass the encoding it was saved in")
+    if name in ("utf-8", "utf-8-sig") and not _looks_like_utf8(stream):
+        return stream, "cp1252"
     return stream, encoding
+
+
+SNIFF_BYTES = 64 * 1024
+
+
+def _looks_like_utf8(stream: IO[bytes]) -> bool:
+    """Whether the first 64 KiB decode as UTF-8 (a character cut at the end of the sample does not count)."""
+    start = stream.tell()
+    sample = stream.read(SNIFF_BYTES)
+    stream.seek(start)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < SNIFF_BYTES)
+    except UnicodeDecodeError:
+        return False
+    return True

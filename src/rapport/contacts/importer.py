@@ -15,7 +15,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.contacts.csvfile import CANONICAL_HEADERS, NETWORK_COLUMNS, read_rows
+from rapport.contacts.csvfile import CANONICAL_HEADERS, NETWORK_COLUMNS, Dialect, read_rows
 from rapport.contacts.models import Affiliation, Organization, Person
 from rapport.contacts.services import PERSON_FIELDS, fold, person_search_text, search_text_for
 from rapport.contacts.validation import clean_person_fields
@@ -64,6 +64,9 @@ class ImportResult:
     unknown_columns: list[str] = field(default_factory=list)
     # Per-row decisions (line, external_id, decision, person_id), kept only when a resolver decides rows.
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+    # Rows imported without an optional field that was bad (an impossible date of birth): named by line and field.
+    warnings: list[Rejection] = field(default_factory=list)
+    dialect: Dialect = field(default_factory=Dialect)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -72,6 +75,7 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": len(self.rejected),
+            "imported_without_a_field": len(self.warnings),
             "dry_run": self.dry_run,
         }
 
@@ -86,15 +90,35 @@ class _Prepared:
     # The row a new person is inserted with (see _person_row) and the audited values, computed while checking.
     person_row: list[Any] = field(default_factory=list)
     audit_after: str = ""
+    dropped: dict[str, str] = field(default_factory=dict)  # optional fields left out, with why
+
+
+# Fields that describe a person without identifying them: a bad value is left out and reported, and the row is
+# imported. A bad name, email, external id or customer number rejects the row (it would match or merge wrongly).
+OPTIONAL_COLUMNS = frozenset(
+    {"date_of_birth", "phone", "country", "postcode", "region", "street", "city", "job_title", "lifecycle_stage",
+     "tags", *NETWORK_COLUMNS}
+)
 
 
 def _prepare(line: int, row: dict[str, str]) -> _Prepared:
-    fields = {k: row[k] for k in PERSON_COLUMNS if k in row}
+    raw = {k: row[k] for k in PERSON_COLUMNS if k in row}
     errors: dict[str, str] = {}
+    dropped: dict[str, str] = {}
     try:
-        fields = clean_person_fields(fields)
+        fields = clean_person_fields(raw)
     except FieldErrors as exc:
-        errors.update(exc.errors)
+        optional = {k: v for k, v in exc.errors.items() if k in OPTIONAL_COLUMNS}
+        errors.update({k: v for k, v in exc.errors.items() if k not in optional})
+        dropped.update(optional)
+        fields = {}
+        if not errors:
+            try:
+                fields = clean_person_fields({k: v for k, v in raw.items() if k not in optional})
+            except FieldErrors as again:  # a field valid only beside a dropped one (a phone read by its country)
+                dropped.update({k: v for k, v in again.errors.items() if k in OPTIONAL_COLUMNS})
+                errors.update({k: v for k, v in again.errors.items() if k not in OPTIONAL_COLUMNS})
+                fields = {} if errors else clean_person_fields({k: v for k, v in raw.items() if k not in dropped})
     handles = []
     for network in NETWORK_COLUMNS:
         value = (row.get(network) or "").strip()
@@ -104,7 +128,7 @@ def _prepare(line: int, row: dict[str, str]) -> _Prepared:
         if network == "linkedin":
             handle = handle.removeprefix("in/")
         if not HANDLE_RE.match(handle):
-            errors[network] = f"{value!r} is not a {network} handle"
+            dropped[network] = f"{value!r} is not a {network} handle"
         else:
             handles.append((network, handle.lstrip("@")))
     if not errors and not any(fields.get(f) for f in ("first_name", "last_name", "email")):
@@ -125,6 +149,7 @@ def _prepare(line: int, row: dict[str, str]) -> _Prepared:
         organisation,
         _person_row(fields, search_text, sort_name),
         json_value({k: str(v) for k, v in fields.items() if v not in ("", None, [])}),
+        dropped,
     )
 
 
@@ -168,6 +193,8 @@ def _checked_rows(
             if isinstance(item, Rejection):
                 result.rejected.append(item)
             else:
+                for name, why in item.dropped.items():
+                    result.warnings.append(Rejection(item.line, item.external_id, f"imported without {name}: {why}"))
                 yield item
 
     use_pool = parallel and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -198,6 +225,7 @@ def import_contacts(
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
     encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
     resolver: Resolver | None = None,
     progress: Progress | None = None,
     parallel: bool = False,
@@ -206,8 +234,11 @@ def import_contacts(
 
     `parallel` checks rows in a forked worker process while batches are written; only for single-threaded callers
     such as the command line (forking a threaded web server is not safe)."""
-    header, rows = read_rows(stream, mapping=mapping or {}, encoding=encoding)
-    result = ImportResult(dry_run=dry_run, unknown_columns=[h for h in header if h and h not in CANONICAL_HEADERS])
+    dialect = Dialect()
+    header, rows = read_rows(stream, mapping=mapping or {}, encoding=encoding, delimiter=delimiter, dialect=dialect)
+    result = ImportResult(
+        dry_run=dry_run, unknown_columns=[h for h in header if h and h not in CANONICAL_HEADERS], dialect=dialect
+    )
     seen_ext: dict[str, int] = {}
     seen_email: dict[str, int] = {}
     batch: list[_Prepared] = []
@@ -254,6 +285,7 @@ def import_contacts(
     except _DryRun:
         pass
     result.rejected.sort(key=lambda r: r.line)
+    result.warnings.sort(key=lambda r: r.line)
     return result
 
 

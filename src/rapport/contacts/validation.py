@@ -88,17 +88,33 @@ def _valid_number(number: phonenumbers.PhoneNumber) -> bool:
     return phonenumbers.is_valid_number_for_region(number, main) or phonenumbers.is_valid_number(number)
 
 
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),  # ISO 8601, 1990-02-13
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), (3, 2, 1)),  # German, Danish, Norwegian: 13.02.1990
+)
+
+
 def clean_date(value: str | date | None) -> date | None:
-    """Parse an ISO date (YYYY-MM-DD) or raise ValueError."""
+    """Parse a date of birth (YYYY-MM-DD, or DD.MM.YYYY as German and Nordic spreadsheets write it).
+
+    A value in a known form that names no real day says so ("1990-02-30 is not a date: ..."), rather than blaming
+    the form."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
         parsed = value
     else:
-        try:
-            parsed = date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+        text = str(value).strip()
+        for pattern, (y, m, d) in _DATE_FORMS:
+            match = pattern.match(text)
+            if match:
+                try:
+                    parsed = date(int(match.group(y)), int(match.group(m)), int(match.group(d)))
+                except ValueError as exc:
+                    raise ValueError(f"{text} is not a date: {exc}") from None
+                break
+        else:
+            raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD (or DD.MM.YYYY)")
     if parsed.year < 1900 or parsed > date.today():
         raise ValueError(f"{parsed.isoformat()} is not a plausible date of birth")
     return parsed

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from rapport.contacts import services
-from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_mapping
+from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_delimiter, parse_mapping
 from rapport.contacts.exporter import export_rows
 from rapport.contacts.forms import OrganizationForm, PersonForm, TouchpointForm
 from rapport.contacts.importer import import_contacts
@@ -322,6 +322,7 @@ def contact_import(request: HttpRequest) -> HttpResponse:
                     mapping=parse_mapping(ctx["mapping"]),
                     dry_run=dry_run,
                     encoding=request.POST.get("encoding") or "utf-8-sig",
+                    delimiter=parse_delimiter(request.POST.get("delimiter")),
                 )
                 ctx.update(result=result, summary=result.summary(), file_name=upload.name)
             except (ImportFileError, LookupError) as exc:

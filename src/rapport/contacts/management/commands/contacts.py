@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_mapping
+from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_delimiter, parse_mapping
 from rapport.contacts.exporter import export_contacts
 from rapport.contacts.importer import import_contacts
 from rapport.core.actors import Actor
@@ -29,7 +29,14 @@ class Command(BaseCommand):
             help="column mapping: src=field,src2=field2 (fields: " + ", ".join(CANONICAL_HEADERS) + ")",
         )
         imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
-        imp.add_argument("--encoding", default="utf-8-sig", help="text encoding of the file (default UTF-8)")
+        imp.add_argument(
+            "--encoding",
+            default="utf-8-sig",
+            help="text encoding (default UTF-8; UTF-16 with a byte-order mark and Windows-1252 are detected)",
+        )
+        imp.add_argument(
+            "--delimiter", default="auto", help="field delimiter: , ; tab | or auto (detected from the header)"
+        )
         imp.add_argument(
             "--match",
             action="store_true",
@@ -55,7 +62,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, f"do_{action}")(**options)
 
-    def do_import(self, *, file, workspace, map, dry_run, encoding, match=False, report=None, **_):
+    def do_import(self, *, file, workspace, map, dry_run, encoding, delimiter="auto", match=False, report=None, **_):
         ws = resolve_workspace(workspace)
         path = Path(file)
         if not path.is_file():
@@ -65,6 +72,7 @@ class Command(BaseCommand):
         resolver = None
         try:
             mapping = parse_mapping(map)
+            sep = parse_delimiter(delimiter)
             if match:
                 from rapport.identity.importing import ImportMatcher
 
@@ -78,6 +86,7 @@ class Command(BaseCommand):
                     mapping=mapping,
                     dry_run=dry_run,
                     encoding=encoding,
+                    delimiter=sep,
                     progress=advance,
                     resolver=resolver,
                     parallel=True,
@@ -88,9 +97,12 @@ class Command(BaseCommand):
             raise CommandError(f"unknown encoding {encoding!r}") from None
         for col in result.unknown_columns:
             self.stderr.write(f"warning: column {col!r} is not a Rapport field and was ignored (map it with --map)")
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")
         for rejection in result.rejected:
             self.stderr.write(f"rejected {rejection}")
         summary = result.summary()
+        summary.update(encoding=result.dialect.encoding, delimiter=result.dialect.delimiter)
         if resolver is not None:
             summary.update(self._match_outcome(ws, result, resolver, report, dry_run))
         self.stdout.write(json.dumps(summary))
