@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+import hashlib
 from datetime import UTC, datetime
 
 from ..base import PayloadError, Post, html_to_text, in_range, make_author, make_post, storable_text, utc_iso
@@ -18,7 +19,7 @@ def _first_id(value: str | None) -> str | None:
 
 
 # What the standard library's header and content parsers raise on malformed mail instead of recording a defect.
-_MALFORMED = (ValueError, TypeError, LookupError, IndexError, AttributeError, KeyError, AssertionError)
+_MALFORMED = (ValueError, TypeError, LookupError, IndexError, AttributeError, KeyError, AssertionError, OverflowError)
 
 
 def _header(msg: email.message.EmailMessage, name: str) -> str:
@@ -59,23 +60,64 @@ def _strip_quoted(text: str) -> str:
     return "\n".join(kept).strip()
 
 
-def message_to_post(raw: bytes) -> Post:
-    """Parse one raw email; raise PayloadError naming the header that is missing or malformed."""
+def _sender(msg: email.message.EmailMessage) -> tuple[str, str]:
+    """(name, address) of who wrote: From, else Sender or Reply-To (mailing lists and gateways set those)."""
+    for header in ("From", "Sender", "Reply-To"):
+        name, address = email.utils.parseaddr(_header(msg, header))
+        if address and "@" in address.strip("@"):
+            return name, address
+    return "", ""
+
+
+def _parse_date(value: str) -> datetime | None:
+    try:
+        sent = in_range(email.utils.parsedate_to_datetime(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+
+
+def _sent_at(msg: email.message.EmailMessage, received_at: datetime) -> tuple[datetime, str]:
+    """When the message was written and what says so: its Date, else the newest Received hop, else when it came."""
+    sent = _parse_date(_header(msg, "Date"))
+    if sent is not None:
+        return sent, "date"
+    try:
+        hops = msg.get_all("Received") or []
+    except _MALFORMED:
+        hops = []
+    for hop in hops:  # the first Received header is the last hop: when the message reached the receiving server
+        stamp = _parse_date(str(hop).rpartition(";")[2].strip())
+        if stamp is not None:
+            return stamp, "received"
+    return received_at, "arrival"
+
+
+def synthesized_message_id(raw: bytes) -> str:
+    """A stable Message-ID for mail that has none (optional in practice): the same bytes get the same id, so a
+    message delivered twice is still stored once."""
+    return f"<{hashlib.sha256(raw).hexdigest()[:40]}@message-id.rapport.invalid>"
+
+
+def message_to_post(raw: bytes, *, received_at: datetime | None = None) -> Post:
+    """Parse one raw email into a post; raise PayloadError only for what cannot become a message at all.
+
+    Message-ID and Date are optional in practice (much real mail lacks them): a missing id is synthesized from the
+    content, a missing or malformed date falls back to the Received header, then to the time it arrived. Mail
+    without any sender address (no From, Sender or Reply-To; a MIME fragment; a bounce from `<>`) is refused.
+    """
     if not raw or not raw.strip():
         raise PayloadError("body: empty message")
+    received_at = received_at or datetime.now(UTC)
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    name, address = email.utils.parseaddr(_header(msg, "From"))
-    if not address or "@" not in address:
-        raise PayloadError("From: no sender address")
+    name, address = _sender(msg)
+    if not address:
+        raise PayloadError("From: no sender address (nor Sender or Reply-To): nobody to link or answer")
     message_id = _header(msg, "Message-ID").strip()
-    if not message_id:
-        raise PayloadError("Message-ID: missing")
-    try:
-        sent = in_range(email.utils.parsedate_to_datetime(_header(msg, "Date")))
-    except (TypeError, ValueError, OverflowError):
-        raise PayloadError("Date: missing or not an RFC 5322 date") from None
-    if sent.tzinfo is None:
-        sent = sent.replace(tzinfo=UTC)
+    synthesized = not message_id
+    if synthesized:
+        message_id = synthesized_message_id(raw)
+    sent, sent_from = _sent_at(msg, received_at)
     subject = _header(msg, "Subject").strip()
     text = _strip_quoted(_body(msg))
     references = _header(msg, "References")
@@ -88,5 +130,11 @@ def message_to_post(raw: bytes) -> Post:
         kind="direct_message",
         in_reply_to=_first_id(_header(msg, "In-Reply-To")),
         thread_id=_first_id(references),
-        raw={"subject": subject, "to": _header(msg, "To"), "message_id": message_id},
+        raw={
+            "subject": subject,
+            "to": _header(msg, "To"),
+            "message_id": message_id,
+            **({"message_id_synthesized": True} if synthesized else {}),
+            **({"date_from": sent_from} if sent_from != "date" else {}),
+        },
     )

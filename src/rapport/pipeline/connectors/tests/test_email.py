@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from tests.fakes.smtp import fake_smtp  # noqa: F401 - fixture
 
 from rapport.pipeline.connectors.base import ConnectorError, PayloadError
 from rapport.pipeline.connectors.email import SmtpClient, message_to_post
+from rapport.pipeline.connectors.email.normalise import synthesized_message_id
 
 FIXTURES = Path(__file__).resolve().parents[1] / "email" / "fixtures"
 
@@ -34,13 +36,33 @@ def test_a_reply_email_becomes_a_threaded_private_message():
     [
         (b"", "body"),
         (b"Subject: hi\nMessage-ID: <a@b>\nDate: Sun, 22 Nov 2026 07:15:02 +0100\n\nhello", "From"),
-        (b"From: a@b.example\nDate: Sun, 22 Nov 2026 07:15:02 +0100\n\nhello", "Message-ID"),
-        (b"From: a@b.example\nMessage-ID: <a@b>\nDate: yesterday-ish\n\nhello", "Date"),
+        (b"From: MAILER DAEMON <>\nMessage-ID: <a@b>\n\nbounced", "From"),
     ],
 )
-def test_bad_emails_are_refused_naming_the_header(raw, field):
+def test_mail_that_cannot_become_a_message_is_refused_naming_the_header(raw, field):
     with pytest.raises(PayloadError, match=f"^{field}"):
         message_to_post(raw)
+
+
+def test_a_missing_message_id_is_synthesized_stably_and_a_missing_date_is_the_arrival():
+    raw = b"From: a@b.example\nSubject: hello\n\nWhere is my order?"
+    arrived = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    first, again = message_to_post(raw, received_at=arrived), message_to_post(raw)
+    assert first["external_id"] == again["external_id"] == synthesized_message_id(raw)
+    assert first["external_id"] != message_to_post(raw + b" Today?")["external_id"]
+    assert first["raw"]["message_id_synthesized"] is True and first["raw"]["date_from"] == "arrival"
+    assert first["created_at"] == "2026-11-30T08:00:00Z" and first["text"] == "hello\n\nWhere is my order?"
+
+
+def test_a_bad_date_falls_back_to_the_newest_received_hop_and_sender_to_reply_to():
+    raw = (
+        b"Received: from mx.mail.example by in.acme.example; Mon, 30 Nov 2026 09:10:11 +0100\n"
+        b"Received: from laptop by mx.mail.example; Mon, 30 Nov 2026 09:10:01 +0100\n"
+        b"Reply-To: Ana Lopez <ana@mail.example>\nDate: yesterday-ish\nMessage-ID: <m1@mail.example>\n\nhi"
+    )
+    post = message_to_post(raw)
+    assert post["created_at"] == "2026-11-30T08:10:11Z" and post["raw"]["date_from"] == "received"
+    assert post["author"]["handle"] == "ana@mail.example" and post["author"]["name"] == "Ana Lopez"
 
 
 def test_replies_go_out_over_smtp_in_the_customers_thread(fake_smtp):  # noqa: F811
