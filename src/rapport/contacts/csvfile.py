@@ -60,16 +60,54 @@ def _norm_header(name: str) -> str:
 
 
 class _LineTracker:
-    """Counts physical lines as csv consumes them, so a multi-line quoted row is reported by its first line."""
+    """Counts physical lines as csv consumes them, so a multi-line quoted row is reported by its first line, and
+    keeps the lines of the record being read, so a quote left open at the end of the file can be undone."""
 
-    def __init__(self, stream: IO[str]):
+    def __init__(self, stream: Iterator[str] | IO[str]):
         self.stream = stream
         self.lines = 0
+        self.record: list[str] = []
+        self.ended = False
 
     def __iter__(self) -> Iterator[str]:
         for line in self.stream:
             self.lines += 1
+            self.record.append(line)
             yield line
+        self.ended = True
+
+    def take(self) -> list[str]:
+        """The physical lines of the record just read (and start the next record)."""
+        record, self.record = self.record, []
+        return record
+
+
+UNCLOSED = "a quoted field opened on this line is never closed (the lines after it are read again as rows)"
+
+
+def _records(
+    tracker: _LineTracker, reader: Iterator[list[str]], start: int, delimiter: str
+) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(first line, values or None, error) per record. A quote opened and never closed would swallow every line
+    after it into one field: that record is rejected by its line and the lines after it are read again as rows."""
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            tracker.take()
+            yield start, None, f"not valid CSV ({exc})"
+            start = tracker.lines + 1
+            continue
+        lines = tracker.take()
+        if tracker.ended and len(lines) > 1 and sum(line.count('"') for line in lines) % 2:
+            yield start, None, UNCLOSED
+            again = _LineTracker(iter(lines[1:]))
+            yield from _records(again, csv.reader(again, delimiter=delimiter), start + 1, delimiter)
+            return
+        yield start, values, None
+        start = tracker.lines + 1
 
 
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
@@ -150,17 +188,11 @@ def read_rows(
         )
 
     def rows() -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
-        start = 2
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield start, None, f"not valid CSV ({exc})"
-                start = tracker.lines + 1
+        tracker.take()  # the header's lines
+        for line, values, error in _records(tracker, reader, 2, delimiter):
+            if values is None:
+                yield line, None, error
                 continue
-            line, start = start, tracker.lines + 1
             if not "".join(values).strip():
                 continue
             if _has_bad_bytes("".join(values)):

@@ -96,3 +96,13 @@ def test_the_upload_page_says_how_it_read_the_file_and_lists_what_it_left_out(wo
     assert page.status_code == 200 and "Read as cp1252, fields separated by “;”" in body
     assert "imported without date_of_birth: 30.02.1990 is not a date" in body
     assert Person.objects.filter(first_name="Jürgen", date_of_birth__isnull=True).exists()
+
+
+def test_an_unclosed_quote_names_its_line_and_the_rows_after_it_still_import(workspace):
+    data = b'first_name,last_name\nAnn,Berg\nDi,"Ek, Jr"\nBo,"Holm\nCy,Dahl\nEd,Falk\n'
+    result = run(workspace, data)
+    unclosed = "a quoted field opened on this line is never closed (the lines after it are read again as rows)"
+    assert [(r.line, r.reason) for r in result.rejected] == [(4, unclosed)]
+    assert sorted(Person.objects.values_list("first_name", "last_name")) == [
+        ("Ann", "Berg"), ("Cy", "Dahl"), ("Di", "Ek, Jr"), ("Ed", "Falk")
+    ]
