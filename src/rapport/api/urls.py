@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -20,6 +24,20 @@ from rapport.identity.api import merge_router, merges_router, review_router
 from rapport.listening.api import alerts_router, mentions_router, rules_router
 from rapport.pipeline.api import posts_router
 
+
+def docs_gate(view):
+    """The interactive docs need a signed-in user outside demo mode; the OpenAPI schema itself is the published
+    contract (routes and shapes, no data) and stays readable by the tools that generate clients from it."""
+
+    @wraps(view)
+    def gated(request: HttpRequest, *args, **kwargs):
+        if request.path.endswith("/docs") and not settings.DEMO_MODE and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return gated
+
+
 api = NinjaAPI(
     title="Rapport API",
     version="1",
@@ -30,6 +48,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    docs_decorator=docs_gate,
 )
 
 

@@ -40,6 +40,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 EMBEDDED = not DATABASE_URL  # SQLite under RAPPORT_HOME: the single-machine default
 
 DEBUG = env_bool("RAPPORT_DEBUG", False)
+# Demo mode is the instance `rapport demo` starts (it sets RAPPORT_DEMO=1): the interactive API docs are open there.
+DEMO_MODE = env_bool("RAPPORT_DEMO", False)
 
 def _private_file(path: Path, *, create: bool = True) -> None:
     """Create the file readable by its owner only (0600), or take group and world access away from it."""

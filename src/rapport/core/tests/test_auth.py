@@ -102,3 +102,17 @@ def test_changes_by_token_are_audited_with_the_actor(api, workspace):
     assert [e.action for e in events] == ["contact.created", "contact.updated"]
     assert events[1].before == {"city": ""} and events[1].after == {"city": "Lund"}
     assert events[1].actor_kind == "token" and "admin@acme.example" in events[1].actor_label
+
+
+def test_interactive_api_docs_need_a_login_outside_demo_mode(client, member_factory, workspace, settings):
+    settings.DEMO_MODE = False
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 302 and response["Location"].startswith("/login/?next=/api/v1/docs")
+    # The schema is the published contract: readable without a login, and it carries no data.
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200 and "/api/v1/contacts" in schema.json()["paths"]
+    client.force_login(member_factory(workspace, "agent").user)
+    assert client.get("/api/v1/docs").status_code == 200
+    settings.DEMO_MODE = True
+    client.logout()
+    assert client.get("/api/v1/docs").status_code == 200

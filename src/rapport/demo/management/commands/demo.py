@@ -78,4 +78,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:
+            from django.conf import settings
+
+            os.environ["RAPPORT_DEMO"] = "1"
+            settings.DEMO_MODE = True
             call_command("serve", port=port, no_jobs=no_jobs)
