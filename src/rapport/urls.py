@@ -1,8 +1,10 @@
 """URL map: the web UI, the API under /api/v1, the back office under /admin, and /healthz."""
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
 from rapport.api.urls import api
@@ -15,6 +17,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
+
+
+
+def back_office_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """The back office signs in through the product's sign-in (and its code step), never around it; a signed-in
+    user the back office refuses is told so rather than sent round in a circle."""
+    if request.user.is_authenticated:
+        raise PermissionDenied("the back office is for staff accounts")
+    return redirect_to_login(request.GET.get("next") or "/admin/")
+
+
+admin.site.login = back_office_login
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

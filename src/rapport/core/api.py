@@ -9,7 +9,14 @@ from ninja import Query, Router, Schema, Status
 
 from rapport.core.apitypes import Cursor, Id, Limit, Text
 from rapport.core.pagination import keyset_page
-from rapport.core.services import PermissionDenied, issue_token, list_tokens, refresh_token, revoke_token
+from rapport.core.services import (
+    PermissionDenied,
+    TwoFactorRequired,
+    issue_token,
+    list_tokens,
+    refresh_token,
+    revoke_token,
+)
 
 router = Router(tags=["auth"])
 
@@ -19,6 +26,7 @@ class TokenIn(Schema):
     password: Text(200)
     workspace: Text(64) | None = None
     name: Text(100) = ""
+    otp: Text(12) | None = None  # the current one-time code, for accounts with two-factor sign-in
 
 
 class TokenOut(Schema):
@@ -62,7 +70,10 @@ def create_token(request: HttpRequest, payload: TokenIn):
             workspace_slug=payload.workspace,
             name=payload.name,
             request=request,
+            otp=payload.otp,
         )
+    except TwoFactorRequired as exc:
+        return Status(401, {"detail": str(exc)})
     except PermissionDenied:
         if getattr(request, "axes_locked_out", False):
             return Status(429, {"detail": "too many failed sign-ins: try again later"})

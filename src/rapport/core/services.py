@@ -105,6 +105,10 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class TwoFactorRequired(PermissionDenied):
+    """The password was right, but the account needs its second factor (a current one-time code)."""
+
+
 def issue_token(
     *,
     email: str,
@@ -112,14 +116,25 @@ def issue_token(
     workspace_slug: str | None = None,
     name: str = "",
     request: HttpRequest | None = None,
+    otp: str | None = None,
 ) -> tuple[str, Member]:
     """Check the credentials and return a new bearer token for one workspace membership.
 
     Pass the HTTP request whenever there is one: failed attempts are then counted and locked out per account and
-    per client address like the sign-in pages (see core.loginguard)."""
+    per client address like the sign-in pages (see core.loginguard). A user with two-factor sign-in on must send
+    a current code as `otp` (TwoFactorRequired otherwise)."""
+    from rapport.core import twofactor
+
     user = authenticate(request, username=email.strip().lower(), password=password)
     if user is None or not user.is_active:
         raise PermissionDenied("wrong email or password")
+    device = twofactor.confirmed_device(user)
+    if device is not None:
+        if not otp:
+            raise TwoFactorRequired("this account signs in with two-factor: send the current code as otp")
+        ok, why = twofactor.check_code(device, otp)
+        if not ok:
+            raise TwoFactorRequired(f"otp: {why}")
     members = Member.objects.select_related("workspace").filter(user=user)
     if workspace_slug:
         members = members.filter(workspace__slug=workspace_slug)
