@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from rapport.core.models import WorkspaceScoped
@@ -180,3 +181,39 @@ class Touchpoint(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.channel} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ContactImport(WorkspaceScoped):
+    """A CSV import too large for one request: the file waits under RAPPORT_HOME while a job imports it, and the
+    upload page follows its progress. The file is deleted when the job ends (it holds personal data)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the job runner"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=500, help_text="Where the uploaded file waits, until the job has read it")
+    mapping = models.CharField(max_length=2000, blank=True)
+    encoding = models.CharField(max_length=32, default="utf-8-sig")
+    delimiter = models.CharField(max_length=8, blank=True)
+    dry_run = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total_lines = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    rejected = models.JSONField(default=list, blank=True, help_text="The first 1,000 rejected rows: line, id, reason")
+    warnings = models.JSONField(default=list, blank=True, help_text="The first 1,000 rows imported without a field")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, round(100 * self.processed / self.total_lines)) if self.total_lines else 0

@@ -9,6 +9,7 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="list"),
     path("contacts/new/", views.contact_create, name="create"),
     path("contacts/import/", views.contact_import, name="import"),
+    path("contacts/import/<int:import_id>/", views.contact_import_progress, name="import-progress"),
     path("contacts/export.csv", views.contact_export, name="export"),
     path("contacts/<int:pk>/", views.contact_detail, name="detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="edit"),

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import os
+import uuid
 
+from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +19,7 @@ from rapport.contacts.exporter import export_rows
 from rapport.contacts.forms import OrganizationForm, PersonForm, TouchpointForm
 from rapport.contacts.importer import import_contacts
 from rapport.contacts.models import (
+    ContactImport,
     LifecycleStage,
     Organization,
     OrganizationKind,
@@ -22,6 +27,7 @@ from rapport.contacts.models import (
     TouchpointChannel,
     TouchpointKind,
 )
+from rapport.contacts.tasks import run_import
 from rapport.core import csvsafe
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
@@ -313,6 +319,15 @@ def contact_import(request: HttpRequest) -> HttpResponse:
         dry_run = bool(request.POST.get("dry_run"))
         if upload is None:
             ctx["error"] = "Choose a CSV file to import."
+        elif upload.size > settings.RAPPORT_IMPORT_INLINE_BYTES:
+            try:
+                parse_mapping(ctx["mapping"])
+                parse_delimiter(request.POST.get("delimiter"))
+            except ImportFileError as exc:
+                ctx["error"] = str(exc)
+            else:
+                job = queue_import(request, upload, dry_run=dry_run)
+                return redirect("contacts:import-progress", import_id=job.pk)
         else:
             try:
                 result = import_contacts(
@@ -328,6 +343,38 @@ def contact_import(request: HttpRequest) -> HttpResponse:
             except (ImportFileError, LookupError) as exc:
                 ctx["error"] = str(exc)
     return render(request, "contacts/import.html", ctx)
+
+
+def queue_import(request: HttpRequest, upload, *, dry_run: bool) -> ContactImport:
+    """Keep the uploaded file (mode 0600, under RAPPORT_HOME) and hand it to the job runner."""
+    folder = settings.RAPPORT_HOME / "imports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    with path.open("rb") as fh:
+        lines = max(0, sum(1 for _ in fh) - 1)
+    job = ContactImport.objects.create(
+        workspace=request.workspace,
+        file_name=upload.name[:255],
+        path=str(path),
+        mapping=request.POST.get("mapping", "")[:2000],
+        encoding=request.POST.get("encoding") or "utf-8-sig",
+        delimiter=request.POST.get("delimiter", "")[:8],
+        dry_run=dry_run,
+        requested_by=request.user,
+        total_lines=lines,
+    )
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+@workspace_required("contacts.import")
+def contact_import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
+    """A queued or running import: its progress (the page refreshes itself until the job ends), then its result."""
+    job = get_object_or_404(ContactImport, pk=import_id, workspace=request.workspace)
+    return render(request, "contacts/import_progress.html", {"nav": "contacts", "job": job})
 
 
 class _Echo:

@@ -243,6 +243,8 @@ RAPPORT_SPIKE_P_VALUE = float(os.environ.get("RAPPORT_SPIKE_P_VALUE", "1e-4"))  
 RAPPORT_RETAG_DAYS = int(os.environ.get("RAPPORT_RETAG_DAYS", "90"))  # stored posts a new or changed rule re-tags
 # Request bodies: JSON and form posts, and multipart uploads (CSV imports), each with a cap answered by a 413.
 RAPPORT_MAX_BODY_BYTES = int(float(os.environ.get("RAPPORT_MAX_BODY_MB", "5")) * 1024 * 1024)
+# A contacts CSV larger than this is imported by a job with a progress page, not inside the upload request.
+RAPPORT_IMPORT_INLINE_BYTES = int(float(os.environ.get("RAPPORT_IMPORT_INLINE_MB", "2")) * 1024 * 1024)
 RAPPORT_MAX_UPLOAD_BYTES = int(float(os.environ.get("RAPPORT_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = RAPPORT_MAX_BODY_BYTES  # Django's own check then agrees with the middleware's
 # A worker refuses to start on a Redis that does not persist every write (AOF off) when this is set.
