@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "listening.view": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER, Role.DPO},
     "listening.ingest": {Role.ADMIN, Role.MARKETER, Role.COMMUNITY_MANAGER},
     "listening.manage": {Role.ADMIN, Role.MARKETER, Role.COMMUNITY_MANAGER},
+    "listening.export": {Role.ADMIN, Role.MARKETER, Role.COMMUNITY_MANAGER},
     "channels.manage": {Role.ADMIN},
     "care.view": {Role.ADMIN, Role.AGENT, Role.COMMUNITY_MANAGER},
     "care.reply": {Role.ADMIN, Role.AGENT, Role.COMMUNITY_MANAGER},

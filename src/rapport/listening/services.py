@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models.functions import TruncDay, TruncHour, TruncWeek
 from django.utils import timezone
 
 from rapport.core.actors import Actor
@@ -95,8 +95,9 @@ def mention_out(post: Post) -> dict[str, Any]:
 
 
 def volume_series(qs: QuerySet[Post], *, bucket: str = "day") -> list[dict[str, Any]]:
-    """Posts per day (or hour) split by sentiment: [{"at", "total", "negative", "neutral", "positive"}]."""
-    trunc = TruncHour if bucket == "hour" else TruncDay
+    """Posts per hour, day or week split by sentiment: [{"at", "total", "negative", "neutral", "positive"}]
+    (buckets with posts only; `listening.charts.fill` adds the empty ones of a period)."""
+    trunc = {"hour": TruncHour, "week": TruncWeek}.get(bucket, TruncDay)
     rows = (
         qs.order_by()
         .annotate(at=trunc("created_at"))

@@ -8,4 +8,5 @@ app_name = "listening"
 urlpatterns = [
     path("mentions/", views.mentions, name="mentions"),
     path("mentions/alerts/", views.alerts, name="alerts"),
+    path("mentions/export.csv", views.mentions_export, name="export"),
 ]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Min
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from rapport.core import csvsafe
 from rapport.core.ids import parse_id
 from rapport.core.networks import LISTENED_NETWORKS
 from rapport.core.pagination import BadCursor
 from rapport.core.services import has_permission
 from rapport.listening import services
-from rapport.listening.charts import volume_chart
+from rapport.listening.charts import bucket_for, fill, volume_chart
 from rapport.listening.models import Sentiment, SpikeAlert, TrackingRule
 from rapport.listening.nlp import SUPPORTED_LANGUAGES
 from rapport.web.views import workspace_required
@@ -23,9 +25,19 @@ PAGE = 25
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
 
 
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def _filters(request: HttpRequest) -> dict:
     g = request.GET
     rule = g.get("rule", "")
+    start, end = _day(g.get("from", "")[:10]), _day(g.get("to", "")[:10])
+    if start and end and end < start:
+        start, end = end, start
     return {
         "rule": parse_id(rule),
         "sentiment": g.get("sentiment", "") if g.get("sentiment", "") in Sentiment.values else "",
@@ -33,23 +45,56 @@ def _filters(request: HttpRequest) -> dict:
         "network": g.get("network", "")[:16],
         "author": g.get("author", "")[:200],
         "period": g.get("period", "all") if g.get("period") in PERIODS else "all",
+        "from": start,
+        "to": end,
+        "bad_dates": [name for name in ("from", "to") if g.get(name) and _day(g.get(name, "")[:10]) is None],
     }
 
 
-@workspace_required("listening.view")
-def mentions(request: HttpRequest) -> HttpResponse:
-    """Mentions list with filters; htmx requests get the results block (chart and rows) only."""
-    f = _filters(request)
+def _window(f: dict) -> tuple[datetime | None, datetime | None]:
+    """(since, until) of the filters: a date range picked wins over the period presets; until None is now."""
+    if f["from"] or f["to"]:
+        zone = timezone.get_current_timezone()
+        since = datetime.combine(f["from"], time.min, zone) if f["from"] else None
+        until = datetime.combine(f["to"] + timedelta(days=1), time.min, zone) if f["to"] else None
+        return since, until
     delta = PERIODS[f["period"]]
-    qs = services.filter_mentions(
+    return (timezone.now() - delta if delta else None), None
+
+
+def _filtered(request: HttpRequest, f: dict):
+    since, until = _window(f)
+    return services.filter_mentions(
         workspace=request.workspace,
         rule=f["rule"],
         sentiment=f["sentiment"],
         language=f["language"],
         network=f["network"],
         author=f["author"],
-        since=timezone.now() - delta if delta else None,
+        since=since,
+        until=until,
     )
+
+
+def _chart(qs, f: dict) -> dict:
+    """The volume chart of the period asked for, every bucket drawn (empty ones too) on a linear time axis."""
+    since, until = _window(f)
+    end = min(until - timedelta(seconds=1), timezone.now()) if until else timezone.now()
+    start = since or qs.aggregate(first=Min("created_at"))["first"] or end
+    start, end = timezone.localtime(start), timezone.localtime(max(end, start))
+    bucket = bucket_for(end - start)
+    series = fill(services.volume_series(qs, bucket=bucket), start=start, end=end, bucket=bucket)
+    return volume_chart(series, bucket=bucket)
+
+
+@workspace_required("listening.view")
+def mentions(request: HttpRequest) -> HttpResponse:
+    """Mentions list with filters; htmx requests get the results block (chart and rows) only."""
+    f = _filters(request)
+    if f["bad_dates"] and not request.headers.get("HX-Request"):
+        messages.warning(request, f"{' and '.join(f['bad_dates'])}: not a date (use YYYY-MM-DD); left out.")
+    since, _ = _window(f)
+    qs = _filtered(request, f)
     try:
         rows, next_cursor = services.mentions_page(qs, limit=PAGE, cursor=request.GET.get("cursor") or None)
     except BadCursor:
@@ -59,15 +104,19 @@ def mentions(request: HttpRequest) -> HttpResponse:
         rows, next_cursor = services.mentions_page(qs, limit=PAGE, cursor=None)
     query = request.GET.copy()
     query.pop("cursor", None)
-    ctx = {"rows": rows, "next_cursor": next_cursor, "f": f, "query": query.urlencode()}
+    ctx = {
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "f": f,
+        "query": query.urlencode(),
+        "can_export": has_permission(role=request.role, permission="listening.export"),
+    }
     if request.GET.get("cursor") and request.headers.get("HX-Request"):
         return render(request, "listening/_rows.html", ctx)
-    bucket = "hour" if delta and delta <= timedelta(days=2) else "day"
-    series = services.volume_series(qs, bucket=bucket)[-120:]
     ctx.update(
-        chart=volume_chart(series, bucket=bucket),
+        chart=_chart(qs, f),
         totals=services.sentiment_totals(qs),
-        voice=services.share_of_voice(workspace=request.workspace, since=timezone.now() - delta if delta else None),
+        voice=services.share_of_voice(workspace=request.workspace, since=since),
         alerts=SpikeAlert.objects.filter(workspace=request.workspace)[:5],
     )
     if request.headers.get("HX-Request"):
@@ -82,6 +131,43 @@ def mentions(request: HttpRequest) -> HttpResponse:
         is_admin=has_permission(role=request.role, permission="channels.manage"),
     )
     return render(request, "listening/mentions.html", ctx)
+
+
+EXPORT_COLUMNS = ["created_at", "network", "author", "author_name", "text", "sentiment", "language", "url", "rules"]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@workspace_required("listening.export")
+def mentions_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The mentions the filters select, newest first, as CSV (formula cells neutralised), streamed."""
+    qs = _filtered(request, _filters(request)).select_related("author").prefetch_related("rule_matches__rule")
+    writer = csvsafe.DictWriter(_Echo(), fieldnames=EXPORT_COLUMNS)
+
+    def rows():
+        yield writer.writeheader()
+        for post in qs.order_by("-created_at", "-id").iterator(chunk_size=2000):
+            yield writer.writerow(
+                {
+                    "created_at": post.created_at.isoformat(),
+                    "network": post.network,
+                    "author": post.author.handle if post.author_id else "",
+                    "author_name": post.author.display_name if post.author_id else "",
+                    "text": post.text,
+                    "sentiment": post.sentiment_label,
+                    "language": post.language,
+                    "url": post.url,
+                    "rules": "; ".join(m.rule.name for m in post.rule_matches.all()),
+                }
+            )
+
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mentions-{request.workspace.slug}-{stamp}.csv"'
+    return response
 
 
 @workspace_required("listening.view")
