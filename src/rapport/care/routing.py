@@ -66,6 +66,7 @@ def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> 
     if not profiles:
         return None
     free = [p for p in profiles if loads[p.user_id] < p.capacity]
+    language = "" if language == "und" else language  # an undetermined language asks for no skill
     skilled = [p for p in free if not language or not p.languages or language in p.languages]
     candidates = skilled or free
     if not candidates:

@@ -60,7 +60,37 @@ def language_accuracy() -> dict:
         "accuracy": round(sum(sum(v) for v in per.values()) / len(rows), 4),
         "per_language": {lang: round(sum(v) / len(v), 3) for lang, v in sorted(per.items())},
         "errors": errors,
+        "short_posts": short_post_accuracy(rows),
     }
+
+
+def short_post_accuracy(rows: list[tuple[str, str, str]], words: tuple[int, ...] = (2, 3, 5)) -> dict:
+    """Language ID on short posts: each hand-written post cut to its first 2, 3 and 5 words (after the cleaning
+    that drops mentions, links and emoji), per language: right, "und" (abstained) and wrong — a wrong language is
+    worse than none, since it routes to the wrong team and picks the wrong sentiment model."""
+    from rapport.listening.nlp.langid import UNDETERMINED
+    from rapport.listening.nlp.textclean import clean_batch_for_langid
+
+    cleaned = clean_batch_for_langid([text for _, _, text in rows])
+    report: dict = {}
+    for k in words:
+        cut = [" ".join(text.split()[:k]) for text in cleaned]
+        pred = detect_languages(cut)
+        per: dict[str, dict[str, int]] = defaultdict(lambda: {"right": 0, "und": 0, "wrong": 0})
+        for (lang, _, _), (got, _) in zip(rows, pred, strict=True):
+            per[lang]["right" if got == lang else "und" if got in (UNDETERMINED, None) else "wrong"] += 1
+        total = {key: sum(v[key] for v in per.values()) for key in ("right", "und", "wrong")}
+        n = len(rows)
+        report[f"{k}_words"] = {
+            "right": round(total["right"] / n, 3),
+            "und": round(total["und"] / n, 3),
+            "wrong": round(total["wrong"] / n, 3),
+            "per_language": {
+                lang: {key: round(v[key] / sum(v.values()), 3) for key in ("right", "und", "wrong")}
+                for lang, v in sorted(per.items())
+            },
+        }
+    return report
 
 
 def out_of_domain() -> dict:

@@ -23,6 +23,14 @@ _MODEL_CLASSES: tuple[str, ...] = (*SUPPORTED_LANGUAGES, "nn")
 _ALIASES = {"nn": "no"}
 # Fewer letters than this after cleaning carries too little signal to guess a language.
 MIN_LETTERS = 3
+# ISO 639-2 "undetermined": what a short or ambiguous text gets instead of a wrong guess ("@united rude rude").
+UNDETERMINED = "und"
+# A text of fewer words than this is named only when the model is at least SHORT_CONFIDENCE sure; any text only
+# when it is MIN_CONFIDENCE sure. Chosen on the airline tweets (all English): wrong languages fall from 94 of
+# 14,000 to 10 while 2.5 % become "und", and the hand-written posts stay 98.5 % right (`rapport eval listening`).
+MIN_WORDS = 3
+SHORT_CONFIDENCE = 0.9
+MIN_CONFIDENCE = 0.35
 # Bytes beyond this add no accuracy for language ID and only cost time.
 MAX_BYTES = 600
 _ENOUGH_LETTERS = re.compile(rf"(?:[^\W\d_]\W*){{{MIN_LETTERS}}}")
@@ -116,7 +124,8 @@ def _has_signal(text: str) -> bool:
 
 
 def detect_languages(texts: list[str]) -> list[tuple[str | None, float]]:
-    """Return (ISO 639-1 code, confidence in [0, 1]) per text; (None, 0.0) when there is too little text."""
+    """Return (ISO 639-1 code, confidence in [0, 1]) per text: "und" with its confidence when the text is too
+    short or the model too unsure to name one, (None, 0.0) when there is no text to judge (emoji, links)."""
     cleaned = clean_batch_for_langid(texts)
     keep = [i for i, t in enumerate(cleaned) if _has_signal(t)]
     result: list[tuple[str | None, float]] = [(None, 0.0)] * len(texts)
@@ -130,5 +139,7 @@ def detect_languages(texts: list[str]) -> list[tuple[str | None, float]]:
     # outvote a clear English winner.
     labels = model.labels
     for j, i in enumerate(keep):
-        result[i] = (labels[best[j]], conf[j])
+        short = len(cleaned[i].split()) < MIN_WORDS
+        unsure = conf[j] < MIN_CONFIDENCE or (short and conf[j] < SHORT_CONFIDENCE)
+        result[i] = (UNDETERMINED if unsure else labels[best[j]], conf[j])
     return result

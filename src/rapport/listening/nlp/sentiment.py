@@ -173,8 +173,8 @@ def score_sentiment(texts: list[str], languages: list[str | None] | None = None)
 
         languages = [lang for lang, _ in detect_languages(texts)]
     norm = normalise_batch(texts)
-    # English and undetectable (emoji-only, very short) posts go to the full model; others to the lexicon model.
-    other = np.array([lang not in (None, "en") for lang in languages], dtype=bool)
+    # English and undetermined (emoji-only, very short, ambiguous) posts go to the full model; others to the lexicon.
+    other = np.array([lang not in (None, "en", "und") for lang in languages], dtype=bool)
     proba = np.zeros((len(texts), 3))
     pred = np.zeros(len(texts), dtype=np.int64)
     en_idx = np.flatnonzero(~other)

@@ -47,3 +47,20 @@ def test_batch_matches_single_and_is_deterministic():
     assert batch == [detect_languages([t])[0] for t in texts]
     assert batch == detect_languages(list(texts))
     assert [lang for lang, _ in batch] == ["da", "fr", "en", None, "es"]
+
+
+def test_short_or_ambiguous_texts_are_undetermined_not_a_wrong_language():
+    texts = ["@united rude rude", "@united thanks", "ok", "Tusind tak for hjælpen", "Thanks so much for the help!"]
+    assert [lang for lang, _ in detect_languages(texts)] == ["und", "und", None, "da", "en"]
+    lang, conf = detect_languages(["@united rude rude"])[0]
+    assert lang == "und" and 0 < conf < 0.9  # the confidence is kept: a reader can see how unsure it was
+
+
+def test_short_posts_are_rarely_given_a_wrong_language():
+    from rapport.listening.nlp.evaluate import short_post_accuracy
+
+    report = short_post_accuracy(data.eval_posts("posts_"))
+    assert set(report) == {"2_words", "3_words", "5_words"}
+    assert report["2_words"]["wrong"] <= 0.05 and report["3_words"]["wrong"] <= 0.1
+    assert report["5_words"]["right"] >= 0.9
+    assert set(report["3_words"]["per_language"]) == set(SUPPORTED_LANGUAGES)
