@@ -22,7 +22,6 @@ KNOWN_BACK_IMPORTS = {
         "contacts/management/commands/contacts.py",
         "contacts/services.py",
     },
-    ("channels", "care"): {"channels/chat.py"},
 }
 
 

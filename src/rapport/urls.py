@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
 from rapport.api.urls import api
-from rapport.channels import chat
+from rapport.care import chat
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from rapport.care.models import Message
 from rapport.channels.models import Channel
 from rapport.contacts.validation import clean_email
 from rapport.pipeline.connectors.base import PayloadError, check_text, utc_iso
@@ -95,7 +96,6 @@ def issue_visitor_token(visitor: str, channel: Channel) -> str:
 @require_http_methods(["GET", "POST", "OPTIONS"])
 def messages(request: HttpRequest, key: str) -> HttpResponse:
     """POST a visitor's message ({text, name?, email?, token?}); GET ?token= the visitor's conversation."""
-    from rapport.care.models import Message
 
     channel = _channel(key)
     if channel is None:
@@ -173,5 +173,5 @@ def widget(request: HttpRequest, key: str) -> HttpResponse:
         return JsonResponse({"detail": "not found"}, status=404)
     endpoint = request.build_absolute_uri(f"/chat/{key}/messages")
     context = {"endpoint": json.dumps(endpoint), "title": json.dumps(channel.name or "Chat with us")}
-    response = render(request, "channels/widget.js", context, content_type="application/javascript")
+    response = render(request, "care/widget.js", context, content_type="application/javascript")
     return _cors(request, channel, response)
