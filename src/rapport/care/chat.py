@@ -22,8 +22,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from rapport.care.models import Message
+from rapport.channels import ratelimit
 from rapport.channels.models import Channel
 from rapport.contacts.validation import clean_email
+from rapport.core.loginguard import client_ip
 from rapport.pipeline.connectors.base import PayloadError, check_text, utc_iso
 from rapport.pipeline.services import submit_posts
 
@@ -92,6 +94,25 @@ def issue_visitor_token(visitor: str, channel: Channel) -> str:
     return signing.dumps({"v": visitor, "c": channel.pk}, salt=SALT)
 
 
+def _rate_limited(request: HttpRequest, channel: Channel) -> HttpResponse | None:
+    """Anonymous visitors are limited per address and the whole widget per channel (a minute's window each), so
+    a script cannot flood the inbox or guess tokens; the widget's own polling stays well inside the GET limit."""
+    ip = client_ip(request)
+    if request.method == "GET":
+        limits = ((f"chat:get:ip:{ip}", settings.RAPPORT_CHAT_READS_PER_MINUTE),)
+    else:
+        limits = (
+            (f"chat:post:ip:{ip}", settings.RAPPORT_CHAT_MESSAGES_PER_MINUTE),
+            (f"chat:post:channel:{channel.pk}", settings.RAPPORT_CHAT_CHANNEL_MESSAGES_PER_MINUTE),
+        )
+    for key, limit in limits:
+        if not ratelimit.hit(key, limit=limit, window=60):
+            response = JsonResponse({"detail": "too many requests: wait a minute and try again"}, status=429)
+            response["Retry-After"] = "60"
+            return _cors(request, channel, response)
+    return None
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST", "OPTIONS"])
 def messages(request: HttpRequest, key: str) -> HttpResponse:
@@ -102,6 +123,8 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
         return JsonResponse({"detail": "not found"}, status=404)
     if request.method == "OPTIONS":
         return _cors(request, channel, HttpResponse(status=204))
+    if (limited := _rate_limited(request, channel)) is not None:
+        return limited
     if request.method == "GET":
         try:
             visitor = _visitor(request.GET.get("token", ""), channel)

@@ -265,6 +265,10 @@ LOGGING = {
 RAPPORT_CARE_POLL_SECONDS = max(1.0, float(os.environ.get("RAPPORT_CARE_POLL_SECONDS", "2")))
 RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a survey link stays valid
 RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  # a web-chat visitor token's life
+# Web chat limits, per minute: messages per visitor address, messages per chat channel, reads per visitor address.
+RAPPORT_CHAT_MESSAGES_PER_MINUTE = int(os.environ.get("RAPPORT_CHAT_MESSAGES_PER_MINUTE", "20"))
+RAPPORT_CHAT_CHANNEL_MESSAGES_PER_MINUTE = int(os.environ.get("RAPPORT_CHAT_CHANNEL_MESSAGES_PER_MINUTE", "600"))
+RAPPORT_CHAT_READS_PER_MINUTE = int(os.environ.get("RAPPORT_CHAT_READS_PER_MINUTE", "120"))
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000")  # base of links sent to customers
 
 # Background jobs: django-tasks with its database backend (a queue in our own database); core.jobs adds schedules,

@@ -96,3 +96,29 @@ def test_text_no_database_can_store_is_refused_naming_the_field(chat):
         )
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", field], (body, r.content)
     assert not Conversation.objects.exists()
+
+
+def test_anonymous_chat_is_rate_limited_per_address_and_per_channel(chat, workspace, settings, monkeypatch):
+    monkeypatch.setattr("rapport.channels.ratelimit.time.time", lambda: 1_800_000_000.0)  # one window throughout
+    settings.RAPPORT_CHAT_MESSAGES_PER_MINUTE = 3
+    settings.RAPPORT_CHAT_CHANNEL_MESSAGES_PER_MINUTE = 5
+    settings.RAPPORT_CHAT_READS_PER_MINUTE = 4
+
+    def from_address(ip, text):
+        return Client().post(
+            f"/chat/{chat.webhook_key}/messages", json.dumps({"text": text}), content_type="application/json",
+            HTTP_ORIGIN="https://shop.acme.example", REMOTE_ADDR=ip,
+        )
+
+    asks = [f"Where is my order {i}? It has not arrived." for i in range(4)]
+    assert [from_address("198.51.100.7", text).status_code for text in asks] == [201, 201, 201, 429]
+    limited = from_address("198.51.100.7", "still there?")
+    assert limited["Retry-After"] == "60" and "too many" in limited.json()["detail"]
+    assert limited["Access-Control-Allow-Origin"] == "https://shop.acme.example"  # the widget can read the answer
+    # Another address may go on, until the channel as a whole has taken its five.
+    others = [f"My refund {i} never came, can you help?" for i in range(3)]
+    assert [from_address("198.51.100.8", text).status_code for text in others] == [201, 201, 429]
+    assert Conversation.objects.filter(workspace=workspace).count() == 5
+    reads = [Client().get(f"/chat/{chat.webhook_key}/messages", {"token": "x"}, REMOTE_ADDR="203.0.113.9").status_code
+             for _ in range(5)]
+    assert reads == [403, 403, 403, 403, 429]
