@@ -573,13 +573,22 @@ def _sample_conversation(request: HttpRequest) -> Conversation | None:
     )
 
 
+SAMPLE = {"first_name": "Hanne", "last_name": "Kristensen", "name": "Hanne Kristensen"}
+
+
 def preview_text(request: HttpRequest, text: str) -> tuple[str, Conversation | None]:
+    """The text as the inbox fills it in for the newest conversation (render_canned, the inbox's own code); with no
+    conversation yet, for a sample customer."""
     conversation = _sample_conversation(request)
-    probe = CannedReply(workspace=request.workspace, name="preview", text=text)
     if conversation is None:
-        conversation = Conversation(workspace=request.workspace)
-    rendered = render_canned(canned=probe, conversation=conversation, agent=request.user)
-    return rendered, conversation if conversation.pk else None
+        values = {
+            **SAMPLE,
+            "agent_name": request.user.first_name or request.user.email.split("@")[0],
+            "brand": request.workspace.name,
+        }
+        return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), text), None
+    probe = CannedReply(workspace=request.workspace, name="preview", text=text)
+    return render_canned(canned=probe, conversation=conversation, agent=request.user), conversation
 
 
 @admin_required

@@ -228,7 +228,7 @@ def test_sla_bad_input_names_the_field(admin_client):
 
 def test_canned_reply_create_preview_and_offered_in_inbox(admin_client, workspace):
     preview = admin_client.post("/settings/canned/preview/", {"text": "Hi {{first_name}}, this is {{brand}}."})
-    assert preview.status_code == 200 and "this is Acme." in preview.content.decode()
+    assert preview.status_code == 200 and "Hi Hanne, this is Acme." in preview.content.decode()  # a sample customer
     unknown = admin_client.post("/settings/canned/preview/", {"text": "Hi {{firstname}}"}).content.decode()
     assert "unknown variable {{firstname}}" in unknown
 
@@ -255,3 +255,15 @@ def test_canned_reply_create_preview_and_offered_in_inbox(admin_client, workspac
     admin_client.post(f"/settings/canned/{reply.pk}/delete/")
     assert not CannedReply.objects.exists()
     assert AuditEvent.objects.filter(action="canned_reply.deleted").exists()
+
+
+def test_preview_reads_as_in_the_newest_conversation(admin_client, workspace):
+    from django.utils import timezone
+
+    from rapport.care.models import Conversation
+    from rapport.care.tests.helpers import person
+
+    ana = person(workspace, "Ana", "Lopez", handle="analopez")
+    Conversation.objects.create(workspace=workspace, person=ana, channel="twitter", last_inbound_at=timezone.now())
+    html = admin_client.post("/settings/canned/preview/", {"text": "Hi {{name}}, {{agent_name}} here."}).content
+    assert "Hi Ana Lopez, admin here." in html.decode() and "conversation with Ana Lopez" in html.decode()
