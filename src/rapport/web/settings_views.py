@@ -5,6 +5,9 @@ Every page is admin-only and scoped to the current workspace; every change is in
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +26,8 @@ from rapport.core.models import AuditEvent, Member, Role, User
 from rapport.core.services import record_audit
 from rapport.web.settings_kit import actor, admin_required, form_status, render_settings, scoped
 from rapport.web.settings_registry import Section
+
+log = logging.getLogger(__name__)
 
 SECTIONS = (
     Section(
@@ -66,7 +71,8 @@ def _expiry_text() -> str:
     return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
 
 
-def _mail_link(request: HttpRequest, user: User, *, invited: bool) -> str:
+def _mail_link(request: HttpRequest, user: User, *, invited: bool) -> tuple[str, bool]:
+    """Mail the set-password link; (the link, whether the mail went out)."""
     link = set_password_link(request, user)
     ws = request.workspace.name
     if invited:
@@ -76,8 +82,12 @@ def _mail_link(request: HttpRequest, user: User, *, invited: bool) -> str:
         subject = f"Reset your Rapport password ({ws})"
         body = f"An admin of {ws} sent you a link to choose a new password:\n{link}\n"
     body += f"\nThe link works once and expires in {_expiry_text()}.\n"
-    send_mail(subject, body, None, [user.email], fail_silently=False)
-    return link
+    try:
+        send_mail(subject, body, None, [user.email], fail_silently=False)
+    except (OSError, smtplib.SMTPException) as exc:  # the mail server is down or refuses: the admin passes it on
+        log.warning("could not mail the set-password link to %s: %s", user.email, exc)
+        return link, False
+    return link, True
 
 
 class InviteForm(forms.Form):
@@ -148,12 +158,19 @@ def invite(request: HttpRequest) -> HttpResponse:
             after={"email": user.email, "role": member.role, "new_user": new},
         )
     if new:
-        link = _mail_link(request, user, invited=True)
-        messages.success(
-            request,
-            f"{user.email} is invited as {member.get_role_display()}; the email with the link to choose a password is "
-            f"sent (it expires in {_expiry_text()}). The link, to pass on yourself if needed: {link}",
-        )
+        link, sent = _mail_link(request, user, invited=True)
+        if sent:
+            messages.success(
+                request,
+                f"{user.email} is invited as {member.get_role_display()}; the email with the link to choose a password "
+                f"is sent (it expires in {_expiry_text()}). The link, to pass on yourself if needed: {link}",
+            )
+        else:
+            messages.error(
+                request,
+                f"{user.email} is invited as {member.get_role_display()}, but the email could not be sent: pass on "
+                f"this link yourself (it expires in {_expiry_text()}): {link}",
+            )
     else:
         messages.success(request, f"{user.email} already has a Rapport account and is now a member here.")
     return redirect("settings:users")
@@ -272,7 +289,7 @@ def member_reset(request: HttpRequest, pk: int) -> HttpResponse:
     if not member.user.is_active:
         messages.error(request, f"{member.user.email} is deactivated: reactivate the account first.")
         return redirect("settings:member", pk=member.pk)
-    _mail_link(request, member.user, invited=False)
+    link, sent = _mail_link(request, member.user, invited=False)
     record_audit(
         workspace=request.workspace,
         actor=actor(request),
@@ -281,7 +298,10 @@ def member_reset(request: HttpRequest, pk: int) -> HttpResponse:
         object_id=member.pk,
         after={"email": member.user.email},
     )
-    messages.success(request, f"A link to choose a new password is sent to {member.user.email}.")
+    if sent:
+        messages.success(request, f"A link to choose a new password is sent to {member.user.email}.")
+    else:
+        messages.error(request, f"The email could not be sent: pass on this link yourself: {link}")
     return redirect("settings:member", pk=member.pk)
 
 

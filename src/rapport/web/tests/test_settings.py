@@ -136,3 +136,15 @@ def test_csrf_is_enforced(admin, workspace):
     client.login(username=admin.user.email, password=PASSWORD)
     assert client.post("/settings/users/invite/", {"email": "x@example.com", "role": Role.AGENT}).status_code == 403
     assert not User.objects.filter(email="x@example.com").exists()
+
+
+def test_invite_when_mail_fails_shows_the_link_to_pass_on(admin_client, workspace, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("rapport.web.settings_views.send_mail", refuse)
+    page = admin_client.post(
+        "/settings/users/invite/", {"email": "late@acme.example", "role": Role.AGENT}, follow=True
+    ).content.decode()
+    assert "the email could not be sent" in page and "/account/set-password/" in page
+    assert Member.objects.filter(workspace=workspace, user__email="late@acme.example").exists()
