@@ -95,6 +95,8 @@ VARIABLES = {
     "agent_name": "your first name (or the start of your email)",
     "brand": "the workspace's name",
 }
+
+
 def _braced(name: str) -> str:
     return "{{" + name + "}}"
 
@@ -367,10 +369,16 @@ class SLAForm(forms.ModelForm):
         choices=PRIORITIES, required=False, widget=forms.CheckboxSelectMultiple, help_text="none ticked: any"
     )
     tiers = ListField(choices=TIERS, help_text="customer tiers from the contact's tags (vip, gold...); empty: any")
-    first_response_minutes = forms.IntegerField(min_value=1, max_value=525600, required=False)
-    next_response_minutes = forms.IntegerField(min_value=1, max_value=525600, required=False)
-    resolution_minutes = forms.IntegerField(min_value=1, max_value=525600, required=False)
-    warn_before_minutes = forms.IntegerField(min_value=0, max_value=10080, initial=15)
+    first_response_minutes = forms.IntegerField(
+        min_value=1, max_value=525600, required=False, label="First response (minutes)"
+    )
+    next_response_minutes = forms.IntegerField(
+        min_value=1, max_value=525600, required=False, label="Next response (minutes)"
+    )
+    resolution_minutes = forms.IntegerField(min_value=1, max_value=525600, required=False, label="Resolution (minutes)")
+    warn_before_minutes = forms.IntegerField(
+        min_value=0, max_value=10080, initial=15, label="Warn before (minutes)", help_text="before a target is due"
+    )
     position = forms.IntegerField(min_value=0, max_value=32767, initial=100, help_text="lower is tried first")
     tz = forms.CharField(
         label="Time zone", required=False, initial="UTC", help_text="of the business hours, e.g. Europe/Copenhagen"
@@ -395,12 +403,6 @@ class SLAForm(forms.ModelForm):
             "warn_before_minutes",
             "active",
         ]
-        labels = {
-            "first_response_minutes": "First response (minutes)",
-            "next_response_minutes": "Next response (minutes)",
-            "resolution_minutes": "Resolution (minutes)",
-            "warn_before_minutes": "Warn before (minutes)",
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
