@@ -229,6 +229,7 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         },
         section="teams",
         status=form_status(request, form),
+        history=("team", team.pk),
     )
 
 
@@ -297,6 +298,7 @@ def agent_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         },
         section="agents",
         status=form_status(request, form),
+        history=("agent_profile", profile.pk),
     )
 
 
@@ -514,6 +516,7 @@ def sla_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {"form": form, "policy": policy},
         section="sla",
         status=form_status(request, form),
+        history=("sla_policy", policy.pk),
     )
 
 
@@ -614,6 +617,7 @@ def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {"form": form, "reply": reply, "preview": rendered, "sample": sample, "variables": VARIABLES},
         section="canned",
         status=form_status(request, form),
+        history=("canned_reply", reply.pk),
     )
 
 

@@ -179,6 +179,7 @@ def channel_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         },
         section="channels",
         status=form_status(request, form),
+        history=("channel", channel.pk if channel else None),
     )
 
 

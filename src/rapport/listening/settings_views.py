@@ -91,6 +91,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         },
         section="rules",
         status=form_status(request, form),
+        history=("rule", rule.pk if rule else None),
     )
 
 

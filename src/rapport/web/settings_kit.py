@@ -15,7 +15,7 @@ from django.shortcuts import render
 
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
-from rapport.core.services import record_audit
+from rapport.core.services import audit_trail, record_audit
 from rapport.web.settings_registry import MANAGE, sections_for
 from rapport.web.views import workspace_required
 
@@ -156,10 +156,21 @@ LANGUAGES = ("en", "da", "sv", "no", "de", "nl", "fr", "es", "fi", "it", "pt", "
 
 
 def render_settings(
-    request: HttpRequest, template: str, context: dict[str, Any], *, section: str, status: int = 200
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    section: str,
+    status: int = 200,
+    history: tuple[str, Any] | None = None,
 ) -> HttpResponse:
-    """Render a settings page in the product's layout with the side menu of the sections this role may open."""
+    """Render a settings page in the product's layout with the side menu of the sections this role may open;
+    history=(object_type, id) adds the record's latest audit events (who changed what, before and after)."""
     context = {**context, "nav": "settings", "sections": sections_for(request.role), "section": section}
+    if history is not None and history[1] is not None:
+        context["history"] = audit_trail(
+            workspace=request.workspace, object_type=history[0], object_id=history[1], limit=20
+        )
     return render(request, template, context, status=status)
 
 

@@ -217,6 +217,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {"member": member, "form": form, "me": request.user, "others": user.memberships.exclude(pk=member.pk).count()},
         section="users",
         status=form_status(request, form),
+        history=("member", member.pk),
     )
 
 

@@ -200,6 +200,8 @@ def test_sla_policy_with_business_hours(admin_client, workspace):
     assert policy.calendar == {}
     event = AuditEvent.objects.get(action="sla_policy.updated", object_id=str(policy.pk))
     assert event.before["calendar"]["tz"] == "Europe/Copenhagen" and event.after["calendar"] == {}
+    history = admin_client.get(f"/settings/sla/{policy.pk}/").content.decode()
+    assert "<code>sla_policy.updated</code>" in history and "<code>sla_policy.created</code>" in history
 
 
 def test_sla_bad_input_names_the_field(admin_client):

@@ -55,6 +55,9 @@ def test_connect_and_edit_a_channel(admin_client, workspace):
     assert channel.credentials == {"app_secret": "s3cret", "verify_token": "vt"} and not channel.active
     assert AuditEvent.objects.filter(action="channel.updated", object_id=str(channel.pk)).exists()
     assert AuditEvent.objects.filter(action="channel.deactivated", object_id=str(channel.pk)).exists()
+    page = admin_client.get(f"/settings/channels/{channel.pk}/").content.decode()
+    assert "<code>channel.deactivated</code>" in page and "<code>channel.created</code>" in page
+    assert "s3cret" not in page  # the history shows the credentials' names, never their values
 
 
 def test_config_checked_by_the_networks_rules(admin_client, workspace):
