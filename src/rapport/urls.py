@@ -37,6 +37,7 @@ urlpatterns = [
     path("webhooks/", include("rapport.channels.urls")),
     path("chat/<str:key>/messages", chat.messages, name="chat-messages"),
     path("chat/<str:key>/widget.js", chat.widget, name="chat-widget"),
+    path("", include("rapport.channels.settings_urls")),
     path("", include("rapport.listening.urls")),
     path("", include("rapport.pipeline.urls")),
     path("", include("rapport.identity.urls")),

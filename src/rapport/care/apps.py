@@ -31,3 +31,8 @@ class CareConfig(AppConfig):
         events.subscribe("identity.posts_linked", intake.on_posts_linked)
         events.subscribe("contacts.touchpoint_logged", conversations.on_touchpoint_logged)
         events.subscribe("conversation.csat_requested", surveys.send_survey)
+
+        from rapport.care import settings_views
+        from rapport.web.settings_registry import register_sections
+
+        register_sections(settings_views.SECTIONS)  # teams, skills, routing, SLA policies, canned replies

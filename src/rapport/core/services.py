@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "care.assign": {Role.ADMIN, Role.AGENT, Role.COMMUNITY_MANAGER},
     "care.manage": {Role.ADMIN},
     "jobs.view": {Role.ADMIN},
+    "workspace.manage": {Role.ADMIN},  # the settings pages: users, teams, routing, SLAs, rules, channels
     # Every private message's text, wherever it is shown (rapport.core.privacy). Agents read those of the
     # conversations the inbox shows them through care's audience, not through their role.
     "messages.read_private": {Role.ADMIN},

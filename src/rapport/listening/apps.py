@@ -13,3 +13,8 @@ class ListeningConfig(AppConfig):
         # A public post stays heard when its author's contact is deleted; a merge moves it to the kept person.
         register_relation(PersonRelation("posts", "listening.Post", on_delete=OnDelete.DETACH))
         alerts.connect()
+
+        from rapport.listening import settings_views
+        from rapport.web.settings_registry import register_sections
+
+        register_sections(settings_views.SECTIONS)

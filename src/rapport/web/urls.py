@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from rapport.web import twofactor, views
+from rapport.web import settings_views, twofactor, views
 
 urlpatterns = [
     path("login/", twofactor.SignIn.as_view(), name="login"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("account/two-factor/", twofactor.manage, name="two-factor"),
     path("account/tokens/<int:token_id>/revoke", views.revoke_token_view, name="revoke-token"),
     path("jobs/", views.jobs, name="jobs"),
+    path("settings/", include("rapport.web.settings_urls")),
+    path("account/set-password/<uidb64>/<token>/", settings_views.SetPassword.as_view(), name="set-password"),
     path("", views.home, name="home"),
     path("", include("rapport.contacts.urls")),
     path("", include("rapport.care.urls")),
