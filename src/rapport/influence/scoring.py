@@ -21,6 +21,11 @@ AUDIENCE_PER_REACTION = 100  # followers credited per reaction and share receive
 SHRINK_POSTS = 5  # an author's reactions per post are shrunk towards the mean as if they had 5 more average posts
 DAMPING = 0.85
 TRUST_HALF = 2.0  # log-evidence at which an account passes on half its rank (a silent ring passes on none)
+# The least a component's reference may be, whatever the workspace: 1,000 credited followers, 5 reactions per post,
+# 5 shares, twice the average PageRank, 3 posts on a topic. Where most authors are silent, their 95th percentile is
+# nothing, and every real voice would otherwise be off the scale.
+REF_FLOORS = {"reach": 6.9, "engagement": 1.79, "amplification": 1.79, "network": 1.1, "topical": 1.39}
+MIN_SPREAD = 0.35
 FEATURES = (
     "followers",
     "posts",
@@ -105,11 +110,13 @@ def calibrate(f: dict[str, Any], nodes: int) -> Calibration:
     for name in COMPONENTS:
         values = raw[name][active]
         ref = float(np.percentile(values, 95)) if values.size else 0.0
-        refs[name] = ref if ref > 1e-9 else float(values.max() if values.size and values.max() > 0 else 1.0)
+        refs[name] = max(ref, REF_FLOORS[name])
     composite = _composite(raw, refs)[active]
     median = float(np.median(composite)) if composite.size else 0.0
     p95 = float(np.percentile(composite, 95)) if composite.size else 1.0
-    p95 = max(p95, median * 1.2, median + 1e-3)
+    # Where most authors look alike (one post, no reactions) the percentiles crowd together; ten points above the
+    # median stay a real step: at least MIN_SPREAD of composite (a third of the way to the references on all five).
+    p95 = max(p95, median + MIN_SPREAD)
     return Calibration(refs=refs, median=median, p95=p95, mean_reactions=mean_reactions, nodes=nodes)
 
 
@@ -118,13 +125,14 @@ def _composite(raw: dict[str, Any], refs: dict[str, float]):
 
 
 def to_scale(composite, median: float, p95: float):
-    """Composite to 1-100: 0 -> 1, median -> 50, 95th percentile -> 60, then flattening towards 100."""
+    """Composite to 1-100: 0 -> 1, median -> 50, 95th percentile -> 60, then logarithmic: each doubling of the
+    distance above the 95th percentile (in median-to-95th steps) adds 10 points."""
     import numpy as np
 
     c = np.asarray(composite, float)
     low = 1 + 49 * c / max(median, 1e-9)
     mid = 50 + 10 * (c - median) / (p95 - median)
-    high = 60 + 40 * (1 - np.exp(-(c - p95) / (4 * (p95 - median))))
+    high = 60 + 10 * np.log2(1 + np.maximum(c - p95, 0) / (p95 - median))
     out = np.where(c <= median, low, np.where(c <= p95, mid, high))
     return np.clip(np.rint(out), 1, 100).astype(int)
 

@@ -35,7 +35,7 @@ def _objectors(workspace_id: int) -> set[int]:
     return objectors(workspace_id, Purpose.PROFILING)
 
 
-def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None):
+def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None, until: datetime | None = None):
     from rapport.identity.models import SocialIdentity
     from rapport.listening.models import Post, PostRule
 
@@ -50,6 +50,9 @@ def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None):
     post_rows = list(posts.values_list("id", "author_id", "metrics").iterator(chunk_size=5000))
     edge_rows = list(edges.values_list("source_id", "target_id", "kind", "post_id", "target_post_id"))
     rule_posts = PostRule.objects.filter(workspace_id=workspace_id, created_at__gte=since)
+    if until is not None:  # a score as of a past day sees nothing later
+        posts, edges = posts.filter(created_at__lte=until), edges.filter(created_at__lte=until)
+        rule_posts = rule_posts.filter(created_at__lte=until)
     if identity_ids is not None:
         rule_posts = rule_posts.filter(post__author_id__in=identity_ids)
     rule_rows = list(rule_posts.values_list("rule_id", "post_id"))
@@ -160,7 +163,7 @@ def recompute(workspace_id: int, *, now: datetime | None = None, window_days: in
     now = now or timezone.now()
     started = time.perf_counter()
     _resolve_targets(workspace_id)
-    rows = _rows(workspace_id, now - timedelta(days=window_days), None)
+    rows = _rows(workspace_id, now - timedelta(days=window_days), None, until=now)
     loaded = time.perf_counter()
     f = feats.with_pagerank(feats.build(*rows[:4]))
     people = feats.by_person(f)
@@ -261,7 +264,7 @@ def refresh(workspace_id: int | None = None, *, limit: int = 5000, now: datetime
         # A person's score adds up all their accounts: their other identities are rescored with them.
         ids |= set(SocialIdentity.objects.filter(workspace_id=ws, person_id__in=persons).values_list("pk", flat=True))
         cal = scoring.Calibration.from_dict(cal_row.params)
-        rows = _rows(ws, now - timedelta(days=WINDOW_DAYS), ids)
+        rows = _rows(ws, now - timedelta(days=WINDOW_DAYS), ids, until=now)
         f = feats.build(*rows[:4], post_travel=rows[4])
         known = dict(
             Score.objects.filter(workspace_id=ws, topic=0, subject__in=[f"i{i}" for i in ids]).values_list(
