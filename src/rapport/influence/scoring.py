@@ -158,6 +158,7 @@ class Scored:
     scores: Any  # int array
     points: Any  # (n, components) int array
     raw: dict[str, Any]
+    composite: Any = None  # before rounding to the scale: for ranking without ties
 
 
 def score(f: dict[str, Any], cal: Calibration) -> Scored:
@@ -168,7 +169,7 @@ def score(f: dict[str, Any], cal: Calibration) -> Scored:
     weighted = np.stack([WEIGHTS[n] * raw[n] / cal.refs.get(n, 1.0) for n in COMPONENTS], axis=1)
     composite = weighted.sum(axis=1)
     scores = to_scale(composite, cal.median, cal.p95)
-    return Scored(scores=scores, points=split_points_array(scores, weighted), raw=raw)
+    return Scored(scores=scores, points=split_points_array(scores, weighted), raw=raw, composite=composite)
 
 
 def split_points_array(scores, weighted):
