@@ -1,7 +1,8 @@
 """Demo influence: the senator's public voice (posts, replies and reposts by others), then the scores.
 
 The scale is the demo workspace's own (its airline authors): a typical active author scores about 50; the
-senator, with a large audience, a few posts that are answered and quoted by other accounts, lands around 60 with the reasons shown on her contact and conversation.
+senator, with a large audience and a few posts that other accounts answer and quote, lands around 60, with the
+reasons shown on her contact and conversation.
 """
 
 from __future__ import annotations
@@ -57,8 +58,12 @@ def _posts(now: datetime, seed: int = 60) -> list[dict]:
                     "created_at": _iso(at + timedelta(minutes=5 + 9 * j)),
                     "kind": kind,
                     "text": "@SenEllison " + rng.choice(["Agreed.", "Thank you!", "When is the vote?", "Well said."]),
-                    "author": {"external_id": f"tw-v-{handle}", "handle": handle, "name": handle.title(),
-                               "followers": rng.randint(40, 900)},
+                    "author": {
+                        "external_id": f"tw-v-{handle}",
+                        "handle": handle,
+                        "name": handle.title(),
+                        "followers": rng.randint(40, 900),
+                    },
                     "in_reply_to": f"sen-{i}",
                     "url": None,
                     "metrics": {"likes": rng.randint(0, 4)},
