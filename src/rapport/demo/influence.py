@@ -48,9 +48,9 @@ def _posts(now: datetime, seed: int = 60) -> list[dict]:
                 "raw": {"story": "The senator at the lounge"},
             }
         )
-        for j in range(2):  # constituents and journalists answer and share
+        for j in range(1):  # constituents and journalists answer and share
             handle = f"voter{(i * 7 + j) % 23}"
-            kind = "quote" if j % 3 == 0 else "reply"
+            kind = "quote" if i % 2 == 0 else "reply"
             posts.append(
                 {
                     "network": "twitter",

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rapport.core.bulk import _adapt, insert_ignore, insert_rows
 from rapport.influence.models import FollowerSnapshot, Interaction, InteractionKind, PendingUpdate
 
 HANDLE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,60}[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+\.[a-z]{2,})?)")
@@ -126,7 +127,7 @@ def ingest_posts(workspace_id: int, post_ids: Iterable[int]) -> dict[str, int]:
                 workspace_id=workspace_id, network=net, handle_key__in=handles
             ).values_list("id", "handle_key"):
                 by_handle[(net, key)] = pk
-    rows: dict[tuple[int, str, str], Interaction] = {}
+    rows: dict[tuple[int, str, str], tuple] = {}
     per_post: dict[int, int] = {}
     for pk, edge, source, by, value, at in candidates:
         net = net_of[pk]
@@ -148,33 +149,32 @@ def ingest_posts(workspace_id: int, post_ids: Iterable[int]) -> dict[str, int]:
         if (pk, edge, key) in rows or per_post.get(pk, 0) >= MAX_TARGETS_PER_POST:
             continue
         per_post[pk] = per_post.get(pk, 0) + 1
-        rows[(pk, edge, key)] = Interaction(
-            workspace_id=workspace_id,
-            source_id=source,
-            target_id=target,
-            target_key=key,
-            kind=edge,
-            post_id=pk,
-            target_post_id=target_post,
-            created_at=at,
-        )
-    Interaction.objects.bulk_create(rows.values(), ignore_conflicts=True, batch_size=1000)
+        rows[(pk, edge, key)] = (workspace_id, source, target, key, edge, pk, target_post, at)
+    # Plain multi-row INSERTs (no model instances): this runs after every stored batch.
+    columns = ("workspace", "source", "target", "target_key", "kind", "post", "target_post", "created_at")
+    insert_ignore(Interaction, columns, list(rows.values()), conflict=("post", "kind", "target_key"))
     authors = {a for _, _, a, *_ in posts}
     today = timezone.now().astimezone(UTC).date()
     snaps = [
-        FollowerSnapshot(workspace_id=workspace_id, identity_id=pk, day=today, followers=n)
+        (workspace_id, pk, today, n)
         for pk, n in SocialIdentity.objects.filter(pk__in=authors, followers__isnull=False).values_list(
             "id", "followers"
         )
     ]
-    FollowerSnapshot.objects.bulk_create(
-        snaps, update_conflicts=True, unique_fields=["identity", "day"], update_fields=["followers"], batch_size=1000
-    )
-    touched = authors | {r.target_id for r in rows.values() if r.target_id}
+    if snaps:
+        fields = [FollowerSnapshot._meta.get_field(c) for c in ("workspace", "identity", "day", "followers")]
+        insert_rows(
+            FollowerSnapshot._meta.db_table,
+            [f.column for f in fields],
+            _adapt(fields, snaps),
+            tail="ON CONFLICT (identity_id, day) DO UPDATE SET followers = excluded.followers",
+        )
+    touched = authors | {r[2] for r in rows.values() if r[2]}
     now = timezone.now()
-    PendingUpdate.objects.bulk_create(
-        [PendingUpdate(workspace_id=workspace_id, identity_id=i, queued_at=now) for i in touched],
-        ignore_conflicts=True,
-        batch_size=1000,
+    insert_ignore(
+        PendingUpdate,
+        ("workspace", "identity", "queued_at"),
+        [(workspace_id, i, now) for i in touched],
+        conflict=("identity",),
     )
     return {"interactions": len(rows), "snapshots": len(snaps)}

@@ -66,8 +66,10 @@ def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None, unt
     return ident_rows, post_rows, edge_rows, rule_rows, travel
 
 
-def _feature_dict(f: dict[str, Any], k: int) -> dict[str, float]:
-    return {name: round(float(f[name][k]), 9 if name == "pagerank" else 2) for name in scoring.FEATURES}
+def _feature_dict(f: dict[str, Any], k: int, nodes: int) -> dict[str, float]:
+    out = {name: round(float(f[name][k]), 9 if name == "pagerank" else 2) for name in scoring.FEATURES}
+    out["nodes"] = nodes  # the graph's size, so "PageRank 4× the average account" reads without the calibration
+    return out
 
 
 def _score_rows(workspace_id, f, cal, *, subjects, persons, identities, listed, topic, now, keep=None):
@@ -86,7 +88,7 @@ def _score_rows(workspace_id, f, cal, *, subjects, persons, identities, listed, 
                 listed=bool(listed[k]),
                 score=int(result.scores[k]),
                 components=dict(zip(scoring.COMPONENTS, (int(x) for x in result.points[k]), strict=True)),
-                features=_feature_dict(f, k),
+                features=_feature_dict(f, k, cal.nodes),
                 updated_at=now,
             )
         )
@@ -278,16 +280,13 @@ def refresh(workspace_id: int | None = None, *, limit: int = 5000, now: datetime
         objecting = _objectors(ws)
         out = _subject_rows(ws, f, people, cal, now, objecting)
         with transaction.atomic():
-            for row in out:
-                Score.objects.update_or_create(
-                    workspace_id=ws,
-                    subject=row.subject,
-                    topic=0,
-                    defaults={
-                        k: getattr(row, k)
-                        for k in ("identity_id", "person_id", "listed", "score", "components", "features", "updated_at")
-                    },
-                )
+            Score.objects.bulk_create(
+                out,
+                update_conflicts=True,
+                unique_fields=["workspace", "subject", "topic"],
+                update_fields=["identity", "person", "listed", "score", "components", "features", "updated_at"],
+                batch_size=1000,
+            )
             _snapshot(ws, out, now.astimezone(UTC).date())
             PendingUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
         done += len(out)
@@ -298,7 +297,7 @@ def refresh(workspace_id: int | None = None, *, limit: int = 5000, now: datetime
 
 
 def _fmt(n: float) -> str:
-    return f"{n:,.0f}" if abs(n) >= 10 else f"{n:,.1f}"
+    return f"{n:,.0f}" if abs(n) >= 10 or float(n).is_integer() else f"{n:,.1f}"
 
 
 def component_details(features: dict[str, float], cal: dict[str, Any] | None = None) -> dict[str, str]:
@@ -329,7 +328,7 @@ def component_details(features: dict[str, float], cal: dict[str, Any] | None = N
             else ""
         )
     )
-    nodes = (cal or {}).get("nodes") or 0
+    nodes = (cal or {}).get("nodes") or features.get("nodes") or 0
     pr = features.get("pagerank", 0) * max(nodes, 1)
     network = f"PageRank {pr:.2f}× the average account" + (f" of {nodes:,}" if nodes else "")
     topic_posts, topic_reactions = features.get("topic_posts", 0), features.get("topic_reactions", 0)
