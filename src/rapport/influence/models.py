@@ -120,3 +120,22 @@ class PendingUpdate(WorkspaceScoped):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["identity"], name="pendingupdate_unique")]
+
+
+class RisingAlert(WorkspaceScoped):
+    """An author in a negative spike whose influence is rising fast (United Breaks Guitars, while still small)."""
+
+    spike = models.ForeignKey("listening.SpikeAlert", on_delete=models.CASCADE, related_name="+")
+    identity = models.ForeignKey("identity.SocialIdentity", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("contacts.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    rise = models.SmallIntegerField(help_text="points gained over the last week")
+    negative_posts = models.PositiveIntegerField()
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["spike", "identity"], name="risingalert_unique")]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="risingalert_ws_created_idx")]
+        ordering = ["-created_at", "-id"]

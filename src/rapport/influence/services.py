@@ -440,12 +440,15 @@ def scores_for(
     subjects = [f"p{p}" for p in person_ids] + [f"i{i}" for i in identity_ids]
     if not subjects:
         return {}
-    objecting = _objectors(workspace_id)
-    return {
-        r.subject: r
-        for r in Score.objects.filter(workspace_id=workspace_id, topic=0, subject__in=subjects)
-        if not (r.person_id and r.person_id in objecting)
-    }
+    rows = list(Score.objects.filter(workspace_id=workspace_id, topic=0, subject__in=subjects))
+    people = {r.person_id for r in rows if r.person_id}
+    if people:  # the consent ledger is read only when somebody in the batch has a score
+        from rapport.consent.models import Purpose
+        from rapport.consent.services import permitted
+
+        allowed = permitted(workspace_id, people, Purpose.PROFILING)
+        rows = [r for r in rows if not r.person_id or r.person_id in allowed]
+    return {r.subject: r for r in rows}
 
 
 def explanation(row: Score) -> str:

@@ -7,10 +7,15 @@ from rapport.core.jobs import scheduled
 
 @scheduled("influence.refresh", every=60, retries=3)
 def refresh() -> dict[str, int]:
-    """Rescore the accounts whose interactions changed since the last run (idempotent)."""
+    """Rescore the accounts whose interactions changed since the last run, then look for rising authors in
+    negative spikes (idempotent)."""
+    from rapport.core.models import Workspace
+    from rapport.influence.alerts import detect
     from rapport.influence.services import refresh as run
 
-    return run()
+    done = run()
+    done["rising_alerts"] = sum(len(detect(pk)) for pk in Workspace.objects.values_list("pk", flat=True))
+    return done
 
 
 @scheduled("influence.recompute", every=6 * 3600, retries=2, lease=1800)
