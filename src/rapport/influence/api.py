@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
@@ -96,6 +98,41 @@ def identity_influence(request: HttpRequest, identity_id: Id):
     return services.influence_out(
         row, services.calibration(request.workspace.pk), services.change_since([row]).get(row.subject)
     )
+
+
+class RisingAlertOut(Schema):
+    id: int
+    spike_id: int
+    identity_id: int
+    person_id: int | None
+    score: int
+    rise: int
+    negative_posts: int
+    reason: str
+    created_at: datetime
+
+
+class RisingAlertPage(Schema):
+    items: list[RisingAlertOut]
+    next_cursor: str | None
+
+
+@router.get("/alerts", response=RisingAlertPage)
+def rising_alerts(request: HttpRequest, limit: Limit = 25, cursor: Cursor | None = None):
+    """Rising influencers in negative spikes, newest first (United Breaks Guitars while it is still small)."""
+    from rapport.core.pagination import keyset_page
+    from rapport.influence.models import RisingAlert
+
+    require(request, "listening.view")
+    objecting = services._objectors(request.workspace.pk)
+    qs = RisingAlert.objects.filter(workspace=request.workspace)
+    if objecting:  # linked since, or objected since: never named
+        qs = qs.exclude(person_id__in=objecting).exclude(identity__person_id__in=objecting)
+    rows, next_cursor = keyset_page(qs, fields=["created_at", "id"], descending=True, limit=limit, cursor=cursor)
+    return {
+        "items": [{f: getattr(a, f) for f in RisingAlertOut.model_fields} for a in rows],
+        "next_cursor": next_cursor,
+    }
 
 
 @contact_router.get("/{contact_id}/influence/history", response=HistoryOut)
