@@ -19,7 +19,11 @@ class InfluenceConfig(AppConfig):
 
         register_detail_extension("influence", _contact_influence, InfluenceOut)
         # A score is about one person: recomputed for the kept person after a merge, removed with the person.
-        for label, model in (("influence_scores", "influence.Score"), ("influence_history", "influence.ScoreSnapshot")):
+        for label, model in (
+            ("influence_scores", "influence.Score"),
+            ("influence_history", "influence.ScoreSnapshot"),
+            ("influence_alerts", "influence.RisingAlert"),
+        ):
             register_relation(PersonRelation(label, model, moves_on_merge=False))
 
 
