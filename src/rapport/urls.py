@@ -39,6 +39,7 @@ urlpatterns = [
     path("chat/<str:key>/widget.js", chat.widget, name="chat-widget"),
     path("", include("rapport.channels.settings_urls")),
     path("", include("rapport.listening.urls")),
+    path("", include("rapport.influence.urls")),
     path("", include("rapport.pipeline.urls")),
     path("", include("rapport.identity.urls")),
     path("", include("rapport.web.urls")),

@@ -21,6 +21,8 @@ from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor
 from rapport.core.services import PermissionDenied
 from rapport.identity.api import merge_router, merges_router, review_router
+from rapport.influence.api import contact_router as influence_contact_router
+from rapport.influence.api import router as influence_router
 from rapport.listening.api import alerts_router, mentions_router, rules_router
 from rapport.pipeline.api import posts_router
 
@@ -100,6 +102,8 @@ def validation_error(request: HttpRequest, exc: ValidationError):
 api.add_router("/auth", auth_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/contacts", merge_router)
+api.add_router("/contacts", influence_contact_router)
+api.add_router("/influence", influence_router)
 api.add_router("/merges", merges_router)
 api.add_router("/identity", review_router)
 api.add_router("/organisations", organisations_router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -48,6 +48,7 @@ def factors(
     earlier_conversations: int,
     category: str,
     now: datetime,
+    influence: tuple[int, str] | None = None,
 ) -> list[Factor]:
     """The contributions of every factor; pure so it can be tested and explained without a database."""
     out: list[Factor] = []
@@ -57,7 +58,9 @@ def factors(
     words = sorted({m.group(0).lower() for t in texts for m in URGENT.finditer(t)})
     if words:
         out.append(Factor("urgency", min(15.0, 5.0 * len(words)), "words: " + ", ".join(words[:5])))
-    if followers:
+    if influence is not None:  # the influence score (score, its explanation), not raw followers, which are bought
+        out.append(Factor("influence", min(30.0, max(0.0, (influence[0] - 30) * 0.6)), influence[1]))
+    elif followers:
         out.append(Factor("influence", min(30.0, 5 * math.log10(1 + followers)), f"{followers:,} followers"))
     if engagement:
         out.append(Factor("engagement", min(10.0, 3 * math.log10(1 + engagement)), f"{engagement:,} interactions"))
@@ -93,6 +96,7 @@ class TriageContext:
     resolved: dict[int, list[int]]
     person_followers: dict[int, int | None]
     identity_followers: dict[int, int | None]
+    influence: dict[str, tuple[int, str]] = field(default_factory=dict)  # "p<id>"/"i<id>" -> (score, why)
 
 
 def build_context(
@@ -151,7 +155,18 @@ def build_context(
                 "pk", "followers"
             )
         )
-    return TriageContext(inbound, tags, spend, resolved, person_followers, identity_followers)
+    from rapport.influence.services import explanation, scores_for
+
+    influence = {
+        key: (row.score, explanation(row))
+        for ws in workspace_ids
+        for key, row in scores_for(
+            ws,
+            person_ids=person_ids,
+            identity_ids=sorted({c.identity_id for c in conversations if c.identity_id}),
+        ).items()
+    }
+    return TriageContext(inbound, tags, spend, resolved, person_followers, identity_followers, influence)
 
 
 def score_with(
@@ -196,6 +211,7 @@ def score_with(
         earlier_conversations=earlier,
         category=conversation.needs_response,
         now=now,
+        influence=ctx.influence.get(f"p{pid}" if pid else f"i{conversation.identity_id}"),
     )
     parts.sort(key=lambda f: -f.points)
     conversation.priority = round(sum(f.points for f in parts), 2)

@@ -20,6 +20,7 @@ from rapport.contacts.schemas import (
     TimelinePage,
     TouchpointIn,
     TouchpointOut,
+    contact_detail_schema,
 )
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Cursor, Id, Limit, Text
@@ -115,11 +116,12 @@ def create_contact(request: HttpRequest, payload: ContactIn):
     return Status(201, contact_out(_person(request, person.pk)))
 
 
-@router.get("/{contact_id}", response=ContactOut)
+@router.get("/{contact_id}", response=contact_detail_schema())
 def get_contact(request: HttpRequest, contact_id: Id):
-    """One person with identities and organisations."""
+    """One person with identities and organisations, and what other apps add (their influence score)."""
     require(request, "contacts.view")
-    return contact_out(_person(request, contact_id))
+    person = _person(request, contact_id)
+    return {**contact_out(person), **services.extended_detail(person)}
 
 
 @router.patch("/{contact_id}", response=ContactOut)

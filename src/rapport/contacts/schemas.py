@@ -101,6 +101,20 @@ class ContactOut(Schema):
     updated_at: datetime
 
 
+def contact_detail_schema() -> type[Schema]:
+    """ContactOut with the fields apps above contacts registered (contacts.services.register_detail_extension)."""
+    from typing import Any
+
+    from pydantic import create_model
+
+    from rapport.contacts.services import detail_extensions
+
+    fields: dict[str, Any] = {
+        name: ((schema or dict[str, Any]) | None, None) for name, (_, schema) in detail_extensions().items()
+    }
+    return create_model("ContactDetailOut", __base__=ContactOut, **fields) if fields else ContactOut
+
+
 class ContactPage(Schema):
     items: list[ContactOut]
     next_cursor: str | None

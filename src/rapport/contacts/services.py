@@ -321,6 +321,25 @@ def search_rank(tokens: list[str]) -> Expression:
     return ExpressionWrapper(-total, output_field=IntegerField())
 
 
+# What apps above contacts add to a person's detail (influence's score...), registered from their AppConfig.ready.
+_DETAIL_EXTENSIONS: dict[str, tuple[Any, Any]] = {}
+
+
+def register_detail_extension(name: str, fn, schema=None) -> None:
+    """Add `name` to GET /contacts/{id}: fn(person) gives its value (or None); schema types it in the OpenAPI."""
+    _DETAIL_EXTENSIONS.setdefault(name, (fn, schema))
+
+
+def detail_extensions() -> dict[str, tuple[Any, Any]]:
+    """The registered extensions: name -> (fn, schema)."""
+    return dict(_DETAIL_EXTENSIONS)
+
+
+def extended_detail(person: Person) -> dict[str, Any]:
+    """The values of every registered extension for one person."""
+    return {name: fn(person) for name, (fn, _) in _DETAIL_EXTENSIONS.items()}
+
+
 def with_details(qs: QuerySet[Person]) -> QuerySet[Person]:
     """Prefetch what a contact's full representation shows."""
     return qs.prefetch_related(

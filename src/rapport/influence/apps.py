@@ -1,3 +1,5 @@
+"""Influence: the interaction graph and an explainable, consent-aware score per author and person."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,27 @@ class InfluenceConfig(AppConfig):
     name = "rapport.influence"
     label = "influence"
     verbose_name = "Influence"
+
+    def ready(self) -> None:
+        from rapport.contacts.relations import PersonRelation, register_relation
+        from rapport.contacts.services import register_detail_extension
+        from rapport.core import events
+        from rapport.influence import listeners
+
+        events.subscribe("listening.posts_stored", listeners.on_posts_stored)
+        from rapport.influence.schemas import InfluenceOut
+
+        register_detail_extension("influence", _contact_influence, InfluenceOut)
+        # A score is about one person: recomputed for the kept person after a merge, removed with the person.
+        for label, model in (
+            ("influence_scores", "influence.Score"),
+            ("influence_history", "influence.ScoreSnapshot"),
+            ("influence_alerts", "influence.RisingAlert"),
+        ):
+            register_relation(PersonRelation(label, model, moves_on_merge=False))
+
+
+def _contact_influence(person):
+    from rapport.influence.services import contact_influence
+
+    return contact_influence(person)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from rapport.contacts import services
 from rapport.contacts.models import Person, Touchpoint
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,10 @@ def test_create_with_identities_and_organisations_then_read_back(api):
         and created["organisations"][0]["role"] == "President"
     )
     assert created["tags"] == ["vip"]
-    assert api.get(f"/contacts/{created['id']}").json() == created
+    detail = api.get(f"/contacts/{created['id']}").json()
+    # The detail adds what apps above contacts registered (influence: none yet for a new person).
+    assert {k: v for k, v in detail.items() if k not in services.detail_extensions()} == created
+    assert all(detail[name] is None for name in services.detail_extensions())
 
 
 @pytest.mark.parametrize(

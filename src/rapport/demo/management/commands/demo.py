@@ -73,6 +73,9 @@ class Command(BaseCommand):
         seed_duplicates(workspace=workspace)
         found, queued = queue_likely_duplicates(workspace=workspace)
         self.stdout.write(f"identity: {found} contacts in likely duplicate pairs, {queued} pairs waiting for review")
+        from rapport.demo.influence import seed_influence
+
+        seed_influence(workspace)  # scores before the inbox is triaged
         cared = seed_care(workspace)
         self.stdout.write(f"care inbox: {', '.join(f'{v} {k.replace(chr(95), chr(32))}' for k, v in cared.items())}")
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")

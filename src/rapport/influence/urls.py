@@ -1,0 +1,8 @@
+"""Influence pages."""
+
+from django.urls import path
+
+from rapport.influence import views
+
+app_name = "influence"
+urlpatterns = [path("influencers/", views.influencers, name="influencers")]
