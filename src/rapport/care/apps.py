@@ -31,3 +31,7 @@ class CareConfig(AppConfig):
         events.subscribe("identity.posts_linked", intake.on_posts_linked)
         events.subscribe("contacts.touchpoint_logged", conversations.on_touchpoint_logged)
         events.subscribe("conversation.csat_requested", surveys.send_survey)
+        # What it holds about a person, for access exports, erasures and retention.
+        from rapport.care import subject
+
+        subject.register()

@@ -13,3 +13,7 @@ class ListeningConfig(AppConfig):
         # A public post stays heard when its author's contact is deleted; a merge moves it to the kept person.
         register_relation(PersonRelation("posts", "listening.Post", on_delete=OnDelete.DETACH))
         alerts.connect()
+        # What it holds about a person, for access exports, erasures and retention.
+        from rapport.listening import subject
+
+        subject.register()
