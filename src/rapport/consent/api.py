@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -317,16 +317,17 @@ def create_form(request: HttpRequest, payload: FormIn):
             {"fields": f"names clash with each other or with a standard field: {', '.join(sorted(clash))}"}
         )
     try:
-        form = SignupForm.objects.create(
-            workspace=request.workspace,
-            slug=payload.slug,
-            name=payload.name,
-            wording=payload.wording,
-            wording_version=payload.wording_version,
-            consents=[c.model_dump() for c in payload.consents],
-            fields=[f.model_dump() for f in payload.fields],
-            double_opt_in=payload.double_opt_in,
-        )
+        with transaction.atomic():
+            form = SignupForm.objects.create(
+                workspace=request.workspace,
+                slug=payload.slug,
+                name=payload.name,
+                wording=payload.wording,
+                wording_version=payload.wording_version,
+                consents=[c.model_dump() for c in payload.consents],
+                fields=[f.model_dump() for f in payload.fields],
+                double_opt_in=payload.double_opt_in,
+            )
     except IntegrityError:
         return Status(409, {"detail": f"a form with slug {payload.slug!r} exists"})
     return Status(201, collection.form_out(form))

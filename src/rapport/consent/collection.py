@@ -38,8 +38,9 @@ OPT_IN_DAYS = 7
 PREFERENCE_DAYS = 30
 UNSUBSCRIBE_DAYS = 400
 MIN_FILL_SECONDS = 2  # a human takes longer than this to fill a form; a bot posting at once does not
-# What the preference centre offers: the marketing purposes, on every contact channel.
-PREFERENCE_PURPOSES = [p for p in Purpose if p != Purpose.SERVICE]
+# What the preference centre offers: contact purposes on every channel, processing purposes as a whole.
+PREFERENCE_PURPOSES = [Purpose.NEWSLETTER, Purpose.OFFERS, Purpose.SURVEYS, Purpose.COMMUNITY]
+PROCESSING_PURPOSES = [Purpose.ENRICHMENT, Purpose.PROFILING]
 PREFERENCE_CHANNELS = [c for c in ContactChannel if c]
 PREFERENCE_WORDING = "Preference centre"
 
@@ -276,12 +277,12 @@ def confirm(token: str, evidence: dict[str, str]) -> Person:
 
 
 def preferences_of(person: Person) -> dict[tuple[str, str], bool]:
-    state = {(s.purpose, s.channel): s.granted for s in services.current(person)}
-    return {
-        (p.value, c.value): services.may_contact(person, p, c) if (p, c) not in state else state[(p, c)]
-        for p in PREFERENCE_PURPOSES
-        for c in PREFERENCE_CHANNELS
+    """What the person allows now, per (purpose, channel); channel "" for the processing purposes."""
+    out = {
+        (p.value, c.value): services.may_contact(person, p, c) for p in PREFERENCE_PURPOSES for c in PREFERENCE_CHANNELS
     }
+    out.update({(p.value, ""): services.may_process(person, p) for p in PROCESSING_PURPOSES})
+    return out
 
 
 def save_preferences(token: str, chosen: set[tuple[str, str]], evidence: dict[str, str]) -> tuple[Person, int]:

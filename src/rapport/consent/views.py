@@ -153,7 +153,14 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         }
         for p in collection.PREFERENCE_PURPOSES
     ]
-    return render(request, "consent/preferences.html", {"rows": rows, "channels": collection.PREFERENCE_CHANNELS})
+    processing = [
+        {"key": f"{p.value}:", "on": state[(p.value, "")], "label": p.label} for p in collection.PROCESSING_PURPOSES
+    ]
+    return render(
+        request,
+        "consent/preferences.html",
+        {"rows": rows, "channels": collection.PREFERENCE_CHANNELS, "processing": processing},
+    )
 
 
 @csrf_exempt  # RFC 8058: the mail client posts "List-Unsubscribe=One-Click" without a session

@@ -32,9 +32,11 @@ def text_columns() -> list[tuple[str, str]]:
         for table in connection.introspection.table_names(cursor):
             for col in connection.introspection.get_table_description(cursor, table):
                 kind = connection.introspection.get_field_type(col.type_code, col)
-                if kind in ("CharField", "TextField", "JSONField", "SlugField", "EmailField", "URLField"):
-                    out.append((table, col.name))
-                elif connection.vendor == "sqlite" and "char" in str(col.type_code).lower() + kind.lower():
+                if (
+                    kind in ("CharField", "TextField", "JSONField", "SlugField", "EmailField", "URLField")
+                    or connection.vendor == "sqlite"
+                    and "char" in str(col.type_code).lower() + kind.lower()
+                ):
                     out.append((table, col.name))
     return out
 
