@@ -341,7 +341,7 @@ def list_retention(request: HttpRequest):
     return [{"data_type": t.name, "label": t.label, "days": days[t.name]} for t in retention.data_types()]
 
 
-@privacy_router.put("/retention/{data_type}", response=RetentionOut)
+@privacy_router.patch("/retention/{data_type}", response=RetentionOut)
 def set_retention(request: HttpRequest, data_type: str, payload: RetentionIn):
     """Change how long a data type is kept."""
     require(request, "privacy.manage")
@@ -353,7 +353,7 @@ def set_retention(request: HttpRequest, data_type: str, payload: RetentionIn):
     return {"data_type": data_type, "label": label, "days": payload.days}
 
 
-@privacy_router.post("/retention/purge", response=RetentionRunOut)
+@privacy_router.post("/purge", response=RetentionRunOut)
 def purge_now(request: HttpRequest):
     """Apply the retention policies now; the report of what went."""
     require(request, "privacy.manage")
