@@ -13,7 +13,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport.channels.ratelimit import hit
+from rapport.consent.ratelimit import allow
 from rapport.consent import collection, requests, services
 from rapport.consent.models import PrivacyRequest, Purpose, RequestKind, RequestStatus, SignupForm
 from rapport.contacts.models import Person
@@ -63,7 +63,7 @@ def signup(request: HttpRequest, workspace: str, slug: str) -> HttpResponse:
         "embed": "embed" in request.GET,
     }
     if request.method == "POST":
-        if not hit(f"consent-form:{request.META.get('REMOTE_ADDR', '')}", limit=FORM_LIMIT, window=FORM_WINDOW):
+        if not allow(f"consent-form:{request.META.get('REMOTE_ADDR', '')}", limit=FORM_LIMIT, window=FORM_WINDOW):
             return _frameable(
                 render(
                     request,
