@@ -210,9 +210,14 @@ def may_contact(person, purpose: str, channel: str) -> bool:
             return False
     if is_suppressed(person.workspace_id, channel, _address(person, channel)):
         return False
-    if _state(person.pk, purpose, "") is False:  # an objection to the purpose as a whole covers every channel
+    words = dict(
+        ConsentState.objects.filter(person_id=person.pk, purpose=purpose, channel__in=[channel, ""]).values_list(
+            "channel", "granted"
+        )
+    )
+    if words.get("") is False:  # an objection to the purpose as a whole covers every channel
         return False
-    return _allowed(purpose, _state(person.pk, purpose, channel))
+    return _allowed(purpose, words.get(channel))
 
 
 def objectors(workspace_id: int, purpose: str) -> set[int]:
@@ -231,29 +236,30 @@ def objectors(workspace_id: int, purpose: str) -> set[int]:
 def permitted(workspace_id: int, person_ids: Iterable[int], purpose: str, channel: str = "") -> set[int]:
     """Of these people, those who may be processed (channel "") or contacted (a channel) for the purpose.
 
-    Set-based: a few queries whatever the number of people (in chunks that keep under SQL parameter limits)."""
-    ids = list(set(person_ids))
-    state: dict[int, bool] = {}
+    Set-based: three or four queries whatever the number of people. A large audience reads the purpose's rows of the
+    derived state for the whole workspace (one index range) instead of sending its ids to the database."""
+    ids = set(person_ids)
+    if not ids:
+        return set()
+    scope: dict = {"workspace_id": workspace_id}
+    if len(ids) <= 1000:
+        scope["person_id__in"] = ids
+    state = dict(
+        ConsentState.objects.filter(purpose=purpose, channel=channel, **scope).values_list("person_id", "granted")
+    )
     blocked: set[int] = set()
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        state.update(
-            ConsentState.objects.filter(
-                workspace_id=workspace_id, purpose=purpose, channel=channel, person_id__in=chunk
-            ).values_list("person_id", "granted")
-        )
-        if channel:
-            blocked.update(
-                ConsentState.objects.filter(
-                    workspace_id=workspace_id, purpose=purpose, channel="", granted=False, person_id__in=chunk
-                ).values_list("person_id", flat=True)
+    if channel:
+        blocked.update(
+            ConsentState.objects.filter(purpose=purpose, channel="", granted=False, **scope).values_list(
+                "person_id", flat=True
             )
-        if purpose != Purpose.SERVICE:
-            for pid, dnc, dnt, restricted in PrivacyFlags.objects.filter(
-                workspace_id=workspace_id, person_id__in=chunk
-            ).values_list("person_id", "do_not_contact", "do_not_track", "restricted"):
-                if restricted or (channel and dnc) or (not channel and dnt and purpose in TRACKING_PURPOSES):
-                    blocked.add(pid)
+        )
+    if purpose != Purpose.SERVICE:
+        for pid, dnc, dnt, restricted in PrivacyFlags.objects.filter(**scope).values_list(
+            "person_id", "do_not_contact", "do_not_track", "restricted"
+        ):
+            if restricted or (channel and dnc) or (not channel and dnt and purpose in TRACKING_PURPOSES):
+                blocked.add(pid)
     allowed = {pid for pid in ids if pid not in blocked and _allowed(purpose, state.get(pid))}
     if channel and allowed and Suppression.objects.filter(workspace_id=workspace_id, channel=channel).exists():
         allowed -= _suppressed_people(workspace_id, allowed, channel)

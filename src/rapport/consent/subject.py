@@ -216,7 +216,10 @@ def _export_profile(subject: Subject) -> list[dict[str, Any]]:
 
 
 def _export_touchpoints(subject: Subject) -> list[dict[str, Any]]:
-    return rows(Touchpoint.objects.filter(person_id__in=subject.person_ids).order_by("-occurred_at", "-id"))
+    fields = [f.attname for f in Touchpoint._meta.concrete_fields if f.attname not in ("workspace_id", "search_text")]
+    return list(
+        Touchpoint.objects.filter(person_id__in=subject.person_ids).order_by("-occurred_at", "-id").values(*fields)
+    )
 
 
 def _export_organisations(subject: Subject) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport.consent.ratelimit import allow
 from rapport.consent import collection, requests, services
 from rapport.consent.models import PrivacyRequest, Purpose, RequestKind, RequestStatus, SignupForm
+from rapport.consent.ratelimit import allow
 from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors

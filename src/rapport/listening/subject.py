@@ -21,19 +21,8 @@ def _posts_of(subject: Subject):
 
 
 def _export(subject: Subject) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": p.pk,
-            "network": p.network,
-            "kind": p.kind,
-            "text": p.text,
-            "url": p.url,
-            "language": p.language,
-            "sentiment": p.sentiment_label,
-            "created_at": p.created_at.isoformat() if p.created_at else None,
-        }
-        for p in _posts_of(subject).order_by("-created_at")[:5000]
-    ]
+    fields = ("id", "network", "kind", "text", "url", "language", "sentiment_label", "created_at")
+    return list(_posts_of(subject).order_by("-created_at").values(*fields)[:10000])
 
 
 def _erase(subject: Subject) -> dict[str, int]:
