@@ -338,7 +338,10 @@ def list_retention(request: HttpRequest):
     """Days kept per data type in this workspace."""
     require(request, "privacy.manage")
     days = retention.policies(request.workspace.pk)
-    return [{"data_type": t.name, "label": t.label, "days": days[t.name]} for t in retention.data_types()]
+    return [
+        {"data_type": t.name, "label": t.label, "days": days[t.name], "suggested_days": t.default_days}
+        for t in retention.data_types()
+    ]
 
 
 @privacy_router.patch("/retention/{data_type}", response=RetentionOut)
@@ -349,8 +352,8 @@ def set_retention(request: HttpRequest, data_type: str, payload: RetentionIn):
         retention.set_policy(request.workspace.pk, data_type, payload.days)
     except ValueError as exc:
         raise FieldErrors({"data_type": str(exc)}) from None
-    label = next(t.label for t in retention.data_types() if t.name == data_type)
-    return {"data_type": data_type, "label": label, "days": payload.days}
+    kind = next(t for t in retention.data_types() if t.name == data_type)
+    return {"data_type": data_type, "label": kind.label, "days": payload.days, "suggested_days": kind.default_days}
 
 
 @privacy_router.post("/purge", response=RetentionRunOut)

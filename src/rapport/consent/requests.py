@@ -122,8 +122,10 @@ def run_erasure(request_id: int) -> dict[str, int] | None:
     req = PrivacyRequest.objects.get(pk=request_id)
     person = Person.objects.filter(pk=req.person_ref, workspace_id=req.workspace_id).first()
     try:
-        if person is not None and person.merged_into_id:
-            person = Person.objects.get(pk=person.merged_into_id)
+        seen: set[int] = set()
+        while person is not None and person.merged_into_id and person.pk not in seen:
+            seen.add(person.pk)  # a record merged away is erased with the one it was merged into, at any depth
+            person = Person.objects.filter(pk=person.merged_into_id).first()
         counts = erase_subject(person) if person is not None else {}
     except Exception as exc:
         PrivacyRequest.objects.filter(pk=request_id).update(status=RequestStatus.FAILED, error=str(exc)[:2000])

@@ -1,8 +1,10 @@
 """Retention: how long each type of personal data is kept, a purge that applies it, and a report of each run.
 
-Apps register their data types with `register_retention(data_type, label, default_days, purge_fn)`; a workspace
-may set its own number of days per type (`RetentionPolicy`). `purge_fn(workspace_id, cutoff)` removes (or strips)
-what is older than the cutoff and returns how many rows it touched.
+Apps register their data types with `register_retention(data_type, label, suggested_days, purge_fn)`. Nothing is
+purged until a workspace sets a policy for the type (`RetentionPolicy`): deleting data is the data controller's
+decision, and the suggested days are shown to help make it. Enrichment facts are the exception: they always go
+when they expire. `purge_fn(workspace_id, cutoff)` removes (or strips) what is older than the cutoff and returns how
+many rows it touched.
 """
 
 from __future__ import annotations
@@ -40,10 +42,10 @@ def data_types() -> list[DataType]:
     return list(_TYPES.values())
 
 
-def policies(workspace_id: int) -> dict[str, int]:
-    """Days kept per data type in a workspace: its own policies over the defaults."""
+def policies(workspace_id: int) -> dict[str, int | None]:
+    """Days kept per data type in a workspace (None: kept until a policy is set)."""
     own = dict(RetentionPolicy.objects.filter(workspace_id=workspace_id).values_list("data_type", "days"))
-    return {t.name: own.get(t.name, t.default_days) for t in data_types()}
+    return {t.name: own.get(t.name) for t in data_types()}
 
 
 def set_policy(workspace_id: int, data_type: str, days: int) -> RetentionPolicy:
@@ -63,9 +65,14 @@ def purge_workspace(workspace_id: int, *, now: datetime | None = None) -> Retent
     days = policies(workspace_id)
     purged: dict[str, int] = {}
     for t in data_types():
+        if days[t.name] is None and t.name != "enrichment_facts":
+            continue
+        cutoff = now - timedelta(days=days[t.name] or t.default_days)
         with transaction.atomic():
-            purged[t.name] = t.purge(workspace_id, now - timedelta(days=days[t.name]))
-    return RetentionRun.objects.create(workspace_id=workspace_id, policies=days, purged=purged)
+            purged[t.name] = t.purge(workspace_id, cutoff)
+    return RetentionRun.objects.create(
+        workspace_id=workspace_id, policies={k: v for k, v in days.items() if v is not None}, purged=purged
+    )
 
 
 def purge_all(*, now: datetime | None = None) -> dict[str, dict[str, int]]:

@@ -197,7 +197,8 @@ class FormOut(Schema):
 class RetentionOut(Schema):
     data_type: str
     label: str
-    days: int
+    days: int | None = Field(description="days kept; null: kept until a policy is set")
+    suggested_days: int
 
 
 class RetentionIn(Schema):

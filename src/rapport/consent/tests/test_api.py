@@ -166,7 +166,12 @@ def test_retention_purges_by_policy_and_reports(workspace, cy, api_factory):
     assert not EnrichmentFact.objects.filter(pk=fact.pk).exists()
     assert AuditEvent.objects.get(action="contact.created", object_id=str(cy.pk)).after is None
     assert RetentionRun.objects.count() == 1
-    assert {"posts_non_customers", "messages"} <= set(retention.policies(workspace.pk))
+    # Types without a policy are kept: nothing else was purged.
+    assert set(report["purged"]) == {"enrichment_facts", "audit_details"}
+    listed = {r["data_type"]: r for r in api.get("/privacy/retention").json()}
+    assert listed["posts_non_customers"]["days"] is None and listed["posts_non_customers"]["suggested_days"] == 365
+    assert listed["audit_details"]["days"] == 30
+    assert retention.policies(workspace.pk)["messages"] is None
 
 
 def test_an_erasure_is_logged_as_a_request_with_a_job(workspace, cy, api_factory, django_capture_on_commit_callbacks):
