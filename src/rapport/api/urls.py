@@ -13,6 +13,8 @@ from ninja.errors import AuthenticationError, ValidationError
 from rapport.care.api import canned_router
 from rapport.care.api import router as conversations_router
 from rapport.channels.api import router as channels_router
+from rapport.consent.api import privacy_router
+from rapport.consent.api import router as consent_router
 from rapport.contacts.api import organisations_router
 from rapport.contacts.api import router as contacts_router
 from rapport.core.api import router as auth_router
@@ -104,6 +106,8 @@ api.add_router("/contacts", contacts_router)
 api.add_router("/contacts", merge_router)
 api.add_router("/contacts", influence_contact_router)
 api.add_router("/influence", influence_router)
+api.add_router("/contacts", consent_router)
+api.add_router("/privacy", privacy_router)
 api.add_router("/merges", merges_router)
 api.add_router("/identity", review_router)
 api.add_router("/organisations", organisations_router)

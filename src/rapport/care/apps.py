@@ -36,3 +36,7 @@ class CareConfig(AppConfig):
         from rapport.web.settings_registry import register_sections
 
         register_sections(settings_views.SECTIONS)  # teams, skills, routing, SLA policies, canned replies
+        # What it holds about a person, for access exports, erasures and retention.
+        from rapport.care import subject
+
+        subject.register()

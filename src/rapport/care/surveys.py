@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.care.models import Conversation, CsatResponse, Delivery, Message, MessageDirection
+from rapport.consent.models import Purpose
+from rapport.consent.services import channel_for_network, may_contact
 
 log = logging.getLogger(__name__)
 SALT = "rapport.care.csat"
@@ -44,6 +46,11 @@ def send_survey(event: str, payload: dict[str, Any]) -> Message | None:
 
     conversation = Conversation.objects.filter(pk=payload.get("conversation_id")).first()
     if conversation is None or conversation.person_id is None and conversation.identity_id is None:
+        return None
+    # Asked at the moment of sending: a withdrawal or objection since the resolution stops the survey.
+    if conversation.person_id and not may_contact(
+        conversation.person, Purpose.SURVEYS, channel_for_network(conversation.channel)
+    ):
         return None
     with transaction.atomic():
         if Message.objects.filter(conversation=conversation, kind=SURVEY_KIND).exists():

@@ -1,3 +1,5 @@
+"""Consent and privacy: the ledger of permissions and objections, and the one answer to "may we?"."""
+
 from django.apps import AppConfig
 
 
@@ -7,7 +9,33 @@ class ConsentConfig(AppConfig):
     verbose_name = "Consent and privacy"
 
     def ready(self) -> None:
-        from rapport.contacts.relations import PersonRelation, register_relation
+        from rapport.consent import retention, services, subject
+        from rapport.contacts.relations import OnDelete, PersonRelation, register_relation
+        from rapport.core import events
+        from rapport.core.models import Role
+        from rapport.core.services import PERMISSIONS
 
         # The ledger is the proof of each permission: it follows a merge to the kept person and goes with a deleted one.
         register_relation(PersonRelation("consents", "consent.ConsentEvent"))
+        # The derived state is rebuilt from the moved ledger after a merge or an un-merge.
+        register_relation(PersonRelation("consent_states", "consent.ConsentState", moves_on_merge=False))
+        register_relation(PersonRelation("privacy_flags", "consent.PrivacyFlags", moves_on_merge=False))
+        register_relation(PersonRelation("form_answers", "consent.FormAnswer"))
+        register_relation(PersonRelation("enrichment_facts", "consent.EnrichmentFact"))
+        # A data-subject request outlives the person (the log must show it was handled).
+        register_relation(
+            PersonRelation(
+                "privacy_requests", "consent.PrivacyRequest", on_delete=OnDelete.DETACH, moves_on_merge=False
+            )
+        )
+        events.subscribe("contact.merged", services.on_merge)
+        events.subscribe("contact.unmerged", services.on_merge)
+        subject.register_own()
+        retention.register_own()
+
+        # Data-subject requests, exports and erasures are the DPO's (and an admin's).
+        PERMISSIONS.setdefault("privacy.manage", {Role.ADMIN, Role.DPO})
+        PERMISSIONS.setdefault(
+            "consent.record", {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER, Role.DPO}
+        )
+        PERMISSIONS.setdefault("consent.manage_forms", {Role.ADMIN, Role.MARKETER, Role.DPO})

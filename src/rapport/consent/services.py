@@ -1,26 +1,86 @@
 """The one answer to "may we contact this person for this purpose on this channel?" and "may we process their data
-for this purpose?". Every outbound path and every processing step asks here at the moment it acts."""
+for this purpose?". Every outbound path and every processing step asks here at the moment it acts.
+
+The ledger (`ConsentEvent`) is append-only and is the proof; `ConsentState` holds the newest word per person,
+purpose and channel and is maintained by `record` in the same transaction, so each answer is one indexed read.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rapport.consent.models import ConsentEvent, LawfulBasis, Purpose
+from rapport.consent.models import (
+    ConsentEvent,
+    ConsentState,
+    ContactChannel,
+    LawfulBasis,
+    PrivacyFlags,
+    Purpose,
+    Suppression,
+    SuppressionReason,
+)
 
-# Purposes that run on legitimate interest: allowed until the person objects. All others need a grant.
+# Purposes that run on legitimate interest: allowed until the person objects. Service messages run on the contract.
+# All others need a grant. A CSAT survey asks about a service conversation the customer started, on the channel
+# they wrote in on: legitimate interest, and an objection (or a withdrawal) stops every later survey.
 BASIS: dict[str, str] = {
     Purpose.SERVICE: LawfulBasis.CONTRACT,
     Purpose.PROFILING: LawfulBasis.LEGITIMATE_INTEREST,
+    Purpose.SURVEYS: LawfulBasis.LEGITIMATE_INTEREST,
 }
+
+# Do-not-track stops these processing purposes (profiling, scoring, enrichment, personalisation).
+TRACKING_PURPOSES = {Purpose.PROFILING, Purpose.ENRICHMENT, Purpose.OFFERS}
+
+SOURCES = ("form", "import", "agent", "api", "double_opt_in", "preference_centre", "unsubscribe", "dpo")
+
+# How a network (of a conversation, a message) maps to a contact channel.
+_NETWORK_CHANNELS = {"email": ContactChannel.EMAIL, "sms": ContactChannel.SMS, "phone": ContactChannel.PHONE}
 
 
 def basis(purpose: str) -> str:
     """The lawful basis a purpose runs on."""
     return BASIS.get(purpose, LawfulBasis.CONSENT)
+
+
+def channel_for_network(network: str) -> str:
+    """The contact channel a message on this network uses (social networks and chats are social DMs)."""
+    return _NETWORK_CHANNELS.get(network or "", ContactChannel.SOCIAL_DM)
+
+
+def _newer(a: tuple[datetime, int], b: tuple[datetime, int]) -> bool:
+    return a >= b
+
+
+def _apply_state(event: ConsentEvent) -> None:
+    """Make the derived state follow the event when it is the newest word for its person, purpose and channel."""
+    key = {"person_id": event.person_id, "purpose": event.purpose, "channel": event.channel}
+    for _ in range(2):
+        state = ConsentState.objects.select_for_update().filter(**key).first()
+        if state is None:
+            try:
+                with transaction.atomic():
+                    ConsentState.objects.create(
+                        workspace_id=event.workspace_id,
+                        granted=event.granted,
+                        event=event,
+                        occurred_at=event.occurred_at,
+                        **key,
+                    )
+                return
+            except IntegrityError:  # another writer created it first: compare with theirs
+                continue
+        if _newer((event.occurred_at, event.pk), (state.occurred_at, state.event_id)):
+            state.granted, state.event, state.occurred_at = event.granted, event, event.occurred_at
+            state.save(update_fields=["granted", "event", "occurred_at"])
+        return
 
 
 def record(
@@ -36,20 +96,30 @@ def record(
     recorded_by=None,
     occurred_at: datetime | None = None,
 ) -> ConsentEvent:
-    """Append a grant or a withdrawal (an objection, for a legitimate-interest purpose) to the ledger."""
-    return ConsentEvent.objects.create(
-        workspace_id=person.workspace_id,
-        person=person,
-        purpose=purpose,
-        channel=channel,
-        granted=granted,
-        source=source,
-        wording=wording,
-        wording_version=wording_version,
-        evidence=evidence or {},
-        recorded_by=recorded_by,
-        occurred_at=occurred_at or timezone.now(),
-    )
+    """Append a grant or a withdrawal (an objection, for a legitimate-interest purpose) to the ledger.
+
+    The event and the current state are written in one transaction of their own before anything else happens, so
+    a withdrawal is never lost to a later failure of the caller."""
+    if purpose not in Purpose.values:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    if channel not in ContactChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    with transaction.atomic():
+        event = ConsentEvent.objects.create(
+            workspace_id=person.workspace_id,
+            person=person,
+            purpose=purpose,
+            channel=channel,
+            granted=granted,
+            source=source,
+            wording=wording,
+            wording_version=wording_version,
+            evidence=evidence or {},
+            recorded_by=recorded_by,
+            occurred_at=occurred_at or timezone.now(),
+        )
+        _apply_state(event)
+    return event
 
 
 def object_to(person, purpose: str, *, source: str, **kwargs) -> ConsentEvent:
@@ -57,52 +127,240 @@ def object_to(person, purpose: str, *, source: str, **kwargs) -> ConsentEvent:
     return record(person, purpose, granted=False, source=source, **kwargs)
 
 
-def _latest(person_id: int, purpose: str, channel: str) -> ConsentEvent | None:
-    return (
-        ConsentEvent.objects.filter(person_id=person_id, purpose=purpose, channel=channel)
-        .order_by("-occurred_at", "-id")
-        .first()
+def rebuild_state(person_ids: Iterable[int]) -> None:
+    """Derive the current state of these people afresh from the ledger (after a merge moved events between them)."""
+    ids = set(person_ids)
+    with transaction.atomic():
+        ConsentState.objects.filter(person_id__in=ids).delete()
+        newest: dict[tuple, ConsentEvent] = {}
+        for event in ConsentEvent.objects.filter(person_id__in=ids).order_by("occurred_at", "id"):
+            newest[(event.person_id, event.purpose, event.channel)] = event
+        ConsentState.objects.bulk_create(
+            ConsentState(
+                workspace_id=e.workspace_id,
+                person_id=e.person_id,
+                purpose=e.purpose,
+                channel=e.channel,
+                granted=e.granted,
+                event=e,
+                occurred_at=e.occurred_at,
+            )
+            for e in newest.values()
+        )
+
+
+def on_merge(event: str, payload: dict) -> None:
+    """contact.merged / contact.unmerged: the ledger moved with the merge; the derived state follows it."""
+    rebuild_state([pid for pid in (payload.get("kept"), payload.get("absorbed")) if pid])
+
+
+def _state(person_id: int, purpose: str, channel: str) -> bool | None:
+    row = ConsentState.objects.filter(person_id=person_id, purpose=purpose, channel=channel).values_list(
+        "granted", flat=True
     )
+    return next(iter(row), None)
+
+
+def current_word(person, purpose: str, channel: str = "") -> bool | None:
+    """The person's newest word on a purpose and channel: True, False, or None when they never gave one."""
+    return _state(person.pk, purpose, channel)
+
+
+def _allowed(purpose: str, granted: bool | None) -> bool:
+    if basis(purpose) == LawfulBasis.CONSENT:
+        return bool(granted)
+    return granted is None or granted
+
+
+def flags_of(person) -> PrivacyFlags | None:
+    """The person's do-not-contact / do-not-track / restriction switches, or None when none was ever set."""
+    return PrivacyFlags.objects.filter(person_id=person.pk).first()
+
+
+def set_flags(person, **flags: bool) -> PrivacyFlags:
+    """Set some of do_not_contact, do_not_track, restricted for a person."""
+    unknown = set(flags) - {"do_not_contact", "do_not_track", "restricted"}
+    if unknown:
+        raise ValueError(f"unknown privacy flag(s): {', '.join(sorted(unknown))}")
+    row, _ = PrivacyFlags.objects.update_or_create(
+        person_id=person.pk, defaults={"workspace_id": person.workspace_id, **flags}
+    )
+    return row
 
 
 def may_process(person, purpose: str) -> bool:
     """May Rapport process this person's data for the purpose (profiling, enrichment, segment marketing)?"""
-    latest = _latest(person.pk, purpose, "")
-    if basis(purpose) == LawfulBasis.CONSENT:
-        return bool(latest and latest.granted)
-    return latest is None or latest.granted
+    flags = flags_of(person)
+    if (
+        flags
+        and purpose != Purpose.SERVICE
+        and (flags.restricted or flags.do_not_track and purpose in TRACKING_PURPOSES)
+    ):
+        return False
+    return _allowed(purpose, _state(person.pk, purpose, ""))
 
 
 def may_contact(person, purpose: str, channel: str) -> bool:
     """May Rapport contact this person for the purpose on the channel? A follower or a page like is not consent."""
     if not channel:
         raise ValueError("may_contact needs a channel")
-    latest = _latest(person.pk, purpose, channel)
-    if basis(purpose) == LawfulBasis.CONSENT:
-        return bool(latest and latest.granted)
-    return latest is None or latest.granted
-
-
-def _latest_granted(workspace_id: int, purpose: str, channel: str) -> QuerySet:
-    newest = ConsentEvent.objects.filter(
-        workspace_id=workspace_id, purpose=purpose, channel=channel, person_id=OuterRef("person_id")
-    ).order_by("-occurred_at", "-id")
-    return (
-        ConsentEvent.objects.filter(workspace_id=workspace_id, purpose=purpose, channel=channel)
-        .filter(id=Subquery(newest.values("id")[:1]))
-        .values_list("person_id", "granted")
+    if purpose != Purpose.SERVICE:
+        flags = flags_of(person)
+        if flags and (flags.do_not_contact or flags.restricted):
+            return False
+    if is_suppressed(person.workspace_id, channel, _address(person, channel)):
+        return False
+    words = dict(
+        ConsentState.objects.filter(person_id=person.pk, purpose=purpose, channel__in=[channel, ""]).values_list(
+            "channel", "granted"
+        )
     )
+    if words.get("") is False:  # an objection to the purpose as a whole covers every channel
+        return False
+    return _allowed(purpose, words.get(channel))
 
 
 def objectors(workspace_id: int, purpose: str) -> set[int]:
     """Ids of the people whose latest word on a processing purpose is "no" (never ranked, never scored)."""
-    return {pid for pid, granted in _latest_granted(workspace_id, purpose, "") if not granted}
+    ids = set(
+        ConsentState.objects.filter(workspace_id=workspace_id, purpose=purpose, channel="", granted=False).values_list(
+            "person_id", flat=True
+        )
+    )
+    blocked = PrivacyFlags.objects.filter(workspace_id=workspace_id, restricted=True)
+    if purpose in TRACKING_PURPOSES:
+        blocked = blocked | PrivacyFlags.objects.filter(workspace_id=workspace_id, do_not_track=True)
+    return ids | set(blocked.values_list("person_id", flat=True))
 
 
 def permitted(workspace_id: int, person_ids: Iterable[int], purpose: str, channel: str = "") -> set[int]:
-    """Of these people, those who may be processed (channel "") or contacted (a channel) for the purpose: one query."""
+    """Of these people, those who may be processed (channel "") or contacted (a channel) for the purpose.
+
+    Set-based: three or four queries whatever the number of people. A large audience reads the purpose's rows of the
+    derived state for the whole workspace (one index range) instead of sending its ids to the database."""
     ids = set(person_ids)
-    state = {pid: granted for pid, granted in _latest_granted(workspace_id, purpose, channel) if pid in ids}
-    if basis(purpose) == LawfulBasis.CONSENT:
-        return {pid for pid in ids if state.get(pid)}
-    return {pid for pid in ids if state.get(pid, True)}
+    if not ids:
+        return set()
+    scope: dict = {"workspace_id": workspace_id}
+    if len(ids) <= 1000:
+        scope["person_id__in"] = ids
+    state = dict(
+        ConsentState.objects.filter(purpose=purpose, channel=channel, **scope).values_list("person_id", "granted")
+    )
+    blocked: set[int] = set()
+    if channel:
+        blocked.update(
+            ConsentState.objects.filter(purpose=purpose, channel="", granted=False, **scope).values_list(
+                "person_id", flat=True
+            )
+        )
+    if purpose != Purpose.SERVICE:
+        for pid, dnc, dnt, restricted in PrivacyFlags.objects.filter(**scope).values_list(
+            "person_id", "do_not_contact", "do_not_track", "restricted"
+        ):
+            if restricted or (channel and dnc) or (not channel and dnt and purpose in TRACKING_PURPOSES):
+                blocked.add(pid)
+    allowed = {pid for pid in ids if pid not in blocked and _allowed(purpose, state.get(pid))}
+    if channel and allowed and Suppression.objects.filter(workspace_id=workspace_id, channel=channel).exists():
+        allowed -= _suppressed_people(workspace_id, allowed, channel)
+    return allowed
+
+
+# --- the suppression list -----------------------------------------------------------------------------------------
+
+
+def normalise_address(channel: str, address: str) -> str:
+    """The comparable form of an address: a lower-cased email, the digits of a phone number."""
+    address = (address or "").strip()
+    if channel == ContactChannel.EMAIL:
+        return address.lower()
+    if channel in (ContactChannel.SMS, ContactChannel.PHONE):
+        return "".join(ch for ch in address if ch.isdigit())
+    return address.lower()
+
+
+def address_hash(workspace_id: int, channel: str, address: str) -> str:
+    """A keyed hash of an address: matchable, not reversible, not the address."""
+    # SMS and phone share numbers: a complaint about one stops the other.
+    kind = "phone" if channel in (ContactChannel.SMS, ContactChannel.PHONE) else channel
+    message = f"{workspace_id}:{kind}:{normalise_address(channel, address)}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _address(person, channel: str) -> str:
+    if channel == ContactChannel.EMAIL:
+        return getattr(person, "email", "") or ""
+    if channel in (ContactChannel.SMS, ContactChannel.PHONE):
+        return getattr(person, "phone", "") or ""
+    return ""
+
+
+def suppress(workspace_id: int, channel: str, address: str, *, reason: str, detail: str = "") -> Suppression:
+    """Put an address on the suppression list (a bounce, a complaint): nothing is sent to it on that channel."""
+    if reason not in SuppressionReason.values:
+        raise ValueError(f"unknown suppression reason {reason!r}")
+    if not normalise_address(channel, address):
+        raise ValueError("an empty address cannot be suppressed")
+    row, _ = Suppression.objects.get_or_create(
+        workspace_id=workspace_id,
+        channel=_suppression_channel(channel),
+        address_hash=address_hash(workspace_id, channel, address),
+        defaults={"reason": reason, "detail": detail[:200]},
+    )
+    return row
+
+
+def _suppression_channel(channel: str) -> str:
+    return ContactChannel.PHONE if channel == ContactChannel.SMS else channel
+
+
+def is_suppressed(workspace_id: int, channel: str, address: str) -> bool:
+    """Is this address on the suppression list for the channel?"""
+    if not normalise_address(channel, address):
+        return False
+    return Suppression.objects.filter(
+        workspace_id=workspace_id,
+        channel=_suppression_channel(channel),
+        address_hash=address_hash(workspace_id, channel, address),
+    ).exists()
+
+
+def _suppressed_people(workspace_id: int, person_ids: set[int], channel: str) -> set[int]:
+    from rapport.contacts.models import Person
+
+    field = "email" if channel == ContactChannel.EMAIL else "phone"
+    if channel not in (ContactChannel.EMAIL, ContactChannel.SMS, ContactChannel.PHONE):
+        return set()
+    hashes = set(
+        Suppression.objects.filter(workspace_id=workspace_id, channel=_suppression_channel(channel)).values_list(
+            "address_hash", flat=True
+        )
+    )
+    out: set[int] = set()
+    ids = list(person_ids)
+    for start in range(0, len(ids), 5000):
+        for pid, address in Person.objects.filter(pk__in=ids[start : start + 5000]).values_list("pk", field):
+            if address and address_hash(workspace_id, channel, address) in hashes:
+                out.add(pid)
+    return out
+
+
+# --- reading the ledger -------------------------------------------------------------------------------------------
+
+
+def current(person) -> list[ConsentState]:
+    """The current word per purpose and channel, each with the event that proves it."""
+    return list(
+        ConsentState.objects.filter(person_id=person.pk)
+        .select_related("event", "event__recorded_by")
+        .order_by("purpose", "channel")
+    )
+
+
+def history(person, limit: int = 500) -> list[ConsentEvent]:
+    """The person's ledger, newest first."""
+    return list(
+        ConsentEvent.objects.filter(person_id=person.pk)
+        .select_related("recorded_by")
+        .order_by("-occurred_at", "-id")[:limit]
+    )

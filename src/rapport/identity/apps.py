@@ -21,3 +21,7 @@ class IdentityConfig(AppConfig):
             ("reviews_right", "identity.ReviewItem", "right"),
         ):
             register_relation(PersonRelation(label, model, field=field, moves_on_merge=False))
+        # What it holds about a person, for access exports, erasures and retention.
+        from rapport.identity import subject
+
+        subject.register()

@@ -18,3 +18,7 @@ class ListeningConfig(AppConfig):
         from rapport.web.settings_registry import register_sections
 
         register_sections(settings_views.SECTIONS)
+        # What it holds about a person, for access exports, erasures and retention.
+        from rapport.listening import subject
+
+        subject.register()

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("rapport.contacts.urls")),
     path("", include("rapport.care.urls")),
+    path("", include("rapport.consent.urls")),
 ]

@@ -6,35 +6,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0005_private_db_default'),
-        ('core', '0003_outbox'),
+        ("contacts", "0005_private_db_default"),
+        ("core", "0003_outbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConsentEvent',
+            name="ConsentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('service', 'Service messages'), ('newsletter', 'Newsletter'), ('offers', 'Personalised offers'), ('enrichment', 'Social-profile enrichment'), ('profiling', 'Profiling and influence scoring'), ('surveys', 'Surveys and research'), ('community', 'Community contact')], max_length=32)),
-                ('channel', models.CharField(blank=True, choices=[('', 'Any channel (processing)'), ('email', 'Email'), ('sms', 'SMS'), ('phone', 'Phone'), ('post', 'Post'), ('social_dm', 'Social DM'), ('advertising', 'Advertising audiences')], default='', max_length=16)),
-                ('granted', models.BooleanField()),
-                ('source', models.CharField(help_text='form, import, agent, api, double_opt_in, preference_centre', max_length=32)),
-                ('wording', models.TextField(blank=True)),
-                ('wording_version', models.CharField(blank=True, max_length=32)),
-                ('evidence', models.JSONField(blank=True, default=dict, help_text='IP and user agent, or the agent who recorded it')),
-                ('occurred_at', models.DateTimeField(help_text='When the person gave or withdrew it (imports keep their dates)')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_events', to='contacts.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("service", "Service messages"),
+                            ("newsletter", "Newsletter"),
+                            ("offers", "Personalised offers"),
+                            ("enrichment", "Social-profile enrichment"),
+                            ("profiling", "Profiling and influence scoring"),
+                            ("surveys", "Surveys and research"),
+                            ("community", "Community contact"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Any channel (processing)"),
+                            ("email", "Email"),
+                            ("sms", "SMS"),
+                            ("phone", "Phone"),
+                            ("post", "Post"),
+                            ("social_dm", "Social DM"),
+                            ("advertising", "Advertising audiences"),
+                        ],
+                        default="",
+                        max_length=16,
+                    ),
+                ),
+                ("granted", models.BooleanField()),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="form, import, agent, api, double_opt_in, preference_centre", max_length=32
+                    ),
+                ),
+                ("wording", models.TextField(blank=True)),
+                ("wording_version", models.CharField(blank=True, max_length=32)),
+                (
+                    "evidence",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="IP and user agent, or the agent who recorded it"
+                    ),
+                ),
+                (
+                    "occurred_at",
+                    models.DateTimeField(help_text="When the person gave or withdrew it (imports keep their dates)"),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consent_events", to="contacts.person"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['workspace', 'purpose', 'channel', 'person', 'occurred_at'], name='consent_state_idx'), models.Index(fields=['person', 'occurred_at'], name='consent_person_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["workspace", "purpose", "channel", "person", "occurred_at"], name="consent_state_idx"
+                    ),
+                    models.Index(fields=["person", "occurred_at"], name="consent_person_idx"),
+                ],
             },
         ),
     ]

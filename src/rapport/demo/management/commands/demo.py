@@ -78,6 +78,13 @@ class Command(BaseCommand):
         seed_influence(workspace)  # scores before the inbox is triaged
         cared = seed_care(workspace)
         self.stdout.write(f"care inbox: {', '.join(f'{v} {k.replace(chr(95), chr(32))}' for k, v in cared.items())}")
+        from rapport.demo.consent import seed_consent
+
+        self.stdout.write(
+            "consent: {forms} sign-up forms, {consents} consents, {requests} privacy requests".format(
+                **seed_consent(workspace)
+            )
+        )
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:

@@ -1,0 +1,122 @@
+"""The may-we service: the derived state follows the ledger, bases decide defaults, switches and suppressions win."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rapport.consent import services
+from rapport.consent.models import ConsentEvent, ConsentState, Purpose
+from rapport.contacts.services import create_person
+from rapport.core.actors import Actor
+from rapport.identity.merging import merge_contacts, undo_merge
+
+pytestmark = pytest.mark.django_db
+ACTOR = Actor.system("test")
+
+
+def make(workspace, name="Ida", email=""):
+    return create_person(workspace=workspace, actor=ACTOR, data={"first_name": name, "email": email})
+
+
+def test_consent_purposes_need_a_grant_and_legitimate_interest_runs_until_an_objection(workspace):
+    p = make(workspace)
+    assert not services.may_contact(p, Purpose.NEWSLETTER, "email")
+    assert not services.may_process(p, Purpose.ENRICHMENT)
+    assert services.may_process(p, Purpose.PROFILING)
+    assert services.may_contact(p, Purpose.SURVEYS, "social_dm")
+    services.record(p, Purpose.NEWSLETTER, granted=True, channel="email", source="api")
+    services.object_to(p, Purpose.PROFILING, source="agent")
+    assert services.may_contact(p, Purpose.NEWSLETTER, "email")
+    assert not services.may_contact(p, Purpose.NEWSLETTER, "sms")  # a grant is per channel
+    assert not services.may_process(p, Purpose.PROFILING)
+    assert services.objectors(workspace.pk, Purpose.PROFILING) == {p.pk}
+
+
+def test_an_objection_to_the_purpose_covers_every_channel(workspace):
+    p = make(workspace)
+    services.object_to(p, Purpose.SURVEYS, source="agent")
+    assert not services.may_contact(p, Purpose.SURVEYS, "email")
+    assert services.permitted(workspace.pk, [p.pk], Purpose.SURVEYS, "email") == set()
+
+
+def test_an_imported_older_grant_does_not_override_a_newer_withdrawal(workspace):
+    p = make(workspace)
+    now = timezone.now()
+    services.record(p, Purpose.OFFERS, granted=False, channel="email", source="api", occurred_at=now)
+    services.record(
+        p, Purpose.OFFERS, granted=True, channel="email", source="import", occurred_at=now - timedelta(days=400)
+    )
+    assert not services.may_contact(p, Purpose.OFFERS, "email")
+    assert ConsentEvent.objects.filter(person=p).count() == 2  # append-only: both are proof
+    state = ConsentState.objects.get(person=p, purpose=Purpose.OFFERS)
+    assert state.granted is False and state.occurred_at == now
+
+
+def test_do_not_contact_do_not_track_and_restriction_are_different_switches(workspace):
+    p = make(workspace)
+    services.record(p, Purpose.NEWSLETTER, granted=True, channel="email", source="api")
+    services.record(p, Purpose.ENRICHMENT, granted=True, source="api")
+    services.set_flags(p, do_not_track=True)
+    assert services.may_contact(p, Purpose.NEWSLETTER, "email")
+    assert not services.may_process(p, Purpose.ENRICHMENT)
+    services.set_flags(p, do_not_track=False, do_not_contact=True)
+    assert not services.may_contact(p, Purpose.NEWSLETTER, "email")
+    assert services.may_contact(p, Purpose.SERVICE, "email")  # service messages still go
+    assert services.may_process(p, Purpose.ENRICHMENT)
+    services.set_flags(p, do_not_contact=False, restricted=True)
+    assert not services.may_process(p, Purpose.ENRICHMENT) and not services.may_contact(p, Purpose.NEWSLETTER, "email")
+
+
+def test_a_suppressed_address_is_not_sent_to_and_is_not_stored(workspace):
+    p = make(workspace, email="Bounce@Example.org")
+    services.record(p, Purpose.NEWSLETTER, granted=True, channel="email", source="api")
+    row = services.suppress(workspace.pk, "email", "bounce@example.org ", reason="bounce", detail="550")
+    assert "bounce" not in row.address_hash and len(row.address_hash) == 64
+    assert not services.may_contact(p, Purpose.NEWSLETTER, "email")
+    assert services.permitted(workspace.pk, [p.pk], Purpose.NEWSLETTER, "email") == set()
+    assert services.current_word(p, Purpose.NEWSLETTER, "email") is True  # the consent itself is untouched
+
+
+def test_a_merge_carries_the_newest_word_to_the_kept_person(workspace, django_capture_on_commit_callbacks):
+    keep, absorb = make(workspace, "A"), make(workspace, "B")
+    services.record(absorb, Purpose.NEWSLETTER, granted=True, channel="email", source="api")
+    with django_capture_on_commit_callbacks(execute=True):
+        merge = merge_contacts(workspace=workspace, keep=keep, absorb=absorb.pk, actor=ACTOR)
+    assert services.may_contact(keep, Purpose.NEWSLETTER, "email")
+    with django_capture_on_commit_callbacks(execute=True):
+        undo_merge(workspace=workspace, merge=merge, actor=ACTOR)
+    assert not services.may_contact(keep, Purpose.NEWSLETTER, "email")
+    assert services.may_contact(absorb, Purpose.NEWSLETTER, "email")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 3), st.booleans(), st.integers(0, 50)), max_size=12))
+def test_permitted_agrees_with_may_contact_one_by_one(workspace_factory_ws, events):
+    workspace, people = workspace_factory_ws
+    ConsentEvent.objects.filter(workspace=workspace).delete()
+    now = timezone.now()
+    for who, granted, minutes in events:
+        services.record(
+            people[who],
+            Purpose.NEWSLETTER,
+            granted=granted,
+            channel="email",
+            source="api",
+            occurred_at=now - timedelta(minutes=minutes),
+        )
+    expected = {p.pk for p in people if services.may_contact(p, Purpose.NEWSLETTER, "email")}
+    assert services.permitted(workspace.pk, [p.pk for p in people], Purpose.NEWSLETTER, "email") == expected
+    # and the derived state equals the newest event per person, recomputed from scratch
+    for p in people:
+        newest = ConsentEvent.objects.filter(person=p).order_by("-occurred_at", "-id").first()
+        assert services.current_word(p, Purpose.NEWSLETTER, "email") == (newest.granted if newest else None)
+
+
+@pytest.fixture
+def workspace_factory_ws(workspace):
+    return workspace, [make(workspace, f"P{i}") for i in range(4)]
