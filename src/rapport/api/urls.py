@@ -9,6 +9,8 @@ from ninja.errors import AuthenticationError, ValidationError
 from rapport.care.api import canned_router
 from rapport.care.api import router as conversations_router
 from rapport.channels.api import router as channels_router
+from rapport.commerce.api import orders_router, vouchers_router
+from rapport.commerce.api import router as value_router
 from rapport.contacts.api import organisations_router
 from rapport.contacts.api import router as contacts_router
 from rapport.core.api import router as auth_router
@@ -81,6 +83,9 @@ def validation_error(request: HttpRequest, exc: ValidationError):
 api.add_router("/auth", auth_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/contacts", merge_router)
+api.add_router("/contacts", value_router)
+api.add_router("/orders", orders_router)
+api.add_router("/vouchers", vouchers_router)
 api.add_router("/merges", merges_router)
 api.add_router("/identity", review_router)
 api.add_router("/organisations", organisations_router)

@@ -325,3 +325,22 @@ class Voucher(WorkspaceScoped):
 
     def __str__(self) -> str:
         return self.code
+
+
+class OrderWebhook(WorkspaceScoped):
+    """An inbound order feed: a shop posts each order to /commerce/webhooks/<key>, signed with the secret."""
+
+    class Format(models.TextChoices):
+        GENERIC = "generic", "Rapport (X-Rapport-Signature)"
+        SHOPIFY = "shopify", "Shopify (X-Shopify-Hmac-Sha256)"
+        WOOCOMMERCE = "woocommerce", "WooCommerce (X-WC-Webhook-Signature)"
+
+    key = models.CharField(max_length=64, unique=True)
+    format = models.CharField(max_length=16, choices=Format.choices, default=Format.GENERIC)
+    source = models.CharField(max_length=64, help_text="The orders' source, part of their idempotency key")
+    secret = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.format} feed {self.source}"
