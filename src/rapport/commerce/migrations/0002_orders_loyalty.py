@@ -5,296 +5,580 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commerce', '0001_initial'),
-        ('contacts', '0005_private_db_default'),
-        ('core', '0003_outbox'),
+        ("commerce", "0001_initial"),
+        ("contacts", "0005_private_db_default"),
+        ("core", "0003_outbox"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='import', help_text='The system the order came from', max_length=64)),
-                ('order_id', models.CharField(max_length=100)),
-                ('customer_ref', models.JSONField(blank=True, default=dict)),
-                ('ordered_at', models.DateTimeField()),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('total', models.DecimalField(decimal_places=2, default=0, help_text='Sum of the lines', max_digits=14)),
-                ('discount', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('returned', models.DecimalField(decimal_places=2, default=0, help_text='Refunded by returns', max_digits=14)),
-                ('channel', models.CharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='orders', to='contacts.person')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(default="import", help_text="The system the order came from", max_length=64),
+                ),
+                ("order_id", models.CharField(max_length=100)),
+                ("customer_ref", models.JSONField(blank=True, default=dict)),
+                ("ordered_at", models.DateTimeField()),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                (
+                    "total",
+                    models.DecimalField(decimal_places=2, default=0, help_text="Sum of the lines", max_digits=14),
+                ),
+                ("discount", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                (
+                    "returned",
+                    models.DecimalField(decimal_places=2, default=0, help_text="Refunded by returns", max_digits=14),
+                ),
+                ("channel", models.CharField(blank=True, max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="orders",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OrderWebhook',
+            name="OrderWebhook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('format', models.CharField(choices=[('generic', 'Rapport (X-Rapport-Signature)'), ('shopify', 'Shopify (X-Shopify-Hmac-Sha256)'), ('woocommerce', 'WooCommerce (X-WC-Webhook-Signature)')], default='generic', max_length=16)),
-                ('source', models.CharField(help_text="The orders' source, part of their idempotency key", max_length=64)),
-                ('secret', models.CharField(max_length=200)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=64, unique=True)),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("generic", "Rapport (X-Rapport-Signature)"),
+                            ("shopify", "Shopify (X-Shopify-Hmac-Sha256)"),
+                            ("woocommerce", "WooCommerce (X-WC-Webhook-Signature)"),
+                        ],
+                        default="generic",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(help_text="The orders' source, part of their idempotency key", max_length=64),
+                ),
+                ("secret", models.CharField(max_length=200)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('point_value', models.DecimalField(decimal_places=4, default=0.01, help_text='What one point is worth in settlement', max_digits=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "point_value",
+                    models.DecimalField(
+                        decimal_places=4, default=0.01, help_text="What one point is worth in settlement", max_digits=10
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(max_length=100)),
-                ('name', models.CharField(blank=True, max_length=300)),
-                ('category', models.CharField(blank=True, help_text='A path, levels separated by " > "', max_length=300)),
-                ('brand', models.CharField(blank=True, max_length=200)),
-                ('price', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sku", models.CharField(max_length=100)),
+                ("name", models.CharField(blank=True, max_length=300)),
+                (
+                    "category",
+                    models.CharField(blank=True, help_text='A path, levels separated by " > "', max_length=300),
+                ),
+                ("brand", models.CharField(blank=True, max_length=200)),
+                ("price", models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(blank=True, max_length=100)),
-                ('name', models.CharField(blank=True, max_length=300)),
-                ('category', models.CharField(blank=True, max_length=300)),
-                ('quantity', models.DecimalField(decimal_places=3, default=1, max_digits=12)),
-                ('unit_price', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('discount', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='commerce.order')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lines', to='commerce.product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sku", models.CharField(blank=True, max_length=100)),
+                ("name", models.CharField(blank=True, max_length=300)),
+                ("category", models.CharField(blank=True, max_length=300)),
+                ("quantity", models.DecimalField(decimal_places=3, default=1, max_digits=12)),
+                ("unit_price", models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
+                ("discount", models.DecimalField(decimal_places=2, default=0, max_digits=12)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="commerce.order"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="lines",
+                        to="commerce.product",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('points_per_unit', models.DecimalField(decimal_places=3, default=1, help_text='Points per currency unit spent', max_digits=8)),
-                ('expiry_days', models.PositiveIntegerField(blank=True, help_text='Points expire this long after earning', null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                (
+                    "points_per_unit",
+                    models.DecimalField(
+                        decimal_places=3, default=1, help_text="Points per currency unit spent", max_digits=8
+                    ),
+                ),
+                (
+                    "expiry_days",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Points expire this long after earning", null=True
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='PointsEntry',
+            name="PointsEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('earn', 'Earned'), ('redeem', 'Redeemed'), ('expire', 'Expired'), ('adjust', 'Adjusted')], max_length=8)),
-                ('points', models.BigIntegerField(help_text='Positive for earned, negative for spent or expired')),
-                ('occurred_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='points', to='commerce.order')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='points', to='commerce.partner')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='points', to='contacts.person')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger', to='commerce.programme')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("earn", "Earned"),
+                            ("redeem", "Redeemed"),
+                            ("expire", "Expired"),
+                            ("adjust", "Adjusted"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("points", models.BigIntegerField(help_text="Positive for earned, negative for spent or expired")),
+                ("occurred_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="points",
+                        to="commerce.order",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="points",
+                        to="commerce.partner",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="points", to="contacts.person"
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="ledger", to="commerce.programme"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EarnRule',
+            name="EarnRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('category', models.CharField(blank=True, help_text='Lines in this category (or below it)', max_length=300)),
-                ('multiplier', models.DecimalField(decimal_places=3, default=1, max_digits=6)),
-                ('bonus_points', models.IntegerField(default=0, help_text='Flat points per qualifying order')),
-                ('starts_at', models.DateTimeField(blank=True, null=True)),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='commerce.partner')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='commerce.programme')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "category",
+                    models.CharField(blank=True, help_text="Lines in this category (or below it)", max_length=300),
+                ),
+                ("multiplier", models.DecimalField(decimal_places=3, default=1, max_digits=6)),
+                ("bonus_points", models.IntegerField(default=0, help_text="Flat points per qualifying order")),
+                ("starts_at", models.DateTimeField(blank=True, null=True)),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="commerce.partner",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="commerce.programme"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Return',
+            name="Return",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('returned_at', models.DateTimeField()),
-                ('quantity', models.DecimalField(decimal_places=3, default=1, max_digits=12)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='returns', to='commerce.orderline')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='returns', to='commerce.order')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("returned_at", models.DateTimeField()),
+                ("quantity", models.DecimalField(decimal_places=3, default=1, max_digits=12)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "line",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="returns",
+                        to="commerce.orderline",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="returns", to="commerce.order"
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Store',
+            name="Store",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('kind', models.CharField(choices=[('store', 'Store'), ('web', 'Web shop'), ('app', 'App'), ('partner', 'Partner')], default='store', max_length=16)),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='stores', to='commerce.partner')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=64)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("store", "Store"), ("web", "Web shop"), ("app", "App"), ("partner", "Partner")],
+                        default="store",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="stores",
+                        to="commerce.partner",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='order',
-            name='store',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='orders', to='commerce.store'),
+            model_name="order",
+            name="store",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="orders",
+                to="commerce.store",
+            ),
         ),
         migrations.CreateModel(
-            name='Tier',
+            name="Tier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
-                ('rank', models.PositiveSmallIntegerField(help_text='Higher is better')),
-                ('qualifying_points', models.PositiveIntegerField(default=0)),
-                ('period_days', models.PositiveIntegerField(default=365)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tiers', to='commerce.programme')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=64)),
+                ("rank", models.PositiveSmallIntegerField(help_text="Higher is better")),
+                ("qualifying_points", models.PositiveIntegerField(default=0)),
+                ("period_days", models.PositiveIntegerField(default=365)),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tiers", to="commerce.programme"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-rank'],
+                "ordering": ["-rank"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('card_number', models.CharField(blank=True, max_length=64)),
-                ('tier_until', models.DateTimeField(blank=True, null=True)),
-                ('tier_reason', models.CharField(blank=True, max_length=200)),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='contacts.person')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='commerce.programme')),
-                ('tier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='commerce.tier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("card_number", models.CharField(blank=True, max_length=64)),
+                ("tier_until", models.DateTimeField(blank=True, null=True)),
+                ("tier_reason", models.CharField(blank=True, max_length=200)),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="contacts.person"
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="members", to="commerce.programme"
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="commerce.tier",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ValueModel',
+            name="ValueModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fitted_at', models.DateTimeField(auto_now_add=True)),
-                ('period', models.CharField(default='week', max_length=8)),
-                ('until', models.DateField()),
-                ('customers', models.PositiveIntegerField(default=0)),
-                ('bgnbd', models.JSONField(blank=True, null=True)),
-                ('gamma_gamma', models.JSONField(blank=True, null=True)),
-                ('rfm_breaks', models.JSONField(blank=True, default=dict)),
-                ('seconds', models.FloatField(default=0)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("fitted_at", models.DateTimeField(auto_now_add=True)),
+                ("period", models.CharField(default="week", max_length=8)),
+                ("until", models.DateField()),
+                ("customers", models.PositiveIntegerField(default=0)),
+                ("bgnbd", models.JSONField(blank=True, null=True)),
+                ("gamma_gamma", models.JSONField(blank=True, null=True)),
+                ("rfm_breaks", models.JSONField(blank=True, default=dict)),
+                ("seconds", models.FloatField(default=0)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Voucher',
+            name="Voucher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('points_cost', models.PositiveIntegerField(default=0, help_text='Points spent to get it (0: given)')),
-                ('issued_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('redeemed_at', models.DateTimeField(blank=True, null=True)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='vouchers', to='contacts.person')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='vouchers', to='commerce.programme')),
-                ('redeemed_order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='vouchers', to='commerce.order')),
-                ('redeemed_partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='commerce.partner')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=64)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("amount", models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
+                ("percent", models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
+                ("points_cost", models.PositiveIntegerField(default=0, help_text="Points spent to get it (0: given)")),
+                ("issued_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("redeemed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="vouchers",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="vouchers",
+                        to="commerce.programme",
+                    ),
+                ),
+                (
+                    "redeemed_order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="vouchers",
+                        to="commerce.order",
+                    ),
+                ),
+                (
+                    "redeemed_partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="commerce.partner",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='partner',
-            constraint=models.UniqueConstraint(fields=('workspace', 'code'), name='partner_ws_code_uniq'),
+            model_name="partner",
+            constraint=models.UniqueConstraint(fields=("workspace", "code"), name="partner_ws_code_uniq"),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['workspace', 'category'], name='product_ws_cat_idx'),
+            model_name="product",
+            index=models.Index(fields=["workspace", "category"], name="product_ws_cat_idx"),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.UniqueConstraint(fields=('workspace', 'sku'), name='product_ws_sku_uniq'),
+            model_name="product",
+            constraint=models.UniqueConstraint(fields=("workspace", "sku"), name="product_ws_sku_uniq"),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['product'], name='orderline_product_idx'),
+            model_name="orderline",
+            index=models.Index(fields=["product"], name="orderline_product_idx"),
         ),
         migrations.AddIndex(
-            model_name='pointsentry',
-            index=models.Index(fields=['programme', 'person', 'occurred_at'], name='points_prog_person_idx'),
+            model_name="pointsentry",
+            index=models.Index(fields=["programme", "person", "occurred_at"], name="points_prog_person_idx"),
         ),
         migrations.AddIndex(
-            model_name='pointsentry',
-            index=models.Index(fields=['workspace', 'partner', 'occurred_at'], name='points_ws_partner_idx'),
+            model_name="pointsentry",
+            index=models.Index(fields=["workspace", "partner", "occurred_at"], name="points_ws_partner_idx"),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'earn'), ('points__gte', 0)), models.Q(('kind', 'earn'), _negated=True), _connector='OR'), name='points_earn_positive'),
+            model_name="pointsentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "earn"), ("points__gte", 0)),
+                    models.Q(("kind", "earn"), _negated=True),
+                    _connector="OR",
+                ),
+                name="points_earn_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['redeem', 'expire']), ('points__lte', 0)), models.Q(('kind__in', ['redeem', 'expire']), _negated=True), _connector='OR'), name='points_spend_negative'),
+            model_name="pointsentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["redeem", "expire"]), ("points__lte", 0)),
+                    models.Q(("kind__in", ["redeem", "expire"]), _negated=True),
+                    _connector="OR",
+                ),
+                name="points_spend_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='store',
-            constraint=models.UniqueConstraint(fields=('workspace', 'code'), name='store_ws_code_uniq'),
+            model_name="store",
+            constraint=models.UniqueConstraint(fields=("workspace", "code"), name="store_ws_code_uniq"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['workspace', 'person', 'ordered_at'], name='order_ws_person_idx'),
+            model_name="order",
+            index=models.Index(fields=["workspace", "person", "ordered_at"], name="order_ws_person_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['workspace', 'ordered_at', 'id'], name='order_ws_time_idx'),
+            model_name="order",
+            index=models.Index(fields=["workspace", "ordered_at", "id"], name="order_ws_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('workspace', 'source', 'order_id'), name='order_ws_src_id_uniq'),
+            model_name="order",
+            constraint=models.UniqueConstraint(fields=("workspace", "source", "order_id"), name="order_ws_src_id_uniq"),
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.UniqueConstraint(fields=('programme', 'name'), name='tier_prog_name_uniq'),
+            model_name="tier",
+            constraint=models.UniqueConstraint(fields=("programme", "name"), name="tier_prog_name_uniq"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['workspace', 'card_number'], name='membership_ws_card_idx'),
+            model_name="membership",
+            index=models.Index(fields=["workspace", "card_number"], name="membership_ws_card_idx"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('programme', 'person'), name='membership_prog_person_uniq'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("programme", "person"), name="membership_prog_person_uniq"),
         ),
         migrations.AddIndex(
-            model_name='valuemodel',
-            index=models.Index(fields=['workspace', '-fitted_at'], name='valuemodel_ws_idx'),
+            model_name="valuemodel",
+            index=models.Index(fields=["workspace", "-fitted_at"], name="valuemodel_ws_idx"),
         ),
         migrations.AddConstraint(
-            model_name='voucher',
-            constraint=models.UniqueConstraint(fields=('workspace', 'code'), name='voucher_ws_code_uniq'),
+            model_name="voucher",
+            constraint=models.UniqueConstraint(fields=("workspace", "code"), name="voucher_ws_code_uniq"),
         ),
     ]
