@@ -154,10 +154,7 @@ def earn_for_orders(*, workspace: Workspace, order_ids: Iterable[int], refresh: 
         )
     with transaction.atomic():
         PointsEntry.objects.bulk_create(entries, batch_size=2000)
-        people = {e.person_id for e in entries}
-        for pid in people:
-            _expire(programme, pid, now=timezone.now())
-        sync_people(programme, people)
+        sync_people(programme, {e.person_id for e in entries})
     return sum(e.points for e in entries)
 
 
