@@ -43,6 +43,7 @@ ALL_HEADERS = CANONICAL_HEADERS + OPTIONAL_HEADERS
 CUSTOMER_COLUMNS = ("external_id", "customer_number", "email", "loyalty_card")
 REQUIRED = ("order_id", "ordered_at", "amount")
 BATCH_LINES = 5000
+REFRESH_PEOPLE = 20_000  # value summaries are refreshed when this many people have new orders, and at the end
 
 
 class PurchaseFileError(Exception):
@@ -264,6 +265,16 @@ def import_purchases(
     seen_orders: set[tuple[str, str]] = set()
     created: set[tuple[str, str]] = set()
 
+    touched: set[int] = set()
+
+    def refresh() -> None:
+        # Each person's summary is recomputed once for many batches of their orders, not once per batch.
+        ids = sorted(touched)
+        for start in range(0, len(ids), REFRESH_PEOPLE):
+            with transaction.atomic():
+                services.refresh_values(workspace=workspace, person_ids=ids[start : start + REFRESH_PEOPLE])
+        touched.clear()
+
     def flush() -> None:
         if not batch:
             return
@@ -278,7 +289,10 @@ def import_purchases(
             result.lines += len(batch)
         else:
             with transaction.atomic():
-                got = services.record_orders(workspace=workspace, orders=batch)
+                got = services.record_orders(workspace=workspace, orders=batch, refresh=False)
+            touched.update(got.person_ids)
+            if len(touched) >= REFRESH_PEOPLE:
+                refresh()
             result.orders += got.created
             result.duplicates += got.duplicates
             result.matched += got.matched
@@ -314,6 +328,8 @@ def import_purchases(
         batch.append(order)
         last_order = key
     flush()
+    if touched:
+        refresh()
     return result
 
 

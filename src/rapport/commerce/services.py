@@ -653,9 +653,34 @@ def _write_values(
     if to_create:
         CustomerValue.objects.bulk_create(to_create, batch_size=2000, ignore_conflicts=True)
     if to_update:
-        bulk.update_fields(to_update, [*_VALUE_FIELDS, "updated_at"])
+        _update_values(to_update)
     announce(workspace, changed)
     return changed
+
+
+def _update_values(rows: list[CustomerValue]) -> None:
+    """Write changed summaries: on PostgreSQL many at once through COPY and one UPDATE ... FROM, else executemany."""
+    if connection.vendor != "postgresql" or len(rows) < 500:
+        bulk.update_fields(rows, [*_VALUE_FIELDS, "updated_at"])
+        return
+    now = timezone.now()
+    meta = CustomerValue._meta
+    fields = [meta.get_field(f) for f in _VALUE_FIELDS]
+    names = ", ".join(f.column for f in fields)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
+        raw.execute(
+            f"CREATE TEMP TABLE rapport_cv_tmp ON COMMIT DROP AS SELECT id, {names} FROM {meta.db_table} WITH NO DATA"  # noqa: S608
+        )
+        with raw.copy(f"COPY rapport_cv_tmp (id, {names}) FROM STDIN") as copy:
+            for cv in rows:
+                copy.write_row([cv.pk, *(getattr(cv, f.attname) for f in fields)])
+        sets = ", ".join(f"{f.column} = t.{f.column}" for f in fields)
+        raw.execute(
+            f"UPDATE {meta.db_table} AS cv SET {sets}, updated_at = %s FROM rapport_cv_tmp t WHERE cv.id = t.id",  # noqa: S608
+            [now],
+        )
+        raw.execute("DROP TABLE rapport_cv_tmp")
 
 
 def announce(workspace: Workspace, person_ids: Sequence[int]) -> None:
