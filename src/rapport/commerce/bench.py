@@ -7,7 +7,6 @@ on PostgreSQL.
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import tempfile
@@ -23,6 +22,7 @@ from rapport.commerce import services
 from rapport.commerce.importer import CANONICAL_HEADERS, import_purchases
 from rapport.commerce.models import Order
 from rapport.contacts.models import Person
+from rapport.core import csvsafe
 from rapport.core.services import get_or_create_workspace
 
 NAME = "value"
@@ -44,7 +44,7 @@ def _write_file(path: Path, *, customers: int, lines: int, seed: int) -> int:
     written = 0
     order_no = 0
     with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
+        w = csvsafe.writer(fh)
         w.writerow(CANONICAL_HEADERS)
         while written < lines:
             c = int(customers * rng.random() ** 2)  # skewed: low ids buy more often
