@@ -42,5 +42,6 @@ urlpatterns = [
     path("", include("rapport.influence.urls")),
     path("", include("rapport.pipeline.urls")),
     path("", include("rapport.identity.urls")),
+    path("", include("rapport.commerce.urls")),
     path("", include("rapport.web.urls")),
 ]

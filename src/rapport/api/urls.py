@@ -13,6 +13,8 @@ from ninja.errors import AuthenticationError, ValidationError
 from rapport.care.api import canned_router
 from rapport.care.api import router as conversations_router
 from rapport.channels.api import router as channels_router
+from rapport.commerce.api import orders_router, vouchers_router
+from rapport.commerce.api import router as value_router
 from rapport.consent.api import privacy_router
 from rapport.consent.api import router as consent_router
 from rapport.contacts.api import organisations_router
@@ -108,6 +110,9 @@ api.add_router("/contacts", influence_contact_router)
 api.add_router("/influence", influence_router)
 api.add_router("/contacts", consent_router)
 api.add_router("/privacy", privacy_router)
+api.add_router("/contacts", value_router)
+api.add_router("/orders", orders_router)
+api.add_router("/vouchers", vouchers_router)
 api.add_router("/merges", merges_router)
 api.add_router("/identity", review_router)
 api.add_router("/organisations", organisations_router)

@@ -5,38 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0005_private_db_default'),
-        ('core', '0003_outbox'),
+        ("contacts", "0005_private_db_default"),
+        ("core", "0003_outbox"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomerValue',
+            name="CustomerValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('orders', models.PositiveIntegerField(default=0)),
-                ('total_spend', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('first_order_at', models.DateTimeField(blank=True, null=True)),
-                ('last_order_at', models.DateTimeField(blank=True, null=True)),
-                ('rfm_r', models.PositiveSmallIntegerField(blank=True, help_text='Recency quintile, 5 = most recent', null=True)),
-                ('rfm_f', models.PositiveSmallIntegerField(blank=True, help_text='Frequency quintile, 5 = most often', null=True)),
-                ('rfm_m', models.PositiveSmallIntegerField(blank=True, help_text='Monetary quintile, 5 = highest spend', null=True)),
-                ('rfm_segment', models.CharField(blank=True, max_length=32)),
-                ('p_alive', models.FloatField(blank=True, null=True)),
-                ('expected_purchases_90d', models.FloatField(blank=True, null=True)),
-                ('clv_12m', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('tier', models.CharField(blank=True, max_length=64)),
-                ('points_balance', models.BigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='value', to='contacts.person')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("orders", models.PositiveIntegerField(default=0)),
+                ("total_spend", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("first_order_at", models.DateTimeField(blank=True, null=True)),
+                ("last_order_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "rfm_r",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Recency quintile, 5 = most recent", null=True
+                    ),
+                ),
+                (
+                    "rfm_f",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Frequency quintile, 5 = most often", null=True
+                    ),
+                ),
+                (
+                    "rfm_m",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Monetary quintile, 5 = highest spend", null=True
+                    ),
+                ),
+                ("rfm_segment", models.CharField(blank=True, max_length=32)),
+                ("p_alive", models.FloatField(blank=True, null=True)),
+                ("expected_purchases_90d", models.FloatField(blank=True, null=True)),
+                ("clv_12m", models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                ("tier", models.CharField(blank=True, max_length=64)),
+                ("points_balance", models.BigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="value", to="contacts.person"
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['workspace', 'clv_12m'], name='value_ws_clv_idx'), models.Index(fields=['workspace', 'last_order_at'], name='value_ws_last_idx'), models.Index(fields=['workspace', 'rfm_segment'], name='value_ws_rfm_idx')],
+                "indexes": [
+                    models.Index(fields=["workspace", "clv_12m"], name="value_ws_clv_idx"),
+                    models.Index(fields=["workspace", "last_order_at"], name="value_ws_last_idx"),
+                    models.Index(fields=["workspace", "rfm_segment"], name="value_ws_rfm_idx"),
+                ],
             },
         ),
     ]

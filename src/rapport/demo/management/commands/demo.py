@@ -64,6 +64,7 @@ class Command(BaseCommand):
         )
         # Each domain seeds its own part, in the order the product works: listening hears posts, care answers them.
         from rapport.demo.care import seed_care
+        from rapport.demo.commerce import seed_and_describe
         from rapport.demo.listening import seed_listening
 
         heard = seed_listening(workspace)
@@ -85,6 +86,7 @@ class Command(BaseCommand):
                 **seed_consent(workspace)
             )
         )
+        self.stdout.write(seed_and_describe(workspace))
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:

@@ -1,0 +1,198 @@
+"""Customer value at scale: purchase import, the RFM + CLV refit (BG/NBD alone too) and a new order's update, each
+beside a baseline in the same run (pandas on the same rows, and a naive per-customer ORM loop).
+
+The default size is small enough for a laptop; the issue's figures are for `--customers 1000000 --lines 10000000`
+on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import connection
+from django.db.models import Count, Max, Min, Sum
+
+from rapport.commerce import services
+from rapport.commerce.importer import CANONICAL_HEADERS, import_purchases
+from rapport.commerce.models import Order
+from rapport.contacts.models import Person
+from rapport.core import csvsafe
+from rapport.core.services import get_or_create_workspace
+
+NAME = "value"
+GOALS = {"import_lines_per_s": 50_000, "refit_s": 60, "bgnbd_fit_s": 5, "new_order_s": 1}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--customers", type=int, default=5_000)
+    parser.add_argument("--lines", type=int, default=50_000)
+    parser.add_argument("--workspace", default="bench-value")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--naive-sample", type=int, default=500, help="customers the naive ORM loop is timed on")
+
+
+def _write_file(path: Path, *, customers: int, lines: int, seed: int) -> int:
+    """Order lines for `customers` people: a few big spenders, many one-off buyers, 1 to 5 lines per order."""
+    rng = random.Random(seed)
+    end = datetime(2026, 6, 30, tzinfo=UTC)
+    written = 0
+    order_no = 0
+    with path.open("w", newline="") as fh:
+        w = csvsafe.writer(fh)
+        w.writerow(CANONICAL_HEADERS)
+        while written < lines:
+            c = int(customers * rng.random() ** 2)  # skewed: low ids buy more often
+            order_no += 1
+            when = end - timedelta(days=rng.uniform(0, 540))
+            for k in range(min(rng.randint(1, 5), lines - written)):
+                sku = rng.randint(1, 2000)
+                w.writerow(
+                    [
+                        f"b{order_no}",
+                        f"c{c}",
+                        "",
+                        "",
+                        when.strftime("%Y-%m-%dT%H:%M:%S"),
+                        f"sku{sku}",
+                        f"Product {sku}",
+                        f"Cat {sku % 20} > Sub {sku % 7}",
+                        1,
+                        f"{rng.uniform(2, 80):.2f}",
+                        "EUR",
+                        f"s{k % 3}",
+                    ]
+                )
+                written += 1
+    return order_no
+
+
+def _pandas_baseline(workspace) -> float | None:
+    """The same per-customer aggregates with pandas over the same order rows read from the database."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT person_id, ordered_at, total - returned FROM commerce_order WHERE workspace_id = %s "
+            "AND person_id IS NOT NULL",
+            [workspace.pk],
+        )
+        rows = cursor.fetchall()
+    df = pd.DataFrame(rows, columns=["person", "at", "amount"])
+    df["at"] = pd.to_datetime(df["at"], utc=True, format="mixed")
+    df["day"] = df["at"].dt.floor("D")
+    df["amount"] = df["amount"].astype(float)
+    days = df.groupby(["person", "day"], as_index=False)["amount"].sum()
+    first = days.groupby("person")["day"].transform("min")
+    agg = (
+        days.assign(first=first)
+        .groupby("person")
+        .agg(n=("day", "size"), last=("day", "max"), first=("first", "min"), spend=("amount", "sum"))
+    )
+    agg["x"] = agg["n"] - 1
+    from rapport.commerce import valuemodels as vm
+
+    until = df["day"].max()
+    vm.fit_bgnbd(agg["x"], (agg["last"] - agg["first"]).dt.days / 7, (until - agg["first"]).dt.days / 7)
+    return time.perf_counter() - t0
+
+
+def _naive_loop(workspace, person_ids: list[int]) -> float:
+    """Per customer: one aggregate query and one save, the way a first version would do it."""
+    from rapport.commerce.models import CustomerValue
+
+    t0 = time.perf_counter()
+    for pid in person_ids:
+        agg = Order.objects.filter(workspace=workspace, person_id=pid).aggregate(
+            n=Count("id"), spend=Sum("total"), first=Min("ordered_at"), last=Max("ordered_at")
+        )
+        cv, _ = CustomerValue.objects.get_or_create(workspace=workspace, person_id=pid)
+        cv.orders, cv.total_spend = agg["n"] or 0, agg["spend"] or Decimal(0)
+        cv.first_order_at, cv.last_order_at = agg["first"], agg["last"]
+        cv.save()
+    return (time.perf_counter() - t0) / max(1, len(person_ids))
+
+
+def run(options: dict, write) -> None:
+    customers, lines = options["customers"], options["lines"]
+    workspace, _ = get_or_create_workspace(slug=options["workspace"], name="Value bench")
+    Order.objects.filter(workspace=workspace).delete()
+    Person.objects.filter(workspace=workspace).delete()
+    write(f"{connection.vendor}: {customers:,} customers, {lines:,} order lines")
+    for start in range(0, customers, 20_000):
+        Person.objects.bulk_create(
+            [
+                Person(workspace=workspace, external_id=f"c{i}", first_name="Bench", last_name=f"C{i}")
+                for i in range(start, min(customers, start + 20_000))
+            ],
+            batch_size=5000,
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "orders.csv"
+        orders = _write_file(path, customers=customers, lines=lines, seed=options["seed"])
+        t0 = time.perf_counter()
+        with path.open("rb") as fh:
+            result = import_purchases(workspace=workspace, stream=fh)
+        import_s = time.perf_counter() - t0
+    rate = result.lines / import_s if import_s else 0
+    write(
+        f"import: {result.lines:,} lines in {orders:,} orders, {import_s:.1f}s = {rate:,.0f} lines/s "
+        f"(goal >= {GOALS['import_lines_per_s']:,} at 10M lines)"
+    )
+    fit = services.fit(workspace=workspace, period="week")
+    refit_s = sum(fit.seconds.values())
+    write(
+        f"refit RFM + CLV: {refit_s:.1f}s (read {fit.seconds['read']:.1f}s, BG/NBD {fit.seconds['bgnbd']:.2f}s, "
+        f"Gamma-Gamma {fit.seconds['gamma_gamma']:.2f}s, write {fit.seconds.get('write', 0):.1f}s) for "
+        f"{fit.customers:,} customers (goal < {GOALS['refit_s']}s, BG/NBD < {GOALS['bgnbd_fit_s']}s at 1M)"
+    )
+    pandas_s = _pandas_baseline(workspace)
+    if pandas_s is not None:
+        write(f"  baseline pandas (read, group by customer and day, BG/NBD fit): {pandas_s:.1f}s")
+    pids = list(Person.objects.filter(workspace=workspace).values_list("pk", flat=True)[: options["naive_sample"]])
+    per = _naive_loop(workspace, pids)
+    write(
+        f"  baseline naive ORM loop (aggregates only, no model): {per * 1000:.2f} ms per customer "
+        f"= {per * fit.customers:.1f}s for all {fit.customers:,} (timed on {len(pids)})"
+    )
+    latencies = []
+    for i in range(20):
+        t = time.perf_counter()
+        services.record_order(
+            workspace=workspace,
+            order=services.OrderIn(
+                order_id=f"live-{i}",
+                ordered_at=datetime.now(UTC),
+                external_id=f"c{i * 7}",
+                lines=[services.LineIn(sku="sku1", amount=Decimal("9.99"))],
+            ),
+        )
+        latencies.append(time.perf_counter() - t)
+    latencies.sort()
+    write(
+        f"new order -> RFM and predictions: median {latencies[10] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
+        f"(goal < {GOALS['new_order_s']}s)"
+    )
+    write(
+        json.dumps(
+            {
+                "vendor": connection.vendor,
+                "customers": customers,
+                "lines": result.lines,
+                "import_lines_per_s": round(rate),
+                "refit_s": round(refit_s, 2),
+                "bgnbd_fit_s": round(fit.seconds["bgnbd"], 3),
+                "pandas_baseline_s": None if pandas_s is None else round(pandas_s, 2),
+                "naive_loop_s_all": round(per * fit.customers, 1),
+                "new_order_median_ms": round(latencies[10] * 1000, 1),
+            }
+        )
+    )

@@ -1,0 +1,357 @@
+"""Purchase import: order lines from CSV or JSONL, one line per row, grouped into orders by `order_id`.
+
+Canonical headers: order_id, external_id, customer_number, email, ordered_at, sku, product, category, quantity,
+amount, currency, store (and optionally loyalty_card, unit_price, discount, brand, channel). A row names its customer
+by any of external_id (the contact's), customer_number, loyalty_card or email; `amount` is the line total. Bad rows
+are named by line with the reason and the good ones import; orders nobody matches wait for review.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from django.db import transaction
+
+from rapport.commerce import services
+from rapport.commerce.services import LineIn, OrderIn
+from rapport.core.models import Workspace
+
+CANONICAL_HEADERS = [
+    "order_id",
+    "external_id",
+    "customer_number",
+    "email",
+    "ordered_at",
+    "sku",
+    "product",
+    "category",
+    "quantity",
+    "amount",
+    "currency",
+    "store",
+]
+OPTIONAL_HEADERS = ["loyalty_card", "unit_price", "discount", "brand", "channel"]
+ALL_HEADERS = CANONICAL_HEADERS + OPTIONAL_HEADERS
+CUSTOMER_COLUMNS = ("external_id", "customer_number", "email", "loyalty_card")
+REQUIRED = ("order_id", "ordered_at", "amount")
+BATCH_LINES = 5000
+REFRESH_PEOPLE = 20_000  # value summaries are refreshed when this many people have new orders, and at the end
+
+
+class PurchaseFileError(Exception):
+    """The file as a whole cannot be imported."""
+
+
+def parse_mapping(spec: str | None) -> dict[str, str]:
+    """`src=field,src2=field2` -> {"src": "field"}; unknown target fields are refused."""
+    mapping: dict[str, str] = {}
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        src, sep, dst = part.partition("=")
+        dst = _norm(dst)
+        if not sep or dst not in ALL_HEADERS:
+            raise PurchaseFileError(f"--map {part!r}: the target must be one of {', '.join(ALL_HEADERS)}")
+        mapping[_norm(src)] = dst
+    return mapping
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").lower())
+
+
+@dataclass
+class Rejection:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class PurchaseImportResult:
+    dry_run: bool = False
+    lines: int = 0
+    orders: int = 0
+    duplicates: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "orders": self.orders,
+            "duplicates": self.duplicates,
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+            "rejected": len(self.rejected),
+            "dry_run": self.dry_run,
+        }
+
+
+def parse_time(value: str) -> datetime:
+    """ISO date or date-time; a date is midnight UTC, a time without zone is UTC."""
+    value = value.strip()
+    if not value:
+        raise ValueError("ordered_at is empty")
+    try:
+        if len(value) == 10:
+            d = date.fromisoformat(value)
+            return datetime(d.year, d.month, d.day, tzinfo=UTC)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"ordered_at {value!r} is not an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _decimal(row: dict[str, str], name: str, default: str | None = None) -> Decimal | None:
+    raw = (row.get(name) or "").strip().replace(",", ".") if row.get(name) is not None else ""
+    if not raw:
+        if default is None:
+            return None
+        raw = default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"{name} {row.get(name)!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{name} {row.get(name)!r} is not a number")
+    return value
+
+
+def parse_row(row: dict[str, str], *, source: str) -> OrderIn:
+    """One order line as a one-line order; ValueError names the field and the reason."""
+    row = {k: (v if isinstance(v, str) else ("" if v is None else str(v))) for k, v in row.items() if k}
+    for name in REQUIRED:
+        if not (row.get(name) or "").strip():
+            raise ValueError(f"{name} is required")
+    if not any((row.get(c) or "").strip() for c in CUSTOMER_COLUMNS):
+        raise ValueError("names no customer: give external_id, customer_number, loyalty_card or email")
+    email = (row.get("email") or "").strip().lower()
+    if email and ("@" not in email or " " in email or len(email) > 254):
+        raise ValueError(f"email {row.get('email')!r} is not an email address")
+    if not ((row.get("sku") or "").strip() or (row.get("product") or "").strip()):
+        raise ValueError("a line needs a sku or a product")
+    quantity = _decimal(row, "quantity", "1")
+    if quantity is None or quantity <= 0:
+        raise ValueError(f"quantity {row.get('quantity')!r} must be positive")
+    if quantity >= Decimal("1e9"):
+        raise ValueError("quantity is too large")
+    amount = _decimal(row, "amount")
+    if amount is None or abs(amount) >= Decimal("1e12"):
+        raise ValueError("amount is too large")
+    unit_price = _decimal(row, "unit_price")
+    discount = _decimal(row, "discount", "0") or Decimal(0)
+    currency = (row.get("currency") or "").strip().upper()
+    if currency and (len(currency) != 3 or not currency.isalpha()):
+        raise ValueError(f"currency {row.get('currency')!r} is not a three-letter code such as EUR")
+    order_id = row["order_id"].strip()
+    if len(order_id) > 100:
+        raise ValueError("order_id is longer than 100 characters")
+    for name, limit in (("external_id", 100), ("customer_number", 64), ("sku", 100), ("store", 64)):
+        if len((row.get(name) or "").strip()) > limit:
+            raise ValueError(f"{name} is longer than {limit} characters")
+    return OrderIn(
+        order_id=order_id,
+        ordered_at=parse_time(row["ordered_at"]),
+        source=source,
+        external_id=(row.get("external_id") or "").strip(),
+        customer_number=(row.get("customer_number") or "").strip(),
+        email=email,
+        loyalty_card=(row.get("loyalty_card") or "").strip(),
+        currency=currency,
+        store=(row.get("store") or "").strip(),
+        channel=(row.get("channel") or "").strip(),
+        lines=[
+            LineIn(
+                sku=(row.get("sku") or "").strip(),
+                name=(row.get("product") or "").strip(),
+                category=(row.get("category") or "").strip(),
+                brand=(row.get("brand") or "").strip(),
+                quantity=quantity,
+                unit_price=unit_price,
+                discount=discount,
+                amount=amount,
+            )
+        ],
+    )
+
+
+def _csv_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
+    reader = csv.reader(text)
+    try:
+        raw = next(reader)
+    except StopIteration:
+        raise PurchaseFileError("the file is empty") from None
+    header = [mapping.get(_norm(h), _norm(h)) for h in raw]
+
+    def rows():
+        line = 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                line = reader.line_num
+                yield line, None, f"not valid CSV ({exc})"
+                continue
+            line = reader.line_num
+            if not "".join(values).strip():
+                continue
+            if len(values) > len(header):
+                yield line, None, f"has {len(values)} fields, the header has {len(header)}"
+                continue
+            yield line, dict(zip(header, values, strict=False)), ""
+
+    return header, rows()
+
+
+def _jsonl_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
+    def rows():
+        for number, raw in enumerate(text, start=1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+            except ValueError as exc:
+                yield number, None, f"not valid JSON ({exc.args[0] if exc.args else exc})"
+                continue
+            if not isinstance(obj, dict):
+                yield number, None, "not a JSON object"
+                continue
+            yield number, {mapping.get(_norm(k), _norm(k)): v for k, v in obj.items()}, ""
+
+    return ALL_HEADERS, rows()
+
+
+def import_purchases(
+    *,
+    workspace: Workspace,
+    stream: IO[bytes],
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    fmt: str = "csv",
+    source: str = "import",
+    progress: Callable[[int], None] | None = None,
+) -> PurchaseImportResult:
+    """Import order lines; good rows are written in batches (an order's contiguous lines stay in one batch)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    header, rows = (_jsonl_rows if fmt == "jsonl" else _csv_rows)(text, mapping or {})
+    result = PurchaseImportResult(dry_run=dry_run, unknown_columns=[h for h in header if h and h not in ALL_HEADERS])
+    if fmt != "jsonl":
+        missing = [h for h in REQUIRED if h not in header]
+        if missing:
+            raise PurchaseFileError(
+                f"missing required columns: {', '.join(missing)} (found: {', '.join(h for h in header if h)}); "
+                "map yours with --map src=field"
+            )
+        if not set(CUSTOMER_COLUMNS) & set(header):
+            raise PurchaseFileError(
+                "the file needs a customer column: external_id, customer_number, loyalty_card or email"
+            )
+    batch: list[OrderIn] = []
+    seen_orders: set[tuple[str, str]] = set()
+    created: set[tuple[str, str]] = set()
+
+    touched: set[int] = set()
+
+    def refresh() -> None:
+        # Each person's summary is recomputed once for many batches of their orders, not once per batch.
+        ids = sorted(touched)
+        for start in range(0, len(ids), REFRESH_PEOPLE):
+            with transaction.atomic():
+                services.refresh_values(workspace=workspace, person_ids=ids[start : start + REFRESH_PEOPLE])
+        touched.clear()
+
+    def flush() -> None:
+        if not batch:
+            return
+        if dry_run:
+            found = services.resolve_people(workspace, (o.ref() for o in batch))
+            keys = {}
+            for o in batch:
+                keys.setdefault(o.order_id, services.person_for(o.ref(), found))
+            result.orders += len(keys)
+            result.matched += sum(1 for v in keys.values() if v is not None)
+            result.unmatched += sum(1 for v in keys.values() if v is None)
+            result.lines += len(batch)
+        else:
+            with transaction.atomic():
+                got = services.record_orders(workspace=workspace, orders=batch, refresh=False)
+            touched.update(got.person_ids)
+            if len(touched) >= REFRESH_PEOPLE:
+                refresh()
+            result.orders += got.created
+            result.duplicates += got.duplicates
+            result.matched += got.matched
+            result.unmatched += got.unmatched
+            result.lines += got.lines
+            created.update(got.created_keys)
+        if progress:
+            progress(len(batch))
+        batch.clear()
+
+    last_order = None
+    for line, row, error in rows:
+        if row is None:
+            result.rejected.append(Rejection(line, error))
+            continue
+        try:
+            order = parse_row(row, source=source)
+        except ValueError as exc:
+            result.rejected.append(Rejection(line, str(exc)))
+            continue
+        key = (order.source, order.order_id)
+        if key != last_order and len(batch) >= BATCH_LINES:
+            flush()
+        if key != last_order and key in seen_orders and not any(o.order_id == order.order_id for o in batch):
+            # A line of an order imported earlier in this file, after other orders: it joins that order.
+            flush()
+            if key in created:
+                _append_line(workspace, order)
+                result.lines += 1
+            last_order = key
+            continue
+        seen_orders.add(key)
+        batch.append(order)
+        last_order = key
+    flush()
+    if touched:
+        refresh()
+    return result
+
+
+def _append_line(workspace: Workspace, order: OrderIn) -> None:
+    from rapport.commerce.models import Order, OrderLine
+
+    stored = Order.objects.filter(workspace=workspace, source=order.source, order_id=order.order_id).first()
+    if stored is None:
+        return
+    ln = order.lines[0]
+    with transaction.atomic():
+        OrderLine.objects.create(
+            order=stored,
+            sku=ln.sku,
+            name=ln.name,
+            category=ln.category,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            discount=ln.discount,
+            amount=services.money(ln.amount),
+        )
+        stored.total += services.money(ln.amount)
+        stored.save(update_fields=["total", "updated_at"])
+        if stored.person_id:
+            services.refresh_values(workspace=workspace, person_ids={stored.person_id})
