@@ -19,6 +19,7 @@ from rapport.core.services import PermissionDenied
 from rapport.identity.api import merge_router, merges_router, review_router
 from rapport.listening.api import alerts_router, mentions_router, rules_router
 from rapport.pipeline.api import posts_router
+from rapport.segments.api import router as segments_router
 
 api = NinjaAPI(
     title="Rapport API",
@@ -91,3 +92,4 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/channels", channels_router)
 api.add_router("/conversations", conversations_router)
 api.add_router("/canned-replies", canned_router)
+api.add_router("/segments", segments_router)
