@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("rapport.listening.urls")),
     path("", include("rapport.pipeline.urls")),
     path("", include("rapport.identity.urls")),
+    path("", include("rapport.segments.urls")),
     path("", include("rapport.web.urls")),
 ]
