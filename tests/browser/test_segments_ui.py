@@ -1,5 +1,7 @@
 """A marketer in a real browser builds a segment row by row, watches the count, saves it, and reads its members."""
 
+from pathlib import Path
+
 import pytest
 from conftest import PASSWORD
 from playwright.sync_api import expect
@@ -57,4 +59,4 @@ def test_marketer_builds_a_segment_with_a_live_count(page, live_server, workspac
     expect(page.locator("svg.size-chart")).to_be_visible()
     with page.expect_download() as download:
         page.click("text=Export CSV")
-    assert "Buyer3" in open(download.value.path(), encoding="utf-8").read()
+    assert "Buyer3" in Path(download.value.path()).read_text(encoding="utf-8")
