@@ -75,6 +75,9 @@ class Command(BaseCommand):
         self.stdout.write(f"identity: {found} contacts in likely duplicate pairs, {queued} pairs waiting for review")
         cared = seed_care(workspace)
         self.stdout.write(f"care inbox: {', '.join(f'{v} {k.replace(chr(95), chr(32))}' for k, v in cared.items())}")
+        from rapport.demo.segments import seed_segments
+
+        self.stdout.write(f"segments: {seed_segments(workspace)}")
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:
