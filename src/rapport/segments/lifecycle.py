@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -124,41 +125,94 @@ def _candidates(qs):
     return qs.filter(churn | repeat | first | asked)
 
 
-def infer(*, workspace_id: int, person_ids: Iterable[int] | None = None, limit: int = 2000) -> list[Move]:
-    """Apply the rules to these people (or to everyone who could move, up to `limit`), recording each move."""
-    from rapport.core.models import Workspace
+BULK_FROM = 200  # more moves than this at once (an import, a refit) are written set-based
+CHUNK = 2000
 
-    workspace = Workspace.objects.get(pk=workspace_id)
+
+def _find_moves(workspace_id: int, person_ids: list[int] | None, limit: int | None) -> list[Move]:
     rows = _candidates(_signals(workspace_id, person_ids)).values_list(
         "pk", "lifecycle_stage", "sig_orders", "sig_p_alive", "sig_mentioned", "sig_asked_post", "sig_asked_inbound"
     )
+    rows = rows.order_by("pk")
     moves = []
-    for pk, current, orders, p_alive, mentioned, asked_post, asked_inbound in rows.order_by("pk")[:limit]:
-        question = bool(asked_post or asked_inbound)
-        decision = decide(current, orders, p_alive, mentioned, question)
+    for pk, current, orders, p_alive, mentioned, asked_post, asked_inbound in rows[:limit] if limit else rows:
+        decision = decide(current, orders, p_alive, mentioned, bool(asked_post or asked_inbound))
         if decision is None:
             continue
         stage, rule = decision
         reason = RULES[rule].format(orders=orders, p_alive=p_alive, limit=CHURN_RISK)
         moves.append(Move(pk, current, stage, rule, reason))
-    actor = Actor.rule("lifecycle inference")
-    now = timezone.now()
-    for move in moves:
-        person = Person.objects.get(pk=move.person_id)
-        contacts.update_person(workspace=workspace, actor=actor, person=person, changes={"lifecycle_stage": move.after})
-        contacts.log_touchpoint(
+    return moves
+
+
+def _entry(move: Move) -> dict[str, Any]:
+    return {
+        "kind": "note",
+        "channel": "other",
+        "title": f"Lifecycle: {LifecycleStage(move.before).label} → {LifecycleStage(move.after).label}",
+        "body": f"Rule {move.rule}: {move.reason} ({JOURNEY[move.before]} → {JOURNEY[move.after]}).",
+        "source": SOURCE,
+        "source_id": move.rule,
+        "data": {"from": move.before, "to": move.after, "rule": move.rule, "journey": JOURNEY[move.after]},
+    }
+
+
+def _apply_one(workspace, actor: Actor, move: Move, now) -> None:
+    """Through the contacts services: audited with before and after, announced as contact.updated."""
+    person = Person.objects.get(pk=move.person_id)
+    contacts.update_person(workspace=workspace, actor=actor, person=person, changes={"lifecycle_stage": move.after})
+    contacts.log_touchpoint(workspace=workspace, actor=actor, person=person, occurred_at=now, **_entry(move))
+
+
+def _apply_bulk(workspace, actor: Actor, moves: list[Move], now) -> None:
+    """Set-based for many moves: one UPDATE per (from, to), the timeline entries and audit rows in bulk, then the
+    segments re-evaluate the moved people directly (instead of one contact.updated event per person)."""
+    from rapport.core.services import record_audit_bulk
+    from rapport.segments import services as segments
+
+    with transaction.atomic():
+        groups: dict[tuple[str, str], list[int]] = {}
+        for m in moves:
+            groups.setdefault((m.before, m.after), []).append(m.person_id)
+        for (before, after), ids in groups.items():
+            for i in range(0, len(ids), CHUNK):
+                Person.objects.filter(pk__in=ids[i : i + CHUNK], lifecycle_stage=before).update(
+                    lifecycle_stage=after, updated_at=now
+                )
+        Touchpoint.objects.bulk_create(
+            [Touchpoint(workspace=workspace, person_id=m.person_id, occurred_at=now, **_entry(m)) for m in moves],
+            batch_size=2000,
+        )
+        record_audit_bulk(
             workspace=workspace,
             actor=actor,
-            person=person,
-            kind="note",
-            channel="other",
-            occurred_at=now,
-            title=f"Lifecycle: {LifecycleStage(move.before).label} → {LifecycleStage(move.after).label}",
-            body=f"Rule {move.rule}: {move.reason} ({JOURNEY[move.before]} → {JOURNEY[move.after]}).",
-            source=SOURCE,
-            source_id=move.rule,
-            data={"from": move.before, "to": move.after, "rule": move.rule, "journey": JOURNEY[move.after]},
+            events=[
+                ("contact.updated", "person", m.person_id, {"lifecycle_stage": m.after, "rule": m.rule}) for m in moves
+            ],
         )
+        segments.refresh_people(
+            workspace_id=workspace.pk, person_ids=[m.person_id for m in moves], families={"person"}, now=now
+        )
+
+
+def infer(*, workspace_id: int, person_ids: Iterable[int] | None = None, limit: int = 2000) -> list[Move]:
+    """Apply the rules to these people (all of them), or to everyone who could move (up to `limit`), recording
+    each move with its rule on the person's timeline."""
+    from rapport.core.models import Workspace
+
+    workspace = Workspace.objects.get(pk=workspace_id)
+    if person_ids is None:
+        moves = _find_moves(workspace_id, None, limit)
+    else:
+        ids = sorted(set(person_ids))
+        moves = [m for i in range(0, len(ids), CHUNK) for m in _find_moves(workspace_id, ids[i : i + CHUNK], None)]
+    actor = Actor.rule("lifecycle inference")
+    now = timezone.now()
+    if len(moves) > BULK_FROM:
+        _apply_bulk(workspace, actor, moves, now)
+    else:
+        for move in moves:
+            _apply_one(workspace, actor, move, now)
     return moves
 
 

@@ -112,3 +112,24 @@ def test_funnel_groups_stages_by_journey(workspace):
     person(workspace, "C", lifecycle_stage="lapsed")
     funnel = {f["phase"]: f["count"] for f in lifecycle.funnel(workspace_id=workspace.pk)}
     assert funnel == {"discover": 1, "explore": 0, "buy": 1, "engage": 1}
+
+
+def test_many_moves_at_once_are_written_in_bulk_and_segments_follow(workspace, monkeypatch):
+    from rapport.segments import services
+    from rapport.segments.models import SegmentMember
+
+    monkeypatch.setattr(lifecycle, "BULK_FROM", 1)
+    people = [person(workspace, f"P{i}") for i in range(3)]
+    segment = services.create_segment(
+        workspace=workspace,
+        actor=ACTOR,
+        data={"name": "customers", "definition": {"field": "lifecycle_stage", "op": "eq", "value": "customer"}},
+    )
+    for p in people:
+        CustomerValue.objects.create(person=p, workspace=workspace, orders=1, p_alive=0.9)
+    found = lifecycle.infer(workspace_id=workspace.pk, person_ids=[p.pk for p in people])
+    assert {m.rule for m in found} == {"first_purchase"} and len(found) == 3
+    assert {stage(p) for p in people} == {"customer"}
+    assert all(moves(p)[0][1]["to"] == "customer" for p in people)
+    assert AuditEvent.objects.filter(action="contact.updated", actor_label="lifecycle inference").count() == 3
+    assert SegmentMember.objects.filter(segment=segment).count() == 3
