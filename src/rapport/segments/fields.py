@@ -385,6 +385,11 @@ def get_field(name: str, workspace_id: int) -> Field | None:
 # Validation
 
 
+def storable(text: str) -> bool:
+    """Text every database can hold: no NUL, no lone surrogate."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def _aware(value: datetime) -> datetime:
     return timezone.make_aware(value, timezone.get_current_timezone()) if timezone.is_naive(value) else value
 
@@ -444,7 +449,7 @@ def _scalar(f: Field, value: Any) -> Any:
             raise ValueError(f"{value!r} is not true or false")
         return value
     # text, choice, tags
-    if not isinstance(value, str) or not value.strip() or len(value) > 200 or "\x00" in value:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200 or not storable(value):
         raise ValueError(f"{value!r} is not a text of 1 to 200 characters")
     value = value.strip()
     if t == "choice" and value not in f.choices:

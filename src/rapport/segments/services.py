@@ -26,7 +26,7 @@ from rapport.core.errors import FieldErrors
 from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.core.services import record_audit
-from rapport.segments.fields import Compiled, compile_definition
+from rapport.segments.fields import Compiled, compile_definition, storable
 from rapport.segments.models import Segment, SegmentMember, SegmentSnapshot
 
 EVENT_CHUNK = 1000  # person ids per segment.entered / segment.left event
@@ -69,7 +69,7 @@ def _clean(workspace: Workspace, data: dict, segment: Segment | None = None) -> 
         name = (data.get("name") or "").strip() if isinstance(data.get("name"), str | type(None)) else None
         if not name:
             errors["name"] = "a segment needs a name"
-        elif len(name) > 120 or "\x00" in name:
+        elif len(name) > 120 or not storable(name):
             errors["name"] = "is longer than 120 characters or has control characters"
         else:
             taken = Segment.objects.filter(workspace=workspace, name__iexact=name)
@@ -80,7 +80,7 @@ def _clean(workspace: Workspace, data: dict, segment: Segment | None = None) -> 
             out["name"] = name
     if "description" in data:
         description = data.get("description") or ""
-        if not isinstance(description, str) or len(description) > 2000:
+        if not isinstance(description, str) or len(description) > 2000 or not storable(description):
             errors["description"] = "is a text of at most 2000 characters"
         out["description"] = description
     if "definition" in data or segment is None:
