@@ -10,13 +10,14 @@ from rapport.contacts.models import Person
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Cursor, Id, Limit, Text
 from rapport.core.pagination import keyset_page
-from rapport.segments import exporter, services
+from rapport.segments import exporter, lifecycle, services
 from rapport.segments.fields import fields_for
 from rapport.segments.models import Segment
 from rapport.segments.schemas import (
     DefinitionIn,
     FieldList,
     HistoryOut,
+    LifecycleOut,
     MemberPage,
     PreviewOut,
     SegmentIn,
@@ -98,6 +99,13 @@ def preview(request: HttpRequest, payload: DefinitionIn):
     require(request, "contacts.view")
     result = services.preview(workspace=request.workspace, definition=payload.definition)
     return {"count": result["count"], "sample": [member_out(p) for p in result["sample"]]}
+
+
+@router.get("/lifecycle", response=LifecycleOut)
+def lifecycle_funnel(request: HttpRequest):
+    """People per lifecycle stage, grouped by journey phase (discover, explore, buy, engage), in journey order."""
+    require(request, "contacts.view")
+    return {"items": lifecycle.funnel(workspace_id=request.workspace.pk)}
 
 
 @router.get("/{segment_id}", response=SegmentOut)

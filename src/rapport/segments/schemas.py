@@ -90,3 +90,19 @@ class SnapshotOut(Schema):
 
 class HistoryOut(Schema):
     items: list[SnapshotOut]
+
+
+class StageCount(Schema):
+    stage: str
+    label: str
+    count: int
+
+
+class PhaseOut(Schema):
+    phase: str
+    count: int
+    stages: list[StageCount]
+
+
+class LifecycleOut(Schema):
+    items: list[PhaseOut]

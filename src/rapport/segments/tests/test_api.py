@@ -318,3 +318,22 @@ def test_redefinition_and_paging_and_csv(api, workspace):
     assert api.delete(f"/segments/{seg['id']}").status_code == 204
     assert api.get(f"/segments/{seg['id']}").status_code == 404
     assert Person.objects.filter(pk=people_[0].pk).exists()
+
+
+def test_lifecycle_funnel_and_jobs(api, workspace):
+    from rapport.core.jobs import registry
+
+    person(workspace, "A", lifecycle_stage="prospect")
+    person(workspace, "B", lifecycle_stage="advocate")
+    body = api.get("/segments/lifecycle").json()
+    assert [p["phase"] for p in body["items"]] == ["discover", "explore", "buy", "engage"]
+    assert {p["phase"]: p["count"] for p in body["items"]} == {"discover": 0, "explore": 1, "buy": 0, "engage": 1}
+    seg = api.post(
+        "/segments", {"name": "vip", "definition": {"field": "tags", "op": "contains", "value": "vip"}}
+    ).json()
+    person(workspace, "C", tags=["vip"])
+    SegmentMember.objects.all().delete()  # as if the incremental path had missed them
+    jobs = registry()
+    assert {"segments.reconcile", "segments.lifecycle"} <= set(jobs)
+    result = jobs["segments.reconcile"].func()
+    assert result["entered"] == 1 and api.get(f"/segments/{seg['id']}").json()["count"] == 1
