@@ -31,13 +31,14 @@ class Segment(WorkspaceScoped):
 class SegmentMember(WorkspaceScoped):
     """A person is in a segment since `entered_at`; rows come and go as the person's data changes."""
 
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    # The unique (segment, person) index serves every lookup by segment; person_id keeps its own for merges and
+    # deletions. No more indexes: each one costs on a first fill of a million rows.
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members", db_index=False)
     person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="segment_memberships")
     entered_at = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["segment", "person"], name="segment_member_unique")]
-        indexes = [models.Index(fields=["workspace", "person"], name="segmember_ws_person_idx")]
 
 
 class SegmentSnapshot(WorkspaceScoped):
