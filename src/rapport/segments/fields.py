@@ -305,11 +305,11 @@ def _static_fields() -> list[Field]:
         Field("city", "text", "City", "Person", "person", _column("city")),
         Field("email", "text", "Email", "Person", "person", _column("email")),
         Field("created_at", "datetime", "Added to Rapport", "Person", "person", _column("created_at")),
-        Field("social.mentions", "number", "Posts in the last N days", "Social", "posts", _post_count(), days=True),
+        Field("social.mentions", "number", "Posts heard", "Social", "posts", _post_count(), days=True),
         Field(
             "social.sentiment",
             "number",
-            "Average sentiment of their posts (-1 to 1), last N days",
+            "Average sentiment of their posts (-1 to 1)",
             "Social",
             "posts",
             _sentiment,
@@ -355,7 +355,7 @@ def _rule_field(rule_id: int, label: str) -> Field:
     return Field(
         f"social.rule.{rule_id}",
         "number",
-        f"Posts matching “{label}” in the last N days",
+        f"Posts matching “{label}”",
         "Social",
         "posts",
         _post_count(rule_id),

@@ -17,7 +17,7 @@ from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor, keyset_page
 from rapport.core.services import has_permission
 from rapport.segments import exporter, lifecycle, services
-from rapport.segments.fields import fields_for, get_field
+from rapport.segments.fields import DEFAULT_DAYS, fields_for, get_field
 from rapport.segments.models import Segment
 from rapport.web.views import workspace_required
 
@@ -45,7 +45,8 @@ def describe(node: Any, workspace_id: int) -> str:
             parts = [describe(n, workspace_id) for n in node[key]]
             return joiner.join(f"({p})" if (" and " in p or " or " in p) else p for p in parts)
     if "not" in node:
-        return f"not {describe(node['not'], workspace_id)}"
+        inner = describe(node["not"], workspace_id)
+        return f"not ({inner})" if (" and " in inner or " or " in inner) else f"not {inner}"
     f = get_field(node.get("field"), workspace_id) if isinstance(node.get("field"), str) else None
     label = f.label if f else str(node.get("field"))
     op, value = node.get("op"), node.get("value")
@@ -56,8 +57,8 @@ def describe(node: Any, workspace_id: int) -> str:
     else:
         shown = ", ".join(map(str, value)) if isinstance(value, list) else value
         text = f"{label} {OP_WORDS.get(op, op)} {shown}"
-    if "days" in node:
-        text += f" (last {node['days']} days)"
+    if f is not None and f.days:
+        text += f" (last {node.get('days', DEFAULT_DAYS)} days)"
     return text
 
 

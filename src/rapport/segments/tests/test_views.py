@@ -61,3 +61,24 @@ def test_agents_read_but_do_not_build_and_other_workspaces_see_nothing(member_fa
     stranger = client_for(member_factory, other_workspace, Role.ADMIN)
     assert stranger.get(f"/segments/{segment.pk}/").status_code == 404
     assert Client().get("/segments/").status_code == 302
+
+
+def test_definitions_read_as_words(workspace):
+    from rapport.segments.views import describe
+
+    node = {
+        "any": [
+            {"field": "social.mentions", "op": "gte", "value": 2},
+            {
+                "not": {
+                    "all": [
+                        {"field": "tags", "op": "contains", "value": "vip"},
+                        {"field": "value.p_alive", "op": "exists", "value": False},
+                    ]
+                }
+            },
+        ]
+    }
+    assert describe(node, workspace.pk) == (
+        "Posts heard ≥ 2 (last 30 days) or (not (Tags contains vip and Probability still active (0-1) is unknown))"
+    )
