@@ -43,5 +43,6 @@ urlpatterns = [
     path("", include("rapport.pipeline.urls")),
     path("", include("rapport.identity.urls")),
     path("", include("rapport.commerce.urls")),
+    path("", include("rapport.segments.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -29,6 +29,7 @@ from rapport.influence.api import contact_router as influence_contact_router
 from rapport.influence.api import router as influence_router
 from rapport.listening.api import alerts_router, mentions_router, rules_router
 from rapport.pipeline.api import posts_router
+from rapport.segments.api import router as segments_router
 
 
 def docs_gate(view):
@@ -123,3 +124,4 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/channels", channels_router)
 api.add_router("/conversations", conversations_router)
 api.add_router("/canned-replies", canned_router)
+api.add_router("/segments", segments_router)

@@ -87,6 +87,9 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(seed_and_describe(workspace))
+        from rapport.demo.segments import seed_segments
+
+        self.stdout.write(f"segments: {seed_segments(workspace)}")
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:
