@@ -13,9 +13,7 @@ from rapport.contacts.models import Person, Touchpoint
 from rapport.contacts.touchpoints import post_touchpoint
 from rapport.core.events import emit
 from rapport.core.models import Workspace
-from rapport.identity.matching import extract_identifiers
 from rapport.identity.models import SocialIdentity
-from rapport.identity.stream import link_from_text
 
 log = logging.getLogger(__name__)
 # Every identifier has a digit (phone and customer numbers) or an @ with a dot after it (an email address): a text
@@ -71,6 +69,10 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
     post_model = _post_model()
     if post_model is None or not post_ids:
         return 0
+    # The matchers (phone numbers, fuzzy names) load on the first batch, not when Django starts.
+    from rapport.identity.matching.identifiers import extract_identifiers
+    from rapport.identity.stream import link_from_text
+
     linked = 0
     # Plain rows, not model instances: most posts hold no identifier, and building objects for them is the cost.
     rows = (
