@@ -51,12 +51,14 @@ POST_COLUMNS = (
     "language",
     "sentiment_label",
     "sentiment_score",
+    "metrics",  # reach, for triage
     "person",
     "source",
     "author",
     "author__handle",
     "author__handle_key",
     "author__person",
+    "author__followers",  # reach, for triage
 )
 # What folding, scoring, SLA timers and routing change on a conversation: the settling save writes only these.
 SETTLED_FIELDS = [
@@ -156,14 +158,14 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
     counts = {"opened": 0, "joined": 0, "skipped": 0, "duplicates": 0, "backfill": 0}
     now = now or timezone.now()
     cutoff = live_cutoff(now)
-    # History is counted, not loaded: the live window is a condition of the one query.
-    counts["backfill"] = Post.objects.filter(workspace=workspace, pk__in=post_ids, created_at__lt=cutoff).count()
-    posts = list(
-        Post.objects.filter(workspace=workspace, pk__in=post_ids, created_at__gte=cutoff)
+    loaded = list(
+        Post.objects.filter(workspace=workspace, pk__in=post_ids)
         .select_related("author")
-        .only(*POST_COLUMNS)  # what routing reads: not the raw payload, metrics or pipeline bookkeeping
+        .only(*POST_COLUMNS)  # what routing reads: not the raw payload or the pipeline's bookkeeping
         .order_by("created_at", "id")
     )
+    posts = [p for p in loaded if p.created_at >= cutoff]
+    counts["backfill"] = len(loaded) - len(posts)  # history: never opens, joins or times a conversation
     if not posts:
         return counts
     brand = _Brand(workspace)

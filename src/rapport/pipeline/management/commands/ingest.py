@@ -84,7 +84,7 @@ class Command(BaseCommand):
         summary["backfill"] = history
         if history:
             self.stderr.write(
-                f"backfill: {history} posts older than {live_days} days (before {cutoff:%Y-%m-%d}) stored and "
-                "analysed, no conversations opened (RAPPORT_CARE_LIVE_DAYS sets the window)"
+                f"backfill: {history} posts older than {live_days} days (before {cutoff:%Y-%m-%d}) are stored and "
+                "analysed as history; no conversations opened, no SLA clocks started (RAPPORT_CARE_LIVE_DAYS)"
             )
         self.stdout.write(json.dumps(summary))
