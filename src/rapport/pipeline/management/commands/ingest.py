@@ -16,6 +16,16 @@ from rapport.pipeline.connectors.base import parse_iso
 from rapport.pipeline.connectors.files import FORMATS, Rejection, detect_format, iter_records
 
 
+def _rows_in(path: str, fmt: str) -> int | None:
+    """About how many records the file holds (its lines, less a CSV header), for the progress bar's ETA."""
+    try:
+        with open(path, "rb") as fh:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    except OSError:
+        return None
+    return max(0, lines - (1 if fmt.endswith("csv") else 0)) or None
+
+
 class Command(BaseCommand):
     help = "Ingest posts from a JSON-lines or CSV file; prints one JSON line of counts at the end."
     requires_system_checks: list[str] = []  # start in well under a second; `rapport django check` checks
@@ -64,7 +74,7 @@ class Command(BaseCommand):
                 history += sum(1 for r in good if parse_iso(r["created_at"]) < cutoff)
                 yield good
 
-        with progress_bar(f"ingesting {os.path.basename(file)}", None) as advance:
+        with progress_bar(f"ingesting {os.path.basename(file)}", _rows_in(file, fmt)) as advance:
             if sink is not None:
                 totals = BatchResult()
                 for posts in batches():
@@ -85,6 +95,7 @@ class Command(BaseCommand):
         if history:
             self.stderr.write(
                 f"backfill: {history} posts older than {live_days} days (before {cutoff:%Y-%m-%d}) are stored and "
-                "analysed as history; no conversations opened, no SLA clocks started (RAPPORT_CARE_LIVE_DAYS)"
+                "analysed as history; no conversations opened, no SLA clocks started (RAPPORT_CARE_LIVE_DAYS)",
+                style_func=self.style.WARNING,
             )
         self.stdout.write(json.dumps(summary))
