@@ -27,7 +27,7 @@ from scipy import sparse
 
 from rapport.listening.nlp import data
 from rapport.listening.nlp.lexicon import lexicon_features, lexicon_sentiment
-from rapport.listening.nlp.modelcache import (  # re-exported: the cache is part of this API
+from rapport.listening.nlp.modelcache import (
     FORMAT_VERSION,
     META_FILENAME,
     MODEL_FILENAME,

@@ -9,21 +9,21 @@ from pathlib import Path
 import joblib
 import pytest
 
-from rapport.listening.nlp import data, sentiment
+from rapport.listening.nlp import data, modelcache, sentiment
 
 
 def test_build_writes_a_record_and_status_reads_it(trained_model):
-    status = sentiment.model_status()
+    status = modelcache.model_status()
     assert status["state"] == "ready", status
     meta = status["meta"]
     assert meta["format_version"] == sentiment.FORMAT_VERSION
-    assert meta["sklearn_version"] == sentiment._installed_sklearn_version() != ""
-    assert meta["data_fingerprint"] == sentiment.data_fingerprint()
+    assert meta["sklearn_version"] == modelcache._installed_sklearn_version() != ""
+    assert meta["data_fingerprint"] == modelcache.data_fingerprint()
 
 
 def test_status_without_a_model_is_missing(monkeypatch, tmp_path):
     monkeypatch.setenv("RAPPORT_HOME", str(tmp_path))
-    assert sentiment.model_status()["state"] == "missing"
+    assert modelcache.model_status()["state"] == "missing"
 
 
 def _copy_home(trained_model, tmp_path: Path) -> Path:
@@ -36,9 +36,9 @@ def _copy_home(trained_model, tmp_path: Path) -> Path:
 def test_another_scikit_learn_version_is_stale_and_not_loaded(trained_model, monkeypatch, tmp_path):
     models = _copy_home(trained_model, tmp_path)
     monkeypatch.setenv("RAPPORT_HOME", str(tmp_path))
-    record = models / sentiment.META_FILENAME
+    record = models / modelcache.META_FILENAME
     record.write_text(json.dumps({**json.loads(record.read_text()), "sklearn_version": "0.1"}))
-    status = sentiment.model_status()
+    status = modelcache.model_status()
     assert status["state"] == "stale" and "0.1" in status["reason"]
     bundle = joblib.load(models / sentiment.MODEL_FILENAME)
     assert sentiment._usable(bundle)
@@ -53,7 +53,7 @@ def test_changed_training_data_is_reported_outdated(trained_model, monkeypatch, 
     other.mkdir()
     (other / "Tweets.csv").write_bytes(data.tweets_path().read_bytes() + b"\n")
     monkeypatch.setenv("RAPPORT_DATA_DIR", str(other))
-    assert sentiment.model_status()["state"] == "outdated"
+    assert modelcache.model_status()["state"] == "outdated"
 
 
 def test_a_command_without_a_model_says_so_and_builds_it_once(trained_model, monkeypatch, tmp_path, capsys):
