@@ -12,7 +12,10 @@ $(BIN)/rapport: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(BIN)/rapport
 
+# The sentiment model is trained once here from RAPPORT_DATA_DIR (its licence keeps it out of the package) and
+# cached under RAPPORT_HOME; no data means the lexicon fallback, not a failed install.
 install: $(BIN)/rapport
+	$(BIN)/rapport models build --if-data
 
 demo: install
 	$(BIN)/rapport demo --port $(PORT)

@@ -46,6 +46,8 @@ start_services
 export RAPPORT_TEST_REDIS_URL="redis://127.0.0.1:$REDISPORT/0"
 export RAPPORT_HOME
 RAPPORT_HOME=$(mktemp -d)
+echo "== models (built once, before the tests that score posts)"
+$BIN/rapport models build --if-data
 
 echo "== ruff"
 $BIN/ruff check src tests

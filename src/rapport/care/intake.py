@@ -1,5 +1,12 @@
 """Intake: stored posts that address the brand become messages in conversations, a whole batch at a time.
 
+A post is addressed to the brand when it is a direct message, names one of the workspace's brand handles, answers
+the brand or comments under its post, or is a mention that arrived through one of the brand's own channels (its
+notification feed or webhook). A file that calls every row a "mention" (the airline CSV) names the airline it was
+sent to, so only the posts to this brand's handles open conversations. Posts older than the live window
+(`RAPPORT_CARE_LIVE_DAYS`, default 14) are history: stored and analysed by listening, but they start no SLA clock
+and never reach the live queue.
+
 A batch of a few hundred posts costs a fixed number of queries: the posts, the brand's channels, what is already
 stored, the threads they answer, the open conversations of their authors; then one insert each for new
 conversations, messages and SLA timers, one prepared update for the touched conversations, and one per team whose
@@ -10,9 +17,10 @@ row-by-row work, and it ends in the same state.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,6 +37,29 @@ from rapport.core.models import Workspace
 from rapport.listening.models import Post
 
 MENTION = re.compile(r"(?<![\w@])@([\w.]+)")
+# Sources that name the brand channel a post came in through: poll:NETWORK:PK, webhook:KIND:PK[...], chat:PK.
+_CHANNEL_SOURCE = re.compile(r"^(?:poll:[^:]*|webhook:[^:]*|chat):(\d+)")
+# The columns intake reads of a post and its author: never the raw payload or the metrics.
+POST_COLUMNS = (
+    "network",
+    "external_id",
+    "kind",
+    "text",
+    "in_reply_to",
+    "thread_id",
+    "created_at",
+    "language",
+    "sentiment_label",
+    "sentiment_score",
+    "metrics",  # reach, for triage
+    "person",
+    "source",
+    "author",
+    "author__handle",
+    "author__handle_key",
+    "author__person",
+    "author__followers",  # reach, for triage
+)
 # What folding, scoring, SLA timers and routing change on a conversation: the settling save writes only these.
 SETTLED_FIELDS = [
     "first_inbound_at",
@@ -60,23 +91,38 @@ def on_posts_linked(event: str, payload: dict[str, Any]) -> None:
         route_posts(workspace=workspace, post_ids=list(payload["post_ids"]))
 
 
-def _brand_handles(workspace: Workspace) -> tuple[dict[str, set[str]], dict[str, Channel], set[str]]:
-    handles: dict[str, set[str]] = {}
-    by_network: dict[str, Channel] = {}
-    external_ids: set[str] = set()
-    for ch in Channel.objects.filter(workspace=workspace, active=True):
-        if ch.handle:
-            handles.setdefault(ch.network, set()).add(ch.handle.lower().lstrip("@"))
-        by_network.setdefault(ch.network, ch)
-        if ch.external_id:
-            external_ids.add(ch.external_id)
-    return handles, by_network, external_ids
+def live_cutoff(now: datetime) -> datetime:
+    """Posts created before this are history: they open no conversation and start no SLA clock."""
+    return now - timedelta(days=settings.RAPPORT_CARE_LIVE_DAYS)
 
 
-def _addressed(
-    post: Post, handles: dict[str, set[str]], all_handles: set[str], brand_posts: set[str], brand_ids: set[str]
-) -> bool:
-    """Whether a post speaks to the brand: a DM, an @mention, a reply to the brand, or a comment on its post."""
+class _Brand:
+    """The workspace's active brand channels, read once per batch."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.handles: dict[str, set[str]] = {}
+        self.channels: dict[str, Channel] = {}
+        self.external_ids: set[str] = set()
+        self.channel_ids: set[int] = set()
+        for ch in Channel.objects.filter(workspace=workspace, active=True):
+            if ch.handle:
+                self.handles.setdefault(ch.network, set()).add(ch.handle.lower().lstrip("@"))
+            self.channels.setdefault(ch.network, ch)
+            self.channel_ids.add(ch.pk)
+            if ch.external_id:
+                self.external_ids.add(ch.external_id)
+        self.all_handles: set[str] = set().union(*self.handles.values()) if self.handles else set()
+
+    def came_through_channel(self, source: str) -> bool:
+        """Whether the post arrived through one of these channels (their feed, webhook or chat), not a file."""
+        m = _CHANNEL_SOURCE.match(source or "")
+        return bool(m) and int(m.group(1)) in self.channel_ids
+
+
+def _addressed(post: Post, brand: _Brand, brand_posts: set[str]) -> bool:
+    """Whether a post speaks to the brand: a DM, an @mention of its handle, a reply to the brand, a comment on its
+    post, or a mention the brand's own channel delivered."""
+    handles, all_handles, brand_ids = brand.handles, brand.all_handles, brand.external_ids
     if post.kind == "direct_message":
         return True
     mentioned = {m.lower() for m in MENTION.findall(post.text or "")}
@@ -90,13 +136,15 @@ def _addressed(
         or any(post.external_id.startswith(f"{i}_") for i in brand_ids)
     ):
         return True
-    return bool(post.kind == "mention")
+    # A mention the network delivered to the brand's account (Mastodon, Bluesky, X, Meta notifications) may not
+    # spell the handle out; a mention read from a file or the API must.
+    return post.kind == "mention" and brand.came_through_channel(post.source)
 
 
-def _may_route(post: Post, handles: dict[str, set[str]], all_handles: set[str], brand_ids: set[str]) -> bool:
+def _may_route(post: Post, brand: _Brand) -> bool:
     """Whether a post could open or join a conversation, decided from the post alone: one that answers nothing
     (no reply, no thread) and is not addressed to the brand is skipped before any lookup."""
-    return bool(post.in_reply_to or post.thread_id) or _addressed(post, handles, all_handles, set(), brand_ids)
+    return bool(post.in_reply_to or post.thread_id) or _addressed(post, brand, set())
 
 
 def route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | None = None) -> dict[str, int]:
@@ -107,18 +155,22 @@ def route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | No
 
 
 def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | None) -> dict[str, int]:
-    counts = {"opened": 0, "joined": 0, "skipped": 0, "duplicates": 0}
-    posts = list(
+    counts = {"opened": 0, "joined": 0, "skipped": 0, "duplicates": 0, "backfill": 0}
+    now = now or timezone.now()
+    cutoff = live_cutoff(now)
+    loaded = list(
         Post.objects.filter(workspace=workspace, pk__in=post_ids)
         .select_related("author")
-        .defer("raw")  # the network's payload is not read here, and it is the largest column
+        .only(*POST_COLUMNS)  # what routing reads: not the raw payload or the pipeline's bookkeeping
         .order_by("created_at", "id")
     )
+    posts = [p for p in loaded if p.created_at >= cutoff]
+    counts["backfill"] = len(loaded) - len(posts)  # history: never opens, joins or times a conversation
     if not posts:
         return counts
-    handles, channels, brand_ids = _brand_handles(workspace)
-    all_handles = set().union(*handles.values()) if handles else set()
-    candidates = [p for p in posts if _may_route(p, handles, all_handles, brand_ids)]
+    brand = _Brand(workspace)
+    handles, channels, all_handles = brand.handles, brand.channels, brand.all_handles
+    candidates = [p for p in posts if _may_route(p, brand)]
     counts["skipped"] = len(posts) - len(candidates)
     if not candidates:
         return counts
@@ -156,7 +208,6 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
                 external_id__in=parents,
             ).values_list("external_id", "conversation_id")
         )
-    now = now or timezone.now()
     convs, by_person, by_identity = _prefetch_conversations(workspace, posts, set(thread_ids.values()))
     thread_of = {ext: convs[pk] for ext, pk in thread_ids.items() if pk in convs}
     opening: list[Conversation] = []  # conversations this batch opens, inserted together below
@@ -171,7 +222,7 @@ def _route_posts(*, workspace: Workspace, post_ids: list[int], now: datetime | N
             counts["skipped"] += 1  # the brand's own post
             continue
         joined_thread = thread_of.get(post.in_reply_to) or thread_of.get(post.thread_id)
-        if not joined_thread and not _addressed(post, handles, all_handles, brand_posts, brand_ids):
+        if not joined_thread and not _addressed(post, brand, brand_posts):
             counts["skipped"] += 1
             continue
         c = classify(post.text, sentiment_label=post.sentiment_label, sentiment_score=post.sentiment_score)

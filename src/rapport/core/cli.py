@@ -6,7 +6,17 @@ import sys
 from contextlib import contextmanager
 
 from django.core.management.base import CommandError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from rapport.core.models import Workspace
 
@@ -29,6 +39,14 @@ def resolve_workspace(slug: str | None) -> Workspace:
     raise CommandError("there are several workspaces: name one with --workspace SLUG")
 
 
+class _RateColumn(ProgressColumn):
+    """Items per second, e.g. "1,840/s"."""
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+
 @contextmanager
 def progress_bar(description: str, total: int | None):
     """A rich progress bar on stderr (quiet when stderr is not a terminal and nobody would see it redraw)."""
@@ -36,10 +54,12 @@ def progress_bar(description: str, total: int | None):
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         transient=False,
         disable=not sys.stderr.isatty(),
+        console=Console(stderr=True),  # stdout stays the command's machine-readable output, even on a terminal
     )
     with progress:
         task = progress.add_task(description, total=total)

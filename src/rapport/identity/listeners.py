@@ -8,14 +8,13 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import Case, Value, When
 
 from rapport.contacts.models import Person, Touchpoint
 from rapport.contacts.touchpoints import post_touchpoint
 from rapport.core.events import emit
 from rapport.core.models import Workspace
-from rapport.identity.matching import extract_identifiers
 from rapport.identity.models import SocialIdentity
-from rapport.identity.stream import link_from_text
 
 log = logging.getLogger(__name__)
 # Every identifier has a digit (phone and customer numbers) or an @ with a dot after it (an email address): a text
@@ -30,72 +29,107 @@ def _post_model():
         return None
 
 
+def extract_identifiers(text: str):
+    """The identifiers in a text; the matchers (phone numbers, fuzzy names) load on first use, not at start-up."""
+    from rapport.identity.matching.identifiers import extract_identifiers as extract
+
+    return extract(text)
+
+
 def attach_history(*, identity: SocialIdentity, person: Person) -> int:
     """Give a newly linked person the earlier posts of the identity: set their person, add timeline entries."""
+    return attach_histories(workspace_id=identity.workspace_id, links={identity.pk: person.pk})
+
+
+def attach_histories(*, workspace_id: int, links: dict[int, int]) -> int:
+    """For identity id -> person id: set the person on the identities' unowned posts and add their timeline
+    entries; four queries whatever the number of identities and posts. Returns how many posts were attached."""
     post_model = _post_model()
-    if post_model is None:
+    if post_model is None or not links:
         return 0
-    posts = list(post_model.objects.filter(workspace_id=identity.workspace_id, author=identity, person__isnull=True))
-    if not posts:
+    columns = ("pk", "author_id", "network", "kind", "text", "created_at", "external_id", "url")
+    rows = list(
+        post_model.objects.filter(
+            workspace_id=workspace_id, author_id__in=list(links), person__isnull=True
+        ).values_list(*columns, "sentiment_label", "language")
+    )
+    if not rows:
         return 0
-    ids = [p.pk for p in posts]
-    post_model.objects.filter(pk__in=ids).update(person=person)
+    ids = [r[0] for r in rows]
+    whens = [When(author_id=i, then=Value(p)) for i, p in links.items()]
+    post_model.objects.filter(pk__in=ids).update(person_id=Case(*whens))
     have = set(
         Touchpoint.objects.filter(
-            workspace_id=identity.workspace_id, source="post", source_id__in=[str(i) for i in ids]
+            workspace_id=workspace_id, source="post", source_id__in=[str(i) for i in ids]
         ).values_list("source_id", flat=True)
     )
     Touchpoint.objects.bulk_create(
         [
             post_touchpoint(
-                workspace_id=identity.workspace_id,
-                person_id=person.pk,
-                post_id=p.pk,
-                network=p.network,
-                kind=p.kind,
-                text=p.text,
-                occurred_at=p.created_at,
-                external_id=p.external_id,
-                url=p.url,
-                extra={"sentiment": p.sentiment_label, "language": p.language},
+                workspace_id=workspace_id,
+                person_id=links[author_id],
+                post_id=pk,
+                network=network,
+                kind=kind,
+                text=text,
+                occurred_at=created_at,
+                external_id=external_id,
+                url=url,
+                extra={"sentiment": sentiment, "language": language},
             )
-            for p in posts
-            if str(p.pk) not in have
+            for pk, author_id, network, kind, text, created_at, external_id, url, sentiment, language in rows
+            if str(pk) not in have
         ]
     )
-    return len(posts)
+    return len(rows)
 
 
 def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
-    """Link the unknown authors of these posts whose text gives an email, phone or customer number; return how many."""
+    """Link the unknown authors of these posts whose text gives an email, phone or customer number; return how many.
+
+    One read of the posts' few columns, a lookup per kind of identifier for the whole batch, one update of the
+    identities and one of their posts: a fixed number of queries whatever the batch's size.
+    """
+    from rapport.identity.stream import Candidate, link_many
+
     post_model = _post_model()
     if post_model is None or not post_ids:
         return 0
-    linked = 0
     # Plain rows, not model instances: most posts hold no identifier, and building objects for them is the cost.
     rows = (
         post_model.objects.filter(
             workspace=workspace, pk__in=post_ids, person__isnull=True, author__isnull=False, author__person__isnull=True
         )
         .order_by("created_at", "id")
-        .values_list("network", "text", "author_id", "author__handle", "author__external_id")
+        .values_list(
+            "network",
+            "text",
+            "author_id",
+            "author__network",
+            "author__handle",
+            "author__external_id",
+            "author__display_name",
+        )
     )
-    for network, body, author_id, handle, external_id in rows:
+    candidates = []
+    for network, body, author_id, author_network, handle, external_id, display_name in rows:
         # An email's sender address is itself an identifier: it links like an address written in a message.
         text = body or ""
         if network in ("email", "chat"):  # the sender's address (email) or the address a chat visitor gave
             text = f"{handle or ''} {external_id}\n{text}"
-        if not _MAY_IDENTIFY.search(text) or not extract_identifiers(text):
+        if not _MAY_IDENTIFY.search(text):
             continue
-        identity = SocialIdentity.objects.get(pk=author_id)  # fresh: an earlier post may have linked it
-        if identity.person_id is not None:
-            continue
-        person, how = link_from_text(workspace=workspace, identity=identity, text=text, name=identity.display_name)
-        if person is not None:
-            with transaction.atomic():
-                attach_history(identity=identity, person=person)
-            linked += 1
-    return linked
+        found = extract_identifiers(text)
+        if found:
+            label = f"{author_network}:{handle or external_id}"
+            candidates.append(
+                Candidate(identity_id=author_id, label=label, name=display_name or "", text=text, found=found)
+            )
+    links = link_many(workspace=workspace, candidates=candidates)
+    if links:
+        with transaction.atomic():
+            attach_histories(workspace_id=workspace.pk, links={i: p.pk for i, (p, _how) in links.items()})
+    return len(links)
 
 
 def on_posts_stored(event: str, payload: dict[str, Any]) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Case, Value, When
 from django.db.models.functions import Replace, Upper
 
 from rapport.contacts.models import Person
@@ -13,9 +16,9 @@ from rapport.core.actors import Actor
 from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.core.networks import Network
-from rapport.core.services import record_audit
+from rapport.core.services import record_audit, record_audit_bulk
 from rapport.identity.accounts import find_or_create_identity
-from rapport.identity.matching import extract_identifiers, normalise_email
+from rapport.identity.matching import Identifiers, extract_identifiers, normalise_email
 from rapport.identity.matching.nicknames import are_nicknames
 from rapport.identity.matching.text import fold
 from rapport.identity.models import SocialIdentity
@@ -140,3 +143,110 @@ def link_from_text(
             {"workspace_id": workspace.pk, "identity_id": identity.pk, "person_id": person.pk, "by": how},
         )
     return person, how
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An unlinked author and one text of theirs that holds an identifier (what the stream's linker is given)."""
+
+    identity_id: int
+    label: str  # "network:handle", as the audit trail names an identity
+    name: str
+    text: str
+    found: Identifiers
+
+
+def _unique(people: Iterable[Person]) -> list[Person]:
+    return list({p.pk: p for p in people}.values())
+
+
+def link_many(*, workspace: Workspace, candidates: list[Candidate]) -> dict[int, tuple[Person, str]]:
+    """Link unlinked identities to the one person their texts name, for a whole batch in a fixed number of queries.
+
+    The rules are link_from_text's: a customer number first (exact, then ignoring spaces and dashes), then an
+    email, then a phone; nobody or several people means no link, and a clearly different name vetoes an email or
+    phone. An identity's texts are tried in order and the first that links wins. Returns identity id ->
+    (person, how) for the links made; each is audited and announced as `identity.linked`.
+    """
+    if not candidates:
+        return {}
+    live = Person.objects.filter(workspace=workspace, merged_into__isnull=True)
+    numbers = {n for c in candidates for n in c.found.customer_numbers}
+    by_number: dict[str, list[Person]] = defaultdict(list)
+    if numbers:
+        for p in live.filter(customer_number__in=numbers):
+            by_number[p.customer_number].append(p)
+    # Stored numbers may carry spaces or dashes the extracted form drops: one more query for the texts left over.
+    bare_wanted = {
+        n
+        for c in candidates
+        if c.found.customer_numbers and not any(n in by_number for n in c.found.customer_numbers)
+        for n in c.found.customer_numbers
+    }
+    by_bare: dict[str, list[Person]] = defaultdict(list)
+    if bare_wanted:
+        bare = Upper(Replace(Replace("customer_number", Value("-"), Value("")), Value(" "), Value("")))
+        for p in live.exclude(customer_number="").annotate(bare=bare).filter(bare__in=bare_wanted):
+            by_bare[p.bare].append(p)
+    raw_of = {id(c): {m.group(0).lower() for m in _EMAIL.finditer(c.text)} for c in candidates if c.found.emails}
+    emails = {e for c in candidates if c.found.emails for e in raw_of[id(c)] | set(c.found.emails)}
+    by_email: dict[str, list[Person]] = defaultdict(list)
+    if emails:
+        for p in live.filter(email__in=emails):
+            by_email[p.email].append(p)
+    phones = {ph for c in candidates for ph in c.found.phones}
+    by_phone: dict[str, list[Person]] = defaultdict(list)
+    if phones:
+        for p in live.filter(phone__in=phones):
+            by_phone[p.phone].append(p)
+
+    def people_for(c: Candidate) -> tuple[list[Person], str]:
+        f = c.found
+        if f.customer_numbers:
+            people = _unique(p for n in f.customer_numbers for p in by_number.get(n, ()))
+            if not people:
+                people = _unique(p for n in f.customer_numbers for p in by_bare.get(n, ()))[:5]
+            if people:
+                return people, "customer_number"
+        if f.emails:
+            near = _unique(p for e in sorted(raw_of[id(c)] | set(f.emails)) for p in by_email.get(e, ()))[:20]
+            people = [p for p in near if normalise_email(p.email) in f.emails]
+            if people:
+                return people, "email"
+        if f.phones:
+            people = _unique(p for ph in f.phones for p in by_phone.get(ph, ()))[:20]
+            if people:
+                return people, "phone"
+        return [], ""
+
+    chosen: dict[int, tuple[Person, str, Candidate]] = {}
+    for c in candidates:
+        if c.identity_id in chosen:
+            continue
+        people, how = people_for(c)
+        if len(people) != 1:
+            continue  # nobody, or a shared identifier (a family mailbox): never guess
+        person = people[0]
+        if how != "customer_number" and c.name and _names_clash(c.name, person):
+            continue  # an email or phone is shared within households; a clearly different name is someone else
+        chosen[c.identity_id] = (person, how, c)
+    if not chosen:
+        return {}
+    with transaction.atomic():
+        SocialIdentity.objects.filter(pk__in=list(chosen), person__isnull=True).update(
+            person_id=Case(*[When(pk=i, then=Value(p.pk)) for i, (p, _h, _c) in chosen.items()])
+        )
+        # Linked concurrently elsewhere: what is stored wins, and only this batch's own links are announced.
+        stored = dict(SocialIdentity.objects.filter(pk__in=list(chosen)).values_list("pk", "person_id"))
+        made = {i: (p, how, c) for i, (p, how, c) in chosen.items() if stored.get(i) == p.pk}
+        record_audit_bulk(
+            workspace=workspace,
+            actor=RULE,
+            events=[
+                ("identity.linked", "person", p.pk, {"identity": c.label, "identity_id": i, "by": how})
+                for i, (p, how, c) in made.items()
+            ],
+        )
+        for i, (p, how, _c) in made.items():
+            emit("identity.linked", {"workspace_id": workspace.pk, "identity_id": i, "person_id": p.pk, "by": how})
+    return {i: (p, how) for i, (p, how, _c) in made.items()}

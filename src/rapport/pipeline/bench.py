@@ -52,7 +52,8 @@ def _texts() -> tuple[str, ...]:
 def synthetic_posts(n: int, *, run: str, authors: int | None = None) -> Iterator[dict]:
     """n posts with real tweet texts, unique ids, a pool of repeat authors and ~600 posts an hour (streamed)."""
     authors = authors or max(n // 5, 1)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+    # Live posts (the last hours), not history: the inbox's subscribers treat posts past its window as a backfill.
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=6 * n)
     for i, text in enumerate(islice(cycle(_texts()), n)):
         a = (i * 7919) % authors
         yield {
@@ -218,8 +219,68 @@ def _without_subscribers(event: str):
             events.subscribe(event, handler)
 
 
+def user_command(n: int, batch: int) -> dict:
+    """`rapport ingest FILE` as a user runs it: a fresh process (start-up, model load) into a new workspace with
+    every subscriber attached, first cold, then warm (a second file of new posts into the same workspace)."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    ws = _workspace()
+    out: dict = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for phase in ("cold", "warm"):
+                path = os.path.join(tmp, f"{phase}.jsonl")
+                with open(path, "w", encoding="utf-8") as fh:
+                    for post in synthetic_posts(n, run=f"cmd-{phase}-{uuid.uuid4().hex[:6]}"):
+                        fh.write(json.dumps(post) + "\n")
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                proc = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+                    [
+                        sys.executable,
+                        "-m",
+                        "rapport.cli",
+                        "ingest",
+                        path,
+                        "--format",
+                        "jsonl",
+                        "--workspace",
+                        ws.slug,
+                        "--batch-size",
+                        str(batch),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                elapsed = time.perf_counter() - started
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"rapport ingest failed: {proc.stderr[-2000:]}")
+                stored = json.loads(proc.stdout.strip().splitlines()[-1])["stored"]
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                out[phase] = {
+                    "posts_per_s": round(stored / elapsed),
+                    "seconds": round(elapsed, 2),
+                    "cpu_seconds": round(cpu, 2),
+                    "stored": stored,
+                }
+        return out
+    finally:
+        _drop(ws)
+
+
 def measure(
-    *, posts: int, runs: int = 3, batch: int = 1000, naive_posts: int | None = None, subscriber_posts: int = 1000
+    *,
+    posts: int,
+    runs: int = 3,
+    batch: int = 1000,
+    naive_posts: int | None = None,
+    subscriber_posts: int = 1000,
+    command_posts: int = 0,
 ) -> dict:
     """Median figures over `runs` runs of each pipeline; the sentiment model is loaded before timing."""
     analyse([Item(post=p, created_at=datetime.now(UTC)) for p in synthetic_posts(10, run="warm")], [])
@@ -232,6 +293,7 @@ def measure(
     ana = [analysis_only(posts, batch) for _ in range(runs)]
     cores = os.cpu_count() or 1
     ana_par = [analysis_parallel(posts, batch, cores) for _ in range(runs)] if cores > 1 else ana
+    command = user_command(command_posts, batch) if command_posts else None
     naive_n = naive_posts or min(posts, 3000)
     base = [naive(naive_n) for _ in range(runs)]
     med = lambda rows: statistics.median(r["posts_per_s"] for r in rows)  # noqa: E731
@@ -252,6 +314,15 @@ def measure(
         "posts_stored_subscribers": detached,
         "end_to_end_with_subscribers_posts_per_s": with_subs["posts_per_s"] if with_subs else None,
         "subscriber_posts": subscriber_posts if with_subs else 0,
+        # What the subscribers add per post: the same run's per-post time with them less that without.
+        "subscriber_cost_us_per_post": (
+            round(1e6 * (1 / with_subs["posts_per_s"] - 1 / med(e2e)), 1) if with_subs else None
+        ),
+        "user_command": command,
+        "user_command_posts": command_posts,
+        "user_command_cold_vs_naive": (
+            round(command["cold"]["posts_per_s"] / max(med(base), 1), 1) if command else None
+        ),
     }
 
 
@@ -269,6 +340,12 @@ def add_arguments(parser) -> None:
         default=1000,
         help="posts for one extra run with the listening.posts_stored subscribers attached",
     )
+    parser.add_argument(
+        "--command-posts",
+        type=int,
+        default=5000,
+        help="posts for `rapport ingest` in a fresh process, cold then warm, new workspace (0: skip)",
+    )
 
 
 def run(options: dict, write) -> None:
@@ -283,6 +360,7 @@ def run(options: dict, write) -> None:
                 batch=options["batch"],
                 naive_posts=options["naive_posts"],
                 subscriber_posts=options["subscriber_posts"],
+                command_posts=options["command_posts"],
             )
         )
     )

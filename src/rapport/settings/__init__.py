@@ -263,6 +263,9 @@ LOGGING = {
 # Care inbox
 # How often an open inbox asks whether its queue changed (a 304 from one index probe while it has not); at least 1 s.
 RAPPORT_CARE_POLL_SECONDS = max(1.0, float(os.environ.get("RAPPORT_CARE_POLL_SECONDS", "2")))
+# Posts older than this are history (a backfill, an archive import): stored and analysed, but they open no
+# conversation and start no SLA clock.
+RAPPORT_CARE_LIVE_DAYS = int(os.environ.get("RAPPORT_CARE_LIVE_DAYS", "14"))
 RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a survey link stays valid
 RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  # a web-chat visitor token's life
 # Web chat limits, per minute: messages per visitor address, messages per chat channel, reads per visitor address.

@@ -119,7 +119,7 @@ def test_a_batch_of_new_conversations_costs_the_same_few_queries_whatever_its_si
     # update included), so a single query per post would put 40 posts far over it.
     with django_assert_max_num_queries(22):
         counts = intake.route_posts(workspace=workspace, post_ids=ids)
-    assert counts == {"opened": n, "joined": 0, "skipped": 0, "duplicates": 0}
+    assert counts == {"opened": n, "joined": 0, "skipped": 0, "duplicates": 0, "backfill": 0}
     convs = list(Conversation.objects.filter(workspace=workspace).order_by("id"))
     assert len(convs) == n and all(c.first_inbound_at and c.priority > 0 and c.sla_due_at for c in convs)
     assert AppliedSLA.objects.filter(conversation__in=convs).count() == n

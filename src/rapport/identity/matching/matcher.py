@@ -17,7 +17,6 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 from .compare import FIELDS, LEVELS, compare, deterministic_key
 from .normalise import normalise_record
@@ -167,6 +166,8 @@ class Matcher:
             # weights (not the intercept) carry the evidence and the explanation reads naturally.
             diff = w - w0
             return nll + 0.5 * lam * float(diff @ diff), grad + lam * diff
+
+        from scipy.optimize import minimize  # only training needs it; importing it costs a third of a second
 
         res = minimize(loss, w0, jac=True, method="L-BFGS-B")
         for (f, lvl), w in zip(_FEATURES, res.x[:-1], strict=True):

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('listening', '0002_private_messages'),
+        ("listening", "0002_private_messages"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='post',
-            name='private',
+            model_name="post",
+            name="private",
             field=models.BooleanField(db_default=False, default=False),
         ),
     ]

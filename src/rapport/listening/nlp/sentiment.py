@@ -2,13 +2,22 @@
 other supported languages, both trained from the airline tweets; lexicon-only fallback without training data.
 
 Scores are p(positive) - p(negative) from the calibrated class probabilities, so they lie in [-1, 1].
+
+The model is built once, ahead of use, by `make install` or `rapport models build` (from $RAPPORT_DATA_DIR, whose
+licence does not let it ship inside the package) and cached under $RAPPORT_HOME/models with a small JSON record
+beside it: the format version, the scikit-learn version it was pickled with and a fingerprint of the training
+file. A command that finds no usable model says so on stderr and builds it with a progress bar; without training
+data it scores with the lexicon alone (the documented fallback).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +27,27 @@ from scipy import sparse
 
 from rapport.listening.nlp import data
 from rapport.listening.nlp.lexicon import lexicon_features, lexicon_sentiment
+from rapport.listening.nlp.modelcache import (
+    FORMAT_VERSION,
+    META_FILENAME,
+    MODEL_FILENAME,
+    data_fingerprint,
+)
 from rapport.listening.nlp.textclean import BRAND_WORDS, normalise_batch
 from rapport.listening.nlp.wordgrams import TOKEN_PATTERN, WordGramCounter
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-MODEL_FILENAME = f"sentiment-v{FORMAT_VERSION}.joblib"
+
+BUILD_STEPS = (
+    "reading training data",
+    "normalising texts",
+    "fitting word features",
+    "training the English model",
+    "tuning the negative bias",
+    "training the lexicon model",
+    "saving",
+)
 LABELS = ("negative", "neutral", "positive")
 # Negative-recall floor used when tuning the decision bias on the validation split (goal: >= 0.85 on test).
 TARGET_NEG_RECALL = 0.87
@@ -85,35 +108,96 @@ def _tune_bias(proba: np.ndarray, y: np.ndarray) -> float:
     return round(best, 2)
 
 
-def build_models(out_dir: Path) -> dict:
-    """Train the sentiment models from Tweets.csv (train split), tune on the validation split and save them."""
+def _sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
+
+
+def build_models(out_dir: Path, progress: Callable[[str], None] | None = None) -> dict:
+    """Train the sentiment models from Tweets.csv (train split), tune on the validation split and save them.
+
+    `progress(step)` is called before each of BUILD_STEPS.
+    """
     from sklearn.linear_model import LogisticRegression
 
+    step = progress or (lambda _name: None)
+    step(BUILD_STEPS[0])
     train_texts, train_y = data.airline_split("train")
     val_texts, val_y = data.airline_split("validation")
+    step(BUILD_STEPS[1])
     norm_train = normalise_batch(train_texts)
     norm_val = normalise_batch(val_texts)
+    step(BUILD_STEPS[2])
     word, char = _vectorizers()
     word.fit(norm_train)
     if USE_CHAR_NGRAMS:
         char.fit(norm_train)
     else:
         char = None
-    bundle: dict[str, Any] = {"format_version": FORMAT_VERSION, "labels": LABELS, "word": word, "char": char}
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "sklearn_version": _sklearn_version(),
+        "data_fingerprint": data_fingerprint(),
+        "n_train": len(train_y),
+        "n_validation": len(val_y),
+    }
+    bundle: dict[str, Any] = {**meta, "labels": LABELS, "word": word, "char": char}
+    step(BUILD_STEPS[3])
     full = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
     full.fit(_features(bundle, norm_train), train_y)
     bundle["full"] = full
+    step(BUILD_STEPS[4])
     bundle["full_bias"] = _tune_bias(full.predict_proba(_features(bundle, norm_val)), val_y)
     # Language-independent model: lexicon features only, so it transfers to languages with a lexicon but no data.
+    step(BUILD_STEPS[5])
     lex = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
     lex.fit(lexicon_features(norm_train) * _LEX_SCALE, train_y)
     bundle["lex"] = lex
     bundle["lex_bias"] = 0.0
+    step(BUILD_STEPS[6])
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / MODEL_FILENAME
-    joblib.dump(bundle, path, compress=3)
+    tmp = path.with_suffix(".tmp")
+    joblib.dump(bundle, tmp, compress=3)
+    tmp.replace(path)  # a reader never sees half a file
+    meta["full_bias"] = bundle["full_bias"]
+    (out_dir / META_FILENAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     info = {"path": str(path), "n_train": len(train_y), "n_validation": len(val_y), "full_bias": bundle["full_bias"]}
     log.info("sentiment model built: %s", info)
+    return info
+
+
+def _terminal_progress():
+    """A rich progress bar on stderr when it is a terminal; otherwise a no-op (piped output stays clean)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[step]}"),
+        TimeElapsedColumn(),
+        disable=not sys.stderr.isatty(),
+    )
+
+
+def build_with_progress(*, forget_loaded: bool = True) -> dict:
+    """Build the model into $RAPPORT_HOME/models, with a progress bar on a terminal; forgets any loaded model."""
+    progress = _terminal_progress()
+    with progress:
+        task = progress.add_task("building the sentiment model", total=len(BUILD_STEPS), step="")
+        seen = 0
+
+        def step(name: str) -> None:
+            nonlocal seen
+            progress.update(task, completed=seen, step=name)
+            seen += 1
+
+        info = build_models(data.models_dir(), progress=step)
+        progress.update(task, completed=len(BUILD_STEPS), step="done")
+    if forget_loaded:
+        reset_cache()
     return info
 
 
@@ -122,8 +206,19 @@ _loaded = False
 _lock = threading.Lock()
 
 
+def _usable(bundle: Any) -> bool:
+    if not isinstance(bundle, dict) or bundle.get("format_version") != FORMAT_VERSION:
+        return False
+    built_with = bundle.get("sklearn_version")
+    return not built_with or built_with == _sklearn_version()
+
+
 def _load_bundle() -> dict | None:
-    """Load the saved model, building it once per process if missing; None means lexicon-only fallback."""
+    """Load the cached model; None means lexicon-only fallback (no model and no training data).
+
+    A missing or unusable model is built here only as a last resort, announced on stderr with a progress bar:
+    `make install` and `rapport models build` build it ahead so that no user command waits for training.
+    """
     global _bundle, _loaded
     if _loaded:
         return _bundle
@@ -132,17 +227,23 @@ def _load_bundle() -> dict | None:
             return _bundle
         path = data.models_dir() / MODEL_FILENAME
         bundle = None
+        why = "no sentiment model"
         if path.exists():
             try:
                 bundle = joblib.load(path)
-                if bundle.get("format_version") != FORMAT_VERSION:
-                    bundle = None
+                if not _usable(bundle):
+                    bundle, why = None, "the sentiment model was built by another version"
             except Exception:  # noqa: BLE001 - a corrupt or incompatible file is rebuilt, not fatal
                 log.warning("could not load %s; rebuilding", path, exc_info=True)
-                bundle = None
+                bundle, why = None, "the sentiment model could not be read"
         if bundle is None:
             if data.tweets_path().exists():
-                build_models(data.models_dir())
+                sys.stderr.write(
+                    f"rapport: {why} at {path}; building it now from {data.tweets_path()} "
+                    "(once; `rapport models build` does this ahead of time)\n"
+                )
+                log.warning("%s at %s: building it from %s", why, path, data.tweets_path())
+                build_with_progress(forget_loaded=False)  # this lock is held: the caller loads it
                 bundle = joblib.load(path)
             else:
                 log.warning(

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from rapport.core.gcpause import gc_paused
-from rapport.listening.nlp import detect_languages, score_sentiment
 from rapport.listening.query import PostView, views_of
 from rapport.listening.rules import CompiledRule, matching_ids
 from rapport.pipeline.stages.dedupe import text_hashes
@@ -59,6 +58,10 @@ def _analyse(items: list[Item], rules: list[CompiledRule]) -> None:
     slots = [index.setdefault(i.post["text"] or "", len(index)) for i in items]
     # Every stage treats a line break like a space; replacing them once lets each join the batch in one call.
     texts = [t.replace("\n", " ") for t in index]
+    # The models (numpy, scipy, the saved sentiment model) load with the first batch, not with the command.
+    from rapport.listening.nlp.langid import detect_languages
+    from rapport.listening.nlp.sentiment import score_sentiment
+
     languages = detect_languages(texts)
     sentiments = score_sentiment(texts, [lang for lang, _ in languages])
     hashes = text_hashes(texts)

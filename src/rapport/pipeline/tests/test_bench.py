@@ -17,3 +17,7 @@ def test_bench_smoke():
     assert figures["end_to_end_posts_per_s"] > 0 and figures["naive_posts_per_s"] > 0
     assert figures["analysis_only_posts_per_s"] > 0 and figures["peak_rss_mb_after_end_to_end"] > 0
     assert Workspace.objects.count() == before and not Post.objects.exists()
+    with_subs = figures["end_to_end_with_subscribers_posts_per_s"]
+    expected = round(1e6 * (1 / with_subs - 1 / figures["end_to_end_posts_per_s"]), 1)
+    assert figures["subscriber_cost_us_per_post"] == expected
+    assert figures["user_command"] is None  # a fresh process cannot see the test database

@@ -34,11 +34,11 @@ def jsonl(tmp_path):
 
 def test_ingest_twice_stores_nothing_twice(workspace, jsonl):
     summary, err = run("ingest", str(jsonl), "--format", "jsonl", "--workspace", workspace.slug)
-    assert summary == {"received": 8, "stored": 5, "duplicates": 1, "rejected": 2}
+    assert summary == {"received": 8, "stored": 5, "duplicates": 1, "rejected": 2, "backfill": 6}
     assert "rejected line 3: created_at: missing" in err and "rejected line 5: json:" in err
     assert set(DeadLetter.objects.values_list("source", flat=True)) == {"file:posts.jsonl:3", "file:posts.jsonl:5"}
     summary, _ = run("ingest", str(jsonl), "--format", "jsonl")
-    assert summary == {"received": 8, "stored": 0, "duplicates": 6, "rejected": 2}
+    assert summary == {"received": 8, "stored": 0, "duplicates": 6, "rejected": 2, "backfill": 6}
     assert Post.objects.count() == 5
 
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 class Command(BaseCommand):
     help = "Care inbox tasks: SLA checks and reply retries (tick), classifier evaluation (evaluate)."
+    requires_system_checks: list[str] = []  # start in well under a second; `rapport django check` checks
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

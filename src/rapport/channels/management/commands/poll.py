@@ -15,6 +15,7 @@ from rapport.core.cli import resolve_workspace
 
 class Command(BaseCommand):
     help = "Poll the feed, Mastodon, Bluesky and IMAP channels once."
+    requires_system_checks: list[str] = []  # start in well under a second; `rapport django check` checks
 
     def add_arguments(self, parser):
         parser.add_argument("--workspace", default=None, help="only this workspace (default: all)")
