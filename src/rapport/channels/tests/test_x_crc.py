@@ -56,7 +56,8 @@ def test_challenges_are_rate_limited_per_channel(url):
     assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
 
 
-def test_challenges_are_rate_limited_per_address(workspace):
+def test_challenges_are_rate_limited_per_address(workspace, monkeypatch):
+    monkeypatch.setattr("rapport.channels.ratelimit.time.time", lambda: 1_800_000_000.0)  # one window throughout
     urls = [
         webhook_path(
             upsert_channel(
