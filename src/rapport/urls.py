@@ -28,3 +28,5 @@ urlpatterns = [
     path("", include("rapport.identity.urls")),
     path("", include("rapport.web.urls")),
 ]
+
+handler500 = "rapport.web.views.server_error"

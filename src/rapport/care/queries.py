@@ -88,7 +88,11 @@ def page(
     fields = ("-priority", "-id") if order == "priority" else ("-updated_at", "-id")
     merged: dict[int, Conversation] = {}
     for part in parts:
-        qs = _bound(part, order, cursor).order_by(*fields).select_related("person", "identity", "assignee", "team")
+        qs = (
+            _bound(part, order, cursor)
+            .order_by(*fields)
+            .select_related("person", "identity", "assignee", "team", "brand_channel")
+        )
         for c in qs[: limit + 1]:
             merged[c.pk] = c
     if order == "priority":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -88,7 +89,14 @@ def _conversation(request: HttpRequest, pk: int) -> Conversation:
     qs = routing.visible_conversations(workspace_id=request.workspace.pk, user=request.user, role=request.role)
     conv = qs.select_related("person", "identity", "assignee", "team", "workspace").filter(pk=pk).first()
     if conv is None:
-        raise Http404("no such conversation")
+        hidden = Conversation.objects.filter(workspace=request.workspace, pk=pk).select_related("team").first()
+        if hidden is None:
+            raise Http404("no such conversation")
+        where = f"the {hidden.team.name} team's queue" if hidden.team else "another agent's queue"
+        raise PermissionDenied(
+            f"Conversation #{hidden.pk} is in {where}, and you are not in that team or assigned to it. "
+            "An admin can add you to the team or assign the conversation to you; your own queue is in the inbox."
+        )
     return conv
 
 
