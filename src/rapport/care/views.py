@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from rapport.care import live, queries, routing, services
+from rapport.care import live, queries, replies, routing, services
 from rapport.care.charts import report_chart
 from rapport.care.effort import effort_report
 from rapport.care.live import QUEUE_SIZE
@@ -112,7 +112,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         touches, _ = timeline(workspace=request.workspace, person_ids=[person.pk], limit=30, reader=reader_for(request))
         identities = list(SocialIdentity.objects.filter(person=person))
     canned = [
-        (c, services.render_canned(canned=c, conversation=conv, agent=request.user))
+        (c, replies.preview_canned(canned=c, conversation=conv, agent=request.user))
         for c in CannedReply.objects.filter(workspace=request.workspace)
     ]
     viewers = list(User.objects.filter(pk__in=others).values_list("email", flat=True))
@@ -179,7 +179,11 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def survey(request: HttpRequest, token: str) -> HttpResponse:
-    """The customer's one-click CSAT page (public: the signed token is the credential)."""
+    """The customer's one-click CSAT page (public: the signed token is the credential).
+
+    A link with ?score=N records that rating as it is opened (a person's click, not a link preview's fetch);
+    the page then thanks them and offers an optional comment, or a change of mind.
+    """
     from rapport.care import surveys
 
     conversation = surveys.conversation_for(token)
@@ -187,17 +191,28 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "care/survey.html", {"invalid": True}, status=404)
     done = surveys.answered(conversation)
     error = ""
-    if request.method == "POST" and done is None:
-        raw = request.POST.get("score", "")
+    raw = request.POST.get("score", "") if request.method == "POST" else request.GET.get("score", "")
+    if raw and (request.method == "POST" or surveys.by_a_person(request)):
         if not (raw.isascii() and raw.isdigit()):
             error = "Choose a rating from 1 to 5."
         else:
+            comment = request.POST.get("comment") if request.method == "POST" else None
             try:
-                done = services.record_csat(
-                    conversation=conversation, score=int(raw), comment=request.POST.get("comment", "")[:2000]
-                )
+                done = surveys.rate(conversation=conversation, score=int(raw), comment=comment)
             except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
                 error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
+    elif request.method == "POST" and done is not None and "comment" in request.POST:
+        done = surveys.rate(conversation=conversation, score=done.score, comment=request.POST["comment"])
+    elif request.method == "POST":
+        error = "Choose a rating from 1 to 5."
     return render(
-        request, "care/survey.html", {"done": done, "error": error, "scores": range(1, 6)}, status=400 if error else 200
+        request,
+        "care/survey.html",
+        {
+            "done": done,
+            "error": error,
+            "scores": list(zip(surveys.SCORES, surveys.LABELS, strict=True)),
+            "commented": request.method == "POST" and done is not None and not error,
+        },
+        status=400 if error else 200,
     )

@@ -258,7 +258,8 @@ LOGGING = {
 RAPPORT_CARE_POLL_SECONDS = max(1.0, float(os.environ.get("RAPPORT_CARE_POLL_SECONDS", "2")))
 RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a survey link stays valid
 RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  # a web-chat visitor token's life
-RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000")  # base of links sent to customers
+# Base of links sent to customers (surveys); unset, links use the address `rapport serve` is serving on.
+RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "")
 
 # Background jobs: django-tasks with its database backend (a queue in our own database); core.jobs adds schedules,
 # retries and leases. `rapport serve` and `rapport demo` run the job runner in a thread unless this is off.
