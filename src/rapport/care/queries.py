@@ -29,9 +29,24 @@ def queue(
     assignee: int | None = None,
     contact: int | None = None,
     unassigned: bool = False,
+    channel: str = "",
+    team: int | None = None,
+    language: str = "",
+    due_between: tuple[datetime, datetime] | None = None,
 ) -> list[QuerySet[Conversation]]:
-    """The parts of the queue the user may see; status "" means not resolved, "all" everything."""
+    """The parts of the queue the user may see; status "" means not resolved, "all" everything.
+
+    The filters narrow every part: channel (network), team, language, and due_between (an SLA target due in that
+    window: "breaching soon")."""
     base = Conversation.objects.filter(workspace_id=workspace_id)
+    if channel:
+        base = base.filter(channel=channel)
+    if team is not None:
+        base = base.filter(team_id=team)
+    if language:
+        base = base.filter(language=language)
+    if due_between is not None:
+        base = base.filter(sla_due_at__gte=due_between[0], sla_due_at__lte=due_between[1])
     if status == "":
         base = base.exclude(status=ConversationStatus.RESOLVED)  # the partial indexes' exact condition
     elif status != "all":

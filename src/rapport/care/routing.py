@@ -14,6 +14,7 @@ from rapport.core.models import User
 from rapport.core.services import has_permission, record_audit
 
 VIEW_WINDOW = timedelta(minutes=2)  # two agents viewing within this window get a collision warning
+STICKY_WINDOW = timedelta(days=30)  # a customer coming back within this time goes to the agent who served them
 
 
 def pick_team(*, workspace_id: int, language: str, network: str, teams: list[Team] | None = None) -> Team | None:
@@ -44,7 +45,27 @@ def agent_loads(*, workspace_id: int, user_ids: list[int]) -> dict[int, int]:
     return loads
 
 
-def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> User | None:
+def returning_agent(conversation: Conversation) -> int | None:
+    """The agent who last served this customer (within STICKY_WINDOW): sticky routing's first choice."""
+    if not conversation.person_id:
+        return None
+    return (
+        Conversation.objects.filter(
+            workspace_id=conversation.workspace_id,
+            person_id=conversation.person_id,
+            assignee__isnull=False,
+            updated_at__gte=timezone.now() - STICKY_WINDOW,
+        )
+        .exclude(pk=conversation.pk)
+        .order_by("-updated_at", "-id")
+        .values_list("assignee_id", flat=True)
+        .first()
+    )
+
+
+def pick_agent(
+    *, team: Team, language: str = "", cache: dict | None = None, prefer: int | None = None
+) -> User | None:
     """An online agent of the team with free capacity, preferring those who speak the language.
 
     cache (one per routed batch) keeps each team's agents and loads, updated as it assigns, so a batch of new
@@ -70,6 +91,10 @@ def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> 
     candidates = skilled or free
     if not candidates:
         return None
+    returning = next((p for p in free if p.user_id == prefer), None) if prefer is not None else None
+    if returning is not None:  # sticky: the agent who served this customer, if online here with room
+        loads[returning.user_id] += 1
+        return returning.user
     if team.strategy == Strategy.ROUND_ROBIN:
         after = [p for p in candidates if team.last_assigned_user_id is None or p.user_id > team.last_assigned_user_id]
         chosen = (after or candidates)[0]
@@ -117,7 +142,9 @@ def auto_assign(conversation: Conversation, *, cache: dict | None = None, save: 
     user = None
     team = conversation.team
     if team is not None and team.strategy != Strategy.MANUAL and conversation.assignee_id is None:
-        user = pick_agent(team=team, language=conversation.language, cache=cache)
+        user = pick_agent(
+            team=team, language=conversation.language, cache=cache, prefer=returning_agent(conversation)
+        )
         conversation.assignee = user
     if save:
         conversation.save(update_fields=["team", "assignee", "updated_at"])
@@ -139,6 +166,10 @@ def reassign(
     if user is not None:
         conversation.assignee = user
     conversation.save(update_fields=["assignee", "team", "transfers", "updated_at"])
+    if user is not None and user.pk != before["assignee"] and actor.user is not None:
+        from rapport.care import notifications
+
+        notifications.assigned(conversation=conversation, user=user, by=actor.user)
     record_audit(
         workspace=conversation.workspace,
         actor=actor,

@@ -42,7 +42,7 @@ SHORT_NETWORKS = {"twitter", "x", "mastodon", "bluesky", "instagram", "facebook"
 
 def public_url() -> str:
     """The base of links sent to customers: RAPPORT_PUBLIC_URL, else the address `rapport serve` is serving on."""
-    return (settings.RAPPORT_PUBLIC_URL or getattr(settings, "RAPPORT_SERVED_URL", "") or "http://127.0.0.1:8000").rstrip(
+    return (settings.RAPPORT_PUBLIC_URL or settings.RAPPORT_SERVED_URL or "http://127.0.0.1:8000").rstrip(
         "/"
     )
 

@@ -260,6 +260,7 @@ RAPPORT_CSAT_DAYS = int(os.environ.get("RAPPORT_CSAT_DAYS", "14"))  # how long a
 RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  # a web-chat visitor token's life
 # Base of links sent to customers (surveys); unset, links use the address `rapport serve` is serving on.
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "")
+RAPPORT_SERVED_URL = ""  # set by `rapport serve` to the address it serves on
 
 # Background jobs: django-tasks with its database backend (a queue in our own database); core.jobs adds schedules,
 # retries and leases. `rapport serve` and `rapport demo` run the job runner in a thread unless this is off.
