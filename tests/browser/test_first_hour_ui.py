@@ -32,7 +32,7 @@ def sign_in(page, live_server, who: str) -> None:
     page.fill("input[name=username]", f"{who}@rapport.example")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/contacts/$"))
+    page.wait_for_url(re.compile(r".*/(contacts|inbox|mentions)/$"))
 
 
 def queue_rows(page) -> list[str]:
@@ -41,7 +41,7 @@ def queue_rows(page) -> list[str]:
 
 def test_each_role_starts_where_its_work_is(page, live_server, demo):
     sign_in(page, live_server, "agent")
-    page.goto(f"{live_server.url}/inbox/")
+    assert page.url.endswith("/inbox/")  # the agent's first screen is the queue
     rows = queue_rows(page)
     assert "Margaret Ellison" in rows[0] and "Refused entry to the lounge" in rows[0]
     assert "Hanne Kristensen" in rows[1]
@@ -49,8 +49,12 @@ def test_each_role_starts_where_its_work_is(page, live_server, demo):
     assert page.locator(".msg.inbound").count() == 4  # all four of Hanne's contacts, phone, chat, email, phone
     page.context.clear_cookies()
 
+    sign_in(page, live_server, "marketer")
+    assert page.url.endswith("/mentions/")
+    page.context.clear_cookies()
+
     sign_in(page, live_server, "community")
-    page.goto(f"{live_server.url}/inbox/")
+    assert page.url.endswith("/inbox/")
     rows = queue_rows(page)
     assert rows and all("Social" in r for r in rows), rows[:3]
     # The senator is the VIP desk's: following a link to her conversation explains where it is.
@@ -77,7 +81,7 @@ def test_real_care_threads_are_their_brands_not_uniteds(page, live_server, demo)
 
     sign_in(page, live_server, "agent")
     page.select_option("select[name=workspace]", label=desk.name)
-    page.wait_for_url(re.compile(r".*/contacts/$"))
+    page.wait_for_url(re.compile(r".*/inbox/$"))
     page.goto(f"{live_server.url}/inbox/")
     brands = page.locator("#queue tbody .brand").all_inner_texts()
     assert brands and all(b.startswith("to @") and b != "to @united" for b in brands)

@@ -77,10 +77,19 @@ def workspace_required(permission: str):
     return decorate
 
 
+# Where each role starts: the screen of the work it is for.
+HOME_BY_ROLE = {
+    "agent": "care:inbox",
+    "community_manager": "care:inbox",
+    "marketer": "listening:mentions",
+}
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Start on the contacts list."""
-    return redirect("contacts:list")
+    """Start where the role's work is: agents and community managers in the inbox, marketers on the mentions,
+    admins and DPOs on the contacts."""
+    return redirect(HOME_BY_ROLE.get(request.role or "", "contacts:list"))
 
 
 @login_required
