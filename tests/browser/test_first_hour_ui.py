@@ -83,7 +83,7 @@ def test_real_care_threads_are_their_brands_not_uniteds(page, live_server, demo)
     page.select_option("select[name=workspace]", label=desk.name)
     page.wait_for_url(re.compile(r".*/inbox/$"))
     page.goto(f"{live_server.url}/inbox/")
-    brands = page.locator("#queue tbody .brand").all_inner_texts()
+    brands = page.locator("#queue tbody .brand-account").all_inner_texts()
     assert brands and all(b.startswith("to @") and b != "to @united" for b in brands)
 
 
