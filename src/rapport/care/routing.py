@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from rapport.care.models import OPEN_Q, AgentProfile, AgentStatus, Conversation, Message, Strategy, Team
@@ -63,9 +63,43 @@ def returning_agent(conversation: Conversation) -> int | None:
     )
 
 
-def pick_agent(
-    *, team: Team, language: str = "", cache: dict | None = None, prefer: int | None = None
-) -> User | None:
+def _returning(conversation: Conversation, cache: dict | None) -> int | None:
+    """returning_agent, for a routed batch in one query: the first person-linked conversation of the batch reads
+    the last agent of every person whose conversation the batch opened (still unsettled, unassigned)."""
+    if not conversation.person_id:
+        return None
+    if cache is None:
+        return returning_agent(conversation)
+    known = cache.get("returning")
+    if known is None:
+        last = (
+            Conversation.objects.filter(
+                workspace_id=conversation.workspace_id,
+                person_id=OuterRef("person_id"),
+                assignee__isnull=False,
+                updated_at__gte=timezone.now() - STICKY_WINDOW,
+            )
+            .exclude(pk=OuterRef("pk"))
+            .order_by("-updated_at", "-id")
+            .values("assignee_id")[:1]
+        )
+        known = dict(
+            Conversation.objects.filter(
+                workspace_id=conversation.workspace_id,
+                first_inbound_at__isnull=True,
+                assignee__isnull=True,
+                person__isnull=False,
+            )
+            .annotate(last=Subquery(last))
+            .values_list("person_id", "last")
+        )
+        cache["returning"] = known
+    if conversation.person_id not in known:
+        known[conversation.person_id] = returning_agent(conversation)
+    return known[conversation.person_id]
+
+
+def pick_agent(*, team: Team, language: str = "", cache: dict | None = None, prefer: int | None = None) -> User | None:
     """An online agent of the team with free capacity, preferring those who speak the language.
 
     cache (one per routed batch) keeps each team's agents and loads, updated as it assigns, so a batch of new
@@ -143,7 +177,7 @@ def auto_assign(conversation: Conversation, *, cache: dict | None = None, save: 
     team = conversation.team
     if team is not None and team.strategy != Strategy.MANUAL and conversation.assignee_id is None:
         user = pick_agent(
-            team=team, language=conversation.language, cache=cache, prefer=returning_agent(conversation)
+            team=team, language=conversation.language, cache=cache, prefer=_returning(conversation, cache)
         )
         conversation.assignee = user
     if save:

@@ -233,3 +233,28 @@ def test_a_callback_is_planned_and_the_call_joins_the_conversation(desk):
     assert conv.first_response_at is not None
     page = client.get(f"/inbox/{conv.pk}/").content.decode()
     assert "Called back on +4520123456: Refund confirmed" in page
+
+
+def test_sticky_routing_in_a_batch_reads_returning_agents_once(
+    workspace, member_factory, django_assert_max_num_queries
+):
+    team = Team.objects.create(workspace=workspace, name="Social", strategy="round_robin")
+    agents = []
+    for i in range(3):
+        m = member_factory(workspace, Role.AGENT, email=f"s{i}@example.com")
+        AgentProfile.objects.create(workspace=workspace, user=m.user, capacity=50).teams.add(team)
+        agents.append(m.user)
+    people = [person(workspace, f"P{i}", "Back", handle=f"back{i}") for i in range(6)]
+    for p in people:  # each was served by agents[2] before
+        old, _ = services.open_or_join(workspace=workspace, person_id=p.pk, identity_id=None, network="twitter")
+        Conversation.objects.filter(pk=old.pk).update(status="resolved", assignee=agents[2], team=team)
+    cache = routing.batch_cache()
+    convs = [
+        services.open_or_join(workspace=workspace, person_id=p.pk, identity_id=None, network="twitter")[0]
+        for p in people
+    ]
+    routing.auto_assign(convs[0], cache=cache, save=False)  # reads every returning agent of the batch at once
+    with django_assert_max_num_queries(0):
+        for conv in convs[1:]:
+            routing.auto_assign(conv, cache=cache, save=False)
+    assert {c.assignee_id for c in convs} == {agents[2].pk}
