@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from rapport.core import jobs as background_jobs
 from rapport.core.actors import Actor
 from rapport.core.middleware import SESSION_KEY
-from rapport.core.models import Member
+from rapport.core.models import Member, Role
 from rapport.core.services import has_permission, list_tokens, revoke_token
 
 # What each permission lets a role do, in words for the "not allowed" page.
@@ -48,7 +48,8 @@ def not_allowed(request: HttpRequest, permission: str) -> str:
     if request.workspace is None:
         return "You are not a member of any workspace yet. Ask an admin to invite you."
     doing = PERMISSION_WORDS.get(permission, permission)
-    return f"The {request.role} role may not {doing}."
+    label = Role(request.role).label.lower() if request.role in Role.values else request.role
+    return f"The {label} role may not {doing}."
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
