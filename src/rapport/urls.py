@@ -46,3 +46,5 @@ urlpatterns = [
     path("", include("rapport.segments.urls")),
     path("", include("rapport.web.urls")),
 ]
+
+handler500 = "rapport.web.views.server_error"

@@ -20,7 +20,7 @@ def test_user_revokes_a_token_from_the_account_page(page, live_server, workspace
     member = member_factory(workspace, Role.MARKETER)
     raw, _ = issue_token(email=member.user.email, password=PASSWORD, name="nightly export")
     sign_in(page, live_server, member.user.email, PASSWORD)
-    page.wait_for_url(f"{live_server.url}/contacts/")
+    page.wait_for_url(f"{live_server.url}/mentions/")  # a marketer starts on the mentions
     page.click(f"header a:has-text('{member.user.email}')")
     page.wait_for_url(f"{live_server.url}/account/")
     row = page.locator("table.tokens tr", has_text="nightly export")

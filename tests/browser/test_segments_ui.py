@@ -27,7 +27,7 @@ def test_marketer_builds_a_segment_with_a_live_count(page, live_server, workspac
     page.fill("input[name=username]", member.user.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/contacts/")
+    page.wait_for_url(f"{live_server.url}/mentions/")  # a marketer starts on the mentions
     page.click("text=Segments")
     page.click("text=New segment")
     # The default condition (orders ≥ 1) is shown as a row and counted at once.

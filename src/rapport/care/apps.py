@@ -9,7 +9,7 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
-        from rapport.care import conversations, intake, routing, surveys
+        from rapport.care import conversations, intake, notifications, routing, surveys
         from rapport.care.models import ConversationStatus
         from rapport.contacts.relations import OnDelete, PersonRelation, register_relation
         from rapport.core import events, privacy
@@ -31,6 +31,7 @@ class CareConfig(AppConfig):
         events.subscribe("identity.posts_linked", intake.on_posts_linked)
         events.subscribe("contacts.touchpoint_logged", conversations.on_touchpoint_logged)
         events.subscribe("conversation.csat_requested", surveys.send_survey)
+        events.subscribe("conversation.sla_warning", notifications.on_sla_warning)
 
         from rapport.care import settings_views
         from rapport.web.settings_registry import register_sections

@@ -259,8 +259,10 @@ def on_touchpoint_logged(event: str, payload: dict) -> None:
 
 
 def add_note(*, conversation: Conversation, agent: User, text: str, now: datetime | None = None) -> Message:
-    """An internal note: seen by agents, never sent, no effect on SLAs."""
-    return Message.objects.create(
+    """An internal note: seen by agents, never sent, no effect on SLAs; colleagues it @mentions are notified."""
+    from rapport.care import notifications
+
+    note = Message.objects.create(
         workspace_id=conversation.workspace_id,
         conversation=conversation,
         network="note",
@@ -271,6 +273,8 @@ def add_note(*, conversation: Conversation, agent: User, text: str, now: datetim
         author_user=agent,
         author_label=agent.email,
     )
+    notifications.mentions(conversation=conversation, author=agent, text=note.text)
+    return note
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ teams' queues. The ETag carries both, so the server keeps no state per screen an
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from rapport.care import queries
 from rapport.care.models import Conversation
@@ -26,10 +27,14 @@ def queue_version(*, workspace_id: int) -> str:
     return f"{last[0].isoformat()}-{last[1]}" if last else "empty"
 
 
-def queue_fingerprint(*, workspace_id: int, user: User, role: str, mine: bool = False, size: int = QUEUE_SIZE) -> str:
+def queue_fingerprint(
+    *, workspace_id: int, user: User, role: str, mine: bool = False, size: int = QUEUE_SIZE, **filters: Any
+) -> str:
     """A digest of the rows the agent's queue shows (first page by priority): changes when a row enters, leaves,
-    moves or is changed, and not otherwise."""
-    parts = queries.queue(workspace_id=workspace_id, user=user, role=role, assignee=user.pk if mine else None)
+    moves or is changed, and not otherwise. filters are the screen's (queries.queue's keywords)."""
+    parts = queries.queue(
+        workspace_id=workspace_id, user=user, role=role, assignee=user.pk if mine else None, **filters
+    )
     rows: dict[int, tuple] = {}
     for part in parts:
         for row in part.order_by("-priority", "-id").values_list("id", "priority", "updated_at")[:size]:

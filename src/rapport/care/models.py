@@ -47,6 +47,7 @@ class AgentProfile(WorkspaceScoped):
     products = models.JSONField(default=list, blank=True)
     capacity = models.PositiveSmallIntegerField(default=10, help_text="open conversations at once")
     status = models.CharField(max_length=8, choices=AgentStatus.choices, default=AgentStatus.ONLINE)
+    email_alerts = models.BooleanField(default=False, help_text="also email SLA warnings, assignments and mentions")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="care_agent_unique_user")]
@@ -273,3 +274,77 @@ class EffortScore(WorkspaceScoped):
     resolution_minutes = models.FloatField(null=True, blank=True)
     score = models.FloatField(help_text="1 (effortless) to 7 (very high effort)")
     computed_at = models.DateTimeField(auto_now=True)
+
+
+class SavedView(WorkspaceScoped):
+    """An inbox filter an agent named and keeps (their own, or shared with the workspace)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=500, help_text="the inbox filters, as a query string")
+    shared = models.BooleanField(default=False, help_text="shown to everyone in the workspace")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user", "name"], name="care_view_unique_name")
+        ]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned to you"
+    MENTIONED = "mentioned", "Mentioned in a note"
+    SLA_WARNING = "sla_warning", "SLA about to breach"
+    CALLBACK = "callback", "Callback due"
+
+
+class Notification(WorkspaceScoped):
+    """Something an agent should know about now: an assignment, a mention, an SLA about to breach."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "user", "read_at", "-id"], name="care_notif_user_idx")]
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"
+
+
+class CallbackStatus(models.TextChoices):
+    OPEN = "open", "To call"
+    DONE = "done", "Called"
+
+
+class CallbackTask(WorkspaceScoped):
+    """A promise to call the customer back; the call, once made, joins the conversation as a message."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="callbacks")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    due_at = models.DateTimeField()
+    phone = models.CharField(max_length=40, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=8, choices=CallbackStatus.choices, default=CallbackStatus.OPEN)
+    outcome = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "assignee", "status", "due_at"], name="care_callback_due_idx")]
+        ordering = ["due_at", "id"]
+
+    def __str__(self) -> str:
+        return f"callback {self.pk} ({self.status})"

@@ -29,9 +29,24 @@ def queue(
     assignee: int | None = None,
     contact: int | None = None,
     unassigned: bool = False,
+    channel: str = "",
+    team: int | None = None,
+    language: str = "",
+    due_between: tuple[datetime, datetime] | None = None,
 ) -> list[QuerySet[Conversation]]:
-    """The parts of the queue the user may see; status "" means not resolved, "all" everything."""
+    """The parts of the queue the user may see; status "" means not resolved, "all" everything.
+
+    The filters narrow every part: channel (network), team, language, and due_between (an SLA target due in that
+    window: "breaching soon")."""
     base = Conversation.objects.filter(workspace_id=workspace_id)
+    if channel:
+        base = base.filter(channel=channel)
+    if team is not None:
+        base = base.filter(team_id=team)
+    if language:
+        base = base.filter(language=language)
+    if due_between is not None:
+        base = base.filter(sla_due_at__gte=due_between[0], sla_due_at__lte=due_between[1])
     if status == "":
         base = base.exclude(status=ConversationStatus.RESOLVED)  # the partial indexes' exact condition
     elif status != "all":
@@ -88,7 +103,11 @@ def page(
     fields = ("-priority", "-id") if order == "priority" else ("-updated_at", "-id")
     merged: dict[int, Conversation] = {}
     for part in parts:
-        qs = _bound(part, order, cursor).order_by(*fields).select_related("person", "identity", "assignee", "team")
+        qs = (
+            _bound(part, order, cursor)
+            .order_by(*fields)
+            .select_related("person", "identity", "assignee", "team", "brand_channel")
+        )
         for c in qs[: limit + 1]:
             merged[c.pk] = c
     if order == "priority":

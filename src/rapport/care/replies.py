@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
@@ -31,20 +32,73 @@ from rapport.pipeline.connectors.registry import reply_client
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+# {{first_name}}, or {{first_name|there}} with the words to use when the value is unknown.
+_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*(?:\|\s*([^}]*?)\s*)?\}\}")
+# What a missing value becomes when the reply gives no fallback of its own: never "Hi , ...".
+# After a greeting a missing name becomes "there" ("Hi there,"); elsewhere it is left out ("Thank you, ...").
+FALLBACKS = {"first_name": "", "name": "", "last_name": "", "agent_name": "the team", "brand": "us"}
+GREETED = {"first_name", "name"}
+_GREETING = re.compile(r"\b(hi|hello|hey|dear|hej|hallo|moin)\s*$", re.I)
+VARIABLES = ("first_name", "last_name", "name", "agent_name", "brand")
+
+
+def _values(conversation: Conversation, agent: User | None) -> dict[str, str]:
+    person = Person.objects.filter(pk=conversation.person_id).first() if conversation.person_id else None
+    first, last = (person.first_name, person.last_name) if person else ("", "")
+    if person is None and conversation.identity_id:
+        # Before the author is linked to a contact, the social profile's display name is what we know.
+        identity = SocialIdentity.objects.filter(pk=conversation.identity_id).first()
+        shown = (identity.display_name or "").split() if identity else []
+        first, last = (shown[0], " ".join(shown[1:])) if shown else ("", "")
+    return {
+        "first_name": first.strip(),
+        "last_name": last.strip(),
+        "name": f"{first} {last}".strip(),
+        "agent_name": (agent.first_name or agent.email.split("@")[0]) if agent else "",
+        "brand": conversation.workspace.name,
+    }
+
+
+@dataclass
+class RenderedCanned:
+    """A canned reply filled for one conversation: the text, and which variables fell back or are unknown."""
+
+    text: str
+    fell_back: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def preview_canned(*, canned: CannedReply, conversation: Conversation, agent: User | None = None) -> RenderedCanned:
+    """Fill the variables; an empty value takes the reply's own fallback ({{first_name|there}}) or the default
+    one, so a reply never reads "Hi , ..."; unknown variables stay visible for the agent to fix."""
+    values = _values(conversation, agent)
+    out = RenderedCanned(text="")
+
+    def fill(m: re.Match) -> str:
+        name, fallback = m.group(1), m.group(2)
+        if name not in values:
+            out.unknown.append(name)
+            return m.group(0)
+        if values[name]:
+            return values[name]
+        out.fell_back.append(name)
+        if fallback is not None:
+            return fallback
+        if name in GREETED and _GREETING.search(m.string[: m.start()]):
+            return "there"
+        return FALLBACKS.get(name, "")
+
+    text = _VARIABLE.sub(fill, canned.text)
+    # An empty value must not leave its punctuation behind ("Hi  ,", "Thanks ,").
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r" +([,.!?;:])", r"\1", text)
+    out.text = text.strip()
+    return out
 
 
 def render_canned(*, canned: CannedReply, conversation: Conversation, agent: User | None = None) -> str:
     """Fill {{first_name}}, {{last_name}}, {{name}}, {{agent_name}} and {{brand}} into a canned reply."""
-    person = Person.objects.filter(pk=conversation.person_id).first() if conversation.person_id else None
-    values = {
-        "first_name": person.first_name if person else "",
-        "last_name": person.last_name if person else "",
-        "name": (f"{person.first_name} {person.last_name}".strip() if person else ""),
-        "agent_name": (agent.first_name or agent.email.split("@")[0]) if agent else "",
-        "brand": conversation.workspace.name,
-    }
-    return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), canned.text).replace("  ", " ")
+    return preview_canned(canned=canned, conversation=conversation, agent=agent).text
 
 
 def _client(channel: Channel | None, network: str):

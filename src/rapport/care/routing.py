@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from rapport.care.models import OPEN_Q, AgentProfile, AgentStatus, Conversation, Message, Strategy, Team
@@ -14,6 +14,7 @@ from rapport.core.models import User
 from rapport.core.services import has_permission, record_audit
 
 VIEW_WINDOW = timedelta(minutes=2)  # two agents viewing within this window get a collision warning
+STICKY_WINDOW = timedelta(days=30)  # a customer coming back within this time goes to the agent who served them
 
 
 def pick_team(*, workspace_id: int, language: str, network: str, teams: list[Team] | None = None) -> Team | None:
@@ -44,7 +45,61 @@ def agent_loads(*, workspace_id: int, user_ids: list[int]) -> dict[int, int]:
     return loads
 
 
-def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> User | None:
+def returning_agent(conversation: Conversation) -> int | None:
+    """The agent who last served this customer (within STICKY_WINDOW): sticky routing's first choice."""
+    if not conversation.person_id:
+        return None
+    return (
+        Conversation.objects.filter(
+            workspace_id=conversation.workspace_id,
+            person_id=conversation.person_id,
+            assignee__isnull=False,
+            updated_at__gte=timezone.now() - STICKY_WINDOW,
+        )
+        .exclude(pk=conversation.pk)
+        .order_by("-updated_at", "-id")
+        .values_list("assignee_id", flat=True)
+        .first()
+    )
+
+
+def _returning(conversation: Conversation, cache: dict | None) -> int | None:
+    """returning_agent, for a routed batch in one query: the first person-linked conversation of the batch reads
+    the last agent of every person whose conversation the batch opened (still unsettled, unassigned)."""
+    if not conversation.person_id:
+        return None
+    if cache is None:
+        return returning_agent(conversation)
+    known = cache.get("returning")
+    if known is None:
+        last = (
+            Conversation.objects.filter(
+                workspace_id=conversation.workspace_id,
+                person_id=OuterRef("person_id"),
+                assignee__isnull=False,
+                updated_at__gte=timezone.now() - STICKY_WINDOW,
+            )
+            .exclude(pk=OuterRef("pk"))
+            .order_by("-updated_at", "-id")
+            .values("assignee_id")[:1]
+        )
+        known = dict(
+            Conversation.objects.filter(
+                workspace_id=conversation.workspace_id,
+                first_inbound_at__isnull=True,
+                assignee__isnull=True,
+                person__isnull=False,
+            )
+            .annotate(last=Subquery(last))
+            .values_list("person_id", "last")
+        )
+        cache["returning"] = known
+    if conversation.person_id not in known:
+        known[conversation.person_id] = returning_agent(conversation)
+    return known[conversation.person_id]
+
+
+def pick_agent(*, team: Team, language: str = "", cache: dict | None = None, prefer: int | None = None) -> User | None:
     """An online agent of the team with free capacity, preferring those who speak the language.
 
     cache (one per routed batch) keeps each team's agents and loads, updated as it assigns, so a batch of new
@@ -71,6 +126,10 @@ def pick_agent(*, team: Team, language: str = "", cache: dict | None = None) -> 
     candidates = skilled or free
     if not candidates:
         return None
+    returning = next((p for p in free if p.user_id == prefer), None) if prefer is not None else None
+    if returning is not None:  # sticky: the agent who served this customer, if online here with room
+        loads[returning.user_id] += 1
+        return returning.user
     if team.strategy == Strategy.ROUND_ROBIN:
         after = [p for p in candidates if team.last_assigned_user_id is None or p.user_id > team.last_assigned_user_id]
         chosen = (after or candidates)[0]
@@ -118,7 +177,9 @@ def auto_assign(conversation: Conversation, *, cache: dict | None = None, save: 
     user = None
     team = conversation.team
     if team is not None and team.strategy != Strategy.MANUAL and conversation.assignee_id is None:
-        user = pick_agent(team=team, language=conversation.language, cache=cache)
+        user = pick_agent(
+            team=team, language=conversation.language, cache=cache, prefer=_returning(conversation, cache)
+        )
         conversation.assignee = user
     if save:
         conversation.save(update_fields=["team", "assignee", "updated_at"])
@@ -140,6 +201,10 @@ def reassign(
     if user is not None:
         conversation.assignee = user
     conversation.save(update_fields=["assignee", "team", "transfers", "updated_at"])
+    if user is not None and user.pk != before["assignee"] and actor.user is not None:
+        from rapport.care import notifications
+
+        notifications.assigned(conversation=conversation, user=user, by=actor.user)
     record_audit(
         workspace=conversation.workspace,
         actor=actor,

@@ -15,6 +15,30 @@ TARGETS = ("first_response", "next_response", "resolution")
 MAX_DAYS = 400  # a calendar with no open hours must not loop forever
 
 
+def human_duration(seconds: float) -> str:
+    """A time span as agents read it: "45 min", "2 h 15 min", "1 d 4 h", "3 d" (never "103315h")."""
+    minutes = int(abs(seconds) // 60)
+    if minutes < 1:
+        return "< 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, mins = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    if days < 3 and hours:
+        return f"{days} d {hours} h"
+    return f"{days} d"
+
+
+def sla_left(due: datetime | None, now: datetime | None = None) -> str:
+    """Time to an SLA target ("2 h 15 min"), or how long ago it was missed ("overdue 3 d")."""
+    if due is None:
+        return ""
+    left = (due - (now or timezone.now())).total_seconds()
+    return human_duration(left) if left >= 0 else f"overdue {human_duration(left)}"
+
+
 def priority_band(priority: float) -> str:
     """urgent, high, normal or low, the names SLA policies filter on."""
     if priority >= 70:

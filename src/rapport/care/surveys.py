@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -34,10 +35,65 @@ def conversation_for(token: str) -> Conversation | None:
     return Conversation.objects.filter(pk=data.get("c"), workspace_id=data.get("w")).first()
 
 
-def survey_url(conversation: Conversation) -> str:
-    """The public address of the conversation's survey page."""
+# Link checkers, unfurlers and prefetchers open links nobody clicked: they must not record a rating.
+_NOT_A_PERSON = re.compile(r"bot|crawl|spider|preview|scanner|facebookexternalhit|slurp|safelinks|proofpoint", re.I)
+SCORES = range(1, 6)
+# Networks whose messages are short: one link to the page of one-click ratings; elsewhere five links.
+SHORT_NETWORKS = {"twitter", "x", "mastodon", "bluesky", "instagram", "facebook", "sms", "whatsapp"}
+
+
+def public_url() -> str:
+    """The base of links sent to customers: RAPPORT_PUBLIC_URL, else the address `rapport serve` is serving on."""
+    return (settings.RAPPORT_PUBLIC_URL or settings.RAPPORT_SERVED_URL or "http://127.0.0.1:8000").rstrip(
+        "/"
+    )
+
+
+def survey_url(conversation: Conversation, score: int | None = None) -> str:
+    """The public address of the conversation's survey page; with a score, the link that records that rating."""
     path = reverse("care:survey", kwargs={"token": survey_token(conversation)})
-    return settings.RAPPORT_PUBLIC_URL.rstrip("/") + path
+    return public_url() + path + (f"?score={score}" if score is not None else "")
+
+
+def survey_text(conversation: Conversation) -> str:
+    """The survey message: one click on a rating records it (a comment is optional, on the page it opens)."""
+    if (conversation.channel or "") in SHORT_NETWORKS:
+        return f"Thanks for talking to us. How did we do? Rate us in one click: {survey_url(conversation)}"
+    lines = [f"{s} - {label}: {survey_url(conversation, s)}" for s, label in zip(SCORES, LABELS, strict=True)]
+    return "Thanks for talking to us. How did we do? Click a rating, that is all:\n" + "\n".join(lines)
+
+
+LABELS = ("very unhappy", "unhappy", "neutral", "happy", "very happy")
+
+
+def by_a_person(request) -> bool:
+    """Whether a GET looks like a person's click rather than a prefetch, link preview or security scanner."""
+    purpose = (request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or "").lower()
+    if "prefetch" in purpose or "preview" in purpose:
+        return False
+    return not _NOT_A_PERSON.search(request.headers.get("User-Agent", ""))
+
+
+def rate(*, conversation: Conversation, score: int, comment: str | None = None) -> CsatResponse:
+    """Record the customer's rating; a later click changes it (the customer's last word counts), and a comment
+    given on the page is kept with it. Only a resolved conversation takes a rating."""
+    from rapport.care.conversations import record_csat
+
+    with transaction.atomic():
+        existing = (
+            CsatResponse.objects.select_for_update().filter(conversation=conversation).order_by("id").first()
+        )
+        if existing is None:
+            return record_csat(conversation=conversation, score=score, comment=comment or "")
+        if conversation.status != "resolved":
+            raise ValueError("CSAT is asked after resolution")
+        if not 1 <= int(score) <= 5:
+            raise ValueError("score must be 1 to 5")
+        existing.score = int(score)
+        if comment is not None:
+            existing.comment = comment[:2000]
+        existing.save(update_fields=["score", "comment"])
+        return existing
 
 
 def send_survey(event: str, payload: dict[str, Any]) -> Message | None:
@@ -61,7 +117,7 @@ def send_survey(event: str, payload: dict[str, Any]) -> Message | None:
             network=conversation.channel or "other",
             kind=SURVEY_KIND,
             direction=MessageDirection.OUTBOUND,
-            text=f"Thanks for talking to us. How did we do? Tell us in one click: {survey_url(conversation)}",
+            text=survey_text(conversation),
             created_at=timezone.now(),
             author_label="Rapport survey",
             brand_channel=conversation.brand_channel,

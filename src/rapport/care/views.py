@@ -3,78 +3,280 @@ timeline and profile, replies with canned answers, notes, status, and the SLA / 
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rapport.care import live, queries, routing, services
+from rapport.care import live, notifications, queries, replies, routing, services
 from rapport.care.charts import report_chart
 from rapport.care.effort import effort_report
 from rapport.care.live import QUEUE_SIZE
-from rapport.care.models import AppliedSLA, CannedReply, Conversation, ConversationStatus
+from rapport.care.models import (
+    AgentProfile,
+    AppliedSLA,
+    CallbackStatus,
+    CallbackTask,
+    CannedReply,
+    Conversation,
+    ConversationStatus,
+    SavedView,
+    Team,
+)
 from rapport.care.sla import sla_report
 from rapport.contacts.models import Person
 from rapport.contacts.services import timeline
 from rapport.core.actors import Actor
 from rapport.core.models import User
 from rapport.core.privacy import reader_for
+from rapport.core.services import has_permission
 from rapport.identity.models import SocialIdentity
 from rapport.web.views import workspace_required
 
+CHANNELS = {"twitter", "facebook", "instagram", "mastodon", "bluesky", "email", "chat", "phone", "forum"}
+TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+BREACHING_SOON = timedelta(hours=1)  # "breaching soon": an SLA target due within this time
+FILTERS = ("view", "mine", "unassigned", "breaching", "channel", "team", "status", "language")
+NETWORK = re.compile(r"^[a-z0-9_]{1,16}$")
+LANGUAGE = re.compile(r"^(und|[a-z]{2,3}(-[a-z]{2})?)$")
 
-def _queue_rows(request: HttpRequest) -> list[Conversation]:
-    mine = request.GET.get("mine") == "1"
-    qs = queries.queue(
-        workspace_id=request.workspace.pk,
-        user=request.user,
-        role=request.role,
-        assignee=request.user.pk if mine else None,
-    )
+
+class BadFilter(ValueError):
+    """An inbox filter that is not one (names the field)."""
+
+
+def _filters(request: HttpRequest) -> tuple[dict, dict]:
+    """The inbox filters from the query string: (what the screen shows, queries.queue keywords)."""
+    get = request.GET
+    shown: dict = {k: get.get(k, "") for k in FILTERS if get.get(k, "")}
+    kw: dict = {}
+    if get.get("mine") == "1":
+        kw["assignee"] = request.user.pk
+    if get.get("unassigned") == "1":
+        kw["unassigned"] = True
+    if get.get("breaching") == "1":
+        now = timezone.now()
+        kw["due_between"] = (now, now + BREACHING_SOON)
+    channel = get.get("channel", "").strip().lower()
+    if channel:
+        if not NETWORK.match(channel):
+            raise BadFilter("channel: not a channel name")
+        kw["channel"] = channel
+    team = get.get("team", "").strip()
+    if team:
+        if not team.isdigit() or not Team.objects.filter(workspace=request.workspace, pk=int(team)).exists():
+            raise BadFilter("team: no such team in this workspace")
+        kw["team"] = int(team)
+    status = get.get("status", "").strip()
+    if status:
+        if status not in ConversationStatus.values and status != "all":
+            raise BadFilter(f"status: choose one of {', '.join([*ConversationStatus.values, 'all'])}")
+        kw["status"] = status
+    language = get.get("language", "").strip().lower()
+    if language:
+        if not LANGUAGE.match(language):
+            raise BadFilter("language: a language code such as en, da or de")
+        kw["language"] = language
+    return shown, kw
+
+
+def _queue_rows(request: HttpRequest, kw: dict) -> list[Conversation]:
+    qs = queries.queue(workspace_id=request.workspace.pk, user=request.user, role=request.role, **kw)
     rows, _ = queries.page(qs, order="priority", limit=QUEUE_SIZE)
     return rows
 
 
+def _fingerprint(request: HttpRequest, kw: dict) -> str:
+    kw = dict(kw)
+    assignee = kw.pop("assignee", None)
+    return live.queue_fingerprint(
+        workspace_id=request.workspace.pk, user=request.user, role=request.role, mine=assignee is not None, **kw
+    )
+
+
+def _saved_views(request: HttpRequest):
+    return SavedView.objects.filter(workspace=request.workspace).filter(Q(user=request.user) | Q(shared=True))
+
+
 @workspace_required("care.view")
 def inbox(request: HttpRequest) -> HttpResponse:
-    """The queue, highest priority first, with SLA countdowns; updated live."""
-    mine = request.GET.get("mine") == "1"
+    """The queue, highest priority first, with SLA countdowns; updated live. Filters and saved views narrow it,
+    and checked rows can be assigned, closed or tagged at once."""
+    error = ""
+    try:
+        shown, kw = _filters(request)
+    except BadFilter as exc:
+        error, shown, kw = str(exc), {}, {}
     version = live.queue_version(workspace_id=request.workspace.pk)  # read first: a change after it shows next poll
-    fingerprint = live.queue_fingerprint(
-        workspace_id=request.workspace.pk, user=request.user, role=request.role, mine=mine
+    fingerprint = _fingerprint(request, kw)
+    query = urlencode({k: v for k, v in shown.items() if k != "view"})
+    teams = list(Team.objects.filter(workspace=request.workspace))
+    agents = (
+        AgentProfile.objects.filter(workspace=request.workspace).select_related("user").order_by("user__email")
     )
-    return render(
+    response = render(
         request,
         "care/inbox.html",
         {
             "nav": "inbox",
-            "rows": _queue_rows(request),
-            "mine": mine,
+            "rows": _queue_rows(request, kw),
+            "filters": shown,
+            "query": query,
+            "error": error,
+            "teams": teams,
+            "agents": [a.user for a in agents],
+            "channels": sorted(CHANNELS),
+            "statuses": ConversationStatus.choices,
+            "views": _saved_views(request),
+            "notifications": notifications.unread(workspace_id=request.workspace.pk, user=request.user),
+            "callbacks": CallbackTask.objects.filter(
+                workspace=request.workspace, assignee=request.user, status=CallbackStatus.OPEN
+            ).select_related("conversation__person")[:20],
+            "can_manage": has_permission(role=request.role, permission="care.manage"),
+            "can_assign": has_permission(role=request.role, permission="care.assign"),
             "etag": live.etag(version, fingerprint),
             "poll_ms": int(settings.RAPPORT_CARE_POLL_SECONDS * 1000),
         },
+        status=400 if error else 200,
     )
+    return response
 
 
 @workspace_required("care.view")
 def queue_partial(request: HttpRequest) -> HttpResponse:
     """The queue rows only; the inbox polls it with If-None-Match and gets a bodiless 304 while nothing it shows
     changed (one index probe), so many open screens cost the server little and no request is ever held open."""
-    mine = request.GET.get("mine") == "1"
+    try:
+        _, kw = _filters(request)
+    except BadFilter as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
     version = live.queue_version(workspace_id=request.workspace.pk)
     shown = live.parse_etag(request.headers.get("If-None-Match"))
     if shown is not None and shown[0] == version:
         return _not_modified(live.etag(*shown))
-    fingerprint = live.queue_fingerprint(
-        workspace_id=request.workspace.pk, user=request.user, role=request.role, mine=mine
-    )
+    fingerprint = _fingerprint(request, kw)
     if shown is not None and shown[1] == fingerprint:
         return _not_modified(live.etag(version, fingerprint))  # changes elsewhere in the workspace
-    response = render(request, "care/_queue.html", {"rows": _queue_rows(request)})
+    response = render(
+        request,
+        "care/_queue.html",
+        {"rows": _queue_rows(request, kw), "can_assign": has_permission(role=request.role, permission="care.assign")},
+    )
     response["ETag"] = live.etag(version, fingerprint)
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+@workspace_required("care.view")
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    """Keep the current filters under a name (shared with the workspace if asked)."""
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "")[:500]
+    back = reverse("care:inbox") + (f"?{query}" if query else "")
+    if not name:
+        messages.error(request, "name: give the view a name.")
+        return redirect(back)
+    view, created = SavedView.objects.update_or_create(
+        workspace=request.workspace,
+        user=request.user,
+        name=name,
+        defaults={"query": query, "shared": request.POST.get("shared") == "1"},
+    )
+    messages.success(request, f"View “{view.name}” {'saved' if created else 'updated'}.")
+    return redirect(reverse("care:inbox") + f"?{query}&view={view.pk}" if query else back)
+
+
+@workspace_required("care.view")
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one of your own saved views."""
+    view = SavedView.objects.filter(workspace=request.workspace, user=request.user, pk=pk).first()
+    if view is None:
+        raise Http404("no such view of yours")
+    view.delete()
+    messages.success(request, f"View “{view.name}” deleted.")
+    return redirect("care:inbox")
+
+
+@workspace_required("care.assign")
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Assign, close or tag the checked conversations at once (those the user may see; others are skipped)."""
+    back = reverse("care:inbox") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:200]
+    action = request.POST.get("action", "")
+    if not ids:
+        messages.error(request, "Check one or more conversations first.")
+        return redirect(back)
+    visible = routing.visible_conversations(workspace_id=request.workspace.pk, user=request.user, role=request.role)
+    convs = list(visible.filter(pk__in=ids).select_related("workspace"))
+    actor = Actor.for_user(request.user)
+    if action == "assign":
+        raw = request.POST.get("assignee", "")
+        if raw == "me":
+            user = request.user
+        else:
+            user = (
+                User.objects.filter(
+                    pk=int(raw) if raw.isdigit() else 0,
+                    agent_profiles__workspace=request.workspace,
+                ).first()
+            )
+        if user is None:
+            messages.error(request, "assignee: choose an agent of this workspace.")
+            return redirect(back)
+        for conv in convs:
+            routing.reassign(conversation=conv, actor=actor, user=user)
+        who = "you" if user.pk == request.user.pk else user.email
+        messages.success(request, f"Assigned {len(convs)} conversation{'s' if len(convs) != 1 else ''} to {who}.")
+    elif action == "team":
+        raw = request.POST.get("team", "")
+        team = Team.objects.filter(workspace=request.workspace, pk=int(raw) if raw.isdigit() else 0).first()
+        if team is None:
+            messages.error(request, "team: choose a team of this workspace.")
+            return redirect(back)
+        for conv in convs:
+            routing.reassign(conversation=conv, actor=actor, team=team)
+        messages.success(request, f"Moved {len(convs)} conversation{'s' if len(convs) != 1 else ''} to {team.name}.")
+    elif action == "close":
+        for conv in convs:
+            services.resolve(conversation=conv, actor=actor)
+        messages.success(request, f"Closed {len(convs)} conversation{'s' if len(convs) != 1 else ''}.")
+    elif action == "tag":
+        tag = request.POST.get("tag", "").strip().lower()[:40]
+        if not TAG.match(tag):
+            messages.error(request, "tag: letters, digits, - and _ only.")
+            return redirect(back)
+        for conv in convs:
+            services.set_tags(conversation=conv, tags=[*conv.tags, tag])
+        messages.success(request, f"Tagged {len(convs)} conversation{'s' if len(convs) != 1 else ''} “{tag}”.")
+    else:
+        messages.error(request, "action: choose assign, team, close or tag.")
+    skipped = len(set(ids)) - len(convs)
+    if skipped:
+        messages.warning(request, f"{skipped} of them are not in your queues and were left alone.")
+    return redirect(back)
+
+
+@workspace_required("care.view")
+@require_POST
+def read_notifications(request: HttpRequest) -> HttpResponse:
+    """Mark your notifications read (one, or all)."""
+    raw = request.POST.get("id", "")
+    notifications.mark_read(
+        workspace_id=request.workspace.pk, user=request.user, ids=[int(raw)] if raw.isdigit() else None
+    )
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/inbox/") else "care:inbox")
 
 
 def _not_modified(tag: str) -> HttpResponse:
@@ -88,7 +290,14 @@ def _conversation(request: HttpRequest, pk: int) -> Conversation:
     qs = routing.visible_conversations(workspace_id=request.workspace.pk, user=request.user, role=request.role)
     conv = qs.select_related("person", "identity", "assignee", "team", "workspace").filter(pk=pk).first()
     if conv is None:
-        raise Http404("no such conversation")
+        hidden = Conversation.objects.filter(workspace=request.workspace, pk=pk).select_related("team").first()
+        if hidden is None:
+            raise Http404("no such conversation")
+        where = f"the {hidden.team.name} team's queue" if hidden.team else "another agent's queue"
+        raise PermissionDenied(
+            f"Conversation #{hidden.pk} is in {where}, and you are not in that team or assigned to it. "
+            "An admin can add you to the team or assign the conversation to you; your own queue is in the inbox."
+        )
     return conv
 
 
@@ -104,7 +313,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         touches, _ = timeline(workspace=request.workspace, person_ids=[person.pk], limit=30, reader=reader_for(request))
         identities = list(SocialIdentity.objects.filter(person=person))
     canned = [
-        (c, services.render_canned(canned=c, conversation=conv, agent=request.user))
+        (c, replies.preview_canned(canned=c, conversation=conv, agent=request.user))
         for c in CannedReply.objects.filter(workspace=request.workspace)
     ]
     viewers = list(User.objects.filter(pk__in=others).values_list("email", flat=True))
@@ -122,6 +331,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             "viewers": viewers,
             "statuses": ConversationStatus.choices,
             "sla": AppliedSLA.objects.filter(conversation=conv).first(),
+            "callbacks": conv.callbacks.select_related("assignee").order_by("status", "due_at"),
         },
     )
 
@@ -171,7 +381,11 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def survey(request: HttpRequest, token: str) -> HttpResponse:
-    """The customer's one-click CSAT page (public: the signed token is the credential)."""
+    """The customer's one-click CSAT page (public: the signed token is the credential).
+
+    A link with ?score=N records that rating as it is opened (a person's click, not a link preview's fetch);
+    the page then thanks them and offers an optional comment, or a change of mind.
+    """
     from rapport.care import surveys
 
     conversation = surveys.conversation_for(token)
@@ -179,17 +393,74 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "care/survey.html", {"invalid": True}, status=404)
     done = surveys.answered(conversation)
     error = ""
-    if request.method == "POST" and done is None:
-        raw = request.POST.get("score", "")
+    raw = request.POST.get("score", "") if request.method == "POST" else request.GET.get("score", "")
+    if raw and (request.method == "POST" or surveys.by_a_person(request)):
         if not (raw.isascii() and raw.isdigit()):
             error = "Choose a rating from 1 to 5."
         else:
+            comment = request.POST.get("comment") if request.method == "POST" else None
             try:
-                done = services.record_csat(
-                    conversation=conversation, score=int(raw), comment=request.POST.get("comment", "")[:2000]
-                )
+                done = surveys.rate(conversation=conversation, score=int(raw), comment=comment)
             except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
                 error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
+    elif request.method == "POST" and done is not None and "comment" in request.POST:
+        done = surveys.rate(conversation=conversation, score=done.score, comment=request.POST["comment"])
+    elif request.method == "POST":
+        error = "Choose a rating from 1 to 5."
     return render(
-        request, "care/survey.html", {"done": done, "error": error, "scores": range(1, 6)}, status=400 if error else 200
+        request,
+        "care/survey.html",
+        {
+            "done": done,
+            "error": error,
+            "scores": list(zip(surveys.SCORES, surveys.LABELS, strict=True)),
+            "commented": request.method == "POST" and done is not None and not error,
+        },
+        status=400 if error else 200,
     )
+
+
+@workspace_required("care.reply")
+@require_POST
+def schedule_callback(request: HttpRequest, pk: int) -> HttpResponse:
+    """Promise the customer a call back (you, unless another agent is chosen)."""
+    from rapport.care import callbacks
+
+    conv = _conversation(request, pk)
+    raw = request.POST.get("due_at", "").strip()
+    try:
+        due = datetime.fromisoformat(raw)
+    except ValueError:
+        messages.error(request, "due_at: give a date and time, e.g. 2026-05-04 14:30.")
+        return redirect("care:conversation", pk=conv.pk)
+    if timezone.is_naive(due):
+        due = timezone.make_aware(due)
+    callbacks.schedule(
+        conversation=conv,
+        assignee=request.user,
+        due_at=due,
+        actor=Actor.for_user(request.user),
+        phone=request.POST.get("phone", "").strip(),
+        note=request.POST.get("note", "").strip(),
+    )
+    messages.success(request, f"Callback planned for {timezone.localtime(due):%Y-%m-%d %H:%M}.")
+    return redirect("care:conversation", pk=conv.pk)
+
+
+@workspace_required("care.reply")
+@require_POST
+def complete_callback(request: HttpRequest, pk: int, task: int) -> HttpResponse:
+    """Log the call you made: it joins the conversation."""
+    from rapport.care import callbacks
+
+    conv = _conversation(request, pk)
+    todo = CallbackTask.objects.filter(conversation=conv, pk=task, status=CallbackStatus.OPEN).first()
+    if todo is None:
+        raise Http404("no such open callback")
+    outcome = request.POST.get("outcome", "").strip()
+    if not outcome:
+        messages.error(request, "outcome: say what came of the call.")
+        return redirect("care:conversation", pk=conv.pk)
+    callbacks.complete(task=todo, agent=request.user, outcome=outcome)
+    messages.success(request, "Call logged in the conversation.")
+    return redirect("care:conversation", pk=conv.pk)

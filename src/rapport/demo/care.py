@@ -51,6 +51,13 @@ CANNED = [
     ("Refund on its way", "Hi {{first_name}}, your refund has been issued and should reach your card in 3-5 days."),
     ("Thanks", "Thank you {{first_name}}, that's great to hear! We've passed it on to the team."),
 ]
+# The demo's own sign-ins (created by `rapport demo`) and the teams that make their first screen what the role is
+# for: the agent works the VIP desk and customer service (the senator, Hanne), the community manager the social
+# channels.
+ROLE_TEAMS = {
+    "agent@rapport.example": (["VIP desk", "Customer service"], ["en", "da", "de"]),
+    "community@rapport.example": (["Social"], ["en"]),
+}
 HANNE = [
     ("phone", "call", 12, "I'm moving to Copenhagen on the 1st and need to cancel the contract at my old address."),
     ("chat", "chat", 9, "Second time: I am moving to Copenhagen and need the contract at my old address cancelled."),
@@ -64,7 +71,7 @@ HANNE = [
 ]
 
 
-def _setup(workspace: Workspace) -> dict[str, Team]:
+def _setup(workspace: Workspace, *, brand: str | None = "united") -> dict[str, Team]:
     teams = {}
     for name, networks, strategy in [
         ("Social", SOCIAL, Strategy.LEAST_LOADED),
@@ -87,6 +94,15 @@ def _setup(workspace: Workspace) -> dict[str, Team]:
             workspace=workspace, user=user, defaults={"languages": languages, "capacity": 40}
         )
         profile.teams.add(teams[team])
+    for email, (names, languages) in ROLE_TEAMS.items():
+        member = Member.objects.filter(workspace=workspace, user__email=email).select_related("user").first()
+        if member is None:
+            continue
+        profile, _ = AgentProfile.objects.get_or_create(
+            workspace=workspace, user=member.user, defaults={"languages": languages, "capacity": 40}
+        )
+        # A desk of other brands' social threads has only social work, for every role.
+        profile.teams.add(*(teams[n] for n in (names if brand else ["Social"])))
     policies = [
         (
             "VIP: 15 minutes",
@@ -126,12 +142,30 @@ def _setup(workspace: Workspace) -> dict[str, Team]:
         SLAPolicy.objects.get_or_create(workspace=workspace, name=name, defaults={"position": position, **values})
     for name, text in CANNED:
         CannedReply.objects.get_or_create(workspace=workspace, name=name, defaults={"text": text})
-    for network in ("twitter", "facebook"):
+    for network in ("twitter", "facebook") if brand else ():
         if not Channel.objects.filter(workspace=workspace, network=network).exists():
             upsert_channel(
-                workspace=workspace, actor=ACTOR, network=network, handle="united", name=f"United ({network})"
+                workspace=workspace, actor=ACTOR, network=network, handle=brand, name=f"{brand.title()} ({network})"
             )
     return teams
+
+
+def _route_unrouted(workspace: Workspace) -> int:
+    """Conversations opened before the teams existed (listening seeds first) go to the team that covers them."""
+    cache = routing.batch_cache()
+    routed = 0
+    for conv in Conversation.objects.filter(workspace=workspace, team__isnull=True).exclude(
+        status=ConversationStatus.RESOLVED
+    ):
+        routing.auto_assign(conv, cache=cache)
+        routed += conv.team_id is not None
+    routing.save_positions(cache)
+    return routed
+
+
+def _demo_user(workspace: Workspace, email: str) -> User | None:
+    member = Member.objects.filter(workspace=workspace, user__email=email).select_related("user").first()
+    return member.user if member else None
 
 
 def _story_message(workspace, person, *, network, kind, text, at, external_id, sentiment, now, identity=None):
@@ -180,11 +214,23 @@ def _stories(workspace: Workspace, teams: dict[str, Team], now: datetime) -> int
             identity=ident.pk if ident else None,
         )
         if conv:
-            routing.reassign(conversation=conv, actor=ACTOR, team=teams["VIP desk"])
+            routing.reassign(
+                conversation=conv,
+                actor=ACTOR,
+                team=teams["VIP desk"],
+                user=_demo_user(workspace, "agent@rapport.example"),
+            )
             made += 1
     hanne = people.get("story-fouragents")
     if hanne:
-        agents = list(AgentProfile.objects.filter(teams=teams["Customer service"]).order_by("user_id"))
+        # The demo's agent@ is the fourth agent: the one who finally sees all four contacts at once.
+        fourth = _demo_user(workspace, "agent@rapport.example")
+        agents = [
+            p.user
+            for p in AgentProfile.objects.filter(teams=teams["Customer service"]).select_related("user")
+            if fourth is None or p.user_id != fourth.pk
+        ]
+        agents = sorted(agents, key=lambda u: u.pk)[:3] + ([fourth] if fourth else [])
         conv = None
         for i, (network, kind, days, text) in enumerate(HANNE):
             conv = (
@@ -202,7 +248,7 @@ def _stories(workspace: Workspace, teams: dict[str, Team], now: datetime) -> int
                 or conv
             )
             if conv and agents:
-                routing.reassign(conversation=conv, actor=ACTOR, user=agents[i % len(agents)].user)
+                routing.reassign(conversation=conv, actor=ACTOR, user=agents[i % len(agents)])
         if conv:
             compute_effort(conv)
             made += 1
@@ -265,9 +311,18 @@ def _bulk(workspace: Workspace, now: datetime, limit: int, seed: int = 7) -> int
     texts = [t["text"] for th in threads for t in th if t["inbound"] == "True"]
     sentiments = iter(score_sentiment(texts))
     agents = list(AgentProfile.objects.filter(workspace=workspace).select_related("user"))
+    brands: dict[str, Channel] = {}
     count = 0
     for thread in threads:
         customer = thread[0]["author_id"]
+        # Each thread was answered by a real brand's care account (@AppleSupport, @AmazonHelp...): the conversation
+        # is that brand's, on its own account, not the workspace's default brand.
+        handle = next(tw["author_id"] for tw in thread if tw["inbound"] != "True")
+        if handle not in brands:
+            brands[handle] = Channel.objects.filter(workspace=workspace, network="twitter", handle=handle).first() or (
+                upsert_channel(workspace=workspace, actor=ACTOR, network="twitter", handle=handle, name=f"@{handle}")
+            )
+        account = brands[handle]
         followers = rng.choice([12, 80, 240, 900, 3100])
         (found,), _ = resolve_accounts(
             workspace_id=workspace.pk,
@@ -296,6 +351,7 @@ def _bulk(workspace: Workspace, now: datetime, limit: int, seed: int = 7) -> int
                     sentiment_label=label,
                     sentiment_score=score,
                     category="question",
+                    brand_channel=account,
                     now=now,
                 )
             elif conv is not None:
@@ -311,6 +367,7 @@ def _bulk(workspace: Workspace, now: datetime, limit: int, seed: int = 7) -> int
                     created_at=at,
                     author_user=agent,
                     author_label=agent.email if agent else tw["author_id"],
+                    brand_channel=account,
                     delivery_status=Delivery.SENT,
                     attempts=1,
                 )
@@ -330,17 +387,25 @@ def _bulk(workspace: Workspace, now: datetime, limit: int, seed: int = 7) -> int
     return count
 
 
-def seed_care(workspace: Workspace, *, threads: int = 300, now: datetime | None = None) -> dict[str, int]:
-    """Idempotently add teams, agents, SLA policies, canned replies, story conversations and real care threads."""
+def seed_care(
+    workspace: Workspace, *, threads: int = 300, brand: str | None = "united", now: datetime | None = None
+) -> dict[str, int]:
+    """Idempotently add teams, agents, SLA policies, canned replies, story conversations and real care threads.
+
+    brand is the workspace's own brand account (United in the demo); the real threads keep the brands that
+    answered them, each on its own account.
+    """
     now = now or timezone.now().astimezone(UTC)
     with transaction.atomic():
-        teams = _setup(workspace)
+        teams = _setup(workspace, brand=brand)
+        routed = _route_unrouted(workspace)
         stories = _stories(workspace, teams, now)
         bulk = _bulk(workspace, now, threads)
         warnings = sla.check_slas(now=now, workspace_id=workspace.pk)
     return {
         "story_conversations": stories,
         "thread_conversations": bulk,
+        "routed": routed,
         **warnings,
         "open": Conversation.objects.filter(workspace=workspace).exclude(status=ConversationStatus.RESOLVED).count(),
     }

@@ -13,6 +13,7 @@ from rapport.core.pagination import BadCursor
 from rapport.core.services import has_permission
 from rapport.identity import services
 from rapport.identity.models import Merge, ReviewItem
+from rapport.identity.records import match_settings
 from rapport.web.views import workspace_required
 
 SHOWN_FIELDS = [
@@ -30,10 +31,76 @@ def _value(person: Person, names: tuple[str, ...]) -> str:
     return " ".join(str(getattr(person, n)) for n in names if getattr(person, n) not in ("", None))
 
 
-def _review_ctx(item: ReviewItem) -> dict:
+# Comparison levels that say the two records differ, or share nothing; every other level (exact, nickname,
+# fuzzy...) is an agreement, whatever weight the fitted model gives it (a common surname agreeing is weak
+# evidence, sometimes below zero, but it is not a disagreement).
+DIFFERS = {"disagree", "one_disagrees"}
+NOTHING_SHARED = {"none", "name_only"}
+FIELD_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "full_name": "Full name",
+    "alias_name": "Nickname or alias",
+    "email": "Email",
+    "phone": "Phone",
+    "date_of_birth": "Date of birth",
+    "street": "Street",
+    "city": "City",
+    "postcode": "Postcode",
+    "country": "Country",
+    "organisation": "Organisation",
+    "customer_number": "Customer no.",
+    "social": "Social accounts",
+    "corroboration": "Name backed by other facts",
+}
+
+
+def _explained(field: dict) -> dict:
+    level = str(field.get("level", ""))
+    weight = float(field.get("weight", 0) or 0)
+    if level in DIFFERS:
+        verdict, label = "disagree", "differs"
+    elif level in NOTHING_SHARED:
+        verdict, label = "neutral", "nothing shared"
+    else:
+        verdict, label = "agree", "agrees" if level == "exact" else f"agrees ({level.replace('_', ' ')})"
+    strength = "strong" if abs(weight) >= 2 else "some" if abs(weight) >= 0.75 else "weak"
+    if verdict == "agree" and weight <= 0:
+        strength = "weak"  # a value many different people share: it agrees, but says little
+    return {
+        "field": str(field.get("field", "")),
+        "label": FIELD_LABELS.get(str(field.get("field", "")), str(field.get("field", "")).replace("_", " ")),
+        "level": level,
+        "weight": weight,
+        "verdict": verdict,
+        "says": label,
+        "strength": strength,
+    }
+
+
+def _band(score: float, review: float, link: float) -> tuple[str, str]:
+    if score >= link:
+        return "likely", f"Likely the same person: {score:.2f} is at or above the link threshold ({link:.2f})"
+    if score >= review:
+        return (
+            "possible",
+            f"Possibly the same person: {score:.2f} is between the review ({review:.2f}) "
+            f"and link ({link:.2f}) thresholds",
+        )
+    return "unlikely", f"Unlikely: {score:.2f} is below the review threshold ({review:.2f})"
+
+
+def _review_ctx(item: ReviewItem, thresholds: tuple[float, float] | None = None) -> dict:
     fields = item.explanation.get("fields", []) if isinstance(item.explanation, dict) else item.explanation
     rows = [(label, _value(item.left, names), _value(item.right, names)) for label, names in SHOWN_FIELDS]
-    return {"item": item, "rows": rows, "explanation": sorted(fields, key=lambda f: -abs(f.get("weight", 0)))}
+    if thresholds is None:
+        ms = match_settings(item.workspace)
+        thresholds = (ms.review_threshold, ms.link_threshold)
+    band, band_text = _band(item.score, *thresholds)
+    explained = [_explained(f) for f in fields]
+    order = {"agree": 0, "disagree": 1, "neutral": 2}
+    explained.sort(key=lambda f: (order[f["verdict"]], -abs(f["weight"])))
+    return {"item": item, "rows": rows, "explanation": explained, "band": band, "band_text": band_text}
 
 
 @workspace_required("identity.review")
@@ -45,8 +112,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
     except BadCursor:
         items, next_cursor = [], None
+    ms = match_settings(request.workspace)
+    thresholds = (ms.review_threshold, ms.link_threshold)
     ctx = {
-        "cards": [_review_ctx(i) for i in items],
+        "cards": [_review_ctx(i, thresholds) for i in items],
+        "review_threshold": ms.review_threshold,
+        "link_threshold": ms.link_threshold,
         "next_cursor": next_cursor,
         "nav": "review",
         "can_merge": has_permission(role=request.role, permission="identity.merge"),

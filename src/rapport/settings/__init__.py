@@ -161,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rapport.core.context_processors.workspace",
+                "rapport.care.context.unread_notifications",
             ],
         },
     },
@@ -272,7 +273,9 @@ RAPPORT_CHAT_TOKEN_DAYS = int(os.environ.get("RAPPORT_CHAT_TOKEN_DAYS", "30"))  
 RAPPORT_CHAT_MESSAGES_PER_MINUTE = int(os.environ.get("RAPPORT_CHAT_MESSAGES_PER_MINUTE", "20"))
 RAPPORT_CHAT_CHANNEL_MESSAGES_PER_MINUTE = int(os.environ.get("RAPPORT_CHAT_CHANNEL_MESSAGES_PER_MINUTE", "600"))
 RAPPORT_CHAT_READS_PER_MINUTE = int(os.environ.get("RAPPORT_CHAT_READS_PER_MINUTE", "120"))
-RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000")  # base of links sent to customers
+# Base of links sent to customers (surveys); unset, links use the address `rapport serve` is serving on.
+RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "")
+RAPPORT_SERVED_URL = ""  # set by `rapport serve` to the address it serves on
 
 # Background jobs: django-tasks with its database backend (a queue in our own database); core.jobs adds schedules,
 # retries and leases. `rapport serve` and `rapport demo` run the job runner in a thread unless this is off.

@@ -18,8 +18,48 @@ from django.views.decorators.http import require_POST
 from rapport.core import jobs as background_jobs
 from rapport.core.actors import Actor
 from rapport.core.middleware import SESSION_KEY
-from rapport.core.models import Member
+from rapport.core.models import Member, Role
 from rapport.core.services import has_permission, list_tokens, revoke_token
+
+# What each permission lets a role do, in words for the "not allowed" page.
+PERMISSION_WORDS = {
+    "contacts.view": "see contacts",
+    "contacts.change": "change contacts",
+    "contacts.delete": "delete contacts",
+    "contacts.import": "import contacts",
+    "contacts.export": "export contacts",
+    "audit.view": "read the audit trail",
+    "identity.review": "review possible duplicates",
+    "identity.merge": "merge contacts",
+    "listening.view": "see mentions",
+    "listening.ingest": "load posts",
+    "listening.manage": "manage tracking rules and alerts",
+    "channels.manage": "manage channels",
+    "care.view": "use the inbox",
+    "care.reply": "answer conversations",
+    "care.assign": "assign conversations",
+    "care.manage": "see care reports and manage care settings",
+    "jobs.view": "see background jobs",
+}
+
+
+def not_allowed(request: HttpRequest, permission: str) -> str:
+    """Why the user is refused, in words: the role and what it may not do."""
+    if request.workspace is None:
+        return "You are not a member of any workspace yet. Ask an admin to invite you."
+    doing = PERMISSION_WORDS.get(permission, permission)
+    label = Role(request.role).label.lower() if request.role in Role.values else request.role
+    return f"The {label} role may not {doing}."
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page in the product's layout; without the request's context if that fails too (database down)."""
+    from django.template import loader
+
+    try:
+        return HttpResponse(loader.render_to_string("500.html", request=request), status=500)
+    except Exception:  # the error page must render even when what broke the request is still broken
+        return HttpResponse(loader.render_to_string("500.html"), status=500)
 
 
 def workspace_required(permission: str):
@@ -30,7 +70,7 @@ def workspace_required(permission: str):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.workspace is None or not has_permission(role=request.role, permission=permission):
-                raise PermissionDenied(f"your role may not {permission}")
+                raise PermissionDenied(not_allowed(request, permission))
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -38,10 +78,19 @@ def workspace_required(permission: str):
     return decorate
 
 
+# Where each role starts: the screen of the work it is for.
+HOME_BY_ROLE = {
+    "agent": "care:inbox",
+    "community_manager": "care:inbox",
+    "marketer": "listening:mentions",
+}
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Start on the contacts list."""
-    return redirect("contacts:list")
+    """Start where the role's work is: agents and community managers in the inbox, marketers on the mentions,
+    admins and DPOs on the contacts."""
+    return redirect(HOME_BY_ROLE.get(request.role or "", "contacts:list"))
 
 
 @login_required

@@ -118,3 +118,39 @@ def test_a_channel_without_credentials_records_the_reply_and_sends_nothing(
         "recorded only: no outbound connector for this channel",
     )
     assert attempts == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi {{first_name}}, sorry about this.", "Hi there, sorry about this."),
+        ("Thank you {{first_name}}, that's great!", "Thank you, that's great!"),
+        ("Dear {{ name }}, {{agent_name}} here.", "Dear there, Bea here."),
+        ("Hi {{first_name|friend}}!", "Hi friend!"),
+        ("Hello {{first_name}} {{last_name}}.", "Hello there."),
+    ],
+)
+def test_canned_replies_never_leave_a_hole_for_a_missing_name(workspace, agent, text, expected):
+    from rapport.care import replies
+    from rapport.care.models import CannedReply
+
+    agent.first_name = "Bea"
+    conv, _ = services.open_or_join(workspace=workspace, person_id=None, identity_id=None, network="chat")
+    canned = CannedReply.objects.create(workspace=workspace, name="t", text=text)
+    filled = replies.preview_canned(canned=canned, conversation=conv, agent=agent)
+    assert filled.text == expected
+    assert "first_name" in filled.fell_back or "name" in filled.fell_back
+
+
+def test_canned_reply_uses_the_profile_name_before_the_author_is_linked(workspace, agent):
+    from rapport.care import replies
+    from rapport.care.models import CannedReply
+    from rapport.identity.models import SocialIdentity
+
+    ident = SocialIdentity.objects.create(
+        workspace=workspace, network="twitter", handle="kimj", external_id="tw-1", display_name="Kim Jensen"
+    )
+    conv, _ = services.open_or_join(workspace=workspace, person_id=None, identity_id=ident.pk, network="twitter")
+    canned = CannedReply.objects.create(workspace=workspace, name="t", text="Hi {{first_name}}, {{oops}} here.")
+    filled = replies.preview_canned(canned=canned, conversation=conv, agent=agent)
+    assert filled.text == "Hi Kim, {{oops}} here." and filled.unknown == ["oops"] and filled.fell_back == []

@@ -46,9 +46,48 @@ def test_the_customer_answers_once_through_the_link(resolved):
         not_a_number = client.post(path, {"score": odd})
         assert not_a_number.status_code == 400 and "Choose a rating from 1 to 5." in not_a_number.content.decode()
     assert client.post(path, {"score": "4", "comment": "Bag arrived next day"}).status_code == 200
-    assert client.post(path, {"score": "1"}).status_code == 200  # a second answer does not overwrite the first
+    assert client.post(path, {"score": "5"}).status_code == 200  # a change of mind replaces the rating, not adds one
     answer = CsatResponse.objects.get(conversation=resolved)
-    assert (answer.score, answer.comment) == (4, "Bag arrived next day")
+    assert (answer.score, answer.comment) == (5, "Bag arrived next day")
+
+
+def test_one_click_records_the_rating_in_the_link_and_a_comment_is_optional(resolved):
+    path = re.search(r"https?://[^/]+(/survey/[^\s?]+)", Message.objects.get(kind="survey").text).group(1)
+    client = Client()
+    # A link preview or a mail scanner fetching the link records nothing.
+    assert client.get(f"{path}?score=1", HTTP_USER_AGENT="Twitterbot/1.0").status_code == 200
+    assert client.get(f"{path}?score=1", HTTP_SEC_PURPOSE="prefetch").status_code == 200
+    assert not CsatResponse.objects.exists()
+    page = client.get(f"{path}?score=4", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64)").content.decode()
+    assert "You rated us 4 out of 5" in page and "(optional)" in page
+    assert CsatResponse.objects.get(conversation=resolved).score == 4
+    client.post(path, {"comment": "Quick and kind"})
+    answer = CsatResponse.objects.get(conversation=resolved)
+    assert (answer.score, answer.comment) == (4, "Quick and kind")
+    assert client.get(f"{path}?score=x").status_code == 400
+
+
+def test_email_surveys_carry_one_link_per_rating(resolved):
+    resolved.channel = "email"
+    text = surveys.survey_text(resolved)
+    links = re.findall(r"https?://\S+\?score=(\d)", text)
+    assert links == ["1", "2", "3", "4", "5"]
+
+
+def test_survey_links_follow_the_port_served(resolved, settings):
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    settings.RAPPORT_PUBLIC_URL = ""
+    settings.RAPPORT_SERVED_URL = ""  # restored after the test, whatever serve sets
+    with mock.patch("waitress.serve") as serve:
+        call_command("serve", port=8765, no_jobs=True)
+    assert serve.call_args.kwargs["port"] == 8765
+    assert surveys.survey_url(resolved).startswith("http://127.0.0.1:8765/survey/")
+    settings.RAPPORT_PUBLIC_URL = "https://care.example.com/"
+    assert surveys.survey_url(resolved, 5).startswith("https://care.example.com/survey/")
+    assert surveys.survey_url(resolved, 5).endswith("?score=5")
 
 
 def test_forged_or_foreign_tokens_are_refused(resolved, other_workspace):

@@ -1,5 +1,7 @@
 """Identity web pages: review queue with accept / reject, merge from a contact page, un-merge from its history."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -38,12 +40,48 @@ def test_review_page_shows_both_records_and_the_explanation_then_accepts(member_
     client = client_for(member_factory, workspace)
     page = client.get("/identity/review/").content.decode()
     assert "Jonathan Miller" in page and "Jon Millar" in page and "jon@example.com" in page
-    assert "last_name: fuzzy" in page and "Same person: merge" in page
+    assert "Last name: agrees (fuzzy)" in page and "Same person: merge" in page
     assert "Review matches" in client.get("/contacts/").content.decode()
     card = client.post(f"/identity/review/{item.pk}/decide/", {"decision": "accept"}, HTTP_HX_REQUEST="true")
     assert card.status_code == 200 and "Accepted" in card.content.decode()
     assert Person.objects.get(pk=right.pk).merged_into_id == left.pk
     assert "Nothing to review" in client.get("/identity/review/").content.decode()
+
+
+def test_review_card_tells_where_the_score_stands_and_what_agrees(member_factory, workspace):
+    """A pair above the link threshold is not called "between the thresholds", and a field that agrees is shown
+    as agreeing even when the fitted model gives it a negative weight (a common surname says little)."""
+    left = person(workspace, first_name="Margaret", last_name="Ellison", country="US")
+    right = person(workspace, first_name="Maggie", last_name="Ellison", country="US")
+    likely = queue_review(workspace=workspace, left=left, right=right, score=1.0, source="dedupe")
+    likely.explanation = {
+        "fields": [
+            {"field": "first_name", "level": "nickname", "weight": 0.914},
+            {"field": "last_name", "level": "exact", "weight": -0.405},
+            {"field": "country", "level": "exact", "weight": -1.696},
+            {"field": "city", "level": "disagree", "weight": -1.535},
+            {"field": "alias_name", "level": "none", "weight": -0.2},
+        ]
+    }
+    likely.save()
+    other = person(workspace, first_name="Jon", last_name="Millar")
+    possible = queue_review(workspace=workspace, left=other, right=person(workspace, first_name="Jonathan"), score=0.55)
+    page = client_for(member_factory, workspace, Role.AGENT).get("/identity/review/").content.decode()
+
+    cards = {int(m.group(1)): m.group(0) for m in re.finditer(r'id="review-(\d+)".*?</details>', page, re.S)}
+    assert "Likely the same person" in cards[likely.pk] and "at or above the link threshold (0.75)" in cards[likely.pk]
+    assert "between the review" not in cards[likely.pk]
+    assert "Possibly the same person" in cards[possible.pk]
+    assert "between the review (0.40) and link (0.75) thresholds" in cards[possible.pk]
+    by_field = {f: v for v, f in re.findall(r'<li class="(\w+)" data-field="(\w+)"', cards[likely.pk])}
+    assert by_field == {
+        "first_name": "agree",
+        "last_name": "agree",
+        "country": "agree",
+        "city": "disagree",
+        "alias_name": "neutral",
+    }
+    assert 'Country: agrees <span class="muted">(weak evidence)' in cards[likely.pk]
 
 
 def test_review_page_is_for_roles_that_review_and_shows_only_this_workspace(member_factory, workspace, other_workspace):

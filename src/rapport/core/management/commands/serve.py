@@ -24,6 +24,9 @@ class Command(BaseCommand):
         from rapport.core.runner import start_embedded
         from rapport.wsgi import application
 
+        # Links sent to customers follow the port really served unless RAPPORT_PUBLIC_URL says otherwise.
+        shown = "127.0.0.1" if host in ("", "::") or host.startswith("0.") else host
+        settings.RAPPORT_SERVED_URL = f"http://{shown}:{port}"
         embedded = None if no_jobs else start_embedded()
         jobs = "background jobs run here" if embedded else "background jobs are left to `rapport worker`"
         self.stdout.write(f"Rapport is serving on http://{host}:{port}/  ({jobs}; Ctrl-C stops it)")

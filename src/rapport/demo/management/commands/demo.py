@@ -15,6 +15,15 @@ from rapport.core.models import Role
 from rapport.core.services import create_member, get_or_create_workspace
 
 DEMO_EMAIL = "demo@rapport.example"
+ROLES = (
+    ("agent@rapport.example", Role.AGENT),
+    ("marketer@rapport.example", Role.MARKETER),
+    ("community@rapport.example", Role.COMMUNITY_MANAGER),
+    ("dpo@rapport.example", Role.DPO),
+)
+# The real customer-care threads (@AppleSupport, @AmazonHelp, @XboxSupport...) are other brands' conversations:
+# they live in a workspace of their own, each brand on its own account, not in United's inbox.
+CARE_DESK = ("care-desk", "Care desk (real brand threads)")
 
 
 def demo_password() -> str:
@@ -48,13 +57,11 @@ class Command(BaseCommand):
         password = demo_password()
         # Demo mode: the demo password is whatever RAPPORT_DEMO_PASSWORD says (a generated one otherwise).
         create_member(email=DEMO_EMAIL, password=password, workspace=workspace, role=Role.ADMIN, check_strength=False)
-        for email, role in (
-            ("agent@rapport.example", Role.AGENT),
-            ("marketer@rapport.example", Role.MARKETER),
-            ("community@rapport.example", Role.COMMUNITY_MANAGER),
-            ("dpo@rapport.example", Role.DPO),
-        ):
+        for email, role in ROLES:
             create_member(email=email, password=password, workspace=workspace, role=role, check_strength=False)
+        desk, _ = get_or_create_workspace(slug=CARE_DESK[0], name=CARE_DESK[1])
+        for email, role in ((DEMO_EMAIL, Role.ADMIN), *ROLES):
+            create_member(email=email, password=password, workspace=desk, role=role, check_strength=False)
         stories = seed_stories(workspace=workspace)
         with progress_bar("seeding demo data", 1_000 + people + touchpoints) as advance:
             counts = seed_bulk(workspace=workspace, people=people, touchpoints=touchpoints, advance=advance)
@@ -77,8 +84,10 @@ class Command(BaseCommand):
         from rapport.demo.influence import seed_influence
 
         seed_influence(workspace)  # scores before the inbox is triaged
-        cared = seed_care(workspace)
-        self.stdout.write(f"care inbox: {', '.join(f'{v} {k.replace(chr(95), chr(32))}' for k, v in cared.items())}")
+        for ws, threads, brand in ((workspace, 0, "united"), (desk, 300, None)):
+            cared = seed_care(ws, threads=threads, brand=brand)
+            summary = ", ".join(f"{v} {k.replace(chr(95), chr(32))}" for k, v in cared.items())
+            self.stdout.write(f"care inbox ({ws.name}): {summary}")
         from rapport.demo.consent import seed_consent
 
         self.stdout.write(
