@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "rapport.pipeline",
     "rapport.channels",
     "rapport.care",
+    "rapport.community",
+    "rapport.campaigns",
     "rapport.web",
     "rapport.demo",
 ]

@@ -1,0 +1,1 @@
+"""Campaigns and journeys: permission-based, personalised messages, recommendations and measured response."""
