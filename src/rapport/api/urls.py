@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from rapport.campaigns.api import router as campaigns_router
 from rapport.care.api import canned_router
 from rapport.care.api import router as conversations_router
 from rapport.channels.api import router as channels_router
@@ -125,3 +126,4 @@ api.add_router("/channels", channels_router)
 api.add_router("/conversations", conversations_router)
 api.add_router("/canned-replies", canned_router)
 api.add_router("/segments", segments_router)
+api.add_router("/campaigns", campaigns_router)

@@ -1,3 +1,5 @@
+"""Campaigns and journeys: permission-based, personalised messages, recommendations and measured response."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,14 @@ class CampaignsConfig(AppConfig):
     name = "rapport.campaigns"
     label = "campaigns"
     verbose_name = "Campaigns and journeys"
+
+    def ready(self) -> None:
+        from rapport.contacts.relations import PersonRelation, register_relation
+        from rapport.core.models import Role
+        from rapport.core.services import PERMISSIONS
+
+        # A send is the record of what one person was sent: it stays with the kept person on a merge (a clash on
+        # the same campaign stays put, so the kept person is still never sent that campaign twice).
+        register_relation(PersonRelation("campaign_sends", "campaigns.CampaignSend", unique_with=("campaign_id",)))
+        PERMISSIONS.setdefault("campaigns.view", {Role.ADMIN, Role.MARKETER})
+        PERMISSIONS.setdefault("campaigns.manage", {Role.ADMIN, Role.MARKETER})

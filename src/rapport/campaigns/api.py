@@ -1,0 +1,64 @@
+"""Campaigns API: create a campaign for segments, send it through the job runner, read its stats."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Status
+
+from rapport.campaigns import services
+from rapport.campaigns.models import Campaign
+from rapport.campaigns.schemas import CampaignIn, CampaignOut
+from rapport.core.apiauth import require
+from rapport.core.apitypes import Id
+
+router = Router(tags=["campaigns"])
+
+
+def campaign_out(c: Campaign) -> dict:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "segment_ids": list(c.segment_ids),
+        "channel": c.channel,
+        "purpose": c.purpose,
+        "subject": c.subject,
+        "body": c.body,
+        "variants": list(c.variants or []),
+        "status": c.status,
+        "error": c.error,
+        "created_by": c.created_by,
+        "created_at": c.created_at,
+        "queued_at": c.queued_at,
+        "finished_at": c.finished_at,
+        "stats": services.stats(c),
+    }
+
+
+def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
+    return get_object_or_404(Campaign.objects.filter(workspace=request.workspace), pk=campaign_id)
+
+
+@router.post("", response={201: CampaignOut})
+def create_campaign(request: HttpRequest, payload: CampaignIn):
+    """Save a draft campaign; 422 names an unknown segment, purpose or channel, or a template that does not parse."""
+    require(request, "campaigns.manage")
+    campaign = services.create_campaign(
+        workspace=request.workspace, actor=request.actor, data=payload.dict(exclude_none=True)
+    )
+    return Status(201, campaign_out(campaign))
+
+
+@router.get("/{campaign_id}", response=CampaignOut)
+def get_campaign(request: HttpRequest, campaign_id: Id):
+    """One campaign with its stats (before sending: who it would reach now)."""
+    require(request, "campaigns.view")
+    return campaign_out(_campaign(request, campaign_id))
+
+
+@router.post("/{campaign_id}/send", response={202: CampaignOut})
+def send_campaign(request: HttpRequest, campaign_id: Id):
+    """Queue the campaign: a job resolves the audience and sends; after a failure this resumes it."""
+    require(request, "campaigns.manage")
+    campaign = services.queue_send(actor=request.actor, campaign=_campaign(request, campaign_id))
+    return Status(202, campaign_out(campaign))

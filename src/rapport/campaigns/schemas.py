@@ -1,0 +1,67 @@
+"""API shapes of campaigns and their stats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+from rapport.core.apitypes import Id, Text
+
+
+class VariantIn(Schema):
+    name: Text(40) | None = None
+    subject: Text(300) | None = Field(default=None, description="defaults to the campaign's subject")
+    body: Text(100_000) | None = Field(default=None, description="defaults to the campaign's body")
+
+
+class CampaignIn(Schema):
+    name: Text(200)
+    segment_ids: list[Id] = Field(max_length=50)
+    channel: Text(16) = "email"
+    purpose: Text(32)
+    subject: Text(300) = Field(description="a template: {{ first_name }}, {{ last_name }}, {{ name }}, {{ city }}...")
+    body: Text(100_000) = Field(description="a template in the same language as the subject")
+    variants: list[VariantIn] = Field(default_factory=list, max_length=10)
+
+
+class VariantOut(Schema):
+    name: str
+    subject: str
+    body: str
+
+
+class StatsOut(Schema):
+    members: int = Field(description="distinct people in the segments")
+    audience: int = Field(description="members who may be sent it: not suppressed, with consent and an address")
+    suppressed: int
+    no_consent: int = Field(description="no consent for the purpose and channel, including withdrawals before sending")
+    no_address: int
+    pending: int
+    sent: int
+    failed: int
+    uncertain: int = Field(description="interrupted while being handed to the mail server; never sent again")
+    unique_messages: int = Field(description="distinct rendered messages among those sent")
+    opened: int
+    clicked: int
+    converted: int
+    revenue: float
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    segment_ids: list[int]
+    channel: str
+    purpose: str
+    subject: str
+    body: str
+    variants: list[VariantOut]
+    status: str
+    error: str
+    created_by: str
+    created_at: datetime
+    queued_at: datetime | None
+    finished_at: datetime | None
+    stats: StatsOut

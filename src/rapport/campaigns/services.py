@@ -1,0 +1,228 @@
+"""Campaigns: create and validate them, resolve their audience (segments minus suppression minus those without
+consent), and count what happened to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from rapport.campaigns.models import Campaign, CampaignSend, CampaignStatus, SendStatus
+from rapport.campaigns.rendering import TemplateError, compile_template
+from rapport.consent import services as consent
+from rapport.consent.models import ContactChannel, Purpose, Suppression
+from rapport.contacts.models import Person
+from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
+from rapport.core.models import Workspace
+from rapport.core.services import record_audit
+from rapport.segments.models import Segment, SegmentMember
+
+CHANNELS = (ContactChannel.EMAIL,)  # the channels a campaign can be sent on today
+CHUNK = 1000
+MAX_VARIANTS = 10
+
+
+def _clean(workspace: Workspace, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors["name"] = "a campaign needs a name"
+    channel = data.get("channel") or ""
+    if channel not in CHANNELS:
+        errors["channel"] = f"unknown channel {channel!r}: one of {', '.join(CHANNELS)}"
+    purpose = data.get("purpose") or ""
+    if purpose not in Purpose.values:
+        errors["purpose"] = f"unknown purpose {purpose!r}: one of {', '.join(Purpose.values)}"
+    segment_ids = list(dict.fromkeys(data.get("segment_ids") or []))
+    if not segment_ids:
+        errors["segment_ids"] = "name at least one segment"
+    else:
+        known = set(Segment.objects.filter(workspace=workspace, pk__in=segment_ids).values_list("pk", flat=True))
+        unknown = [str(i) for i in segment_ids if i not in known]
+        if unknown:
+            errors["segment_ids"] = f"unknown segment {', '.join(unknown)}"
+    for field in ("subject", "body"):
+        if not (data.get(field) or "").strip():
+            errors[field] = f"a campaign needs a {field}"
+        else:
+            try:
+                compile_template(data[field])
+            except TemplateError as exc:
+                errors[field] = f"template error: {exc}"
+    variants = data.get("variants") or []
+    if len(variants) > MAX_VARIANTS:
+        errors["variants"] = f"at most {MAX_VARIANTS} variants"
+    names = {"A"}
+    for i, v in enumerate(variants[:MAX_VARIANTS]):
+        vname = (v.get("name") or chr(ord("B") + i)).strip()
+        if vname in names:
+            errors[f"variants.{i}.name"] = f"variant name {vname!r} is used twice"
+        names.add(vname)
+        v["name"] = vname
+        for field in ("subject", "body"):
+            source = v.get(field) or data.get(field) or ""
+            try:
+                compile_template(source)
+            except TemplateError as exc:
+                errors[f"variants.{i}.{field}"] = f"template error: {exc}"
+            v[field] = source
+    if errors:
+        raise FieldErrors(errors)
+    return {
+        "name": name[:200],
+        "segment_ids": segment_ids,
+        "channel": channel,
+        "purpose": purpose,
+        "subject": data["subject"],
+        "body": data["body"],
+        "variants": variants,
+    }
+
+
+@transaction.atomic
+def create_campaign(*, workspace: Workspace, actor: Actor, data: dict[str, Any]) -> Campaign:
+    """Validate and save a draft campaign (nothing is sent until `queue_send`)."""
+    campaign = Campaign.objects.create(workspace=workspace, created_by=actor.label, **_clean(workspace, data))
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="campaign.created",
+        object_type="campaign",
+        object_id=campaign.pk,
+        after={"name": campaign.name, "purpose": campaign.purpose},
+    )
+    return campaign
+
+
+def queue_send(*, actor: Actor, campaign: Campaign) -> Campaign:
+    """Hand the campaign to the job runner; sending again after a failure resumes where it stopped."""
+    from rapport.campaigns.tasks import send_campaign
+
+    if campaign.status in (CampaignStatus.QUEUED, CampaignStatus.SENDING, CampaignStatus.SENT):
+        return campaign
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.QUEUED, queued_at=timezone.now(), error="")
+    campaign.refresh_from_db()
+    record_audit(
+        workspace=campaign.workspace,
+        actor=actor,
+        action="campaign.queued",
+        object_type="campaign",
+        object_id=campaign.pk,
+        after={"name": campaign.name},
+    )
+    transaction.on_commit(lambda: send_campaign.enqueue(campaign.pk))
+    return campaign
+
+
+# --- the audience -------------------------------------------------------------------------------------------------
+
+
+def member_ids(campaign: Campaign) -> list[int]:
+    """Distinct live people in any of the campaign's segments, in id order."""
+    qs = (
+        SegmentMember.objects.filter(
+            workspace_id=campaign.workspace_id, segment_id__in=campaign.segment_ids, person__merged_into__isnull=True
+        )
+        .values_list("person_id", flat=True)
+        .distinct()
+        .order_by("person_id")
+    )
+    return list(qs)
+
+
+def suppressed_ids(workspace_id: int, channel: str, person_ids: Iterable[int]) -> set[int]:
+    """Of these people, those whose address on the channel is on the suppression list."""
+    hashes = set(
+        Suppression.objects.filter(workspace_id=workspace_id, channel=channel).values_list("address_hash", flat=True)
+    )
+    if not hashes:
+        return set()
+    out: set[int] = set()
+    ids = list(person_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = Person.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "email")
+        out.update(
+            pid for pid, address in rows if address and consent.address_hash(workspace_id, channel, address) in hashes
+        )
+    return out
+
+
+def classify(campaign: Campaign, person_ids: list[int]) -> dict[str, set[int]]:
+    """Split people into who may be sent the campaign and why the others may not (one chunk of queries each)."""
+    ws = campaign.workspace_id
+    ids = set(person_ids)
+    with_address = set(Person.objects.filter(pk__in=ids).exclude(email="").values_list("pk", flat=True))
+    no_address = ids - with_address
+    suppressed = suppressed_ids(ws, campaign.channel, with_address)
+    rest = with_address - suppressed
+    allowed = consent.permitted(ws, rest, campaign.purpose, campaign.channel)
+    return {
+        SendStatus.PENDING: allowed,
+        SendStatus.SUPPRESSED: suppressed,
+        SendStatus.NO_CONSENT: rest - allowed,
+        SendStatus.NO_ADDRESS: no_address,
+    }
+
+
+def resolve(campaign: Campaign) -> None:
+    """Fix the audience as one send row per person (idempotent: rows that exist are kept as they are)."""
+    ids = member_ids(campaign)
+    for start in range(0, len(ids), CHUNK):
+        groups = classify(campaign, ids[start : start + CHUNK])
+        rows = [
+            CampaignSend(workspace_id=campaign.workspace_id, campaign=campaign, person_id=pid, status=status)
+            for status, people in groups.items()
+            for pid in people
+        ]
+        CampaignSend.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
+    Campaign.objects.filter(pk=campaign.pk).update(resolved_at=timezone.now())
+    campaign.resolved_at = timezone.now()
+
+
+# --- stats --------------------------------------------------------------------------------------------------------
+
+_NOT_ADDRESSABLE = (SendStatus.SUPPRESSED, SendStatus.NO_CONSENT, SendStatus.WITHDRAWN, SendStatus.NO_ADDRESS)
+
+
+def stats(campaign: Campaign) -> dict[str, Any]:
+    """audience (who may be sent it), suppressed, no_consent (including withdrawals before the message went), sent,
+    unique_messages (distinct rendered messages sent); response figures are zero until they are measured."""
+    if campaign.resolved_at is None:
+        groups: dict[str, int] = {}
+        ids = member_ids(campaign)
+        for start in range(0, len(ids), CHUNK):
+            for status, people in classify(campaign, ids[start : start + CHUNK]).items():
+                groups[status] = groups.get(status, 0) + len(people)
+        unique = 0
+    else:
+        groups = dict(
+            CampaignSend.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("id")).order_by()
+        )
+        unique = (
+            CampaignSend.objects.filter(campaign=campaign, status=SendStatus.SENT)
+            .values("message_hash")
+            .distinct()
+            .count()
+        )
+    total = sum(groups.values())
+    not_addressable = sum(groups.get(s, 0) for s in _NOT_ADDRESSABLE)
+    return {
+        "members": total,
+        "audience": total - not_addressable,
+        "suppressed": groups.get(SendStatus.SUPPRESSED, 0),
+        "no_consent": groups.get(SendStatus.NO_CONSENT, 0) + groups.get(SendStatus.WITHDRAWN, 0),
+        "no_address": groups.get(SendStatus.NO_ADDRESS, 0),
+        "pending": groups.get(SendStatus.PENDING, 0) + groups.get(SendStatus.SENDING, 0),
+        "sent": groups.get(SendStatus.SENT, 0),
+        "failed": groups.get(SendStatus.FAILED, 0),
+        "uncertain": groups.get(SendStatus.UNCERTAIN, 0),
+        "unique_messages": unique,
+        "opened": 0,
+        "clicked": 0,
+        "converted": 0,
+        "revenue": 0.0,
+    }
