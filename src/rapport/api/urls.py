@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from rapport.campaigns.api import contact_router as recommendations_router
 from rapport.campaigns.api import router as campaigns_router
 from rapport.care.api import canned_router
 from rapport.care.api import router as conversations_router
@@ -127,3 +128,4 @@ api.add_router("/conversations", conversations_router)
 api.add_router("/canned-replies", canned_router)
 api.add_router("/segments", segments_router)
 api.add_router("/campaigns", campaigns_router)
+api.add_router("/contacts", recommendations_router)

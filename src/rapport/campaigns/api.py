@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
-from rapport.campaigns import services
+from rapport.campaigns import recommendations, services
 from rapport.campaigns.models import Campaign
-from rapport.campaigns.schemas import CampaignIn, CampaignOut
+from rapport.campaigns.schemas import CampaignIn, CampaignOut, RecommendationList
+from rapport.contacts.models import Person
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Id
 
 router = Router(tags=["campaigns"])
+contact_router = Router(tags=["recommendations"])
 
 
 def campaign_out(c: Campaign) -> dict:
@@ -62,3 +65,17 @@ def send_campaign(request: HttpRequest, campaign_id: Id):
     require(request, "campaigns.manage")
     campaign = services.queue_send(actor=request.actor, campaign=_campaign(request, campaign_id))
     return Status(202, campaign_out(campaign))
+
+
+class RecommendationQuery(Schema):
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+@contact_router.get("/{person_id}/recommendations", response=RecommendationList)
+def person_recommendations(request: HttpRequest, person_id: Id, query: Query[RecommendationQuery]):
+    """Next products for the person from what they and similar customers bought, excluding what they own."""
+    require(request, "contacts.view")
+    person = get_object_or_404(
+        Person.objects.filter(workspace=request.workspace, merged_into__isnull=True), pk=person_id
+    )
+    return {"items": [vars(r) for r in recommendations.recommend(person, limit=query.limit)]}

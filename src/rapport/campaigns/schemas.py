@@ -65,3 +65,15 @@ class CampaignOut(Schema):
     queued_at: datetime | None
     finished_at: datetime | None
     stats: StatsOut
+
+
+class RecommendationOut(Schema):
+    sku: str
+    name: str
+    category: str
+    score: float = Field(description="higher is a better match; popular fallbacks rank below personal picks")
+    reason: str = Field(description='"because you bought ..." or "popular with other customers"')
+
+
+class RecommendationList(Schema):
+    items: list[RecommendationOut]
