@@ -1,0 +1,143 @@
+"""`rapport bench campaigns`: render, consent-check and hand personalised campaign emails to a local SMTP sink
+through the real sending job (claim, send, record, touchpoint), beside the transport floor measured in the same run:
+the same number of one fixed, pre-built message handed to the same sink with no rendering, checks or bookkeeping."""
+
+from __future__ import annotations
+
+import socketserver
+import threading
+import time
+
+from django.core.mail import EmailMessage, get_connection
+from django.test.utils import override_settings
+
+from rapport.campaigns import sending, services
+from rapport.campaigns.models import Campaign
+from rapport.consent import services as consent
+from rapport.contacts.models import Person
+from rapport.core.actors import Actor
+from rapport.core.services import get_or_create_workspace
+from rapport.segments import services as segments
+from rapport.segments.models import Segment
+
+NAME = "campaigns"
+GOAL_PER_S = 1000
+ACTOR = Actor.system("bench")
+
+
+class _Sink(socketserver.StreamRequestHandler):
+    """Just enough SMTP to accept and drop messages."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 sink\r\n")
+        data = False
+        for line in self.rfile:
+            if data:
+                if line == b".\r\n":
+                    data = False
+                    self.wfile.write(b"250 ok\r\n")
+                continue
+            verb = line[:4].upper()
+            if verb == b"EHLO" or verb == b"HELO":
+                self.wfile.write(b"250 sink\r\n")
+            elif verb == b"DATA":
+                data = True
+                self.wfile.write(b"354 go\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--people", type=int, default=2000, help="people in the campaign's audience")
+    parser.add_argument("--workspace", default="bench-campaigns")
+
+
+def _setup(slug: str, people: int, write):
+    ws = get_or_create_workspace(slug=slug, name="Campaign bench")[0]
+    Campaign.objects.filter(workspace=ws).delete()
+    Segment.objects.filter(workspace=ws).delete()
+    Person.objects.filter(workspace=ws).delete()
+    start = time.perf_counter()
+    Person.objects.bulk_create(
+        [
+            Person(
+                workspace=ws,
+                first_name=f"P{i}",
+                last_name="Bench",
+                email=f"p{i}@bench.example",
+                tags=["bench"],
+                search_text=f"p{i} bench #bench ",  # as contacts keeps it: the tag filter reads it
+            )
+            for i in range(people)
+        ],
+        batch_size=5000,
+    )
+    for p in Person.objects.filter(workspace=ws).iterator():
+        consent.record(p, "newsletter", granted=True, channel="email", source="import")
+    seg = segments.create_segment(
+        workspace=ws,
+        actor=ACTOR,
+        data={"name": "all", "definition": {"field": "tags", "op": "contains", "value": "bench"}},
+    )
+    write(f"  {people:,} people with consent and a segment in {time.perf_counter() - start:.1f} s")
+    return ws, seg
+
+
+def run(options: dict, write) -> None:
+    people = options["people"]
+    server = _Server(("127.0.0.1", 0), _Sink)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+        ):
+            ws, seg = _setup(options["workspace"], people, write)
+            # Baseline: the transport floor.
+            conn = get_connection()
+            conn.open()
+            msgs = [EmailMessage("Hi", "Hello", "bench@localhost", [f"p{i}@bench.example"]) for i in range(people)]
+            start = time.perf_counter()
+            conn.send_messages(msgs)
+            floor = people / (time.perf_counter() - start)
+            conn.close()
+            campaign = services.create_campaign(
+                workspace=ws,
+                actor=ACTOR,
+                data={
+                    "name": "bench",
+                    "segment_ids": [seg.pk],
+                    "channel": "email",
+                    "purpose": "newsletter",
+                    "subject": "Hello {{ first_name }}",
+                    "body": "Dear {{ name }},\n\n{% if city %}News from {{ city }}.{% else %}News.{% endif %}",
+                },
+            )
+            Campaign.objects.filter(pk=campaign.pk).update(status="queued")
+            start = time.perf_counter()
+            result = sending.run(campaign.pk)
+            seconds = time.perf_counter() - start
+    finally:
+        server.shutdown()
+        server.server_close()
+    rate = result["sent"] / seconds if seconds else 0.0
+    write(
+        f"campaign send (resolve, consent per chunk and per person, render, SMTP, record, touchpoint): "
+        f"{result['sent']:,} in {seconds:.2f} s = {rate:,.0f}/s (goal {GOAL_PER_S:,}/s)"
+    )
+    write(f"  baseline: one fixed message over the same SMTP sink, nothing else: {floor:,.0f}/s")
+    write("  DKIM signing: not implemented yet (no rate)")
