@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,7 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing(tmp_path: Path):
 
 
 ROUTED = 1500
+RECENT = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 CHANNEL = (
     "from rapport.channels.services import upsert_channel; from rapport.core.actors import Actor; "
     "from rapport.core.models import Workspace; "
@@ -175,7 +177,7 @@ def test_workers_killed_again_and_again_route_every_post_exactly_once(tmp_path: 
                 {
                     "network": "twitter",
                     "external_id": f"k{i}",
-                    "created_at": "2026-11-01T10:00:00Z",
+                    "created_at": RECENT,  # live posts: history (older than RAPPORT_CARE_LIVE_DAYS) opens nothing
                     "text": f"@acmeair bag {i} lost, nobody answers",
                     "author": {"external_id": f"k-u{i}", "handle": f"kuser{i}"},
                 }

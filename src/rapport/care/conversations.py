@@ -65,6 +65,16 @@ def open_or_join(
     )
 
 
+def person_tier(person_id: int | None) -> str:
+    """A person's tier for SLA policies: the loyalty programme's, else the one their tags name."""
+    if not person_id:
+        return ""
+    from rapport.commerce.services import standing
+
+    tags = Person.objects.filter(pk=person_id).values_list("tags", flat=True).first() or []
+    return sla.customer_tier(tags, standing([person_id]).get(person_id, ("", 0))[0])
+
+
 def create_or_join(
     *,
     workspace: Workspace,
@@ -179,8 +189,7 @@ def add_inbound(
         sla.resume(conversation=conv, now=now)
     if new:
         score_conversation(conv, now=now, save=False)  # the tier and priority pick the SLA policy
-        person = Person.objects.filter(pk=conv.person_id).only("tags").first() if conv.person_id else None
-        sla.apply_sla(conversation=conv, tier=sla.customer_tier(person.tags if person else []), now=now)
+        sla.apply_sla(conversation=conv, tier=person_tier(conv.person_id), now=now)
         routing.auto_assign(conv, cache=routing_cache)
     else:
         sla.on_inbound(conversation=conv, at=created_at)

@@ -411,8 +411,7 @@ def _settle(
                 sla.resume(conversation=conv, now=now)
             if new:
                 score_with(conv, ctx=ctx, now=now, inbound=[msg], save=False)  # the tier and priority pick the SLA
-                tags = (ctx.tags.get(conv.person_id) or []) if conv.person_id else []
-                tier = sla.customer_tier(tags)
+                tier = ctx.tier_of(conv.person_id)
                 if pk in fresh:
                     timer = sla.build_sla(conversation=conv, tier=tier, now=now, policies=policies)
                     if timer is not None:

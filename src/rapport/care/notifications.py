@@ -10,12 +10,12 @@ import logging
 import re
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
 from rapport.care.models import AgentProfile, Conversation, Notification, NotificationKind
+from rapport.core.links import public_url
 from rapport.core.models import Member, User
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,7 @@ def notify(*, user_id: int, conversation: Conversation, kind: str, text: str) ->
     ).exists()
     if wants_email:
         user = User.objects.filter(pk=user_id).first()
-        base = settings.RAPPORT_PUBLIC_URL or settings.RAPPORT_SERVED_URL or ""
-        link = f"\n\n{base.rstrip('/')}{reverse('care:conversation', kwargs={'pk': conversation.pk})}"
+        link = f"\n\n{public_url(reverse('care:conversation', kwargs={'pk': conversation.pk}))}"
         try:
             send_mail(f"[Rapport] {text[:120]}", f"{text}{link}", None, [user.email], fail_silently=False)
             Notification.objects.filter(pk=note.pk).update(emailed=True)

@@ -50,8 +50,11 @@ def priority_band(priority: float) -> str:
     return "low"
 
 
-def customer_tier(tags: list[str]) -> str:
-    """The highest tier named in a person's tags, or "" for none."""
+def customer_tier(tags: list[str], loyalty_tier: str = "") -> str:
+    """The person's tier: the loyalty programme's when they hold one, else (workspaces without a programme) the
+    highest tier named in their tags, or "" for none."""
+    if loyalty_tier:
+        return loyalty_tier.strip().lower()
     lowered = {str(t).lower() for t in tags or []}
     for tier in ("vip", "platinum", "gold", "silver"):
         if tier in lowered:

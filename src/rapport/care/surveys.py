@@ -15,6 +15,7 @@ from django.utils import timezone
 from rapport.care.models import Conversation, CsatResponse, Delivery, Message, MessageDirection
 from rapport.consent.models import Purpose
 from rapport.consent.services import channel_for_network, may_contact
+from rapport.core.links import public_url
 
 log = logging.getLogger(__name__)
 SALT = "rapport.care.csat"
@@ -40,13 +41,6 @@ _NOT_A_PERSON = re.compile(r"bot|crawl|spider|preview|scanner|facebookexternalhi
 SCORES = range(1, 6)
 # Networks whose messages are short: one link to the page of one-click ratings; elsewhere five links.
 SHORT_NETWORKS = {"twitter", "x", "mastodon", "bluesky", "instagram", "facebook", "sms", "whatsapp"}
-
-
-def public_url() -> str:
-    """The base of links sent to customers: RAPPORT_PUBLIC_URL, else the address `rapport serve` is serving on."""
-    return (settings.RAPPORT_PUBLIC_URL or settings.RAPPORT_SERVED_URL or "http://127.0.0.1:8000").rstrip(
-        "/"
-    )
 
 
 def survey_url(conversation: Conversation, score: int | None = None) -> str:

@@ -97,6 +97,13 @@ class TriageContext:
     person_followers: dict[int, int | None]
     identity_followers: dict[int, int | None]
     influence: dict[str, tuple[int, str]] = field(default_factory=dict)  # "p<id>"/"i<id>" -> (score, why)
+    tiers: dict[int, str] = field(default_factory=dict)  # person id -> loyalty tier
+
+    def tier_of(self, person_id: int | None) -> str:
+        """The person's tier: the loyalty programme's, else the tier their tags name."""
+        if not person_id:
+            return ""
+        return customer_tier(self.tags.get(person_id) or [], self.tiers.get(person_id, ""))
 
 
 def build_context(
@@ -126,6 +133,7 @@ def build_context(
     tags: dict[int, list[str]] = {}
     spend: dict[int, Decimal] = {}
     resolved: dict[int, list[int]] = {}
+    tiers: dict[int, str] = {}
     person_followers: dict[int, int | None] = {}
     if person_ids:
         tags = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "tags"))
@@ -142,6 +150,14 @@ def build_context(
             resolved_at__gte=now - timedelta(days=30),
         ).values_list("person_id", "pk"):
             resolved.setdefault(pid, []).append(cid)
+        # Orders own purchases: where a value summary exists its spend and loyalty tier win over old touchpoints.
+        from rapport.commerce.services import standing
+
+        for pid, (tier, total) in standing(person_ids).items():
+            if tier:
+                tiers[pid] = tier
+            if total:
+                spend[pid] = total
         person_followers = dict(
             SocialIdentity.objects.filter(workspace_id__in=workspace_ids, person_id__in=person_ids)
             .values("person_id")
@@ -166,7 +182,7 @@ def build_context(
             identity_ids=sorted({c.identity_id for c in conversations if c.identity_id}),
         ).items()
     }
-    return TriageContext(inbound, tags, spend, resolved, person_followers, identity_followers, influence)
+    return TriageContext(inbound, tags, spend, resolved, person_followers, identity_followers, influence, tiers)
 
 
 def score_with(
@@ -205,7 +221,7 @@ def score_with(
         followers=followers,
         engagement=engagement,
         spend=(ctx.spend.get(pid) or Decimal(0)) if pid else Decimal(0),
-        tier=customer_tier(ctx.tags.get(pid) or [] if pid else []),
+        tier=ctx.tier_of(pid),
         sla_due_at=conversation.sla_due_at,
         inbound_count=len(inbound),
         earlier_conversations=earlier,

@@ -859,3 +859,13 @@ def people_by_value(*, workspace: Workspace, q: Q | None = None):
     if q is not None:
         qs = qs.filter(q)
     return qs.order_by("-clv_12m", "-total_spend")
+
+
+def standing(person_ids: Iterable[int]) -> dict[int, tuple[str, Decimal]]:
+    """person id -> (loyalty tier, total spend) from the value summaries, in one query: what triage weighs and
+    SLA policies match (the tier comes from the loyalty programme, not from tags)."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    rows = CustomerValue.objects.filter(person_id__in=ids).values_list("person_id", "tier", "total_spend")
+    return {pid: (tier or "", spend or Decimal(0)) for pid, tier, spend in rows}

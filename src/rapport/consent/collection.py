@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -23,6 +22,7 @@ from rapport.consent.models import ContactChannel, FormAnswer, Purpose, SignupFo
 from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
+from rapport.core.links import public_url
 
 STANDARD_FIELDS = ("first_name", "last_name", "email", "phone", "city", "country", "job_title")
 STANDARD_LABELS = {
@@ -50,7 +50,7 @@ class BadLink(Exception):
 
 
 def _public(path: str) -> str:
-    return settings.RAPPORT_PUBLIC_URL.rstrip("/") + path
+    return public_url(path)
 
 
 def form_url(form: SignupForm) -> str:

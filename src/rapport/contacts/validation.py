@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import phonenumbers
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
 from rapport.contacts.models import LifecycleStage
 from rapport.core.errors import FieldErrors
+
+if TYPE_CHECKING:
+    import phonenumbers
 
 MAX_LENGTHS = {
     "external_id": 100,
@@ -69,6 +72,8 @@ def clean_phone(value: str, *, country: str = "") -> str:
     value = value.strip()
     if not value:
         return ""
+    import phonenumbers  # libphonenumber's tables take a tenth of a second: loaded when a phone is first read
+
     region = (country or settings.RAPPORT_DEFAULT_REGION or "GB").upper()
     try:
         number = phonenumbers.parse(value, region)
@@ -82,6 +87,8 @@ def clean_phone(value: str, *, country: str = "") -> str:
 
 
 def _valid_number(number: phonenumbers.PhoneNumber) -> bool:
+    import phonenumbers
+
     # Most numbers belong to the main region of their calling code; trying it first skips is_valid_number's search
     # over every region sharing the code (a number valid there is valid, so the full check only runs for the rest).
     main = phonenumbers.region_code_for_country_code(number.country_code)

@@ -32,7 +32,8 @@ def _erase(subject: Subject) -> dict[str, int]:
     keys = (
         {str(pk) for pk, _, _ in identities} | {k for _, k, h in identities if k} | {h for _, _, h in identities if h}
     )
-    posts, _ = _posts_of(subject).delete()
+    _, deleted = _posts_of(subject).delete()  # the total would count cascaded rows (rule matches, graph edges) too
+    posts = deleted.get("listening.Post", 0)
     series, _ = HourlyCount.objects.filter(workspace_id=subject.workspace_id, dimension="author", key__in=keys).delete()
     alerts, _ = SpikeAlert.objects.filter(workspace_id=subject.workspace_id, dimension="author", key__in=keys).delete()
     return {"posts": posts, "author_series": series + alerts}

@@ -94,7 +94,8 @@ def test_ingest_queue_then_worker_command(settings, workspace, tmp_path):
     path.write_text("\n".join(json.dumps(make_post(i)) for i in range(40)) + "\n")
     out = StringIO()
     call_command("ingest", str(path), "--format", "jsonl", "--queue", stdout=out)
-    assert json.loads(out.getvalue()) == {"received": 40, "queued": 40, "rejected": 0}
+    # The factory's posts are from March: history, stored and analysed but opening no conversation, and said so.
+    assert json.loads(out.getvalue()) == {"received": 40, "queued": 40, "rejected": 0, "backfill": 40}
     assert Post.objects.count() == 0
     out = StringIO()
     try:
