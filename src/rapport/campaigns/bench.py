@@ -137,7 +137,8 @@ def run(options: dict, write) -> None:
     rate = result["sent"] / seconds if seconds else 0.0
     write(
         f"campaign send (resolve, consent per chunk and per person, render, SMTP, record, touchpoint): "
-        f"{result['sent']:,} in {seconds:.2f} s = {rate:,.0f}/s (goal {GOAL_PER_S:,}/s)"
+        f"{result['sent']:,} in {seconds:.2f} s = {rate:,.0f}/s "
+        f"(goal >= {GOAL_PER_S:,}/s {'MET' if rate >= GOAL_PER_S else 'NOT MET'})"
     )
     write(f"  baseline: one fixed message over the same SMTP sink, nothing else: {floor:,.0f}/s")
     write("  DKIM signing: not implemented yet (no rate)")
