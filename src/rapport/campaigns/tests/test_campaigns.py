@@ -286,3 +286,19 @@ def test_a_permanent_refusal_fails_that_message_and_the_campaign_goes_on(workspa
     s = services.stats(c)
     assert c.status == "sent" and (s["failed"], s["sent"], s["pending"]) == (2, 0, 0)
     assert "550" in CampaignSend.objects.filter(campaign=c).first().error
+
+
+def test_an_access_export_lists_the_sends_and_an_erasure_removes_them(workspace, settings, fake_smtp):  # noqa: F811
+    from rapport.consent.subject import registered, subject_for
+
+    smtp_settings(settings, fake_smtp)
+    ann = person(workspace, "Ann")
+    c = services.create_campaign(workspace=workspace, actor=ACTOR, data=body(segment_ids=[segment(workspace).pk]))
+    services.queue_send(actor=ACTOR, campaign=c)
+    run_jobs()
+    (part,) = [d for d in registered() if d.label == "campaign_sends"]
+    subject = subject_for(ann)
+    (row,) = part.export(subject)
+    assert row["campaign"] == "Spring letter" and row["status"] == "sent" and row["sent_at"]
+    assert part.erase(subject) == {"campaign_sends": 1}
+    assert not CampaignSend.objects.filter(person=ann).exists()
