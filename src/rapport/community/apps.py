@@ -1,4 +1,5 @@
 """Community: customers help customers — a hosted Q&A community with reputation, topic experts and inbox routing."""
+
 from django.apps import AppConfig
 
 

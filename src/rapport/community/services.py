@@ -3,7 +3,6 @@ reputation ledger with its anti-gaming rules, topic experts and the hero of the 
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -78,7 +77,9 @@ def join(
         password=make_password(password) if password else "",
         away_notice=away_notice,
     )
-    events.emit("community.member_joined", {"workspace_id": workspace.pk, "member_id": member.pk, "person_id": person.pk})
+    events.emit(
+        "community.member_joined", {"workspace_id": workspace.pk, "member_id": member.pk, "person_id": person.pk}
+    )
     return member
 
 
@@ -105,7 +106,9 @@ def search(workspace: Workspace, text: str, *, limit: int = 50) -> list[Question
     if not words:
         return []
     for w in words:
-        qs = qs.filter(Q(title__icontains=w) | Q(body__icontains=w) | Q(answers__body__icontains=w, answers__hidden=False))
+        qs = qs.filter(
+            Q(title__icontains=w) | Q(body__icontains=w) | Q(answers__body__icontains=w, answers__hidden=False)
+        )
     return list(qs.distinct().select_related("category").order_by("-created_at")[:limit])
 
 
@@ -210,7 +213,11 @@ def vote_helpful(*, answer: Answer, voter: CommunityMember, now: datetime | None
 
 @transaction.atomic
 def accept(
-    *, answer: Answer, by_member: CommunityMember | None = None, by_user: User | None = None, now: datetime | None = None
+    *,
+    answer: Answer,
+    by_member: CommunityMember | None = None,
+    by_user: User | None = None,
+    now: datetime | None = None,
 ) -> Answer:
     """Accept an answer: by the member who asked, or by the agent who asked from the inbox. The author earns
     points (not for their own question); a question asked from the inbox gets the answer as a note and is resolved
@@ -413,7 +420,9 @@ def ask_from_conversation(*, conversation, category: Category, agent: User, titl
     if Question.objects.filter(conversation=conversation, accepted_answer__isnull=True).exists():
         raise FieldErrors({"conversation": "this conversation is already waiting for a community answer"})
     inbound = list(
-        Message.objects.filter(conversation=conversation, direction=MessageDirection.INBOUND).order_by("created_at", "id")
+        Message.objects.filter(conversation=conversation, direction=MessageDirection.INBOUND).order_by(
+            "created_at", "id"
+        )
     )
     if not inbound:
         raise FieldErrors({"conversation": "the customer has not written anything to ask about"})
@@ -421,7 +430,7 @@ def ask_from_conversation(*, conversation, category: Category, agent: User, titl
     person = conversation.person
     if person is not None:
         names += [person.first_name, person.last_name, person.email, person.phone]
-        names += [i.handle for i in getattr(person, "identities").all()]
+        names += [i.handle for i in person.identities.all()]
     if conversation.identity_id:
         names.append(conversation.identity.handle)
     body = "\n\n".join(anonymise(m.text, names=names) for m in inbound)

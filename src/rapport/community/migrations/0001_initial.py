@@ -6,132 +6,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('care', '0002_inbox_views_notifications_callbacks'),
-        ('contacts', '0006_contact_import'),
-        ('core', '0003_outbox'),
+        ("care", "0002_inbox_views_notifications_callbacks"),
+        ("contacts", "0006_contact_import"),
+        ("core", "0003_outbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=100)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=100)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CommunityMember',
+            name="CommunityMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('handle', models.CharField(max_length=40)),
-                ('email', models.EmailField(help_text='private: never shown on a public page', max_length=254)),
-                ('password', models.CharField(blank=True, help_text='a Django password hash', max_length=128)),
-                ('away_notice', models.CharField(blank=True, help_text='e.g. "back after my wedding"', max_length=200)),
-                ('suspended', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.person')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("handle", models.CharField(max_length=40)),
+                ("email", models.EmailField(help_text="private: never shown on a public page", max_length=254)),
+                ("password", models.CharField(blank=True, help_text="a Django password hash", max_length=128)),
+                ("away_notice", models.CharField(blank=True, help_text='e.g. "back after my wedding"', max_length=200)),
+                ("suspended", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=10000)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('hidden', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='community.communitymember')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField(max_length=10000)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("hidden", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="community.communitymember",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(max_length=10000)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('suggested_experts', models.JSONField(blank=True, default=list)),
-                ('hidden', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('accepted_answer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='community.answer')),
-                ('asked_by_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='community.communitymember')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='community.category')),
-                ('conversation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='care.conversation')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField(max_length=10000)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("suggested_experts", models.JSONField(blank=True, default=list)),
+                ("hidden", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "accepted_answer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="community.answer",
+                    ),
+                ),
+                (
+                    "asked_by_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="community.communitymember",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="community.category"
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="care.conversation",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='answer',
-            name='question',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='community.question'),
+            model_name="answer",
+            name="question",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="answers", to="community.question"
+            ),
         ),
         migrations.CreateModel(
-            name='ReputationEntry',
+            name="ReputationEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.IntegerField()),
-                ('reason', models.CharField(choices=[('accepted', 'answer accepted'), ('helpful', 'helpful vote')], max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('answer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='community.answer')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='community.category')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger', to='community.communitymember')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("points", models.IntegerField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("accepted", "answer accepted"), ("helpful", "helpful vote")], max_length=10
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "answer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="community.answer",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="community.category",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledger",
+                        to="community.communitymember",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('answer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='community.answer')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='community.communitymember')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "answer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="votes", to="community.answer"
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="community.communitymember"
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.workspace"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('workspace', 'slug'), name='community_category_slug_uniq'),
+            model_name="category",
+            constraint=models.UniqueConstraint(fields=("workspace", "slug"), name="community_category_slug_uniq"),
         ),
         migrations.AddConstraint(
-            model_name='communitymember',
-            constraint=models.UniqueConstraint(fields=('workspace', 'handle'), name='community_member_handle_uniq'),
+            model_name="communitymember",
+            constraint=models.UniqueConstraint(fields=("workspace", "handle"), name="community_member_handle_uniq"),
         ),
         migrations.AddConstraint(
-            model_name='communitymember',
-            constraint=models.UniqueConstraint(fields=('workspace', 'email'), name='community_member_email_uniq'),
+            model_name="communitymember",
+            constraint=models.UniqueConstraint(fields=("workspace", "email"), name="community_member_email_uniq"),
         ),
         migrations.AddIndex(
-            model_name='question',
-            index=models.Index(fields=['workspace', 'category', '-created_at'], name='community_q_cat_idx'),
+            model_name="question",
+            index=models.Index(fields=["workspace", "category", "-created_at"], name="community_q_cat_idx"),
         ),
         migrations.AddIndex(
-            model_name='answer',
-            index=models.Index(fields=['workspace', 'author', '-created_at'], name='community_a_author_idx'),
+            model_name="answer",
+            index=models.Index(fields=["workspace", "author", "-created_at"], name="community_a_author_idx"),
         ),
         migrations.AddIndex(
-            model_name='reputationentry',
-            index=models.Index(fields=['workspace', 'created_at'], name='community_ledger_time_idx'),
+            model_name="reputationentry",
+            index=models.Index(fields=["workspace", "created_at"], name="community_ledger_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reputationentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('reason', 'accepted')), fields=('answer',), name='community_ledger_accept_once'),
+            model_name="reputationentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reason", "accepted")), fields=("answer",), name="community_ledger_accept_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.UniqueConstraint(fields=('answer', 'member'), name='community_vote_once'),
+            model_name="vote",
+            constraint=models.UniqueConstraint(fields=("answer", "member"), name="community_vote_once"),
         ),
     ]
