@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.care import routing
 from rapport.community import services
-from rapport.community.models import Category
+from rapport.community.models import Answer, Category, Question
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Id, Text
 from rapport.core.errors import FieldErrors
@@ -120,3 +123,73 @@ def ask_community(request: HttpRequest, conversation_id: Id, payload: AskIn):
             "experts": [expert_out(e) for e in question._experts],
         },
     )
+
+
+class AnswerOut(Schema):
+    id: int
+    author_member_id: int
+    author: str
+    body: str
+    helpful: int
+    accepted: bool
+    created_at: datetime
+
+
+class QuestionOut(Schema):
+    id: int
+    url: str
+    title: str
+    body: str
+    category: str
+    conversation_id: int | None
+    accepted_answer_id: int | None
+    answers: list[AnswerOut]
+
+
+def question_out(q: Question) -> dict:
+    answers = q.answers.filter(hidden=False).select_related("author").annotate(n=Count("votes")).order_by("created_at")
+    return {
+        "id": q.pk,
+        "url": f"/community/{q.workspace.slug}/q/{q.pk}/",
+        "title": q.title,
+        "body": q.body,
+        "category": q.category.slug,
+        "conversation_id": q.conversation_id,
+        "accepted_answer_id": q.accepted_answer_id,
+        "answers": [
+            {
+                "id": a.pk,
+                "author_member_id": a.author_id,
+                "author": a.author.handle,
+                "body": a.body,
+                "helpful": a.n,
+                "accepted": a.pk == q.accepted_answer_id,
+                "created_at": a.created_at,
+            }
+            for a in answers
+        ],
+    }
+
+
+@router.get("/questions/{question_id}", response=QuestionOut)
+def get_question(request: HttpRequest, question_id: Id):
+    """A community question with its answers, for the agent following a question asked from the inbox."""
+    require(request, "care.view")
+    q = get_object_or_404(
+        Question.objects.filter(workspace=request.workspace).select_related("workspace", "category"), pk=question_id
+    )
+    return question_out(q)
+
+
+@router.post("/answers/{answer_id}/accept", response=QuestionOut)
+def accept_answer(request: HttpRequest, answer_id: Id):
+    """Accept an answer to a question asked from the inbox: it is added to the conversation as a note, and the
+    conversation is resolved as deflected. Questions members asked are accepted by the member who asked."""
+    require(request, "care.reply")
+    a = get_object_or_404(Answer.objects.filter(workspace=request.workspace, hidden=False), pk=answer_id)
+    try:
+        services.accept(answer=a, by_user=request.actor.user)
+    except services.CommunityError as e:
+        raise FieldErrors({"answer": str(e)}) from None
+    q = Question.objects.select_related("workspace", "category").get(pk=a.question_id)
+    return question_out(q)

@@ -219,7 +219,7 @@ def accept(
     by_user: User | None = None,
     now: datetime | None = None,
 ) -> Answer:
-    """Accept an answer: by the member who asked, or by the agent who asked from the inbox. The author earns
+    """Accept an answer: by the member who asked, or, for a question asked from the inbox, by an agent. The author earns
     points (not for their own question); a question asked from the inbox gets the answer as a note and is resolved
     as deflected."""
     now = now or timezone.now()
@@ -227,8 +227,10 @@ def accept(
     if by_member is not None:
         if question.author_id is None or question.author_id != by_member.pk:
             raise CommunityError("only the member who asked may accept an answer")
-    elif by_user is None or question.asked_by_user_id is None or by_user.pk != question.asked_by_user_id:
-        raise CommunityError("only whoever asked may accept an answer")
+    elif by_user is None or question.conversation_id is None:
+        raise CommunityError("only the member who asked may accept an answer")
+    if answer.workspace_id != question.workspace_id or answer.hidden:
+        raise CommunityError("no such answer")
     if question.accepted_answer_id is not None:
         raise CommunityError("this question already has an accepted answer")
     question.accepted_answer = answer
@@ -250,16 +252,15 @@ def accept(
         {"workspace_id": answer.workspace_id, "question_id": question.pk, "answer_id": answer.pk},
     )
     if question.conversation_id is not None:
-        _back_to_care(question=question, answer=answer, now=now)
+        _back_to_care(question=question, answer=answer, agent=by_user or question.asked_by_user, now=now)
     return answer
 
 
-def _back_to_care(*, question: Question, answer: Answer, now: datetime) -> None:
+def _back_to_care(*, question: Question, answer: Answer, agent: User | None, now: datetime) -> None:
     from rapport.care import services as care
     from rapport.care.models import Conversation
 
     conversation = Conversation.objects.select_related("workspace").get(pk=question.conversation_id)
-    agent = question.asked_by_user
     if agent is not None:
         care.add_note(
             conversation=conversation,

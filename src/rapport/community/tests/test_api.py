@@ -98,8 +98,13 @@ def test_ask_community_anonymises_suggests_experts_and_the_accepted_answer_close
     answer = services.answer(question=question, author=kohlmark, body="Clean the lightning port with a toothpick.")
     with pytest.raises(services.CommunityError):
         services.accept(answer=answer, by_member=kohlmark)  # nobody but the agent who asked accepts it
+    shown = api.get(f"/community/questions/{question.pk}").json()
+    assert shown["conversation_id"] == conv.pk and [a["author"] for a in shown["answers"]] == ["kohlmark"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.accept(answer=answer, by_user=question.asked_by_user)
+        r = api.post(f"/community/answers/{answer.pk}/accept")
+    assert r.status_code == 200 and r.json()["accepted_answer_id"] == answer.pk
+    again = api.post(f"/community/answers/{answer.pk}/accept")
+    assert again.status_code == 422 and "answer" in str(again.json())
     conv.refresh_from_db()
     assert conv.status == ConversationStatus.RESOLVED and "deflected" in conv.tags
     note = Message.objects.get(conversation=conv, direction=MessageDirection.NOTE)
@@ -116,3 +121,21 @@ def test_ask_community_is_for_care_roles_in_the_workspace(api_factory, workspace
     admin = api_factory(workspace, Role.ADMIN)
     empty = admin.post(f"/conversations/{conv.pk}/ask-community", {"category": "iphone-5"})
     assert empty.status_code == 422 and "conversation" in str(empty.json())
+
+
+def test_staff_cannot_accept_answers_to_members_questions_or_other_workspaces(
+    api, api_factory, other_workspace, kohlmark
+):
+    q = services.ask(
+        author=member(kohlmark.workspace, "member2"),
+        category=category(kohlmark.workspace, "X", "x"),
+        title="A member's own question",
+        body="?",
+    )
+    a = services.answer(question=q, author=kohlmark, body="An answer.")
+    r = api.post(f"/community/answers/{a.pk}/accept")
+    assert r.status_code == 422 and "answer" in str(r.json())
+    other = api_factory(other_workspace, Role.ADMIN)
+    assert other.post(f"/community/answers/{a.pk}/accept").status_code == 404
+    assert other.get(f"/community/questions/{q.pk}").status_code == 404
+    assert api_factory(kohlmark.workspace, Role.MARKETER).post(f"/community/answers/{a.pk}/accept").status_code == 403
