@@ -409,7 +409,7 @@ def anonymise(text: str, *, names: list[str]) -> str:
     text = re.sub(r"\+?\d[\d ()/-]{6,}\d", "[phone]", text)
     text = re.sub(r"@\w+", "@…", text)
     for n in sorted({n for n in names if n and len(n) > 1}, key=len, reverse=True):
-        text = re.sub(re.escape(n), "[name]", text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<!\w){re.escape(n)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
     return text.strip()
 
 

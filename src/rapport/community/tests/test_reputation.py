@@ -95,3 +95,11 @@ def test_bad_input_names_the_field(workspace):
     with pytest.raises(FieldErrors) as e:
         services.ask(author=member(workspace, "asker"), category=cat, title="short", body="")
     assert set(e.value.errors) == {"title", "body"}
+
+
+def test_anonymise_removes_names_handles_emails_phones_and_links_but_keeps_other_words():
+    text = "Bo here (@boberg, bo.berg@mail.example, +43 660 1234567): my Bottle app http://x.example/a crashes. BO"
+    out = services.anonymise(text, names=["Bo", "Berg", "boberg"])
+    for gone in ("boberg", "bo.berg", "1234567", "http://", " BO", "Bo here"):
+        assert gone not in out, gone
+    assert "Bottle app" in out and "crashes" in out
