@@ -22,7 +22,6 @@ from rapport.community.models import (
     ReputationReason,
     Vote,
 )
-from rapport.contacts import services as contacts
 from rapport.core import events
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
@@ -47,6 +46,8 @@ def join(
     *, workspace: Workspace, handle: str, email: str, password: str | None, away_notice: str = ""
 ) -> CommunityMember:
     """A new member; linked to the person with this email when the CRM knows them, otherwise a new person."""
+    from rapport.contacts import services as contacts  # here: the CLI starts without the phone-number library
+
     handle = handle.strip()
     email = email.strip().lower()
     errors = {}
