@@ -17,6 +17,8 @@ from rapport.care.api import router as conversations_router
 from rapport.channels.api import router as channels_router
 from rapport.commerce.api import orders_router, vouchers_router
 from rapport.commerce.api import router as value_router
+from rapport.community.api import conversation_router as community_conversation_router
+from rapport.community.api import router as community_router
 from rapport.consent.api import privacy_router
 from rapport.consent.api import router as consent_router
 from rapport.contacts.api import organisations_router
@@ -126,6 +128,8 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/channels", channels_router)
 api.add_router("/conversations", conversations_router)
 api.add_router("/canned-replies", canned_router)
+api.add_router("/conversations", community_conversation_router)
+api.add_router("/community", community_router)
 api.add_router("/segments", segments_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/contacts", recommendations_router)

@@ -99,6 +99,9 @@ class Command(BaseCommand):
         from rapport.demo.segments import seed_segments
 
         self.stdout.write(f"segments: {seed_segments(workspace)}")
+        from rapport.demo.community import seed_community
+
+        self.stdout.write(seed_community(workspace))
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:

@@ -1,0 +1,195 @@
+"""Community API for staff: topic experts, the hero of the month, and asking the community from the inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+
+from rapport.care import routing
+from rapport.community import services
+from rapport.community.models import Answer, Category, Question
+from rapport.core.apiauth import require
+from rapport.core.apitypes import Id, Text
+from rapport.core.errors import FieldErrors
+
+router = Router(tags=["community"])
+conversation_router = Router(tags=["community"])
+
+
+class ExpertOut(Schema):
+    member_id: int
+    name: str = Field(description="the member's public community name")
+    score: float
+    accepted: int
+    helpful: int
+    away_notice: str
+    reasons: list[str]
+
+
+class ExpertsOut(Schema):
+    topic: str
+    items: list[ExpertOut]
+
+
+class ExpertsQuery(Schema):
+    topic: Text(100) = Field(..., description="a category's name or slug, or a tag")
+
+
+class HeroOut(Schema):
+    month: str
+    member_id: int | None
+    name: str | None
+    points: int
+    reasons: list[str]
+
+
+class AskIn(Schema):
+    category: Text(64) = Field(..., description="the slug of the community category to post in")
+    title: Text(200) = ""
+
+
+class AskOut(Schema):
+    question_id: int
+    url: str
+    title: str
+    body: str
+    experts: list[ExpertOut]
+
+
+def expert_out(e: services.Expert) -> dict:
+    return {
+        "member_id": e.member.pk,
+        "name": e.member.handle,
+        "score": e.score,
+        "accepted": e.accepted,
+        "helpful": e.helpful,
+        "away_notice": e.member.away_notice,
+        "reasons": e.reasons,
+    }
+
+
+@router.get("/experts", response=ExpertsOut)
+def experts(request: HttpRequest, q: Query[ExpertsQuery]):
+    """Members ranked for a topic from their accepted and helpful answers, recent ones counting more."""
+    require(request, "care.view")
+    topic = q.topic.strip()
+    if not topic:
+        raise FieldErrors({"topic": "a topic is required"})
+    found = services.experts(workspace=request.workspace, topic=topic)
+    return {"topic": topic, "items": [expert_out(e) for e in found]}
+
+
+@router.get("/hero", response=HeroOut)
+def hero(request: HttpRequest, month: Text(7) = ""):
+    """The hero of the month (default: last month): the most reputation earned, with the reasons."""
+    require(request, "care.view")
+    h = services.hero(workspace=request.workspace, month=month or None)
+    if h is None:
+        label = services.month_bounds(month or None)[2]
+        return {"month": label, "member_id": None, "name": None, "points": 0, "reasons": []}
+    return {
+        "month": h.month,
+        "member_id": h.member.pk,
+        "name": h.member.handle,
+        "points": h.points,
+        "reasons": h.reasons,
+    }
+
+
+@conversation_router.post("/{conversation_id}/ask-community", response={201: AskOut})
+def ask_community(request: HttpRequest, conversation_id: Id, payload: AskIn):
+    """Post the conversation's question to the community, anonymised, and suggest the topic's experts. When an
+    answer is accepted it is added to the conversation as a note and the conversation is resolved as deflected."""
+    require(request, "care.reply")
+    qs = routing.visible_conversations(workspace_id=request.workspace.pk, user=request.actor.user, role=request.role)
+    conversation = get_object_or_404(qs.select_related("person", "identity", "workspace"), pk=conversation_id)
+    category = Category.objects.filter(workspace=request.workspace, slug=payload.category.strip()).first()
+    if category is None:
+        raise FieldErrors({"category": "no community category with this slug"})
+    question = services.ask_from_conversation(
+        conversation=conversation, category=category, agent=request.actor.user, title=payload.title
+    )
+    return Status(
+        201,
+        {
+            "question_id": question.pk,
+            "url": f"/community/{request.workspace.slug}/q/{question.pk}/",
+            "title": question.title,
+            "body": question.body,
+            "experts": [expert_out(e) for e in question._experts],
+        },
+    )
+
+
+class AnswerOut(Schema):
+    id: int
+    author_member_id: int
+    author: str
+    body: str
+    helpful: int
+    accepted: bool
+    created_at: datetime
+
+
+class QuestionOut(Schema):
+    id: int
+    url: str
+    title: str
+    body: str
+    category: str
+    conversation_id: int | None
+    accepted_answer_id: int | None
+    answers: list[AnswerOut]
+
+
+def question_out(q: Question) -> dict:
+    answers = q.answers.filter(hidden=False).select_related("author").annotate(n=Count("votes")).order_by("created_at")
+    return {
+        "id": q.pk,
+        "url": f"/community/{q.workspace.slug}/q/{q.pk}/",
+        "title": q.title,
+        "body": q.body,
+        "category": q.category.slug,
+        "conversation_id": q.conversation_id,
+        "accepted_answer_id": q.accepted_answer_id,
+        "answers": [
+            {
+                "id": a.pk,
+                "author_member_id": a.author_id,
+                "author": a.author.handle,
+                "body": a.body,
+                "helpful": a.n,
+                "accepted": a.pk == q.accepted_answer_id,
+                "created_at": a.created_at,
+            }
+            for a in answers
+        ],
+    }
+
+
+@router.get("/questions/{question_id}", response=QuestionOut)
+def get_question(request: HttpRequest, question_id: Id):
+    """A community question with its answers, for the agent following a question asked from the inbox."""
+    require(request, "care.view")
+    q = get_object_or_404(
+        Question.objects.filter(workspace=request.workspace).select_related("workspace", "category"), pk=question_id
+    )
+    return question_out(q)
+
+
+@router.post("/answers/{answer_id}/accept", response=QuestionOut)
+def accept_answer(request: HttpRequest, answer_id: Id):
+    """Accept an answer to a question asked from the inbox: it is added to the conversation as a note, and the
+    conversation is resolved as deflected. Questions members asked are accepted by the member who asked."""
+    require(request, "care.reply")
+    a = get_object_or_404(Answer.objects.filter(workspace=request.workspace, hidden=False), pk=answer_id)
+    try:
+        services.accept(answer=a, by_user=request.actor.user)
+    except services.CommunityError as e:
+        raise FieldErrors({"answer": str(e)}) from None
+    q = Question.objects.select_related("workspace", "category").get(pk=a.question_id)
+    return question_out(q)

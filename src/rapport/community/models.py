@@ -1,0 +1,131 @@
+"""Community records: members (each a person in the CRM), categories, questions, answers, helpful votes and the
+append-only reputation ledger."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from rapport.core.models import WorkspaceScoped
+
+
+class CommunityMember(WorkspaceScoped):
+    """A member of a workspace's public community; `handle` is all the public ever sees of them."""
+
+    person = models.ForeignKey("contacts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    handle = models.CharField(max_length=40)
+    email = models.EmailField(help_text="private: never shown on a public page")
+    password = models.CharField(max_length=128, blank=True, help_text="a Django password hash")
+    away_notice = models.CharField(max_length=200, blank=True, help_text='e.g. "back after my wedding"')
+    suspended = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "handle"], name="community_member_handle_uniq"),
+            models.UniqueConstraint(fields=["workspace", "email"], name="community_member_email_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.handle
+
+
+class Category(WorkspaceScoped):
+    """A product or device the community talks about ("iPhone 5", "Fibre installation")."""
+
+    slug = models.SlugField(max_length=64)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "slug"], name="community_category_slug_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(WorkspaceScoped):
+    """A question asked by a member, or posted anonymised from a care conversation by an agent."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="questions")
+    author = models.ForeignKey(CommunityMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=10_000)
+    tags = models.JSONField(default=list, blank=True)
+    accepted_answer = models.ForeignKey(
+        "community.Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Asked from the inbox: the conversation the accepted answer flows back into, and the agent who asked.
+    conversation = models.ForeignKey(
+        "care.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    suggested_experts = models.JSONField(default=list, blank=True)
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "category", "-created_at"], name="community_q_cat_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Answer(WorkspaceScoped):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="answers")
+    body = models.TextField(max_length=10_000)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "author", "-created_at"], name="community_a_author_idx")]
+
+
+class Vote(WorkspaceScoped):
+    """One member found one answer helpful."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["answer", "member"], name="community_vote_once")]
+
+
+class ReputationReason(models.TextChoices):
+    ACCEPTED = "accepted", "answer accepted"
+    HELPFUL = "helpful", "helpful vote"
+
+
+class ReputationEntry(WorkspaceScoped):
+    """One line of the append-only reputation ledger: a member's score is the sum of their lines."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="ledger")
+    points = models.IntegerField()
+    reason = models.CharField(max_length=10, choices=ReputationReason.choices)
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "created_at"], name="community_ledger_time_idx")]
+        constraints = [
+            # An answer is accepted once: the ledger never pays it twice.
+            models.UniqueConstraint(
+                fields=["answer"], condition=Q(reason="accepted"), name="community_ledger_accept_once"
+            )
+        ]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("the reputation ledger is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("the reputation ledger is append-only")

@@ -1,0 +1,19 @@
+"""Small builders for community tests."""
+
+from __future__ import annotations
+
+from rapport.community import services
+from rapport.community.models import Category, CommunityMember
+from rapport.core.models import Workspace
+
+MEMBER_PASSWORD = "member-pass-2931"
+
+
+def category(workspace: Workspace, name: str = "iPhone 5", slug: str = "iphone-5") -> Category:
+    return Category.objects.create(workspace=workspace, name=name, slug=slug)
+
+
+def member(workspace: Workspace, handle: str, email: str | None = None) -> CommunityMember:
+    return services.join(
+        workspace=workspace, handle=handle, email=email or f"{handle}@mail.example", password=MEMBER_PASSWORD
+    )

@@ -1,0 +1,168 @@
+"""The public community pages: anonymous reading without leaks, and the member flow with CSRF and rate limits."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from rapport.care.conversations import add_note
+from rapport.care.models import Conversation, Message, MessageDirection
+from rapport.community import services
+from rapport.community.models import CommunityMember
+from rapport.community.tests.helpers import MEMBER_PASSWORD, category, member
+from rapport.contacts.services import create_person
+from rapport.core.actors import Actor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def community(workspace, other_workspace, member_factory):
+    cat = category(workspace)
+    asker, expert = member(workspace, "asker"), member(workspace, "kohlmark")
+    q = services.ask(author=asker, category=cat, title="Phone will not charge", body="It stopped <b>yesterday</b>.")
+    a = services.answer(question=q, author=expert, body="Clean the port <script>alert(1)</script>.")
+    services.accept(answer=a, by_member=asker)
+    # A question asked from the inbox: the conversation carries a customer's details and an internal note.
+    customer = create_person(
+        workspace=workspace,
+        actor=Actor.system(),
+        data={"first_name": "Wilhelmina", "email": "wilhelmina@private.example", "phone": "+43 660 7654321"},
+    )
+    conv = Conversation.objects.create(workspace=workspace, person=customer, subject="charging")
+    Message.objects.create(
+        workspace=workspace,
+        conversation=conv,
+        network="email",
+        kind="email",
+        direction=MessageDirection.INBOUND,
+        text="Hi, Wilhelmina here (wilhelmina@private.example, +43 660 7654321): my iPhone 5 screen flickers.",
+        author_label="wilhelmina@private.example",
+        created_at=timezone.now(),
+    )
+    agent = member_factory(workspace).user
+    add_note(conversation=conv, agent=agent, text="INTERNAL: VIP, offer a voucher")
+    inbox_q = services.ask_from_conversation(conversation=conv, category=cat, agent=agent)
+    # Another workspace's community.
+    ocat = category(other_workspace, "Globex Widgets", "iphone-5")
+    oq = services.ask(author=member(other_workspace, "rival"), category=ocat, title="GLOBEX SECRET PLAN", body="x")
+    return {"question": q, "answer": a, "inbox": inbox_q, "other": oq}
+
+
+FORBIDDEN = [
+    "@mail.example",
+    "wilhelmina",
+    "7654321",
+    "INTERNAL",
+    "voucher",
+    "GLOBEX",
+    "Globex Widgets",
+    "<script>alert",
+    "<b>yesterday",
+]
+
+
+def test_every_public_page_as_an_anonymous_visitor_leaks_nothing(client, workspace, community):
+    base = f"/community/{workspace.slug}/"
+    seen: set[str] = set()
+    todo = [base, f"{base}search?q=phone", f"{base}search?q=flickers", f"{base}join", f"{base}signin"]
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        r = client.get(url)
+        assert r.status_code in (200, 302), url
+        if r.status_code == 302:
+            assert "/signin" in r["Location"], url
+            continue
+        html = r.content.decode()
+        for bad in FORBIDDEN:
+            assert bad.lower() not in html.lower(), (url, bad)
+        todo += [u for u in re.findall(r'href="(/community/[^"]+)"', html) if u not in seen]
+    assert f"{base}q/{community['question'].pk}/" in seen and f"{base}q/{community['inbox'].pk}/" in seen
+    assert f"{base}c/iphone-5/" in seen and f"{base}ask" in seen
+    page = client.get(f"{base}q/{community['question'].pk}/").content.decode()
+    assert "Clean the port &lt;script&gt;" in page and "Accepted answer" in page and "kohlmark" in page
+    assert "screen flickers" in client.get(f"{base}q/{community['inbox'].pk}/").content.decode()
+    assert "Phone will not charge" in client.get(f"{base}search?q=charge").content.decode()
+    # Another workspace's question is not reachable through this workspace's address.
+    assert client.get(f"{base}q/{community['other'].pk}/").status_code == 404
+    assert client.get("/community/no-such-workspace/").status_code == 404
+
+
+def test_the_public_layout_is_not_the_staff_layout(client, workspace, community):
+    html = client.get(f"/community/{workspace.slug}/").content.decode()
+    assert "/inbox" not in html and "/contacts" not in html and "<script" not in html
+
+
+def _signed_in(workspace, email: str) -> Client:
+    c = Client()
+    r = c.post(f"/community/{workspace.slug}/signin", {"email": email, "password": MEMBER_PASSWORD})
+    assert r.status_code == 302
+    return c
+
+
+def test_join_ask_answer_vote_accept_without_javascript(workspace):
+    cat = category(workspace)
+    base = f"/community/{workspace.slug}/"
+    newbie = Client()
+    r = newbie.post(f"{base}join", {"handle": "newbie", "email": "newbie@mail.example", "password": MEMBER_PASSWORD})
+    assert r.status_code == 302
+    r = newbie.post(f"{base}ask", {"category": cat.slug, "title": "Where is the SIM tray?", "body": "Cannot find it."})
+    assert r.status_code == 302
+    qurl = r["Location"]
+    member(workspace, "kohlmark")
+    expert = _signed_in(workspace, "kohlmark@mail.example")
+    expert.post(f"{qurl}answer", {"body": "On the right side."})
+    page = newbie.get(qurl).content.decode()
+    assert "On the right side." in page and "Accept this answer" in page
+    aid = int(re.search(r"/a/(\d+)/accept", page).group(1))
+    assert expert.post(f"{base}a/{aid}/helpful").status_code == 403  # own answer
+    assert expert.post(f"{base}a/{aid}/accept").status_code == 403  # not the asker
+    assert newbie.post(f"{base}a/{aid}/helpful").status_code == 302
+    assert newbie.post(f"{base}a/{aid}/accept").status_code == 302
+    page = Client().get(qurl).content.decode()
+    assert "Accepted answer" in page and "1 found this helpful" in page
+    kohlmark = CommunityMember.objects.get(workspace=workspace, handle="kohlmark")
+    assert services.score(kohlmark) == services.ACCEPTED_POINTS + services.HELPFUL_POINTS
+    bad = newbie.post(f"{base}ask", {"category": cat.slug, "title": "short", "body": ""})
+    assert bad.status_code == 422 and "Title:" in bad.content.decode()
+
+
+def test_anonymous_visitors_cannot_post(client, workspace, community):
+    base = f"/community/{workspace.slug}/"
+    assert client.post(f"{base}q/{community['question'].pk}/answer", {"body": "spam"})["Location"].endswith("/signin")
+    assert client.post(f"{base}a/{community['answer'].pk}/helpful")["Location"].endswith("/signin")
+    assert community["question"].answers.count() == 1
+
+
+def test_posts_need_the_csrf_token(workspace):
+    category(workspace)
+    c = Client(enforce_csrf_checks=True)
+    r = c.post(f"/community/{workspace.slug}/join", {"handle": "x1x", "email": "x@mail.example", "password": "p" * 12})
+    assert r.status_code == 403
+    page = c.get(f"/community/{workspace.slug}/join").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    r = c.post(
+        f"/community/{workspace.slug}/join",
+        {"handle": "x1x", "email": "x@mail.example", "password": "p" * 12, "csrfmiddlewaretoken": token},
+    )
+    assert r.status_code == 302
+
+
+def test_sign_in_is_rate_limited_and_a_member_of_one_workspace_is_not_signed_in_elsewhere(workspace, other_workspace):
+    member(workspace, "kohlmark")
+    c = Client()
+    for _ in range(10):
+        r = c.post(f"/community/{workspace.slug}/signin", {"email": "kohlmark@mail.example", "password": "wrong-one!"})
+        assert r.status_code == 401
+    r = c.post(f"/community/{workspace.slug}/signin", {"email": "kohlmark@mail.example", "password": MEMBER_PASSWORD})
+    assert r.status_code == 429
+    cache.clear()  # the next minute
+    ok = _signed_in(workspace, "kohlmark@mail.example")
+    assert ok.get(f"/community/{workspace.slug}/ask").status_code == 200
+    category(other_workspace)
+    assert ok.get(f"/community/{other_workspace.slug}/ask")["Location"].endswith("/signin")

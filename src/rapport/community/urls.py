@@ -1,0 +1,21 @@
+"""Public community routes under /community/<workspace>/."""
+
+from django.urls import path
+
+from rapport.community import views
+
+app_name = "community"
+
+urlpatterns = [
+    path("<slug:ws>/", views.index, name="index"),
+    path("<slug:ws>/c/<slug:slug>/", views.category, name="category"),
+    path("<slug:ws>/q/<int:pk>/", views.question, name="question"),
+    path("<slug:ws>/q/<int:pk>/answer", views.answer, name="answer"),
+    path("<slug:ws>/a/<int:pk>/helpful", views.helpful, name="helpful"),
+    path("<slug:ws>/a/<int:pk>/accept", views.accept, name="accept"),
+    path("<slug:ws>/search", views.search, name="search"),
+    path("<slug:ws>/ask", views.ask, name="ask"),
+    path("<slug:ws>/join", views.join, name="join"),
+    path("<slug:ws>/signin", views.signin, name="signin"),
+    path("<slug:ws>/signout", views.signout, name="signout"),
+]

@@ -1,0 +1,226 @@
+"""The public community pages: server-rendered, no staff login, usable without JavaScript.
+
+Only public community data reaches these pages: members' handles, questions, answers and reputation. Emails,
+CRM fields and inbox notes never do; a question asked from the inbox shows only its anonymised text.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport.channels.ratelimit import hit
+from rapport.community import services
+from rapport.community.models import Answer, Category, CommunityMember
+from rapport.core.errors import FieldErrors
+from rapport.core.models import Workspace
+
+POSTS_PER_HOUR = 20
+SIGNINS_PER_MINUTE = 10
+JOINS_PER_HOUR = 5
+
+
+def _session_key(workspace: Workspace) -> str:
+    return f"community_member:{workspace.pk}"
+
+
+def _workspace(slug: str) -> Workspace:
+    return get_object_or_404(Workspace, slug=slug)
+
+
+def _member(request: HttpRequest, workspace: Workspace) -> CommunityMember | None:
+    pk = request.session.get(_session_key(workspace))
+    if not pk:
+        return None
+    return CommunityMember.objects.filter(pk=pk, workspace=workspace, suspended=False).first()
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _page(request: HttpRequest, workspace: Workspace, template: str, context: dict, status: int = 200) -> HttpResponse:
+    base = {
+        "ws": workspace,
+        "me": _member(request, workspace),
+        "categories": Category.objects.filter(workspace=workspace),
+    }
+    return render(request, f"community/{template}", {**base, **context}, status=status)
+
+
+def _too_many(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    return _page(request, workspace, "message.html", {"message": "Too many requests: please wait a little."}, 429)
+
+
+def index(request: HttpRequest, ws: str) -> HttpResponse:
+    workspace = _workspace(ws)
+    cats = Category.objects.filter(workspace=workspace).annotate(
+        n=Count("questions", filter=Q(questions__hidden=False))
+    )
+    recent = services.visible_questions(workspace).select_related("category").order_by("-created_at")[:10]
+    return _page(
+        request,
+        workspace,
+        "index.html",
+        {"category_counts": cats, "recent": recent, "hero": services.hero(workspace=workspace)},
+    )
+
+
+def category(request: HttpRequest, ws: str, slug: str) -> HttpResponse:
+    workspace = _workspace(ws)
+    cat = get_object_or_404(Category, workspace=workspace, slug=slug)
+    questions = (
+        services.visible_questions(workspace)
+        .filter(category=cat)
+        .select_related("author")
+        .annotate(n=Count("answers", filter=Q(answers__hidden=False)))
+        .order_by("-created_at")[:50]
+    )
+    experts = services.experts(workspace=workspace, topic=cat.slug, limit=5)
+    return _page(request, workspace, "category.html", {"cat": cat, "questions": questions, "experts": experts})
+
+
+def question(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    workspace = _workspace(ws)
+    q = get_object_or_404(services.visible_questions(workspace).select_related("category", "author"), pk=pk)
+    answers = (
+        q.answers.filter(hidden=False)
+        .select_related("author")
+        .annotate(helpful=Count("votes"))
+        .order_by("-accepted_at", "created_at")
+    )
+    me = _member(request, workspace)
+    return _page(
+        request,
+        workspace,
+        "question.html",
+        {
+            "q": q,
+            "answers": answers,
+            "can_accept": me is not None and q.author_id == me.pk and not q.accepted_answer_id,
+        },
+    )
+
+
+def search(request: HttpRequest, ws: str) -> HttpResponse:
+    workspace = _workspace(ws)
+    text = request.GET.get("q", "")[:200]
+    return _page(request, workspace, "search.html", {"text": text, "results": services.search(workspace, text)})
+
+
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest, ws: str) -> HttpResponse:
+    workspace = _workspace(ws)
+    me = _member(request, workspace)
+    if me is None:
+        return redirect(f"/community/{workspace.slug}/signin")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not hit(f"community:post:{me.pk}", limit=POSTS_PER_HOUR, window=3600):
+            return _too_many(request, workspace)
+        cat = Category.objects.filter(workspace=workspace, slug=request.POST.get("category", "")).first()
+        try:
+            if cat is None:
+                raise FieldErrors({"category": "choose a category"})
+            tags = request.POST.get("tags", "").split(",")
+            q = services.ask(
+                author=me,
+                category=cat,
+                title=request.POST.get("title", ""),
+                body=request.POST.get("body", ""),
+                tags=tags,
+            )
+            return redirect(f"/community/{workspace.slug}/q/{q.pk}/")
+        except FieldErrors as e:
+            errors = e.errors
+    return _page(request, workspace, "ask.html", {"errors": errors, "form": request.POST}, 422 if errors else 200)
+
+
+@require_POST
+def answer(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    workspace = _workspace(ws)
+    me = _member(request, workspace)
+    if me is None:
+        return redirect(f"/community/{workspace.slug}/signin")
+    q = get_object_or_404(services.visible_questions(workspace), pk=pk)
+    if not hit(f"community:post:{me.pk}", limit=POSTS_PER_HOUR, window=3600):
+        return _too_many(request, workspace)
+    try:
+        services.answer(question=q, author=me, body=request.POST.get("body", ""))
+    except FieldErrors as e:
+        return _page(request, workspace, "message.html", {"message": f"Your answer: {e.errors['body']}."}, 422)
+    return redirect(f"/community/{workspace.slug}/q/{q.pk}/")
+
+
+def _answer_action(request: HttpRequest, ws: str, pk: int, action) -> HttpResponse:
+    workspace = _workspace(ws)
+    me = _member(request, workspace)
+    if me is None:
+        return redirect(f"/community/{workspace.slug}/signin")
+    a = get_object_or_404(Answer.objects.filter(workspace=workspace, hidden=False, question__hidden=False), pk=pk)
+    try:
+        action(a, me)
+    except services.CommunityError as e:
+        return _page(request, workspace, "message.html", {"message": str(e)}, 403)
+    return redirect(f"/community/{workspace.slug}/q/{a.question_id}/")
+
+
+@require_POST
+def helpful(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    return _answer_action(request, ws, pk, lambda a, me: services.vote_helpful(answer=a, voter=me))
+
+
+@require_POST
+def accept(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    return _answer_action(request, ws, pk, lambda a, me: services.accept(answer=a, by_member=me))
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, ws: str) -> HttpResponse:
+    workspace = _workspace(ws)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not hit(f"community:join:{_client(request)}", limit=JOINS_PER_HOUR, window=3600):
+            return _too_many(request, workspace)
+        try:
+            member = services.join(
+                workspace=workspace,
+                handle=request.POST.get("handle", ""),
+                email=request.POST.get("email", ""),
+                password=request.POST.get("password", ""),
+            )
+            request.session.cycle_key()
+            request.session[_session_key(workspace)] = member.pk
+            return redirect(f"/community/{workspace.slug}/")
+        except FieldErrors as e:
+            errors = e.errors
+    form = {"handle": request.POST.get("handle", ""), "email": request.POST.get("email", "")}
+    return _page(request, workspace, "join.html", {"errors": errors, "form": form}, 422 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest, ws: str) -> HttpResponse:
+    workspace = _workspace(ws)
+    error = ""
+    if request.method == "POST":
+        email = request.POST.get("email", "")[:254]
+        if not hit(f"community:signin:{_client(request)}", limit=SIGNINS_PER_MINUTE, window=60) or not hit(
+            f"community:signin:{workspace.pk}:{email.strip().lower()}", limit=SIGNINS_PER_MINUTE, window=60
+        ):
+            return _too_many(request, workspace)
+        member = services.authenticate(workspace=workspace, email=email, password=request.POST.get("password", ""))
+        if member is not None:
+            request.session.cycle_key()
+            request.session[_session_key(workspace)] = member.pk
+            return redirect(f"/community/{workspace.slug}/")
+        error = "Wrong email or password."
+    return _page(request, workspace, "signin.html", {"error": error}, 401 if error else 200)
+
+
+@require_POST
+def signout(request: HttpRequest, ws: str) -> HttpResponse:
+    workspace = _workspace(ws)
+    request.session.pop(_session_key(workspace), None)
+    return redirect(f"/community/{workspace.slug}/")
