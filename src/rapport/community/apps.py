@@ -14,3 +14,8 @@ class CommunityConfig(AppConfig):
         # A member is a person in the CRM: a merge moves the membership to the kept person; deleting the person
         # keeps the member's public posts, detached from the contact.
         register_relation(PersonRelation("community_members", "community.CommunityMember", on_delete=OnDelete.DETACH))
+
+        # What it holds about a person, for access exports and erasures.
+        from rapport.community import subject
+
+        subject.register()

@@ -1,0 +1,51 @@
+"""Community's part of access exports and erasures: the person's memberships and what they wrote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rapport.community.models import Answer, CommunityMember, Question
+from rapport.consent.subject import Subject, register_subject_data
+
+ERASED = "[erased]"
+
+
+def _members(subject: Subject):
+    return CommunityMember.objects.filter(workspace_id=subject.workspace_id, person_id__in=subject.person_ids)
+
+
+def _export(subject: Subject) -> list[dict[str, Any]]:
+    out = []
+    for member in _members(subject):
+        out.append(
+            {
+                "handle": member.handle,
+                "email": member.email,
+                "away_notice": member.away_notice,
+                "joined": member.created_at.isoformat(),
+                "questions": list(Question.objects.filter(author=member).values("id", "title", "body", "created_at")),
+                "answers": list(Answer.objects.filter(author=member).values("id", "question_id", "body", "created_at")),
+            }
+        )
+    return out
+
+
+def _erase(subject: Subject) -> dict[str, int]:
+    """What they wrote is blanked (the threads others answered in stay readable); the member is anonymised, so
+    reputation statistics and accepted answers keep their counts without naming anyone."""
+    members = list(_members(subject).values_list("pk", flat=True))
+    questions = Question.objects.filter(author_id__in=members).update(title=ERASED, body=ERASED, tags=[])
+    answers = Answer.objects.filter(author_id__in=members).update(body=ERASED)
+    for pk in members:
+        CommunityMember.objects.filter(pk=pk).update(
+            handle=f"erased-{pk}", email="", password="", away_notice="", person=None, suspended=True
+        )
+    return {"community_members": len(members), "community_questions": questions, "community_answers": answers}
+
+
+def _identifiers(subject: Subject) -> set[str]:
+    return {h for h in _members(subject).values_list("handle", flat=True) if h}
+
+
+def register() -> None:
+    register_subject_data("community", _export, _erase, identifiers=_identifiers)
