@@ -176,7 +176,7 @@ def resolve(campaign: Campaign) -> None:
         rows = [
             CampaignSend(workspace_id=campaign.workspace_id, campaign=campaign, person_id=pid, status=status)
             for status, people in groups.items()
-            for pid in people
+            for pid in sorted(people)  # rows, and so sends, in person order on every database
         ]
         CampaignSend.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
     Campaign.objects.filter(pk=campaign.pk).update(resolved_at=timezone.now())
