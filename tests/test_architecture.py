@@ -109,3 +109,15 @@ def test_social_identities_are_created_in_one_module():
             creators.add(str(rel))
     assert creators == {"identity/accounts.py"}
 
+
+
+def test_roles_and_permissions_live_in_one_table():
+    """core.services.PERMISSIONS is the one table of what each role may do: no app adds to it at run time."""
+    touching = {
+        str(rel)
+        for rel, tree in production_modules()
+        if rel.parts[0] != "core"
+        and any(isinstance(n, ast.Name | ast.alias) and getattr(n, "id", getattr(n, "name", "")) == "PERMISSIONS"
+                for n in ast.walk(tree))
+    }
+    assert not touching, touching

@@ -11,12 +11,8 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from rapport.campaigns import subject
         from rapport.contacts.relations import PersonRelation, register_relation
-        from rapport.core.models import Role
-        from rapport.core.services import PERMISSIONS
 
         # A send is the record of what one person was sent: it stays with the kept person on a merge (a clash on
         # the same campaign stays put, so the kept person is still never sent that campaign twice).
         register_relation(PersonRelation("campaign_sends", "campaigns.CampaignSend", unique_with=("campaign_id",)))
         subject.register()  # access exports list what each person was sent; an erasure deletes the rows
-        PERMISSIONS.setdefault("campaigns.view", {Role.ADMIN, Role.MARKETER})
-        PERMISSIONS.setdefault("campaigns.manage", {Role.ADMIN, Role.MARKETER})

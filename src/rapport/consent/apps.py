@@ -12,8 +12,6 @@ class ConsentConfig(AppConfig):
         from rapport.consent import retention, services, subject
         from rapport.contacts.relations import OnDelete, PersonRelation, register_relation
         from rapport.core import events
-        from rapport.core.models import Role
-        from rapport.core.services import PERMISSIONS
 
         # The ledger is the proof of each permission: it follows a merge to the kept person and goes with a deleted one.
         register_relation(PersonRelation("consents", "consent.ConsentEvent"))
@@ -32,10 +30,3 @@ class ConsentConfig(AppConfig):
         events.subscribe("contact.unmerged", services.on_merge)
         subject.register_own()
         retention.register_own()
-
-        # Data-subject requests, exports and erasures are the DPO's (and an admin's).
-        PERMISSIONS.setdefault("privacy.manage", {Role.ADMIN, Role.DPO})
-        PERMISSIONS.setdefault(
-            "consent.record", {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER, Role.DPO}
-        )
-        PERMISSIONS.setdefault("consent.manage_forms", {Role.ADMIN, Role.MARKETER, Role.DPO})

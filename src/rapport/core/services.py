@@ -23,7 +23,8 @@ class PermissionDenied(Exception):
     """The actor's role does not allow this action in this workspace."""
 
 
-# What each role may do. Reading contacts is open to every role; changing them is not.
+# What each role may do, for every app in one table (an app names its permissions here, never adds them at run
+# time). Reading contacts is open to every role; changing them is not.
 PERMISSIONS: dict[str, set[str]] = {
     "contacts.view": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER, Role.DPO},
     "contacts.change": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER},
@@ -44,6 +45,13 @@ PERMISSIONS: dict[str, set[str]] = {
     "care.manage": {Role.ADMIN},
     "jobs.view": {Role.ADMIN},
     "workspace.manage": {Role.ADMIN},  # the settings pages: users, teams, routing, SLAs, rules, channels
+    "segments.manage": {Role.ADMIN, Role.MARKETER, Role.COMMUNITY_MANAGER},  # reading them is contacts.view
+    "campaigns.view": {Role.ADMIN, Role.MARKETER},
+    "campaigns.manage": {Role.ADMIN, Role.MARKETER},
+    # Data-subject requests, exports and erasures are the DPO's (and an admin's).
+    "privacy.manage": {Role.ADMIN, Role.DPO},
+    "consent.record": {Role.ADMIN, Role.AGENT, Role.MARKETER, Role.COMMUNITY_MANAGER, Role.DPO},
+    "consent.manage_forms": {Role.ADMIN, Role.MARKETER, Role.DPO},
     # Every private message's text, wherever it is shown (rapport.core.privacy). Agents read those of the
     # conversations the inbox shows them through care's audience, not through their role.
     "messages.read_private": {Role.ADMIN},

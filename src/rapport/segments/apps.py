@@ -11,14 +11,10 @@ class SegmentsConfig(AppConfig):
     def ready(self) -> None:
         from rapport.contacts.relations import PersonRelation, register_relation
         from rapport.core import events
-        from rapport.core.models import Role
-        from rapport.core.services import PERMISSIONS
         from rapport.segments import listeners
 
         # Memberships are derived: a merge re-evaluates the kept person instead of moving rows; they go with a person.
         register_relation(PersonRelation("segment_memberships", "segments.SegmentMember", moves_on_merge=False))
-        # Who may build and change segments (everyone who reads contacts may read them).
-        PERMISSIONS.setdefault("segments.manage", {Role.ADMIN, Role.MARKETER, Role.COMMUNITY_MANAGER})
         # Lifecycle first: a move it makes emits contact.updated, which the segment handler then sees.
         for event in ("commerce.value_changed", "listening.posts_stored", "identity.posts_linked"):
             events.subscribe(event, listeners.on_signals)
