@@ -13,12 +13,16 @@ import os
 import sys
 from pathlib import Path
 
+from rapport.core import sourcescan
+
 # Command -> the group it is listed under; a command no group names is listed under its app.
 GROUPS: dict[str, tuple[str, ...]] = {
     "Get started": ("demo", "serve", "createuser"),
     "Contacts and identity": ("contacts",),
     "Listening": ("ingest", "poll", "models"),
     "Care inbox": ("care",),
+    "Customers and value": ("purchases", "value"),
+    "Privacy": ("consent",),
     "Pipeline and jobs": ("worker", "jobs", "deadletters"),
     "Measure": ("bench", "eval"),
 }
@@ -27,20 +31,10 @@ _PACKAGE = Path(__file__).resolve().parent
 
 def _help_line(path: Path) -> str:
     """The `help = "..."` of the module's Command class, read from its source without importing it."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
-        return ""
-    for node in tree.body:
+    tree = sourcescan.parse(path)
+    for node in tree.body if tree else ():
         if isinstance(node, ast.ClassDef) and node.name == "Command":
-            for item in node.body:
-                if (
-                    isinstance(item, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == "help" for t in item.targets)
-                    and isinstance(item.value, ast.Constant)
-                    and isinstance(item.value.value, str)
-                ):
-                    return item.value.value.strip()
+            return (sourcescan.string_constant(node.body, "help") or "").strip()
     return ""
 
 

@@ -18,6 +18,8 @@ from types import ModuleType
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
+from rapport.core import sourcescan
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -29,23 +31,14 @@ class Entry:
 
 
 def _entry(path: Path, dotted: str, label: str) -> Entry | None:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
+    tree = sourcescan.parse(path)
+    if tree is None:
         return None
     functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     if not {"run", "add_arguments"} <= functions:
         return None
-    name = label
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "NAME" for t in node.targets)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            name = node.value.value
     doc = (ast.get_docstring(tree) or "").strip()
+    name = sourcescan.string_constant(tree.body, "NAME") or label
     return Entry(name=name, module=dotted, help=doc.splitlines()[0] if doc else "")
 
 
