@@ -16,7 +16,7 @@ from rapport.core.actors import Actor
 from rapport.core.events import emit
 from rapport.core.models import Workspace
 from rapport.core.networks import Network
-from rapport.core.services import record_audit, record_audit_bulk
+from rapport.core.services import record_audit_bulk
 from rapport.identity.accounts import find_or_create_identity
 from rapport.identity.matching import Identifiers, extract_identifiers, normalise_email
 from rapport.identity.matching.nicknames import are_nicknames
@@ -34,34 +34,6 @@ def _identity(workspace: Workspace, network: str, external_id: str, handle: str,
     return find_or_create_identity(
         workspace=workspace, network=network, external_id=external_id, handle=handle, name=name
     )
-
-
-def _people_by_identifiers(workspace: Workspace, text: str) -> tuple[list[Person], str, dict]:
-    """Live people whose email, phone or customer number appears in the text; how they were found."""
-    found = extract_identifiers(text)
-    if not found:
-        return [], "", {}
-    live = Person.objects.filter(workspace=workspace, merged_into__isnull=True)
-    if found.customer_numbers:
-        numbers = found.customer_numbers
-        people = list(live.filter(customer_number__in=numbers))
-        if not people:
-            # Stored numbers may carry spaces or dashes the extracted form drops.
-            bare = Upper(Replace(Replace("customer_number", Value("-"), Value("")), Value(" "), Value("")))
-            people = list(live.exclude(customer_number="").annotate(bare=bare).filter(bare__in=numbers)[:5])
-        if people:
-            return people, "customer_number", {"customer_number": numbers[0]}
-    if found.emails:
-        raw = {m.group(0).lower() for m in _EMAIL.finditer(text)}
-        candidates = live.filter(email__in=raw | set(found.emails))
-        people = [p for p in candidates[:20] if normalise_email(p.email) in found.emails]
-        if people:
-            return people, "email", {"email": found.emails[0]}
-    if found.phones:
-        people = list(live.filter(phone__in=found.phones)[:20])
-        if people:
-            return people, "phone", {"phone": found.phones[0]}
-    return [], "", {}
 
 
 def _tokens(text: str) -> set[str]:
@@ -114,35 +86,22 @@ def link_from_text(
     """Link an unlinked identity to the one person whose email, phone or customer number the text gives.
 
     Cheap when the text holds no identifier (no query is made), so the pipeline can call it for every
-    post by an author not yet known; returns (person, how) or (None, "").
+    post by an author not yet known; returns (person, how) or (None, ""). The rules are `link_many`'s: this is
+    the same linker for a batch of one.
     """
     if identity.person_id is not None:
         return identity.person, "identity"
-    people, how, evidence = _people_by_identifiers(workspace, text or "")
-    if len(people) != 1:
-        return None, ""  # nobody, or a shared identifier (a family mailbox): never guess
-    person = people[0]
-    if how != "customer_number" and name and _names_clash(name, person):
-        return None, ""  # an email or phone is shared within households; a clearly different name is someone else
-    with transaction.atomic():
-        updated = SocialIdentity.objects.filter(pk=identity.pk, person__isnull=True).update(person=person)
-        if not updated:  # linked concurrently: trust what is stored
-            identity.refresh_from_db()
-            return identity.person, "identity"
-        identity.person = person
-        record_audit(
-            workspace=workspace,
-            actor=RULE,
-            action="identity.linked",
-            object_type="person",
-            object_id=person.pk,
-            after={"identity": str(identity), "identity_id": identity.pk, "by": how},
-        )
-        emit(
-            "identity.linked",
-            {"workspace_id": workspace.pk, "identity_id": identity.pk, "person_id": person.pk, "by": how},
-        )
-    return person, how
+    found = extract_identifiers(text or "")
+    if not found:
+        return None, ""
+    candidate = Candidate(identity_id=identity.pk, label=str(identity), name=name, text=text, found=found)
+    made = link_many(workspace=workspace, candidates=[candidate])
+    if identity.pk in made:
+        identity.person, how = made[identity.pk]
+        identity.person_id = identity.person.pk
+        return identity.person, how
+    identity.refresh_from_db(fields=["person"])  # linked concurrently: trust what is stored
+    return (identity.person, "identity") if identity.person_id else (None, "")
 
 
 @dataclass(frozen=True)
@@ -163,7 +122,7 @@ def _unique(people: Iterable[Person]) -> list[Person]:
 def link_many(*, workspace: Workspace, candidates: list[Candidate]) -> dict[int, tuple[Person, str]]:
     """Link unlinked identities to the one person their texts name, for a whole batch in a fixed number of queries.
 
-    The rules are link_from_text's: a customer number first (exact, then ignoring spaces and dashes), then an
+    The rules: a customer number first (exact, then ignoring spaces and dashes), then an
     email, then a phone; nobody or several people means no link, and a clearly different name vetoes an email or
     phone. An identity's texts are tried in order and the first that links wins. Returns identity id ->
     (person, how) for the links made; each is audited and announced as `identity.linked`.
