@@ -61,3 +61,32 @@ class DictWriter(csv.DictWriter):
     def writerows(self, rowdicts: Iterable[Mapping[str, Any]]) -> None:
         for row in rowdicts:
             self.writerow(row)
+
+
+class _Echo:
+    """A file whose write returns what it was given: the csv module writes one line at a time into a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def dict_lines(fieldnames: list[str], rows: Iterable[Mapping[str, Any]]) -> Iterable[str]:
+    """The header line, then one formula-safe CSV line per row, produced as they are read (constant memory)."""
+    out = DictWriter(_Echo(), fieldnames=fieldnames)
+    yield out.writeheader()
+    for row in rows:
+        yield out.writerow(row)
+
+
+def row_lines() -> _Writer:
+    """A formula-safe csv writer whose writerow returns the line instead of writing it."""
+    return writer(_Echo())
+
+
+def download(lines: Iterable[str], filename: str):
+    """A streamed CSV download of lines."""
+    from django.http import StreamingHttpResponse
+
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -136,38 +136,28 @@ def mentions(request: HttpRequest) -> HttpResponse:
 EXPORT_COLUMNS = ["created_at", "network", "author", "author_name", "text", "sentiment", "language", "url", "rules"]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @workspace_required("listening.export")
 def mentions_export(request: HttpRequest) -> StreamingHttpResponse:
     """The mentions the filters select, newest first, as CSV (formula cells neutralised), streamed."""
     qs = _filtered(request, _filters(request)).select_related("author").prefetch_related("rule_matches__rule")
-    writer = csvsafe.DictWriter(_Echo(), fieldnames=EXPORT_COLUMNS)
 
     def rows():
-        yield writer.writeheader()
         for post in qs.order_by("-created_at", "-id").iterator(chunk_size=2000):
-            yield writer.writerow(
-                {
-                    "created_at": post.created_at.isoformat(),
-                    "network": post.network,
-                    "author": post.author.handle if post.author_id else "",
-                    "author_name": post.author.display_name if post.author_id else "",
-                    "text": post.text,
-                    "sentiment": post.sentiment_label,
-                    "language": post.language,
-                    "url": post.url,
-                    "rules": "; ".join(m.rule.name for m in post.rule_matches.all()),
-                }
-            )
+            yield {
+                "created_at": post.created_at.isoformat(),
+                "network": post.network,
+                "author": post.author.handle if post.author_id else "",
+                "author_name": post.author.display_name if post.author_id else "",
+                "text": post.text,
+                "sentiment": post.sentiment_label,
+                "language": post.language,
+                "url": post.url,
+                "rules": "; ".join(m.rule.name for m in post.rule_matches.all()),
+            }
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mentions-{request.workspace.slug}-{stamp}.csv"'
-    return response
+    name = f"mentions-{request.workspace.slug}-{stamp}.csv"
+    return csvsafe.download(csvsafe.dict_lines(EXPORT_COLUMNS, rows()), name)
 
 
 @workspace_required("listening.view")
