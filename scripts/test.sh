@@ -45,8 +45,12 @@ start_services
 
 export RAPPORT_TEST_REDIS_URL="redis://127.0.0.1:$REDISPORT/0"
 export RAPPORT_HOME
+INSTALLED_HOME=${RAPPORT_HOME:-.rapport}
 RAPPORT_HOME=$(mktemp -d)
 echo "== models (built once, before the tests that score posts)"
+# `make install` has just built them under the install's home: reuse them (the build checks their version and
+# data fingerprint, and builds again only if they do not match).
+[ -d "$INSTALLED_HOME/models" ] && cp -r "$INSTALLED_HOME/models" "$RAPPORT_HOME/"
 $BIN/rapport models build --if-data
 
 echo "== ruff"
