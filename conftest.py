@@ -52,6 +52,12 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _still_rate_limit_clock(monkeypatch):
+    """Rate-limit windows do not roll over mid-test: a test counting ten hits cannot straddle two windows."""
+    monkeypatch.setattr("rapport.core.ratelimit.clock", lambda: 1_800_000_000.0)
+
+
 @pytest.fixture
 def workspace(db) -> Workspace:
     return get_or_create_workspace(slug="acme", name="Acme")[0]

@@ -22,9 +22,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from rapport.care.models import Message
-from rapport.channels import ratelimit
 from rapport.channels.models import Channel
 from rapport.contacts.validation import clean_email
+from rapport.core import ratelimit
 from rapport.core.loginguard import client_ip
 from rapport.pipeline.connectors.base import PayloadError, check_text, utc_iso
 from rapport.pipeline.services import submit_posts

@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from rapport.channels import ratelimit
 from rapport.channels.models import Channel
+from rapport.core import ratelimit
 from rapport.core.actors import Actor
 from rapport.core.services import record_audit
 from rapport.core.signing import TOLERANCE_SECONDS

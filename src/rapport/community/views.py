@@ -11,11 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport.channels.ratelimit import hit
 from rapport.community import services
 from rapport.community.models import Answer, Category, CommunityMember
 from rapport.core.errors import FieldErrors
 from rapport.core.models import Workspace
+from rapport.core.ratelimit import hit
 
 POSTS_PER_HOUR = 20
 SIGNINS_PER_MINUTE = 10

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.consent import collection, requests, services
 from rapport.consent.models import PrivacyRequest, Purpose, RequestKind, RequestStatus, SignupForm
-from rapport.consent.ratelimit import allow
 from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.models import AuditEvent
+from rapport.core.ratelimit import hit
 from rapport.web.views import workspace_required
 
 FORM_LIMIT, FORM_WINDOW = 10, 60  # submissions per client address per minute
@@ -63,7 +63,7 @@ def signup(request: HttpRequest, workspace: str, slug: str) -> HttpResponse:
         "embed": "embed" in request.GET,
     }
     if request.method == "POST":
-        if not allow(f"consent-form:{request.META.get('REMOTE_ADDR', '')}", limit=FORM_LIMIT, window=FORM_WINDOW):
+        if not hit(f"consent-form:{request.META.get('REMOTE_ADDR', '')}", limit=FORM_LIMIT, window=FORM_WINDOW):
             return _frameable(
                 render(
                     request,

@@ -57,7 +57,6 @@ def test_challenges_are_rate_limited_per_channel(url):
 
 
 def test_challenges_are_rate_limited_per_address(workspace, monkeypatch):
-    monkeypatch.setattr("rapport.channels.ratelimit.clock", lambda: 1_800_000_000.0)  # one window throughout
     urls = [
         webhook_path(
             upsert_channel(
