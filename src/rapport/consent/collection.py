@@ -37,6 +37,7 @@ STANDARD_LABELS = {
 OPT_IN_DAYS = 7
 PREFERENCE_DAYS = 30
 UNSUBSCRIBE_DAYS = 400
+MAX_ANSWER = 500  # characters of one field of a form
 MIN_FILL_SECONDS = 2  # a human takes longer than this to fill a form; a bot posting at once does not
 # What the preference centre offers: contact purposes on every channel, processing purposes as a whole.
 PREFERENCE_PURPOSES = [Purpose.NEWSLETTER, Purpose.OFFERS, Purpose.SURVEYS, Purpose.COMMUNITY]
@@ -174,13 +175,19 @@ def form_fields(form: SignupForm) -> list[dict[str, Any]]:
 
 def validate(form: SignupForm, post: dict[str, str], evidence: dict[str, str]) -> Submission:
     """Check a posted form; FieldErrors names every bad field. Only non-empty values are kept."""
-    from rapport.contacts.validation import clean_person_fields
+    from rapport.contacts.validation import CONTROL_RE, clean_person_fields
 
     errors: dict[str, str] = {}
     standard: dict[str, str] = {}
     answers: dict[str, str] = {}
     for f in form_fields(form):
-        value = (post.get(f["name"]) or "").strip()[:500]
+        value = (post.get(f["name"]) or "").strip()
+        if CONTROL_RE.search(value):
+            errors[f["name"]] = f"{f['label']} contains control characters"
+            continue
+        if len(value) > MAX_ANSWER:
+            errors[f["name"]] = f"{f['label']} is longer than {MAX_ANSWER} characters"
+            continue
         if f["required"] and not value:
             errors[f["name"]] = f"{f['label']} is required"
             continue

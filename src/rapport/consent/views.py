@@ -17,6 +17,7 @@ from rapport.consent import collection, requests, services
 from rapport.consent.models import PrivacyRequest, Purpose, RequestKind, RequestStatus, SignupForm
 from rapport.consent.ratelimit import allow
 from rapport.contacts.models import Person
+from rapport.contacts.validation import CONTROL_RE
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.models import AuditEvent
@@ -27,7 +28,10 @@ STAMP_SALT = "rapport.consent.form-stamp"
 
 
 def _evidence(request: HttpRequest) -> dict[str, str]:
-    return {"ip": request.META.get("REMOTE_ADDR", ""), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
+    # The user agent is whatever the client sent: control characters (a NUL cannot be stored in PostgreSQL's JSON)
+    # are dropped, so a strange header never costs the person their sign-up or unsubscribe.
+    user_agent = CONTROL_RE.sub("", request.META.get("HTTP_USER_AGENT", ""))[:300]
+    return {"ip": request.META.get("REMOTE_ADDR", ""), "user_agent": user_agent}
 
 
 def _bad_link(request: HttpRequest, message: str) -> HttpResponse:
