@@ -266,6 +266,26 @@ def permitted(workspace_id: int, person_ids: Iterable[int], purpose: str, channe
     return allowed
 
 
+def changed_since(person, channel: str, since: datetime) -> bool:
+    """Has anything that decides `may_contact` on the channel moved since `since` (a consent event of the person,
+    their privacy flags, a suppression on the channel)? One query: a sender that checked a chunk with `permitted`
+    asks this before each message and asks `may_contact` again only when it is true."""
+    from django.db.models import Exists
+
+    from rapport.contacts.models import Person
+
+    moved = (
+        Exists(ConsentEvent.objects.filter(person_id=person.pk, recorded_at__gte=since))
+        | Exists(PrivacyFlags.objects.filter(person_id=person.pk, updated_at__gte=since))
+        | Exists(
+            Suppression.objects.filter(
+                workspace_id=person.workspace_id, channel=_suppression_channel(channel), created_at__gte=since
+            )
+        )
+    )
+    return Person.objects.filter(pk=person.pk).filter(moved).exists()
+
+
 # --- the suppression list -----------------------------------------------------------------------------------------
 
 

@@ -120,3 +120,26 @@ def test_permitted_agrees_with_may_contact_one_by_one(workspace_factory_ws, even
 @pytest.fixture
 def workspace_factory_ws(workspace):
     return workspace, [make(workspace, f"P{i}") for i in range(4)]
+
+
+def test_changed_since_sees_each_thing_that_decides_may_contact_in_one_query(workspace, django_assert_num_queries):
+    """The sender's per-message check: a consent event, the person's switches or a suppression on the channel (an
+    SMS suppression is kept under phone, and still counts), and nothing else."""
+    ida = create_person(workspace=workspace, actor=ACTOR, data={"first_name": "Ida", "phone": "+4520123456"})
+    other = make(workspace, "Ole")
+    since = timezone.now()
+    with django_assert_num_queries(1):
+        assert not services.changed_since(ida, "sms", since)
+    services.record(other, Purpose.NEWSLETTER, granted=True, channel="sms", source="api")
+    assert not services.changed_since(ida, "sms", since)
+    services.record(ida, Purpose.NEWSLETTER, granted=True, channel="sms", source="api")
+    assert services.changed_since(ida, "sms", since)
+    later = timezone.now()
+    assert not services.changed_since(ida, "sms", later)
+    services.set_flags(ida, do_not_contact=True)
+    assert services.changed_since(ida, "sms", later)
+    latest = timezone.now()
+    services.suppress(workspace.pk, "email", "x@example.org", reason="bounce")
+    assert not services.changed_since(ida, "sms", latest)
+    services.suppress(workspace.pk, "sms", "+4511223344", reason="complaint")
+    assert services.changed_since(ida, "sms", latest)
