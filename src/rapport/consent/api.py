@@ -241,9 +241,13 @@ def create_request(request: HttpRequest, payload: RequestIn):
             raise FieldErrors({"purposes": "an objection names at least one purpose"})
         req = requests.object_to_processing(person, list(payload.purposes), actor=actor, notes=payload.notes)
     else:
-        if not payload.changes:
+        changes = payload.changes.dict(exclude_unset=True) if payload.changes else {}
+        for key in ("name", "identities", "organisations"):
+            if key in changes:
+                raise FieldErrors({f"changes.{key}": "a rectification corrects the person's own fields"})
+        if not changes:
             raise FieldErrors({"changes": "a rectification names the corrected fields"})
-        req = requests.rectify(person, payload.changes, actor=actor, notes=payload.notes)
+        req = requests.rectify(person, changes, actor=actor, notes=payload.notes)
     return Status(201, request_out(req))
 
 
