@@ -96,11 +96,7 @@ def record_consent(request: HttpRequest, contact_id: Id, payload: ConsentIn):
     person = _person(request, contact_id)
     if payload.occurred_at and payload.occurred_at > timezone.now():
         raise FieldErrors({"occurred_at": "cannot be in the future"})
-    evidence = {
-        "agent": request.actor.label,
-        "ip": request.META.get("REMOTE_ADDR", ""),
-        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
-    }
+    evidence = {"agent": request.actor.label, **collection.request_evidence(request)}
     event = services.record(
         person,
         payload.purpose,

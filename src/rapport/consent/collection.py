@@ -76,6 +76,16 @@ def form_out(form: SignupForm) -> dict[str, Any]:
     }
 
 
+def request_evidence(request) -> dict[str, str]:
+    """Where a word came from: the client's address and user agent. The user agent is whatever the client sent:
+    its control characters (a NUL cannot be stored in PostgreSQL's JSON) are dropped, so a strange header never
+    costs a person their sign-up, their unsubscribe or an agent the grant they record."""
+    from rapport.contacts.validation import CONTROL_RE
+
+    user_agent = CONTROL_RE.sub("", request.META.get("HTTP_USER_AGENT", ""))[:300]
+    return {"ip": request.META.get("REMOTE_ADDR", ""), "user_agent": user_agent}
+
+
 # --- signed links -------------------------------------------------------------------------------------------------
 
 

@@ -227,3 +227,18 @@ def test_an_erasure_is_logged_as_a_request_with_a_job(workspace, cy, api_factory
     req.refresh_from_db()
     assert req.status == "done" and not Person.objects.filter(pk=cy.pk).exists()
     assert requests.run_erasure(req.pk) is None
+
+
+def test_a_nul_in_the_user_agent_does_not_fail_a_recorded_grant(workspace, cy, api_factory):
+    """The evidence is JSON, where PostgreSQL stores no NUL: the user agent keeps everything but its control
+    characters, as on the public pages."""
+    api = api_factory(workspace, Role.AGENT)
+    response = api.client.post(
+        f"/api/v1/contacts/{cy.pk}/consents",
+        {"purpose": "newsletter", "channel": "email", "granted": True},
+        content_type="application/json",
+        HTTP_USER_AGENT="crm-sync\x00/1.0",
+        **api._headers(),
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["evidence"]["user_agent"] == "crm-sync/1.0"
