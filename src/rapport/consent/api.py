@@ -310,16 +310,11 @@ def list_forms(request: HttpRequest):
 def create_form(request: HttpRequest, payload: FormIn):
     """A sign-up form: the purposes and channels it asks for, its wording, custom fields, double opt-in."""
     require(request, "consent.manage_forms")
-    names = [f.name for f in payload.fields]
-    clash = {n for n in names if names.count(n) > 1 or n in collection.STANDARD_FIELDS}
-    if clash:
-        raise FieldErrors(
-            {"fields": f"names clash with each other or with a standard field: {', '.join(sorted(clash))}"}
-        )
     try:
         with transaction.atomic():
-            form = SignupForm.objects.create(
+            form = collection.create_form(
                 workspace=request.workspace,
+                actor=request.actor,
                 slug=payload.slug,
                 name=payload.name,
                 wording=payload.wording,

@@ -54,6 +54,51 @@ def _public(path: str) -> str:
     return public_url(path)
 
 
+@transaction.atomic
+def create_form(
+    *,
+    workspace,
+    actor: Actor,
+    slug: str,
+    name: str,
+    wording: str,
+    consents: list[dict[str, str]],
+    fields: list[dict[str, Any]] | None = None,
+    wording_version: str = "1",
+    double_opt_in: bool = True,
+) -> SignupForm:
+    """A sign-up form, audited (its wording is the evidence of every consent it collects). FieldErrors when custom
+    fields clash with each other or a standard field; IntegrityError when the slug is taken."""
+    from rapport.core.services import record_audit
+
+    fields = list(fields or [])
+    names = [f["name"] for f in fields]
+    clash = {n for n in names if names.count(n) > 1 or n in STANDARD_FIELDS}
+    if clash:
+        raise FieldErrors(
+            {"fields": f"names clash with each other or with a standard field: {', '.join(sorted(clash))}"}
+        )
+    form = SignupForm.objects.create(
+        workspace=workspace,
+        slug=slug,
+        name=name,
+        wording=wording,
+        wording_version=wording_version,
+        consents=list(consents),
+        fields=fields,
+        double_opt_in=double_opt_in,
+    )
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="consent.form_created",
+        object_type="signup_form",
+        object_id=form.pk,
+        after={"slug": slug, "wording": wording, "wording_version": wording_version, "consents": form.consents},
+    )
+    return form
+
+
 def form_url(form: SignupForm) -> str:
     return _public(reverse("consent:signup", kwargs={"workspace": form.workspace.slug, "slug": form.slug}))
 

@@ -15,7 +15,7 @@ from rapport.consent.views import STAMP_SALT
 from rapport.contacts.models import Person
 from rapport.contacts.services import create_person
 from rapport.core.actors import Actor
-from rapport.core.models import Role
+from rapport.core.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +267,8 @@ def test_forms_are_created_through_the_api_with_fields_named_in_errors(workspace
         == 409
     )
     assert api_factory(workspace, Role.AGENT).get("/privacy/forms").status_code == 403
+    # The wording a form collects consent with is evidence: who created it, and with what words, is in the log.
+    created = AuditEvent.objects.get(action="consent.form_created")
+    assert created.object_id == str(ok.json()["id"]) and created.actor_label.startswith("marketer@")
+    assert created.after["wording"] == "w"
+    assert created.after["consents"] == [{"purpose": "newsletter", "channel": "email"}]
