@@ -261,7 +261,8 @@ def permitted(workspace_id: int, person_ids: Iterable[int], purpose: str, channe
             if restricted or (channel and dnc) or (not channel and dnt and purpose in TRACKING_PURPOSES):
                 blocked.add(pid)
     allowed = {pid for pid in ids if pid not in blocked and _allowed(purpose, state.get(pid))}
-    if channel and allowed and Suppression.objects.filter(workspace_id=workspace_id, channel=channel).exists():
+    suppressions = Suppression.objects.filter(workspace_id=workspace_id, channel=_suppression_channel(channel))
+    if channel and allowed and suppressions.exists():
         allowed -= _suppressed_people(workspace_id, allowed, channel)
     return allowed
 

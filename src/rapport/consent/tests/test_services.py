@@ -143,3 +143,14 @@ def test_changed_since_sees_each_thing_that_decides_may_contact_in_one_query(wor
     assert not services.changed_since(ida, "sms", latest)
     services.suppress(workspace.pk, "sms", "+4511223344", reason="complaint")
     assert services.changed_since(ida, "sms", latest)
+
+
+def test_a_suppressed_number_is_left_out_of_an_sms_audience(workspace):
+    """SMS and phone share one suppression list (kept under phone): the audience check asked for rows under "sms",
+    found none, and let a number that complained into every SMS chunk."""
+    ida = create_person(workspace=workspace, actor=ACTOR, data={"first_name": "Ida", "phone": "+4520123456"})
+    services.record(ida, Purpose.NEWSLETTER, granted=True, channel="sms", source="api")
+    assert services.permitted(workspace.pk, [ida.pk], Purpose.NEWSLETTER, "sms") == {ida.pk}
+    services.suppress(workspace.pk, "sms", "+45 20 12 34 56", reason="complaint")
+    assert services.permitted(workspace.pk, [ida.pk], Purpose.NEWSLETTER, "sms") == set()
+    assert not services.may_contact(ida, Purpose.NEWSLETTER, "sms")
