@@ -340,9 +340,8 @@ def confirm(token: str, evidence: dict[str, str]) -> Person:
 
 def preferences_of(person: Person) -> dict[tuple[str, str], bool]:
     """What the person allows now, per (purpose, channel); channel "" for the processing purposes."""
-    out = {
-        (p.value, c.value): services.may_contact(person, p, c) for p in PREFERENCE_PURPOSES for c in PREFERENCE_CHANNELS
-    }
+    grid = services.contact_answers(person, PREFERENCE_PURPOSES, PREFERENCE_CHANNELS)
+    out = {(p.value, c.value): grid[(p, c)] for p in PREFERENCE_PURPOSES for c in PREFERENCE_CHANNELS}
     out.update({(p.value, ""): services.may_process(person, p) for p in PROCESSING_PURPOSES})
     return out
 

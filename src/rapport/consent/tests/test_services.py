@@ -154,3 +154,31 @@ def test_a_suppressed_number_is_left_out_of_an_sms_audience(workspace):
     services.suppress(workspace.pk, "sms", "+45 20 12 34 56", reason="complaint")
     assert services.permitted(workspace.pk, [ida.pk], Purpose.NEWSLETTER, "sms") == set()
     assert not services.may_contact(ida, Purpose.NEWSLETTER, "sms")
+
+
+def test_the_contact_grid_of_one_person_agrees_with_permitted_in_three_queries(workspace, django_assert_num_queries):
+    """The preference centre asks every purpose on every channel: one read of each table, not three per cell."""
+    from rapport.consent.collection import PREFERENCE_CHANNELS, PREFERENCE_PURPOSES
+
+    ida = create_person(
+        workspace=workspace, actor=ACTOR, data={"first_name": "Ida", "email": "ida@example.org", "phone": "+4520123456"}
+    )
+    services.record(ida, Purpose.NEWSLETTER, granted=True, channel="email", source="api")
+    services.record(ida, Purpose.NEWSLETTER, granted=True, channel="sms", source="api")
+    services.record(ida, Purpose.OFFERS, granted=True, channel="post", source="api")
+    services.record(ida, Purpose.SURVEYS, granted=False, source="api")  # an objection to the purpose as a whole
+    services.suppress(workspace.pk, "phone", "+4520123456", reason="complaint")  # stops SMS too
+    with django_assert_num_queries(3):
+        grid = services.contact_answers(ida, PREFERENCE_PURPOSES, PREFERENCE_CHANNELS)
+    expected = {
+        (p, c): ida.pk in services.permitted(workspace.pk, [ida.pk], p, c)
+        for p in PREFERENCE_PURPOSES
+        for c in PREFERENCE_CHANNELS
+    }
+    assert grid == expected
+    assert grid[(Purpose.NEWSLETTER, "email")] and grid[(Purpose.OFFERS, "post")]
+    assert not grid[(Purpose.NEWSLETTER, "sms")] and not any(grid[(Purpose.SURVEYS, c)] for c in PREFERENCE_CHANNELS)
+    services.set_flags(ida, do_not_contact=True)
+    assert not any(services.contact_answers(ida, PREFERENCE_PURPOSES, PREFERENCE_CHANNELS).values())
+    with pytest.raises(ValueError):
+        services.may_contact(ida, Purpose.NEWSLETTER, "")
