@@ -23,7 +23,6 @@ from rapport.campaigns.models import Campaign, CampaignSend, CampaignStatus, Sen
 from rapport.campaigns.rendering import compile_template, context_for, message_hash, render
 from rapport.consent import services as consent
 from rapport.consent.collection import unsubscribe_headers
-from rapport.consent.models import ConsentEvent, PrivacyFlags, Suppression
 from rapport.contacts.models import Person, TouchpointChannel, TouchpointDirection, TouchpointKind
 from rapport.contacts.services import log_touchpoint
 from rapport.core.actors import Actor
@@ -58,14 +57,6 @@ def pick(variants: list[Variant], campaign_id: int, person_id: int) -> Variant:
         return variants[0]
     digest = hashlib.sha256(f"{campaign_id}:{person_id}".encode()).digest()
     return variants[int.from_bytes(digest[:4], "big") % len(variants)]
-
-
-def _changed_since(person: Person, since, channel: str) -> bool:
-    return (
-        ConsentEvent.objects.filter(person_id=person.pk, recorded_at__gte=since).exists()
-        or PrivacyFlags.objects.filter(person_id=person.pk, updated_at__gte=since).exists()
-        or Suppression.objects.filter(workspace_id=person.workspace_id, channel=channel, created_at__gte=since).exists()
-    )
 
 
 def _record_sent(campaign: Campaign, row_id: int, person: Person, variant: str, digest: str, subject: str) -> None:
@@ -148,7 +139,7 @@ def _send_chunk(campaign: Campaign, ids: list[tuple[int, int]], variants: list[V
         person = people.get(pid)
         if person is None:
             continue
-        if _changed_since(person, checked_at, campaign.channel) and not consent.may_contact(
+        if consent.changed_since(person, campaign.channel, checked_at) and not consent.may_contact(
             person, campaign.purpose, campaign.channel
         ):
             CampaignSend.objects.filter(pk=row, status=SendStatus.PENDING).update(status=SendStatus.WITHDRAWN)

@@ -96,11 +96,7 @@ def record_consent(request: HttpRequest, contact_id: Id, payload: ConsentIn):
     person = _person(request, contact_id)
     if payload.occurred_at and payload.occurred_at > timezone.now():
         raise FieldErrors({"occurred_at": "cannot be in the future"})
-    evidence = {
-        "agent": request.actor.label,
-        "ip": request.META.get("REMOTE_ADDR", ""),
-        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
-    }
+    evidence = {"agent": request.actor.label, **collection.request_evidence(request)}
     event = services.record(
         person,
         payload.purpose,
@@ -241,9 +237,13 @@ def create_request(request: HttpRequest, payload: RequestIn):
             raise FieldErrors({"purposes": "an objection names at least one purpose"})
         req = requests.object_to_processing(person, list(payload.purposes), actor=actor, notes=payload.notes)
     else:
-        if not payload.changes:
+        changes = payload.changes.dict(exclude_unset=True) if payload.changes else {}
+        for key in ("name", "identities", "organisations"):
+            if key in changes:
+                raise FieldErrors({f"changes.{key}": "a rectification corrects the person's own fields"})
+        if not changes:
             raise FieldErrors({"changes": "a rectification names the corrected fields"})
-        req = requests.rectify(person, payload.changes, actor=actor, notes=payload.notes)
+        req = requests.rectify(person, changes, actor=actor, notes=payload.notes)
     return Status(201, request_out(req))
 
 
@@ -310,16 +310,11 @@ def list_forms(request: HttpRequest):
 def create_form(request: HttpRequest, payload: FormIn):
     """A sign-up form: the purposes and channels it asks for, its wording, custom fields, double opt-in."""
     require(request, "consent.manage_forms")
-    names = [f.name for f in payload.fields]
-    clash = {n for n in names if names.count(n) > 1 or n in collection.STANDARD_FIELDS}
-    if clash:
-        raise FieldErrors(
-            {"fields": f"names clash with each other or with a standard field: {', '.join(sorted(clash))}"}
-        )
     try:
         with transaction.atomic():
-            form = SignupForm.objects.create(
+            form = collection.create_form(
                 workspace=request.workspace,
+                actor=request.actor,
                 slug=payload.slug,
                 name=payload.name,
                 wording=payload.wording,

@@ -37,6 +37,7 @@ STANDARD_LABELS = {
 OPT_IN_DAYS = 7
 PREFERENCE_DAYS = 30
 UNSUBSCRIBE_DAYS = 400
+MAX_ANSWER = 500  # characters of one field of a form
 MIN_FILL_SECONDS = 2  # a human takes longer than this to fill a form; a bot posting at once does not
 # What the preference centre offers: contact purposes on every channel, processing purposes as a whole.
 PREFERENCE_PURPOSES = [Purpose.NEWSLETTER, Purpose.OFFERS, Purpose.SURVEYS, Purpose.COMMUNITY]
@@ -51,6 +52,51 @@ class BadLink(Exception):
 
 def _public(path: str) -> str:
     return public_url(path)
+
+
+@transaction.atomic
+def create_form(
+    *,
+    workspace,
+    actor: Actor,
+    slug: str,
+    name: str,
+    wording: str,
+    consents: list[dict[str, str]],
+    fields: list[dict[str, Any]] | None = None,
+    wording_version: str = "1",
+    double_opt_in: bool = True,
+) -> SignupForm:
+    """A sign-up form, audited (its wording is the evidence of every consent it collects). FieldErrors when custom
+    fields clash with each other or a standard field; IntegrityError when the slug is taken."""
+    from rapport.core.services import record_audit
+
+    fields = list(fields or [])
+    names = [f["name"] for f in fields]
+    clash = {n for n in names if names.count(n) > 1 or n in STANDARD_FIELDS}
+    if clash:
+        raise FieldErrors(
+            {"fields": f"names clash with each other or with a standard field: {', '.join(sorted(clash))}"}
+        )
+    form = SignupForm.objects.create(
+        workspace=workspace,
+        slug=slug,
+        name=name,
+        wording=wording,
+        wording_version=wording_version,
+        consents=list(consents),
+        fields=fields,
+        double_opt_in=double_opt_in,
+    )
+    record_audit(
+        workspace=workspace,
+        actor=actor,
+        action="consent.form_created",
+        object_type="signup_form",
+        object_id=form.pk,
+        after={"slug": slug, "wording": wording, "wording_version": wording_version, "consents": form.consents},
+    )
+    return form
 
 
 def form_url(form: SignupForm) -> str:
@@ -73,6 +119,16 @@ def form_out(form: SignupForm) -> dict[str, Any]:
         "embed": f'<iframe src="{url}?embed=1" title="{escape(form.name)}" '
         'style="border:0;width:100%;min-height:520px"></iframe>',
     }
+
+
+def request_evidence(request) -> dict[str, str]:
+    """Where a word came from: the client's address and user agent. The user agent is whatever the client sent:
+    its control characters (a NUL cannot be stored in PostgreSQL's JSON) are dropped, so a strange header never
+    costs a person their sign-up, their unsubscribe or an agent the grant they record."""
+    from rapport.contacts.validation import CONTROL_RE
+
+    user_agent = CONTROL_RE.sub("", request.META.get("HTTP_USER_AGENT", ""))[:300]
+    return {"ip": request.META.get("REMOTE_ADDR", ""), "user_agent": user_agent}
 
 
 # --- signed links -------------------------------------------------------------------------------------------------
@@ -174,13 +230,19 @@ def form_fields(form: SignupForm) -> list[dict[str, Any]]:
 
 def validate(form: SignupForm, post: dict[str, str], evidence: dict[str, str]) -> Submission:
     """Check a posted form; FieldErrors names every bad field. Only non-empty values are kept."""
-    from rapport.contacts.validation import clean_person_fields
+    from rapport.contacts.validation import CONTROL_RE, clean_person_fields
 
     errors: dict[str, str] = {}
     standard: dict[str, str] = {}
     answers: dict[str, str] = {}
     for f in form_fields(form):
-        value = (post.get(f["name"]) or "").strip()[:500]
+        value = (post.get(f["name"]) or "").strip()
+        if CONTROL_RE.search(value):
+            errors[f["name"]] = f"{f['label']} contains control characters"
+            continue
+        if len(value) > MAX_ANSWER:
+            errors[f["name"]] = f"{f['label']} is longer than {MAX_ANSWER} characters"
+            continue
         if f["required"] and not value:
             errors[f["name"]] = f"{f['label']} is required"
             continue
@@ -278,9 +340,8 @@ def confirm(token: str, evidence: dict[str, str]) -> Person:
 
 def preferences_of(person: Person) -> dict[tuple[str, str], bool]:
     """What the person allows now, per (purpose, channel); channel "" for the processing purposes."""
-    out = {
-        (p.value, c.value): services.may_contact(person, p, c) for p in PREFERENCE_PURPOSES for c in PREFERENCE_CHANNELS
-    }
+    grid = services.contact_answers(person, PREFERENCE_PURPOSES, PREFERENCE_CHANNELS)
+    out = {(p.value, c.value): grid[(p, c)] for p in PREFERENCE_PURPOSES for c in PREFERENCE_CHANNELS}
     out.update({(p.value, ""): services.may_process(person, p) for p in PROCESSING_PURPOSES})
     return out
 

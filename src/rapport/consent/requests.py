@@ -170,9 +170,10 @@ def rectify(person: Person, changes: dict[str, Any], *, actor: Actor, notes: str
     """Rectification: correct the person's fields through contacts (audited there), logged as a request."""
     from rapport.contacts.services import update_person
 
-    req = open_request(person, RequestKind.RECTIFICATION, actor=actor, notes=notes)
-    update_person(workspace=person.workspace, actor=actor, person=person, changes=changes)
-    return _done(req, {"fields": sorted(changes)})
+    with transaction.atomic():  # a refused correction leaves no open request behind
+        req = open_request(person, RequestKind.RECTIFICATION, actor=actor, notes=notes)
+        update_person(workspace=person.workspace, actor=actor, person=person, changes=changes)
+        return _done(req, {"fields": sorted(changes)})
 
 
 def overdue(workspace_id: int, *, now: datetime | None = None):

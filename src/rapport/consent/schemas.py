@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
+from rapport.contacts.schemas import ContactIn
 from rapport.core.apitypes import Id, Text
 
 PurposeName = Literal["service", "newsletter", "offers", "enrichment", "profiling", "surveys", "community"]
@@ -95,12 +96,18 @@ class RequestPage(Schema):
     overdue: int
 
 
+class RectificationIn(ContactIn):
+    """The corrected fields of a rectification: contacts' own field types; any other key is refused by name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class RequestIn(Schema):
     contact_id: Id
     kind: KindName
     notes: Text(2000) = ""  # type: ignore[valid-type]
     purposes: list[PurposeName] = Field(default_factory=list, description="for an objection")
-    changes: dict[str, Any] = Field(default_factory=dict, description="for a rectification: the corrected fields")
+    changes: RectificationIn | None = Field(None, description="for a rectification: the corrected fields")
     restricted: bool = True
 
 

@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from rapport.contacts.models import Affiliation, Person, Touchpoint
+from rapport.contacts.services import PERSON_FIELDS
 from rapport.core.models import AuditEvent
 
 ExportFn = Callable[["Subject"], Any]
@@ -186,31 +187,13 @@ def scrub_audit(subject: Subject) -> int:
 
 # --- contacts' data (contacts sits below consent and cannot register itself) ----------------------------------------
 
-PROFILE_FIELDS = (
-    "external_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "job_title",
-    "street",
-    "city",
-    "postcode",
-    "region",
-    "country",
-    "date_of_birth",
-    "customer_number",
-    "lifecycle_stage",
-    "tags",
-    "merged_into",
-    "created_at",
-    "updated_at",
-)
+# The fields a person is made of (contacts' one list), plus the record's own bookkeeping.
+PROFILE_FIELDS = frozenset(PERSON_FIELDS) | {"id", "merged_into_id", "created_at", "updated_at"}
 
 
 def _export_profile(subject: Subject) -> list[dict[str, Any]]:
     return [
-        {k: v for k, v in row(p).items() if k in PROFILE_FIELDS or k in ("id", "merged_into_id")}
+        {k: v for k, v in row(p).items() if k in PROFILE_FIELDS}
         for p in Person.objects.filter(pk__in=subject.person_ids)
     ]
 

@@ -26,10 +26,6 @@ FORM_LIMIT, FORM_WINDOW = 10, 60  # submissions per client address per minute
 STAMP_SALT = "rapport.consent.form-stamp"
 
 
-def _evidence(request: HttpRequest) -> dict[str, str]:
-    return {"ip": request.META.get("REMOTE_ADDR", ""), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
-
-
 def _bad_link(request: HttpRequest, message: str) -> HttpResponse:
     return render(
         request, "consent/message.html", {"title": "This link cannot be used", "message": message}, status=400
@@ -76,7 +72,7 @@ def signup(request: HttpRequest, workspace: str, slug: str) -> HttpResponse:
             # A bot gets the same answer a person gets, and nothing is stored or sent.
             return _frameable(render(request, "consent/signed_up.html", {"form": form, "double": form.double_opt_in}))
         try:
-            sub = collection.validate(form, request.POST.dict(), _evidence(request))
+            sub = collection.validate(form, request.POST.dict(), collection.request_evidence(request))
         except FieldErrors as exc:
             ctx.update(errors=exc.errors, values=request.POST.dict())
             ctx["stamp"] = signing.dumps(time.time(), salt=STAMP_SALT)
@@ -113,7 +109,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             return _bad_link(request, "This link was already used.")
         return render(request, "consent/confirm.html", {})
     try:
-        collection.confirm(token, _evidence(request))
+        collection.confirm(token, collection.request_evidence(request))
     except collection.BadLink as exc:
         return _bad_link(request, str(exc))
     return render(request, "consent/message.html", {"title": "Thank you", "message": "Your sign-up is confirmed."})
@@ -135,7 +131,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         if request.POST.get("withdraw_all"):
             chosen = set()
         try:
-            person, changes = collection.save_preferences(token, chosen, _evidence(request))
+            person, changes = collection.save_preferences(token, chosen, collection.request_evidence(request))
         except collection.BadLink as exc:
             return _bad_link(request, str(exc))
         # A fresh link for further changes: the one just used is spent.
@@ -175,7 +171,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "consent/unsubscribe.html", {})
     try:
-        collection.unsubscribe(token, _evidence(request))
+        collection.unsubscribe(token, collection.request_evidence(request))
     except collection.BadLink as exc:
         return _bad_link(request, str(exc))
     return render(

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from rapport.consent import requests, services
+from rapport.consent import collection, requests, services
 from rapport.consent.models import Purpose, SignupForm
 from rapport.contacts.models import Person
 from rapport.core.actors import Actor
@@ -18,8 +18,10 @@ def seed_consent(workspace: Workspace) -> dict[str, int]:
     """Idempotent: does nothing once the tester form exists."""
     if SignupForm.objects.filter(workspace=workspace, slug="testers").exists():
         return {"forms": 0, "consents": 0, "requests": 0}
-    SignupForm.objects.create(
+    actor = Actor.system("demo seed")
+    collection.create_form(
         workspace=workspace,
+        actor=actor,
         slug="testers",
         name="Join our tester community",
         wording="Yes, email me about tester programmes and let community managers contact me. Withdraw at any time.",
@@ -39,8 +41,9 @@ def seed_consent(workspace: Workspace) -> dict[str, int]:
             },
         ],
     )
-    SignupForm.objects.create(
+    collection.create_form(
         workspace=workspace,
+        actor=actor,
         slug="newsletter",
         name="Newsletter",
         wording="Yes, send me the monthly newsletter by email.",
@@ -101,7 +104,6 @@ def seed_consent(workspace: Workspace) -> dict[str, int]:
                 occurred_at=when,
             )
             n += 1
-    actor = Actor.system("demo seed")
     made = 0
     if len(people) > 2:
         services.object_to(people[2], Purpose.PROFILING, source="agent", evidence={"agent": "demo seed"})

@@ -90,6 +90,43 @@ def test_the_request_log_has_one_month_deadlines_overdue_first_counts_and_remind
     assert fresh.due_at > timezone.now() + timedelta(days=27)
 
 
+@pytest.mark.parametrize(
+    ("changes", "loc"),
+    [
+        ({"first_name": 5}, ["changes", "first_name"]),
+        ({"email": ["cy@x.dk"]}, ["changes", "email"]),
+        ({"tags": "vip"}, ["changes", "tags"]),
+        ({"nickname\x00": "C"}, ["changes", "nickname\x00"]),
+        ({"nickname": "C"}, ["changes", "nickname"]),
+        ({"first_name": "C" * 101}, ["changes", "first_name"]),
+    ],
+)
+def test_a_rectification_with_a_wrong_type_or_an_unknown_field_is_refused_by_name(
+    workspace, cy, api_factory, changes, loc
+):
+    """The corrected fields had no type: a number as a name answered 500, an unknown field was "done" without a
+    change. Contacts' own field types now apply, and nothing is logged as requested when the correction fails."""
+    api = api_factory(workspace, Role.DPO)
+    response = api.post("/privacy/requests", {"contact_id": cy.pk, "kind": "rectification", "changes": changes})
+    assert response.status_code == 422
+    assert any(d["loc"][-len(loc) :] == loc for d in response.json()["detail"]), response.json()
+    assert not PrivacyRequest.objects.exists()
+    assert Person.objects.get(pk=cy.pk).first_name == "Cy"
+
+
+def test_a_refused_correction_leaves_no_open_request(workspace, cy, api_factory):
+    api = api_factory(workspace, Role.DPO)
+    bad = {"contact_id": cy.pk, "kind": "rectification", "changes": {"email": "not-an-email"}}
+    response = api.post("/privacy/requests", bad)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "email"
+    assert not PrivacyRequest.objects.exists()
+    identities = {"contact_id": cy.pk, "kind": "rectification", "changes": {"identities": []}}
+    response = api.post("/privacy/requests", identities)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "changes", "identities"]
+    assert not PrivacyRequest.objects.exists()
+
+
 def test_rectification_restriction_and_objection_through_the_api(workspace, cy, api_factory):
     api = api_factory(workspace, Role.DPO)
     rect = api.post(
@@ -190,3 +227,18 @@ def test_an_erasure_is_logged_as_a_request_with_a_job(workspace, cy, api_factory
     req.refresh_from_db()
     assert req.status == "done" and not Person.objects.filter(pk=cy.pk).exists()
     assert requests.run_erasure(req.pk) is None
+
+
+def test_a_nul_in_the_user_agent_does_not_fail_a_recorded_grant(workspace, cy, api_factory):
+    """The evidence is JSON, where PostgreSQL stores no NUL: the user agent keeps everything but its control
+    characters, as on the public pages."""
+    api = api_factory(workspace, Role.AGENT)
+    response = api.client.post(
+        f"/api/v1/contacts/{cy.pk}/consents",
+        {"purpose": "newsletter", "channel": "email", "granted": True},
+        content_type="application/json",
+        HTTP_USER_AGENT="crm-sync\x00/1.0",
+        **api._headers(),
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["evidence"]["user_agent"] == "crm-sync/1.0"

@@ -15,7 +15,7 @@ from rapport.consent.views import STAMP_SALT
 from rapport.contacts.models import Person
 from rapport.contacts.services import create_person
 from rapport.core.actors import Actor
-from rapport.core.models import Role
+from rapport.core.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,48 @@ def test_bad_input_names_the_field(workspace, form):
     assert not mail.outbox
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("company_size", "10\x00", "Company size contains control characters"),
+        ("company_size", "x" * 501, "Company size is longer than 500 characters"),
+        ("industry", "Mining\x00", "Industry contains control characters"),
+        ("first_name", "B\x00o", "First name contains control characters"),
+        ("email", "x" * 5000 + "@example.org", "Email is longer than 500 characters"),
+    ],
+)
+def test_a_control_character_or_an_overlong_value_is_refused_naming_the_field(workspace, form, field, value, message):
+    """A custom answer was cut to 500 characters without a word, and a NUL in it broke the confirmation (PostgreSQL
+    cannot store one in JSON): both are now the person's error, on the field."""
+    response = submit(Client(), form, **{field: value})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f'data-field="{field}"' in html and message in html
+    assert not mail.outbox and not Person.objects.exists() and not FormAnswer.objects.exists()
+
+
+def test_a_nul_in_the_user_agent_costs_nobody_their_sign_up_or_unsubscribe(workspace, form):
+    """The evidence keeps the user agent without its control characters instead of failing the request."""
+    client = Client()
+    assert submit(client, form).status_code == 200
+    confirmed = client.post(confirm_link(), HTTP_USER_AGENT="Mail\x00Scanner/2")
+    assert confirmed.status_code == 200
+    person = Person.objects.get()
+    evidence = ConsentEvent.objects.filter(person=person).first().evidence
+    assert evidence["confirmed_user_agent"] == "MailScanner/2"
+    preferences = "/preferences/" + collection.preference_token(person) + "/"
+    response = client.post(preferences, {"consent": ["community:email"]}, HTTP_USER_AGENT="UA\x00/1")
+    assert response.status_code == 302
+    assert not services.may_contact(person, Purpose.NEWSLETTER, "email")
+    assert services.may_contact(person, Purpose.COMMUNITY, "email")
+    path = "/unsubscribe/" + collection.unsubscribe_token(person, Purpose.COMMUNITY) + "/"
+    response = client.post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded", HTTP_USER_AGENT="\x00"
+    )
+    assert response.status_code == 200 and not services.may_contact(person, Purpose.COMMUNITY, "email")
+    assert ConsentEvent.objects.filter(person=person, source="unsubscribe").get().evidence["user_agent"] == ""
+
+
 def test_bots_meet_the_honeypot_and_the_time_check_and_get_the_same_answer(workspace, form):
     client = Client()
     honeypot = submit(client, form, website="http://spam.example")
@@ -225,3 +267,19 @@ def test_forms_are_created_through_the_api_with_fields_named_in_errors(workspace
         == 409
     )
     assert api_factory(workspace, Role.AGENT).get("/privacy/forms").status_code == 403
+    # The wording a form collects consent with is evidence: who created it, and with what words, is in the log.
+    created = AuditEvent.objects.get(action="consent.form_created")
+    assert created.object_id == str(ok.json()["id"]) and created.actor_label.startswith("marketer@")
+    assert created.after["wording"] == "w"
+    assert created.after["consents"] == [{"purpose": "newsletter", "channel": "email"}]
+
+
+def test_the_preference_centre_reads_a_bounded_number_of_rows(workspace, django_assert_max_num_queries):
+    """Its 24 contact cells are one grid read (contact_answers), not three queries a cell."""
+    person = create_person(workspace=workspace, actor=Actor.system("t"), data={"email": "liv@x.org"})
+    services.record(person, Purpose.NEWSLETTER, granted=True, channel="email", source="api")
+    path = "/preferences/" + collection.preference_token(person) + "/"
+    with django_assert_max_num_queries(9):
+        page = Client().get(path)
+    assert page.status_code == 200
+    assert 'value="newsletter:email" aria-label="Newsletter by Email" checked' in page.content.decode()

@@ -120,3 +120,65 @@ def test_permitted_agrees_with_may_contact_one_by_one(workspace_factory_ws, even
 @pytest.fixture
 def workspace_factory_ws(workspace):
     return workspace, [make(workspace, f"P{i}") for i in range(4)]
+
+
+def test_changed_since_sees_each_thing_that_decides_may_contact_in_one_query(workspace, django_assert_num_queries):
+    """The sender's per-message check: a consent event, the person's switches or a suppression on the channel (an
+    SMS suppression is kept under phone, and still counts), and nothing else."""
+    ida = create_person(workspace=workspace, actor=ACTOR, data={"first_name": "Ida", "phone": "+4520123456"})
+    other = make(workspace, "Ole")
+    since = timezone.now()
+    with django_assert_num_queries(1):
+        assert not services.changed_since(ida, "sms", since)
+    services.record(other, Purpose.NEWSLETTER, granted=True, channel="sms", source="api")
+    assert not services.changed_since(ida, "sms", since)
+    services.record(ida, Purpose.NEWSLETTER, granted=True, channel="sms", source="api")
+    assert services.changed_since(ida, "sms", since)
+    later = timezone.now()
+    assert not services.changed_since(ida, "sms", later)
+    services.set_flags(ida, do_not_contact=True)
+    assert services.changed_since(ida, "sms", later)
+    latest = timezone.now()
+    services.suppress(workspace.pk, "email", "x@example.org", reason="bounce")
+    assert not services.changed_since(ida, "sms", latest)
+    services.suppress(workspace.pk, "sms", "+4511223344", reason="complaint")
+    assert services.changed_since(ida, "sms", latest)
+
+
+def test_a_suppressed_number_is_left_out_of_an_sms_audience(workspace):
+    """SMS and phone share one suppression list (kept under phone): the audience check asked for rows under "sms",
+    found none, and let a number that complained into every SMS chunk."""
+    ida = create_person(workspace=workspace, actor=ACTOR, data={"first_name": "Ida", "phone": "+4520123456"})
+    services.record(ida, Purpose.NEWSLETTER, granted=True, channel="sms", source="api")
+    assert services.permitted(workspace.pk, [ida.pk], Purpose.NEWSLETTER, "sms") == {ida.pk}
+    services.suppress(workspace.pk, "sms", "+45 20 12 34 56", reason="complaint")
+    assert services.permitted(workspace.pk, [ida.pk], Purpose.NEWSLETTER, "sms") == set()
+    assert not services.may_contact(ida, Purpose.NEWSLETTER, "sms")
+
+
+def test_the_contact_grid_of_one_person_agrees_with_permitted_in_three_queries(workspace, django_assert_num_queries):
+    """The preference centre asks every purpose on every channel: one read of each table, not three per cell."""
+    from rapport.consent.collection import PREFERENCE_CHANNELS, PREFERENCE_PURPOSES
+
+    ida = create_person(
+        workspace=workspace, actor=ACTOR, data={"first_name": "Ida", "email": "ida@example.org", "phone": "+4520123456"}
+    )
+    services.record(ida, Purpose.NEWSLETTER, granted=True, channel="email", source="api")
+    services.record(ida, Purpose.NEWSLETTER, granted=True, channel="sms", source="api")
+    services.record(ida, Purpose.OFFERS, granted=True, channel="post", source="api")
+    services.record(ida, Purpose.SURVEYS, granted=False, source="api")  # an objection to the purpose as a whole
+    services.suppress(workspace.pk, "phone", "+4520123456", reason="complaint")  # stops SMS too
+    with django_assert_num_queries(3):
+        grid = services.contact_answers(ida, PREFERENCE_PURPOSES, PREFERENCE_CHANNELS)
+    expected = {
+        (p, c): ida.pk in services.permitted(workspace.pk, [ida.pk], p, c)
+        for p in PREFERENCE_PURPOSES
+        for c in PREFERENCE_CHANNELS
+    }
+    assert grid == expected
+    assert grid[(Purpose.NEWSLETTER, "email")] and grid[(Purpose.OFFERS, "post")]
+    assert not grid[(Purpose.NEWSLETTER, "sms")] and not any(grid[(Purpose.SURVEYS, c)] for c in PREFERENCE_CHANNELS)
+    services.set_flags(ida, do_not_contact=True)
+    assert not any(services.contact_answers(ida, PREFERENCE_PURPOSES, PREFERENCE_CHANNELS).values())
+    with pytest.raises(ValueError):
+        services.may_contact(ida, Purpose.NEWSLETTER, "")
