@@ -8,10 +8,8 @@ are named by line with the reason and the good ones import; orders nobody matche
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +20,8 @@ from django.db import transaction
 
 from rapport.commerce import services
 from rapport.commerce.services import LineIn, OrderIn
+from rapport.core import csvread
+from rapport.core.csvread import CsvFileError, norm_header
 from rapport.core.models import Workspace
 
 CANONICAL_HEADERS = [
@@ -46,26 +46,12 @@ BATCH_LINES = 5000
 REFRESH_PEOPLE = 20_000  # value summaries are refreshed when this many people have new orders, and at the end
 
 
-class PurchaseFileError(Exception):
-    """The file as a whole cannot be imported."""
+PurchaseFileError = CsvFileError  # the file as a whole cannot be imported
 
 
 def parse_mapping(spec: str | None) -> dict[str, str]:
     """`src=field,src2=field2` -> {"src": "field"}; unknown target fields are refused."""
-    mapping: dict[str, str] = {}
-    for part in (spec or "").split(","):
-        if not part.strip():
-            continue
-        src, sep, dst = part.partition("=")
-        dst = _norm(dst)
-        if not sep or dst not in ALL_HEADERS:
-            raise PurchaseFileError(f"--map {part!r}: the target must be one of {', '.join(ALL_HEADERS)}")
-        mapping[_norm(src)] = dst
-    return mapping
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").lower())
+    return csvread.parse_mapping(spec, ALL_HEADERS)
 
 
 @dataclass
@@ -188,36 +174,6 @@ def parse_row(row: dict[str, str], *, source: str) -> OrderIn:
     )
 
 
-def _csv_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
-    reader = csv.reader(text)
-    try:
-        raw = next(reader)
-    except StopIteration:
-        raise PurchaseFileError("the file is empty") from None
-    header = [mapping.get(_norm(h), _norm(h)) for h in raw]
-
-    def rows():
-        line = 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                line = reader.line_num
-                yield line, None, f"not valid CSV ({exc})"
-                continue
-            line = reader.line_num
-            if not "".join(values).strip():
-                continue
-            if len(values) > len(header):
-                yield line, None, f"has {len(values)} fields, the header has {len(header)}"
-                continue
-            yield line, dict(zip(header, values, strict=False)), ""
-
-    return header, rows()
-
-
 def _jsonl_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
     def rows():
         for number, raw in enumerate(text, start=1):
@@ -231,7 +187,7 @@ def _jsonl_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iter
             if not isinstance(obj, dict):
                 yield number, None, "not a JSON object"
                 continue
-            yield number, {mapping.get(_norm(k), _norm(k)): v for k, v in obj.items()}, ""
+            yield number, {mapping.get(norm_header(k), norm_header(k)): v for k, v in obj.items()}, ""
 
     return ALL_HEADERS, rows()
 
@@ -245,10 +201,18 @@ def import_purchases(
     fmt: str = "csv",
     source: str = "import",
     progress: Callable[[int], None] | None = None,
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
 ) -> PurchaseImportResult:
-    """Import order lines; good rows are written in batches (an order's contiguous lines stay in one batch)."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    header, rows = (_jsonl_rows if fmt == "jsonl" else _csv_rows)(text, mapping or {})
+    """Import order lines; good rows are written in batches (an order's contiguous lines stay in one batch).
+
+    CSV is read as every import reads it (core's csvread: encoding and delimiter detected unless given, bad rows
+    named by the line they start on)."""
+    if fmt == "jsonl":
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        header, rows = _jsonl_rows(text, mapping or {})
+    else:
+        header, rows = csvread.read_rows(stream, mapping=mapping or {}, encoding=encoding, delimiter=delimiter)
     result = PurchaseImportResult(dry_run=dry_run, unknown_columns=[h for h in header if h and h not in ALL_HEADERS])
     if fmt != "jsonl":
         missing = [h for h in REQUIRED if h not in header]

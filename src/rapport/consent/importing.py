@@ -2,12 +2,12 @@
 
 Columns: `email` or `external_id` or `contact_id` (which person), `purpose`, `channel` (empty: processing),
 `granted` (yes/no, true/false, 1/0), `occurred_at` (ISO 8601), and optionally `wording`, `wording_version`,
-`evidence`. A bad row is reported with its line and field and skipped; the others are imported.
+`evidence`. A bad row is reported with its line and field and skipped; the others are imported. The file is read
+as every import reads CSV (core's csvread: encoding and delimiter detected, a row named by the line it starts on).
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from rapport.consent import services
 from rapport.consent.models import ContactChannel, Purpose
 from rapport.contacts.models import Person
+from rapport.core import csvread
 from rapport.core.models import Workspace
 
 TRUE, FALSE = {"yes", "true", "1", "y", "granted"}, {"no", "false", "0", "n", "withdrawn"}
@@ -39,11 +40,23 @@ def _person(workspace: Workspace, row: dict[str, str]) -> Person | None:
     return None
 
 
-def import_consents(workspace: Workspace, path: Path, *, dry_run: bool = False) -> ImportResult:
+def import_consents(
+    workspace: Workspace,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
+) -> ImportResult:
+    """Raises csvread.CsvFileError when the file as a whole cannot be read."""
     result = ImportResult()
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        for line, row in enumerate(csv.DictReader(fh), start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+    with path.open("rb") as fh:
+        _header, rows = csvread.read_rows(fh, mapping={}, encoding=encoding, delimiter=delimiter)
+        for line, raw, error in rows:
+            if raw is None:
+                result.errors.append(f"line {line}: {error}")
+                continue
+            row = {k: (v or "").strip() for k, v in raw.items()}
             person = _person(workspace, row)
             purpose, channel, granted = row.get("purpose", ""), row.get("channel", ""), row.get("granted", "").lower()
             when = parse_datetime(row.get("occurred_at", ""))

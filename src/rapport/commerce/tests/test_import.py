@@ -131,3 +131,43 @@ def test_command_exits_1_when_a_row_is_rejected(workspace, people, tmp_path, cap
     out = capsys.readouterr()
     assert "line 3: a line needs a sku or a product" in out.err
     assert json.loads(out.out.strip().splitlines()[-1])["orders"] == 1
+
+
+UNCLOSED = "a quoted field opened on this line is never closed (the lines after it are read again as rows)"
+
+
+def test_a_semicolon_windows_1252_file_imports_as_contacts_reads_it(workspace, people):
+    ann, _ = people
+    text = "order_id;external_id;ordered_at;product;amount;currency\no1;v1;2026-01-05;Kaffebønner, 500 g;12,50;EUR\n"
+    result = import_purchases(workspace=workspace, stream=io.BytesIO(text.encode("cp1252")))
+    assert not result.rejected and (result.orders, result.matched) == (1, 1)
+    line = OrderLine.objects.get(order__order_id="o1")
+    assert line.name == "Kaffebønner, 500 g" and line.amount == Decimal("12.50") and line.order.person_id == ann.pk
+
+
+def test_an_unclosed_quote_names_its_line_and_the_orders_after_it_still_import(workspace, people):
+    text = HEADER + (
+        "o1,v1,,,2026-01-05,sku1,Lens,Photo,1,499.00,EUR,web\n"
+        'o2,v1,,,2026-01-06,sku2,"Bag,Photo,1,59.00,EUR,web\n'
+        "o3,v1,,,2026-01-07,sku3,Cap,Photo,1,20.00,EUR,web\n"
+        "o4,v1,,,2026-01-08,sku4,Strap,Photo,1,15.00,EUR,web\n"
+    )
+    result = run(workspace, text)
+    assert [(r.line, r.reason) for r in result.rejected] == [(3, UNCLOSED)]
+    assert sorted(Order.objects.values_list("order_id", flat=True)) == ["o1", "o3", "o4"]
+
+
+def test_undecodable_bytes_reject_their_line_and_a_bad_delimiter_is_refused(workspace, people, tmp_path):
+    # Past the 64 KiB the encoding is guessed from, a Windows-1252 line in a UTF-8 file is rejected by its line.
+    good = "o{},v1,,,2026-01-05,sku1,Lens,Photo,1,499.00,EUR,web\n"
+    data = HEADER.encode() + good.format(1).encode() + b"\n" * 70_000 + good.format("2-\u00f8").encode("cp1252")
+    data += good.format(3).encode()
+    result = import_purchases(workspace=workspace, stream=io.BytesIO(data))
+    assert [r.line for r in result.rejected] == [70_003] and "not valid utf-8" in result.rejected[0].reason
+    assert sorted(Order.objects.values_list("order_id", flat=True)) == ["o1", "o3"]
+    f = tmp_path / "orders.csv"
+    f.write_text(HEADER + "o1,v1,,,2026-01-05,sku1,Lens,Photo,1,499.00,EUR,web\n")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--delimiter ':'"):
+        call_command("purchases", "import", str(f), "--workspace", workspace.slug, "--delimiter", ":")

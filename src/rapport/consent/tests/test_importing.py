@@ -41,3 +41,37 @@ def test_import_keeps_dates_and_reports_bad_rows(workspace, tmp_path, capsys):
     assert event.occurred_at.year == 2019 and event.source == "import" and event.wording == "Newsletter 2019"
     assert services.may_contact(person, Purpose.NEWSLETTER, "email")
     assert services.current_word(person, Purpose.OFFERS, "post") is False
+
+
+def test_a_semicolon_windows_1252_file_and_an_unclosed_quote_read_as_contacts_reads_them(workspace, tmp_path, capsys):
+    create_person(workspace=workspace, actor=Actor.system("t"), data={"email": "søren@x.dk"})
+    create_person(workspace=workspace, actor=Actor.system("t"), data={"email": "ann@x.dk"})
+    f = tmp_path / "samtykker.csv"
+    f.write_bytes(
+        (
+            "email;purpose;channel;granted;occurred_at;wording\n"
+            "søren@x.dk;newsletter;email;ja?;2019-05-01T10:00:00+00:00;Nyhedsbrev\n"
+            'søren@x.dk;newsletter;email;yes;2019-05-01T10:00:00+00:00;"Nyhedsbrev, månedligt\n'
+            "ann@x.dk;newsletter;email;yes;2019-05-02T10:00:00+00:00;Nyhedsbrev\n"
+        ).encode("cp1252")
+    )
+    with pytest.raises(SystemExit):
+        call_command("consent", "import", str(f), "--workspace", workspace.slug)
+    out = capsys.readouterr()
+    assert json.loads(out.out.strip().splitlines()[-1]) == {"imported": 1, "rejected": 2, "dry_run": False}
+    unclosed = "a quoted field opened on this line is never closed (the lines after it are read again as rows)"
+    assert out.err.splitlines() == ["line 2: granted: yes or no", f"line 3: {unclosed}"]
+    event = ConsentEvent.objects.get()
+    assert event.person.email == "ann@x.dk" and event.wording == "Nyhedsbrev"
+
+
+def test_a_file_that_cannot_be_read_is_a_command_error_not_a_trace(workspace, tmp_path):
+    from django.core.management.base import CommandError
+
+    f = tmp_path / "empty.csv"
+    f.write_bytes(b"")
+    with pytest.raises(CommandError, match="empty"):
+        call_command("consent", "import", str(f), "--workspace", workspace.slug)
+    f.write_bytes(b"email,purpose\n")
+    with pytest.raises(CommandError, match="--delimiter"):
+        call_command("consent", "import", str(f), "--workspace", workspace.slug, "--delimiter", "x")
