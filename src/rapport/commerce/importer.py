@@ -148,7 +148,7 @@ def parse_row(row: dict[str, str], *, source: str) -> OrderIn:
     for name, limit in (("external_id", 100), ("customer_number", 64), ("sku", 100), ("store", 64)):
         if len((row.get(name) or "").strip()) > limit:
             raise ValueError(f"{name} is longer than {limit} characters")
-    return OrderIn(
+    order = OrderIn(
         order_id=order_id,
         ordered_at=parse_time(row["ordered_at"]),
         source=source,
@@ -172,6 +172,15 @@ def parse_row(row: dict[str, str], *, source: str) -> OrderIn:
             )
         ],
     )
+    try:
+        services.validate_order(order)  # what the database cannot store (NUL, huge prices) is this row's error
+    except services.OrderError as exc:
+        column = exc.field.rpartition(".")[2]
+        raise ValueError(f"{_COLUMN.get(column, column)}: {exc.message}") from None
+    return order
+
+
+_COLUMN = {"name": "product", "lines": "amount"}  # the file's column for an order field validate_order names
 
 
 def _jsonl_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:

@@ -171,3 +171,24 @@ def test_undecodable_bytes_reject_their_line_and_a_bad_delimiter_is_refused(work
 
     with pytest.raises(CommandError, match="--delimiter ':'"):
         call_command("purchases", "import", str(f), "--workspace", workspace.slug, "--delimiter", ":")
+
+
+def test_values_the_database_cannot_store_reject_their_row_by_column_and_the_rest_import(workspace, people):
+    head = HEADER.rstrip("\n") + ",unit_price,discount\n"
+    text = head + (
+        "o1,v1,,,2026-01-05,sku1,Le\x00ns,Photo,1,499.00,EUR,web,,\n"
+        "o2,v1,,,2026-01-05,sku1,Lens,Photo,1,499.00,EUR,web,1e11,\n"
+        "o3,v1,,,2026-01-05,sku1,Lens,Photo,1,499.00,EUR,web,,1e11\n"
+        "o4,v1,,,9999-12-31T23:59:59-05:00,sku1,Lens,Photo,1,499.00,EUR,web,,\n"
+        "o5,v1,,,2026-01-05,sku\x07,Lens,Photo,1,4.00,EUR,web,,\n"
+        "o6,v1,,,2026-01-05,sku1,Lens,Photo,1,4.00,EUR,web,,\n"
+    )
+    result = run(workspace, text)
+    assert [str(r) for r in result.rejected] == [
+        "line 2: product: must not contain control characters",
+        "line 3: unit_price: is too large (at most 9,999,999,999)",
+        "line 4: discount: is too large (at most 9,999,999,999)",
+        "line 5: ordered_at: is not a plausible order date (years 1900 to 2999)",
+        "line 6: sku: must not contain control characters",
+    ]
+    assert list(Order.objects.values_list("order_id", flat=True)) == ["o6"]
