@@ -276,6 +276,20 @@ def import_purchases(
             progress(len(batch))
         batch.clear()
 
+    late: list[OrderIn] = []  # lines of orders written in an earlier batch of this file
+
+    def flush_late() -> None:
+        if not late:
+            return
+        with transaction.atomic():
+            got = services.append_lines(workspace=workspace, orders=late)
+        touched.update(got.person_ids)
+        result.lines += got.lines
+        if progress:
+            progress(len(late))
+        late.clear()
+
+    batch_keys: set[tuple[str, str]] = set()
     last_order = None
     for line, row, error in rows:
         if row is None:
@@ -287,44 +301,28 @@ def import_purchases(
             result.rejected.append(Rejection(line, str(exc)))
             continue
         key = (order.source, order.order_id)
-        if key != last_order and len(batch) >= BATCH_LINES:
+        if key != last_order and (len(batch) >= BATCH_LINES and key not in batch_keys or len(batch) >= 4 * BATCH_LINES):
             flush()
-        if key != last_order and key in seen_orders and not any(o.order_id == order.order_id for o in batch):
-            # A line of an order imported earlier in this file, after other orders: it joins that order.
-            flush()
-            if key in created:
-                _append_line(workspace, order)
-                result.lines += 1
-            last_order = key
-            continue
-        seen_orders.add(key)
-        batch.append(order)
+            batch_keys.clear()
         last_order = key
+        if key in batch_keys or key not in seen_orders:
+            # A new order, or a line of one still in this batch: record_orders joins an order's lines.
+            seen_orders.add(key)
+            batch_keys.add(key)
+            batch.append(order)
+            continue
+        # A line of an order written in an earlier batch: it joins that order (unless the order was known before
+        # this import, which keeps its lines as they were).
+        if dry_run:
+            result.lines += 1
+            if progress:
+                progress(1)
+        elif key in created:
+            late.append(order)
+            if len(late) >= BATCH_LINES:
+                flush_late()
     flush()
+    flush_late()
     if touched:
         refresh()
     return result
-
-
-def _append_line(workspace: Workspace, order: OrderIn) -> None:
-    from rapport.commerce.models import Order, OrderLine
-
-    stored = Order.objects.filter(workspace=workspace, source=order.source, order_id=order.order_id).first()
-    if stored is None:
-        return
-    ln = order.lines[0]
-    with transaction.atomic():
-        OrderLine.objects.create(
-            order=stored,
-            sku=ln.sku,
-            name=ln.name,
-            category=ln.category,
-            quantity=ln.quantity,
-            unit_price=ln.unit_price,
-            discount=ln.discount,
-            amount=services.money(ln.amount),
-        )
-        stored.total += services.money(ln.amount)
-        stored.save(update_fields=["total", "updated_at"])
-        if stored.person_id:
-            services.refresh_values(workspace=workspace, person_ids={stored.person_id})

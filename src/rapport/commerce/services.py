@@ -412,6 +412,63 @@ def record_orders(
     return result
 
 
+@transaction.atomic
+def append_lines(*, workspace: Workspace, orders: Sequence[OrderIn]) -> BatchResult:
+    """Lines that arrive after their order was recorded (a file whose order lines are not contiguous): added to the
+    stored orders in bulk and their totals raised; lines of orders not stored are skipped. The caller refreshes the
+    people in `person_ids`."""
+    result = BatchResult()
+    wanted: dict[str, set[str]] = {}
+    for o in orders:
+        wanted.setdefault(o.source, set()).add(o.order_id)
+    stored: dict[tuple[str, str], Order] = {}
+    for source, ids in wanted.items():
+        ids = sorted(ids)
+        for start in range(0, len(ids), 5000):
+            for order in Order.objects.filter(
+                workspace=workspace, source=source, order_id__in=ids[start : start + 5000]
+            ).only("id", "source", "order_id", "person_id", "total"):
+                stored[(order.source, order.order_id)] = order
+    products = _upsert_products(workspace, (ln for o in orders for ln in o.lines))
+    rows, added = [], {}
+    for o in orders:
+        order = stored.get((o.source, o.order_id))
+        if order is None:
+            continue
+        for ln in o.lines:
+            rows.append(
+                [
+                    order.pk,
+                    products.get(ln.sku),
+                    ln.sku[:100],
+                    ln.name[:300],
+                    ln.category[:300],
+                    ln.quantity,
+                    ln.unit_price,
+                    money(ln.discount),
+                    money(ln.amount),
+                ]
+            )
+            added[order.pk] = added.get(order.pk, Decimal(0)) + money(ln.amount)
+        if order.person_id:
+            result.person_ids.add(order.person_id)
+    bulk.insert(
+        OrderLine,
+        ["order", "product", "sku", "name", "category", "quantity", "unit_price", "discount", "amount"],
+        rows,
+    )
+    now = timezone.now()
+    changed = []
+    for order in stored.values():
+        if order.pk in added:
+            order.total += added[order.pk]
+            order.updated_at = now
+            changed.append(order)
+    Order.objects.bulk_update(changed, ["total", "updated_at"], batch_size=1000)
+    result.lines = len(rows)
+    return result
+
+
 def record_order(*, workspace: Workspace, order: OrderIn) -> tuple[Order, bool]:
     """Record one order (API, webhook): the stored order and whether it is new (False: already known)."""
     validate_order(order)

@@ -192,3 +192,25 @@ def test_values_the_database_cannot_store_reject_their_row_by_column_and_the_res
         "line 6: sku: must not contain control characters",
     ]
     assert list(Order.objects.values_list("order_id", flat=True)) == ["o6"]
+
+
+def test_lines_of_orders_spread_over_the_file_join_their_orders_in_bounded_queries(
+    workspace, people, monkeypatch, django_assert_max_num_queries
+):
+    from rapport.commerce import importer
+
+    monkeypatch.setattr(importer, "BATCH_LINES", 50)
+    # 200 orders of 3 lines, the file sorted by line number: every order's 2nd and 3rd line come long after its 1st.
+    rows = [
+        f"o{n},v1,,,2026-01-05,sku{k},Item {k},Photo,1,{k}.00,EUR,web\n" for k in (1, 2, 3) for n in range(200)
+    ]
+    with django_assert_max_num_queries(400):  # a handful per batch of 50 rows; it was several per late line
+        result = run(workspace, HEADER + "".join(rows))
+    assert not result.rejected and (result.orders, result.lines) == (200, 600)
+    assert OrderLine.objects.count() == 600
+    assert set(Order.objects.values_list("total", flat=True)) == {Decimal("6.00")}
+    assert all(line.product_id for line in OrderLine.objects.all())
+    cv = CustomerValue.objects.get(person=people[0])
+    assert cv.orders == 200 and cv.total_spend == Decimal("1200.00")  # the late lines reached the value summary
+    again = run(workspace, HEADER + "".join(rows))  # idempotent: a second import adds no lines
+    assert (again.orders, again.duplicates) == (0, 200) and OrderLine.objects.count() == 600
