@@ -63,6 +63,15 @@ def _text(value: Any, limit: int, field: str) -> str:
     return str(value).strip()[:limit]
 
 
+def _object(value: Any, field: str) -> dict:
+    """A nested object of the payload (Shopify's customer, WooCommerce's billing), which may be absent."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise PayloadError(field, "must be a JSON object")
+    return value
+
+
 def _objects(items: list, field: str) -> list[dict]:
     """The lines of an order: each one an object, or the order is refused naming the line (none is dropped)."""
     for i, item in enumerate(items):
@@ -101,7 +110,7 @@ def from_generic(data: dict, source: str) -> services.OrderIn:
 
 def from_shopify(data: dict, source: str) -> services.OrderIn:
     """A Shopify `orders/create` payload: line totals are price × quantity less the line's discount."""
-    customer = data.get("customer") or {}
+    customer = _object(data.get("customer"), "customer")
     items = data.get("line_items")
     if not isinstance(items, list) or not items:
         raise PayloadError("line_items", "an order needs at least one line item")
@@ -141,7 +150,7 @@ def from_woocommerce(data: dict, source: str) -> services.OrderIn:
     items = data.get("line_items")
     if not isinstance(items, list) or not items:
         raise PayloadError("line_items", "an order needs at least one line item")
-    billing = data.get("billing") or {}
+    billing = _object(data.get("billing"), "billing")
     customer_id = data.get("customer_id")
     return services.OrderIn(
         order_id=_text(data.get("id"), 100, "id"),

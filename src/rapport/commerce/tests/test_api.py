@@ -184,6 +184,16 @@ def test_shopify_and_woocommerce_shaped_orders_signed_their_way(workspace):
         ok = client.post(url, body, content_type="application/json", **{header: good})
         assert ok.status_code == 201 and ok.json()["contact_id"] == jon.pk
         assert client.post(url, body, content_type="application/json", **{header: good}).status_code == 200
+    for fmt, payload, header, loc in (
+        ("shopify", {**SHOPIFY, "id": 1, "customer": "jon"}, "HTTP_X_SHOPIFY_HMAC_SHA256", ["customer"]),
+        ("shopify", {**SHOPIFY, "id": 2, "line_items": [7]}, "HTTP_X_SHOPIFY_HMAC_SHA256", ["line_items", "0"]),
+        ("woocommerce", {**WOO, "id": 3, "billing": ["x"]}, "HTTP_X_WC_WEBHOOK_SIGNATURE", ["billing"]),
+        ("woocommerce", {**WOO, "id": 4, "currency": "E\x00R"}, "HTTP_X_WC_WEBHOOK_SIGNATURE", ["currency"]),
+    ):
+        body = json.dumps(payload).encode()
+        good = base64.b64encode(hmac_sha256("s3cret", body)).decode()
+        bad = client.post(f"/commerce/webhooks/k-{fmt}", body, content_type="application/json", **{header: good})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", *loc], bad.content
     shop = Order.objects.get(source="shopify")
     assert shop.total == Decimal("393.00") and shop.ordered_at == datetime(2026, 3, 13, 20, 9, 54, tzinfo=UTC)
     assert Order.objects.get(source="woocommerce").total == Decimal("6.00")
