@@ -8,7 +8,6 @@ are named by line with the reason and the good ones import; orders nobody matche
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -183,9 +182,14 @@ def parse_row(row: dict[str, str], *, source: str) -> OrderIn:
 _COLUMN = {"name": "product", "lines": "amount"}  # the file's column for an order field validate_order names
 
 
-def _jsonl_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
+def _jsonl_rows(stream: IO[bytes], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
     def rows():
-        for number, raw in enumerate(text, start=1):
+        for number, data in enumerate(stream, start=1):
+            try:
+                raw = data.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                yield number, None, "not valid UTF-8 text (JSON Lines files are UTF-8)"
+                continue
             if not raw.strip():
                 continue
             try:
@@ -195,6 +199,10 @@ def _jsonl_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iter
                 continue
             if not isinstance(obj, dict):
                 yield number, None, "not a JSON object"
+                continue
+            nested = next((k for k, v in obj.items() if isinstance(v, dict | list)), None)
+            if nested is not None:
+                yield number, None, f"{norm_header(nested)}: must be text or a number, not an object or a list"
                 continue
             yield number, {mapping.get(norm_header(k), norm_header(k)): v for k, v in obj.items()}, ""
 
@@ -218,8 +226,7 @@ def import_purchases(
     CSV is read as every import reads it (core's csvread: encoding and delimiter detected unless given, bad rows
     named by the line they start on)."""
     if fmt == "jsonl":
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-        header, rows = _jsonl_rows(text, mapping or {})
+        header, rows = _jsonl_rows(stream, mapping or {})
     else:
         header, rows = csvread.read_rows(stream, mapping=mapping or {}, encoding=encoding, delimiter=delimiter)
     result = PurchaseImportResult(dry_run=dry_run, unknown_columns=[h for h in header if h and h not in ALL_HEADERS])

@@ -201,9 +201,7 @@ def test_lines_of_orders_spread_over_the_file_join_their_orders_in_bounded_queri
 
     monkeypatch.setattr(importer, "BATCH_LINES", 50)
     # 200 orders of 3 lines, the file sorted by line number: every order's 2nd and 3rd line come long after its 1st.
-    rows = [
-        f"o{n},v1,,,2026-01-05,sku{k},Item {k},Photo,1,{k}.00,EUR,web\n" for k in (1, 2, 3) for n in range(200)
-    ]
+    rows = [f"o{n},v1,,,2026-01-05,sku{k},Item {k},Photo,1,{k}.00,EUR,web\n" for k in (1, 2, 3) for n in range(200)]
     with django_assert_max_num_queries(400):  # a handful per batch of 50 rows; it was several per late line
         result = run(workspace, HEADER + "".join(rows))
     assert not result.rejected and (result.orders, result.lines) == (200, 600)
@@ -214,3 +212,25 @@ def test_lines_of_orders_spread_over_the_file_join_their_orders_in_bounded_queri
     assert cv.orders == 200 and cv.total_spend == Decimal("1200.00")  # the late lines reached the value summary
     again = run(workspace, HEADER + "".join(rows))  # idempotent: a second import adds no lines
     assert (again.orders, again.duplicates) == (0, 200) and OrderLine.objects.count() == 600
+
+
+def test_jsonl_rows_with_bad_bytes_or_nested_values_are_named_and_the_rest_import(workspace, people):
+    good = {"order_id": "j1", "email": "ann@example.se", "ordered_at": "2026-01-01", "sku": "s", "amount": 3}
+    data = b"\n".join(
+        [
+            json.dumps(good).encode(),
+            json.dumps({**good, "order_id": "j2", "sku": "KAFFEB\u00d8NNER"})
+            .encode("ascii")
+            .replace(b"\\u00d8", b"\xd8"),
+            json.dumps({**good, "order_id": {"id": "j3"}}).encode(),
+            json.dumps({**good, "order_id": "j4", "sku": "s\u0000"}).encode(),
+            json.dumps({**good, "order_id": "j5"}).encode(),
+        ]
+    )
+    result = import_purchases(workspace=workspace, stream=io.BytesIO(data), fmt="jsonl")
+    assert [str(r) for r in result.rejected] == [
+        "line 2: not valid UTF-8 text (JSON Lines files are UTF-8)",
+        "line 3: order_id: must be text or a number, not an object or a list",
+        "line 4: sku: must not contain control characters",
+    ]
+    assert sorted(Order.objects.values_list("order_id", flat=True)) == ["j1", "j5"]
