@@ -75,3 +75,32 @@ def test_a_file_that_cannot_be_read_is_a_command_error_not_a_trace(workspace, tm
     f.write_bytes(b"email,purpose\n")
     with pytest.raises(CommandError, match="--delimiter"):
         call_command("consent", "import", str(f), "--workspace", workspace.slug, "--delimiter", "x")
+
+
+def test_rows_the_database_cannot_take_are_named_and_the_rest_import(workspace, tmp_path, capsys):
+    kim = create_person(workspace=workspace, actor=Actor.system("t"), data={"email": "kim@x.no"})
+    f = tmp_path / "consents.csv"
+    good = "kim@x.no,newsletter,email,yes,2019-05-01T10:00:00+00:00"
+    f.write_text(
+        "email,purpose,channel,granted,occurred_at,wording,evidence,contact_id\n"
+        f"{good},News\x00letter,,\n"
+        f"{good},News,e\x00v,\n"
+        "kim@x.no\x00,newsletter,email,yes,2019-05-01T10:00:00+00:00,News,,\n"
+        "kim@x.no,newsletter,email,yes,2019-02-30T10:00:00,News,,\n"
+        "kim@x.no,newsletter,email,yes,2019-05-01T10:00:00+99:00,News,,\n"
+        "kim@x.no,offers,email,yes,2019-05-01T10:00:00+00:00,Offers,,99999999999999999999999\n"
+        "kim@x.no,offers,post,yes,2019-05-01T10:00:00+00:00,Offers,,\u00b2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit):
+        call_command("consent", "import", str(f), "--workspace", workspace.slug)
+    out = capsys.readouterr()
+    assert out.err.splitlines() == [
+        "line 2: wording: must not contain control characters",
+        "line 3: evidence: must not contain control characters",
+        "line 4: email: must not contain control characters",
+        "line 5: occurred_at: an ISO 8601 date and time",
+        "line 6: occurred_at: an ISO 8601 date and time",
+    ]
+    # A contact_id that is no id falls back to the email, as a missing one does.
+    assert sorted(ConsentEvent.objects.filter(person=kim).values_list("channel", flat=True)) == ["email", "post"]
