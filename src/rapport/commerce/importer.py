@@ -8,10 +8,7 @@ are named by line with the reason and the good ones import; orders nobody matche
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +19,8 @@ from django.db import transaction
 
 from rapport.commerce import services
 from rapport.commerce.services import LineIn, OrderIn
+from rapport.core import csvread
+from rapport.core.csvread import CsvFileError, norm_header
 from rapport.core.models import Workspace
 
 CANONICAL_HEADERS = [
@@ -46,26 +45,12 @@ BATCH_LINES = 5000
 REFRESH_PEOPLE = 20_000  # value summaries are refreshed when this many people have new orders, and at the end
 
 
-class PurchaseFileError(Exception):
-    """The file as a whole cannot be imported."""
+PurchaseFileError = CsvFileError  # the file as a whole cannot be imported
 
 
 def parse_mapping(spec: str | None) -> dict[str, str]:
     """`src=field,src2=field2` -> {"src": "field"}; unknown target fields are refused."""
-    mapping: dict[str, str] = {}
-    for part in (spec or "").split(","):
-        if not part.strip():
-            continue
-        src, sep, dst = part.partition("=")
-        dst = _norm(dst)
-        if not sep or dst not in ALL_HEADERS:
-            raise PurchaseFileError(f"--map {part!r}: the target must be one of {', '.join(ALL_HEADERS)}")
-        mapping[_norm(src)] = dst
-    return mapping
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").lower())
+    return csvread.parse_mapping(spec, ALL_HEADERS)
 
 
 @dataclass
@@ -162,7 +147,7 @@ def parse_row(row: dict[str, str], *, source: str) -> OrderIn:
     for name, limit in (("external_id", 100), ("customer_number", 64), ("sku", 100), ("store", 64)):
         if len((row.get(name) or "").strip()) > limit:
             raise ValueError(f"{name} is longer than {limit} characters")
-    return OrderIn(
+    order = OrderIn(
         order_id=order_id,
         ordered_at=parse_time(row["ordered_at"]),
         source=source,
@@ -186,41 +171,25 @@ def parse_row(row: dict[str, str], *, source: str) -> OrderIn:
             )
         ],
     )
-
-
-def _csv_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
-    reader = csv.reader(text)
     try:
-        raw = next(reader)
-    except StopIteration:
-        raise PurchaseFileError("the file is empty") from None
-    header = [mapping.get(_norm(h), _norm(h)) for h in raw]
+        services.validate_order(order)  # what the database cannot store (NUL, huge prices) is this row's error
+    except services.OrderError as exc:
+        column = exc.field.rpartition(".")[2]
+        raise ValueError(f"{_COLUMN.get(column, column)}: {exc.message}") from None
+    return order
 
+
+_COLUMN = {"name": "product", "lines": "amount"}  # the file's column for an order field validate_order names
+
+
+def _jsonl_rows(stream: IO[bytes], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
     def rows():
-        line = 1
-        while True:
+        for number, data in enumerate(stream, start=1):
             try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                line = reader.line_num
-                yield line, None, f"not valid CSV ({exc})"
+                raw = data.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                yield number, None, "not valid UTF-8 text (JSON Lines files are UTF-8)"
                 continue
-            line = reader.line_num
-            if not "".join(values).strip():
-                continue
-            if len(values) > len(header):
-                yield line, None, f"has {len(values)} fields, the header has {len(header)}"
-                continue
-            yield line, dict(zip(header, values, strict=False)), ""
-
-    return header, rows()
-
-
-def _jsonl_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iterator[tuple[int, dict | None, str]]]:
-    def rows():
-        for number, raw in enumerate(text, start=1):
             if not raw.strip():
                 continue
             try:
@@ -231,7 +200,11 @@ def _jsonl_rows(text: IO[str], mapping: dict[str, str]) -> tuple[list[str], Iter
             if not isinstance(obj, dict):
                 yield number, None, "not a JSON object"
                 continue
-            yield number, {mapping.get(_norm(k), _norm(k)): v for k, v in obj.items()}, ""
+            nested = next((k for k, v in obj.items() if isinstance(v, dict | list)), None)
+            if nested is not None:
+                yield number, None, f"{norm_header(nested)}: must be text or a number, not an object or a list"
+                continue
+            yield number, {mapping.get(norm_header(k), norm_header(k)): v for k, v in obj.items()}, ""
 
     return ALL_HEADERS, rows()
 
@@ -245,10 +218,17 @@ def import_purchases(
     fmt: str = "csv",
     source: str = "import",
     progress: Callable[[int], None] | None = None,
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
 ) -> PurchaseImportResult:
-    """Import order lines; good rows are written in batches (an order's contiguous lines stay in one batch)."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    header, rows = (_jsonl_rows if fmt == "jsonl" else _csv_rows)(text, mapping or {})
+    """Import order lines; good rows are written in batches (an order's contiguous lines stay in one batch).
+
+    CSV is read as every import reads it (core's csvread: encoding and delimiter detected unless given, bad rows
+    named by the line they start on)."""
+    if fmt == "jsonl":
+        header, rows = _jsonl_rows(stream, mapping or {})
+    else:
+        header, rows = csvread.read_rows(stream, mapping=mapping or {}, encoding=encoding, delimiter=delimiter)
     result = PurchaseImportResult(dry_run=dry_run, unknown_columns=[h for h in header if h and h not in ALL_HEADERS])
     if fmt != "jsonl":
         missing = [h for h in REQUIRED if h not in header]
@@ -303,6 +283,20 @@ def import_purchases(
             progress(len(batch))
         batch.clear()
 
+    late: list[OrderIn] = []  # lines of orders written in an earlier batch of this file
+
+    def flush_late() -> None:
+        if not late:
+            return
+        with transaction.atomic():
+            got = services.append_lines(workspace=workspace, orders=late)
+        touched.update(got.person_ids)
+        result.lines += got.lines
+        if progress:
+            progress(len(late))
+        late.clear()
+
+    batch_keys: set[tuple[str, str]] = set()
     last_order = None
     for line, row, error in rows:
         if row is None:
@@ -314,44 +308,28 @@ def import_purchases(
             result.rejected.append(Rejection(line, str(exc)))
             continue
         key = (order.source, order.order_id)
-        if key != last_order and len(batch) >= BATCH_LINES:
+        if key != last_order and (len(batch) >= BATCH_LINES and key not in batch_keys or len(batch) >= 4 * BATCH_LINES):
             flush()
-        if key != last_order and key in seen_orders and not any(o.order_id == order.order_id for o in batch):
-            # A line of an order imported earlier in this file, after other orders: it joins that order.
-            flush()
-            if key in created:
-                _append_line(workspace, order)
-                result.lines += 1
-            last_order = key
-            continue
-        seen_orders.add(key)
-        batch.append(order)
+            batch_keys.clear()
         last_order = key
+        if key in batch_keys or key not in seen_orders:
+            # A new order, or a line of one still in this batch: record_orders joins an order's lines.
+            seen_orders.add(key)
+            batch_keys.add(key)
+            batch.append(order)
+            continue
+        # A line of an order written in an earlier batch: it joins that order (unless the order was known before
+        # this import, which keeps its lines as they were).
+        if dry_run:
+            result.lines += 1
+            if progress:
+                progress(1)
+        elif key in created:
+            late.append(order)
+            if len(late) >= BATCH_LINES:
+                flush_late()
     flush()
+    flush_late()
     if touched:
         refresh()
     return result
-
-
-def _append_line(workspace: Workspace, order: OrderIn) -> None:
-    from rapport.commerce.models import Order, OrderLine
-
-    stored = Order.objects.filter(workspace=workspace, source=order.source, order_id=order.order_id).first()
-    if stored is None:
-        return
-    ln = order.lines[0]
-    with transaction.atomic():
-        OrderLine.objects.create(
-            order=stored,
-            sku=ln.sku,
-            name=ln.name,
-            category=ln.category,
-            quantity=ln.quantity,
-            unit_price=ln.unit_price,
-            discount=ln.discount,
-            amount=services.money(ln.amount),
-        )
-        stored.total += services.money(ln.amount)
-        stored.save(update_fields=["total", "updated_at"])
-        if stored.person_id:
-            services.refresh_values(workspace=workspace, person_ids={stored.person_id})

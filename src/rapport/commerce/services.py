@@ -8,6 +8,7 @@ workspace and the person ids (segments keeps its live memberships from it).
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -238,25 +239,63 @@ def _upsert_stores(workspace: Workspace, codes: Iterable[str]) -> dict[str, int]
     return dict(Store.objects.filter(workspace=workspace, code__in=codes).values_list("code", "id"))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LIMITS = {"quantity": Decimal("1e9"), "unit_price": Decimal("1e10"), "discount": Decimal("1e10")}  # the columns'
+MONEY_LIMIT = Decimal("1e12")  # an order's total and a line's amount: 14 digits, 2 after the point
+
+
+def _check_text(field: str, value: str) -> None:
+    """No NUL or other control characters, no lone surrogates: PostgreSQL stores neither, so they would be a 500."""
+    if value.isprintable():
+        return
+    if _CONTROL.search(value):
+        raise OrderError(field, "must not contain control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise OrderError(field, "is not valid text (a lone surrogate)") from None
+
+
 def validate_order(o: OrderIn) -> None:
-    """Raise OrderError naming the field when the order cannot be recorded."""
+    """Raise OrderError naming the field when the order cannot be recorded. Every way in (API, webhooks, imports)
+    comes through here, so a value the database cannot store is named here instead of failing the batch."""
     if not o.order_id.strip():
         raise OrderError("order_id", "is required")
     if len(o.order_id) > 100:
         raise OrderError("order_id", "is longer than 100 characters")
     if not o.lines:
         raise OrderError("lines", "an order needs at least one line")
-    if o.currency and (len(o.currency) != 3 or not o.currency.isalpha()):
+    for name in ("order_id", "source", "external_id", "customer_number", "email", "loyalty_card", "store", "channel"):
+        _check_text(name, getattr(o, name))
+    if o.currency and (len(o.currency) != 3 or not o.currency.isalpha() or not o.currency.isascii()):
         raise OrderError("currency", f"{o.currency!r} is not a three-letter currency code")
     if o.ordered_at.tzinfo is None:
         raise OrderError("ordered_at", "needs a time zone")
+    try:
+        year = o.ordered_at.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1900 <= year <= 2999:
+        raise OrderError("ordered_at", "is not a plausible order date (years 1900 to 2999)")
+    if abs(o.discount) >= MONEY_LIMIT:
+        raise OrderError("discount", "is too large")
+    total = Decimal(0)
     for i, ln in enumerate(o.lines):
+        for name in ("sku", "name", "category", "brand"):
+            _check_text(f"lines.{i}.{name}", getattr(ln, name))
         if not (ln.sku or ln.name):
             raise OrderError(f"lines.{i}.sku", "a line needs a sku or a product name")
         if ln.quantity <= 0:
             raise OrderError(f"lines.{i}.quantity", "must be positive")
-        if abs(ln.amount) >= Decimal("1e12"):
+        for name, limit in LIMITS.items():
+            value = getattr(ln, name)
+            if value is not None and abs(value) >= limit:
+                raise OrderError(f"lines.{i}.{name}", f"is too large (at most {limit - 1:,.0f})")
+        if abs(ln.amount) >= MONEY_LIMIT:
             raise OrderError(f"lines.{i}.amount", "is too large")
+        total += ln.amount
+    if abs(total) >= MONEY_LIMIT:
+        raise OrderError("lines", "the order's total is too large")
 
 
 @transaction.atomic
@@ -370,6 +409,63 @@ def record_orders(
         loyalty.earn_for_orders(workspace=workspace, order_ids=[p[0] for p in projections], refresh=False)
     if refresh and result.person_ids:
         refresh_values(workspace=workspace, person_ids=result.person_ids)
+    return result
+
+
+@transaction.atomic
+def append_lines(*, workspace: Workspace, orders: Sequence[OrderIn]) -> BatchResult:
+    """Lines that arrive after their order was recorded (a file whose order lines are not contiguous): added to the
+    stored orders in bulk and their totals raised; lines of orders not stored are skipped. The caller refreshes the
+    people in `person_ids`."""
+    result = BatchResult()
+    wanted: dict[str, set[str]] = {}
+    for o in orders:
+        wanted.setdefault(o.source, set()).add(o.order_id)
+    stored: dict[tuple[str, str], Order] = {}
+    for source, ids in wanted.items():
+        ids = sorted(ids)
+        for start in range(0, len(ids), 5000):
+            for order in Order.objects.filter(
+                workspace=workspace, source=source, order_id__in=ids[start : start + 5000]
+            ).only("id", "source", "order_id", "person_id", "total"):
+                stored[(order.source, order.order_id)] = order
+    products = _upsert_products(workspace, (ln for o in orders for ln in o.lines))
+    rows, added = [], {}
+    for o in orders:
+        order = stored.get((o.source, o.order_id))
+        if order is None:
+            continue
+        for ln in o.lines:
+            rows.append(
+                [
+                    order.pk,
+                    products.get(ln.sku),
+                    ln.sku[:100],
+                    ln.name[:300],
+                    ln.category[:300],
+                    ln.quantity,
+                    ln.unit_price,
+                    money(ln.discount),
+                    money(ln.amount),
+                ]
+            )
+            added[order.pk] = added.get(order.pk, Decimal(0)) + money(ln.amount)
+        if order.person_id:
+            result.person_ids.add(order.person_id)
+    bulk.insert(
+        OrderLine,
+        ["order", "product", "sku", "name", "category", "quantity", "unit_price", "discount", "amount"],
+        rows,
+    )
+    now = timezone.now()
+    changed = []
+    for order in stored.values():
+        if order.pk in added:
+            order.total += added[order.pk]
+            order.updated_at = now
+            changed.append(order)
+    Order.objects.bulk_update(changed, ["total", "updated_at"], batch_size=1000)
+    result.lines = len(rows)
     return result
 
 

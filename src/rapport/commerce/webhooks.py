@@ -54,8 +54,30 @@ def _time(value: Any, field: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _text(value: Any, limit: int) -> str:
-    return "" if value is None else str(value).strip()[:limit]
+def _text(value: Any, limit: int, field: str) -> str:
+    """A text or number field as text; an object, a list or a boolean where text belongs names its field."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | bool):
+        raise PayloadError(field, f"must be text, not {type(value).__name__}")
+    return str(value).strip()[:limit]
+
+
+def _object(value: Any, field: str) -> dict:
+    """A nested object of the payload (Shopify's customer, WooCommerce's billing), which may be absent."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise PayloadError(field, "must be a JSON object")
+    return value
+
+
+def _objects(items: list, field: str) -> list[dict]:
+    """The lines of an order: each one an object, or the order is refused naming the line (none is dropped)."""
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise PayloadError(f"{field}.{i}", "a line must be a JSON object")
+    return items
 
 
 def from_generic(data: dict, source: str) -> services.OrderIn:
@@ -63,47 +85,46 @@ def from_generic(data: dict, source: str) -> services.OrderIn:
     if not isinstance(lines, list) or not lines:
         raise PayloadError("lines", "an order needs at least one line")
     return services.OrderIn(
-        order_id=_text(data.get("order_id"), 100),
+        order_id=_text(data.get("order_id"), 100, "order_id"),
         ordered_at=_time(data.get("ordered_at"), "ordered_at"),
         source=source,
-        external_id=_text(data.get("external_id"), 100),
-        customer_number=_text(data.get("customer_number"), 64),
-        email=_text(data.get("email"), 254).lower(),
-        loyalty_card=_text(data.get("loyalty_card"), 64),
-        currency=_text(data.get("currency"), 3).upper(),
-        store=_text(data.get("store"), 64),
-        channel=_text(data.get("channel"), 32),
+        external_id=_text(data.get("external_id"), 100, "external_id"),
+        customer_number=_text(data.get("customer_number"), 64, "customer_number"),
+        email=_text(data.get("email"), 254, "email").lower(),
+        loyalty_card=_text(data.get("loyalty_card"), 64, "loyalty_card"),
+        currency=_text(data.get("currency"), 3, "currency").upper(),
+        store=_text(data.get("store"), 64, "store"),
+        channel=_text(data.get("channel"), 32, "channel"),
         lines=[
             services.LineIn(
-                sku=_text(ln.get("sku"), 100),
-                name=_text(ln.get("product"), 300),
-                category=_text(ln.get("category"), 300),
+                sku=_text(ln.get("sku"), 100, f"lines.{i}.sku"),
+                name=_text(ln.get("product"), 300, f"lines.{i}.product"),
+                category=_text(ln.get("category"), 300, f"lines.{i}.category"),
                 quantity=_dec(ln.get("quantity", 1), f"lines.{i}.quantity"),
                 amount=_dec(ln.get("amount"), f"lines.{i}.amount"),
             )
-            for i, ln in enumerate(lines)
-            if isinstance(ln, dict)
+            for i, ln in enumerate(_objects(lines, "lines"))
         ],
     )
 
 
 def from_shopify(data: dict, source: str) -> services.OrderIn:
     """A Shopify `orders/create` payload: line totals are price × quantity less the line's discount."""
-    customer = data.get("customer") or {}
+    customer = _object(data.get("customer"), "customer")
     items = data.get("line_items")
     if not isinstance(items, list) or not items:
         raise PayloadError("line_items", "an order needs at least one line item")
     lines = []
-    for i, item in enumerate(items):
+    for i, item in enumerate(_objects(items, "line_items")):
         qty = _dec(item.get("quantity", 1), f"line_items.{i}.quantity")
         price = _dec(item.get("price"), f"line_items.{i}.price")
         disc = _dec(item.get("total_discount", 0), f"line_items.{i}.total_discount")
         lines.append(
             services.LineIn(
-                sku=_text(item.get("sku") or item.get("variant_id"), 100),
-                name=_text(item.get("title") or item.get("name"), 300),
-                category=_text(item.get("product_type"), 300),
-                brand=_text(item.get("vendor"), 200),
+                sku=_text(item.get("sku") or item.get("variant_id"), 100, f"line_items.{i}.sku"),
+                name=_text(item.get("title") or item.get("name"), 300, f"line_items.{i}.title"),
+                category=_text(item.get("product_type"), 300, f"line_items.{i}.product_type"),
+                brand=_text(item.get("vendor"), 200, f"line_items.{i}.vendor"),
                 quantity=qty,
                 unit_price=price,
                 discount=disc,
@@ -111,13 +132,13 @@ def from_shopify(data: dict, source: str) -> services.OrderIn:
             )
         )
     return services.OrderIn(
-        order_id=_text(data.get("id"), 100),
+        order_id=_text(data.get("id"), 100, "id"),
         ordered_at=_time(data.get("created_at"), "created_at"),
         source=source,
-        customer_number=_text(customer.get("id"), 64),
-        email=_text(data.get("email") or customer.get("email"), 254).lower(),
-        currency=_text(data.get("currency"), 3).upper(),
-        store=_text(data.get("source_name") or "web", 64),
+        customer_number=_text(customer.get("id"), 64, "customer.id"),
+        email=_text(data.get("email") or customer.get("email"), 254, "email").lower(),
+        currency=_text(data.get("currency"), 3, "currency").upper(),
+        store=_text(data.get("source_name") or "web", 64, "source_name"),
         channel="web",
         discount=_dec(data.get("total_discounts", 0), "total_discounts"),
         lines=lines,
@@ -129,27 +150,27 @@ def from_woocommerce(data: dict, source: str) -> services.OrderIn:
     items = data.get("line_items")
     if not isinstance(items, list) or not items:
         raise PayloadError("line_items", "an order needs at least one line item")
-    billing = data.get("billing") or {}
+    billing = _object(data.get("billing"), "billing")
     customer_id = data.get("customer_id")
     return services.OrderIn(
-        order_id=_text(data.get("id"), 100),
+        order_id=_text(data.get("id"), 100, "id"),
         ordered_at=_time(data.get("date_created_gmt") or data.get("date_created"), "date_created_gmt"),
         source=source,
-        customer_number=_text(customer_id, 64) if customer_id not in (None, 0, "0") else "",
-        email=_text(billing.get("email"), 254).lower(),
-        currency=_text(data.get("currency"), 3).upper(),
+        customer_number=_text(customer_id, 64, "customer_id") if customer_id not in (None, 0, "0") else "",
+        email=_text(billing.get("email"), 254, "billing.email").lower(),
+        currency=_text(data.get("currency"), 3, "currency").upper(),
         store="web",
         channel="web",
         discount=_dec(data.get("discount_total", 0), "discount_total"),
         lines=[
             services.LineIn(
-                sku=_text(item.get("sku") or item.get("product_id"), 100),
-                name=_text(item.get("name"), 300),
+                sku=_text(item.get("sku") or item.get("product_id"), 100, f"line_items.{i}.sku"),
+                name=_text(item.get("name"), 300, f"line_items.{i}.name"),
                 quantity=_dec(item.get("quantity", 1), f"line_items.{i}.quantity"),
                 unit_price=_dec(item.get("price", 0), f"line_items.{i}.price"),
                 amount=_dec(item.get("total"), f"line_items.{i}.total"),
             )
-            for i, item in enumerate(items)
+            for i, item in enumerate(_objects(items, "line_items"))
         ],
     )
 

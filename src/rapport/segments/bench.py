@@ -195,6 +195,11 @@ def run(options: dict, write) -> None:
         f"\nsegments over {options['people']:,} people on {connection.vendor} (goal: < {GOAL_MS} ms at 1M on "
         "PostgreSQL)"
     )
+    write(
+        f"  (measured in-process on services, not through the API or the pages; counts are the median of {repeat} "
+        "runs on a warm database, the first fill, the incremental update and reconcile one run each; the people, "
+        "value summaries and posts are generated directly, not imported)"
+    )
     results = {}
     for label, definition in (("value + attributes", VALUE_DEF), ("value, tags, social and recency", MIXED_DEF)):
         qs = services.matching(workspace=ws, definition=definition)

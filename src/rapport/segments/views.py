@@ -109,6 +109,8 @@ def _parse_definition(raw: str) -> tuple[Any, dict[str, str]]:
         return json.loads(raw or ""), {}
     except ValueError as exc:
         return None, {"definition": f"is not valid JSON: {exc}"}
+    except RecursionError:  # the API's parser refuses this too; a definition nests at most a few levels
+        return None, {"definition": "is nested too deeply to read"}
 
 
 def _builder(request: HttpRequest, segment: Segment | None) -> HttpResponse:

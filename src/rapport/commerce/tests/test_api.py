@@ -184,6 +184,16 @@ def test_shopify_and_woocommerce_shaped_orders_signed_their_way(workspace):
         ok = client.post(url, body, content_type="application/json", **{header: good})
         assert ok.status_code == 201 and ok.json()["contact_id"] == jon.pk
         assert client.post(url, body, content_type="application/json", **{header: good}).status_code == 200
+    for fmt, payload, header, loc in (
+        ("shopify", {**SHOPIFY, "id": 1, "customer": "jon"}, "HTTP_X_SHOPIFY_HMAC_SHA256", ["customer"]),
+        ("shopify", {**SHOPIFY, "id": 2, "line_items": [7]}, "HTTP_X_SHOPIFY_HMAC_SHA256", ["line_items", "0"]),
+        ("woocommerce", {**WOO, "id": 3, "billing": ["x"]}, "HTTP_X_WC_WEBHOOK_SIGNATURE", ["billing"]),
+        ("woocommerce", {**WOO, "id": 4, "currency": "E\x00R"}, "HTTP_X_WC_WEBHOOK_SIGNATURE", ["currency"]),
+    ):
+        body = json.dumps(payload).encode()
+        good = base64.b64encode(hmac_sha256("s3cret", body)).decode()
+        bad = client.post(f"/commerce/webhooks/k-{fmt}", body, content_type="application/json", **{header: good})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", *loc], bad.content
     shop = Order.objects.get(source="shopify")
     assert shop.total == Decimal("393.00") and shop.ordered_at == datetime(2026, 3, 13, 20, 9, 54, tzinfo=UTC)
     assert Order.objects.get(source="woocommerce").total == Decimal("6.00")
@@ -211,4 +221,20 @@ def test_generic_webhook_uses_rapports_signature_and_names_bad_fields(workspace)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "ordered_at"]
     unsigned = client.post(url, b"{}", content_type="application/json")
     assert unsigned.status_code == 401
+    # What the database cannot store, or the wrong type, is a 422 naming the field (it was a 500 on PostgreSQL).
+    for patch, loc, msg in (
+        ({"order_id": "g\x00"}, ["order_id"], "must not contain control characters"),
+        ({"email": "a\ud800@x.se"}, ["email"], "is not valid text (a lone surrogate)"),
+        ({"order_id": {"a": 1}}, ["order_id"], "must be text, not dict"),
+        ({"lines": [{"sku": "s\x00", "amount": "1"}]}, ["lines", "0", "sku"], "must not contain control characters"),
+        ({"lines": [{"sku": "s", "amount": "1", "quantity": 5e9}]}, ["lines", "0", "quantity"], "is too large"),
+        ({"lines": [{"sku": "s", "amount": "1"}, "x"]}, ["lines", "1"], "a line must be a JSON object"),
+        ({"lines": [{"sku": "s", "amount": "9e11"}] * 2}, ["lines"], "the order's total is too large"),
+        ({"ordered_at": "9999-12-31T23:59:59-05:00"}, ["ordered_at"], "is not a plausible order date"),
+    ):
+        bad = post({**order("g3"), **patch})
+        assert bad.status_code == 422, (patch, bad.content)
+        detail = bad.json()["detail"][0]
+        assert detail["loc"] == ["body", *loc] and detail["msg"].startswith(msg), (patch, detail)
+    assert not Order.objects.filter(order_id="g3").exists()
     assert client.post("/commerce/webhooks/unknown", b"{}", content_type="application/json").status_code == 404

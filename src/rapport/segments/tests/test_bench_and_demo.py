@@ -24,6 +24,8 @@ def test_bench_segments_smoke():
     for label in ("count: value \\+ attributes", "baseline: per-person loop", "first fill", "incremental", "reconcile"):
         assert re.search(rf"{label}.*\d", text), (label, text)
     assert "{'entered': 0, 'left': 0" in text  # incremental updates left nothing for reconcile to fix
+    assert "measured in-process on services, not through the API or the pages" in text
+    assert text.index("baseline: per-person loop") < text.index("first fill of a saved segment")  # same run
 
 
 def test_demo_segments_are_idempotent(workspace):

@@ -47,6 +47,8 @@ def test_marketer_previews_saves_and_reads_a_segment(member_factory, workspace):
     assert "Buyers" in listing
     edit = client.post(f"/segments/{segment.pk}/edit/", {"name": "Buyers", "definition": "{not json", "action": "save"})
     assert edit.status_code == 422 and "not valid JSON" in edit.content.decode()
+    deep = client.post("/segments/preview/", {"definition": "[" * 100_000 + "]" * 100_000})
+    assert deep.status_code == 422 and "nested too deeply" in deep.content.decode()
     lifecycle = client.get("/segments/lifecycle/").content.decode()
     assert 'data-phase="discover"' in lifecycle and 'data-phase="engage"' in lifecycle
 

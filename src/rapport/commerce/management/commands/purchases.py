@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from rapport.commerce.importer import ALL_HEADERS, PurchaseFileError, import_purchases, parse_mapping
 from rapport.core.cli import progress_bar, resolve_workspace
+from rapport.core.csvread import parse_delimiter
 
 
 class Command(BaseCommand):
@@ -26,11 +27,15 @@ class Command(BaseCommand):
         imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
         imp.add_argument("--format", choices=["csv", "jsonl"], help="default: by the file's extension")
         imp.add_argument("--source", default="import", help="the system the orders come from (idempotency key)")
+        imp.add_argument("--encoding", default="utf-8-sig", help="CSV: the file's encoding (default: detected)")
+        imp.add_argument("--delimiter", help="CSV: , ; tab | (default: detected from the header)")
 
     def handle(self, *args, action, **options):
         return getattr(self, f"do_{action}")(**options)
 
-    def do_import(self, *, file, workspace, map, dry_run, format=None, source="import", **_):
+    def do_import(
+        self, *, file, workspace, map, dry_run, format=None, source="import", encoding="utf-8-sig", delimiter=None, **_
+    ):
         ws = resolve_workspace(workspace)
         path = Path(file)
         if not path.is_file():
@@ -39,10 +44,19 @@ class Command(BaseCommand):
         source = (source or "import").strip()[:64]
         try:
             mapping = parse_mapping(map)
+            sep = parse_delimiter(delimiter)
             lines = max(0, sum(1 for _ in path.open("rb")) - (0 if fmt == "jsonl" else 1))
             with path.open("rb") as fh, progress_bar("importing", lines) as advance:
                 result = import_purchases(
-                    workspace=ws, stream=fh, mapping=mapping, dry_run=dry_run, fmt=fmt, source=source, progress=advance
+                    workspace=ws,
+                    stream=fh,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    fmt=fmt,
+                    source=source,
+                    progress=advance,
+                    encoding=encoding or "utf-8-sig",
+                    delimiter=sep,
                 )
         except PurchaseFileError as exc:
             raise CommandError(f"{file}: {exc}") from None
