@@ -9,9 +9,11 @@ from rapport.consent.services import object_to
 from rapport.contacts.models import Person
 from rapport.identity.models import SocialIdentity
 from rapport.influence import services
+from rapport.influence.graph import ingest_posts
 from rapport.influence.models import FollowerSnapshot, Interaction, PendingUpdate, Score
 from rapport.influence.scoring import split_points, split_points_array
 from rapport.influence.tests.helpers import NOW, ingest, population, post
+from rapport.listening.models import Post
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,14 @@ def test_x_payload_mentions_quotes_and_replies_become_edges_once(workspace, djan
     assert PendingUpdate.objects.filter(identity__handle="alice").exists()
     ingest(workspace, batch, django_capture_on_commit_callbacks)  # redelivery adds nothing
     assert Interaction.objects.count() == 5
+
+
+def test_a_second_ingest_the_same_day_overwrites_the_days_follower_count(workspace, django_capture_on_commit_callbacks):
+    ingest(workspace, [post(1, "alice", 500)], django_capture_on_commit_callbacks)
+    SocialIdentity.objects.filter(workspace=workspace, handle_key="alice").update(followers=650)
+    ingest_posts(workspace.pk, Post.objects.filter(workspace=workspace).values_list("pk", flat=True))
+    snaps = list(FollowerSnapshot.objects.filter(identity__handle="alice").values_list("followers", flat=True))
+    assert snaps == [650]
 
 
 def test_components_add_up_exactly_and_the_scale_is_anchored(workspace, django_capture_on_commit_callbacks):
