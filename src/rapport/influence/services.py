@@ -67,7 +67,7 @@ def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None, unt
 
 
 def _feature_dict(f: dict[str, Any], k: int, nodes: int) -> dict[str, float]:
-    out = {name: round(float(f[name][k]), 9 if name == "pagerank" else 2) for name in scoring.FEATURES}
+    out = {name: round(float(f[name][k]), 9 if name == "pagerank" else 2) for name in feats.FEATURES}
     out["nodes"] = nodes  # the graph's size, so "PageRank 4× the average account" reads without the calibration
     return out
 
