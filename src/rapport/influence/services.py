@@ -46,15 +46,15 @@ def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None, unt
         idents = idents.filter(pk__in=identity_ids)
         posts = posts.filter(author_id__in=identity_ids)
         edges = edges.filter(target_id__in=identity_ids)
-    ident_rows = list(idents.values_list("id", "person_id", "followers"))
-    post_rows = list(posts.values_list("id", "author_id", "metrics").iterator(chunk_size=5000))
-    edge_rows = list(edges.values_list("source_id", "target_id", "kind", "post_id", "target_post_id"))
     rule_posts = PostRule.objects.filter(workspace_id=workspace_id, created_at__gte=since)
     if until is not None:  # a score as of a past day sees nothing later
         posts, edges = posts.filter(created_at__lte=until), edges.filter(created_at__lte=until)
         rule_posts = rule_posts.filter(created_at__lte=until)
     if identity_ids is not None:
         rule_posts = rule_posts.filter(post__author_id__in=identity_ids)
+    ident_rows = list(idents.values_list("id", "person_id", "followers"))
+    post_rows = list(posts.values_list("id", "author_id", "metrics").iterator(chunk_size=5000))
+    edge_rows = list(edges.values_list("source_id", "target_id", "kind", "post_id", "target_post_id"))
     rule_rows = list(rule_posts.values_list("rule_id", "post_id"))
     travel: dict[int, int] = {}
     if identity_ids is not None:

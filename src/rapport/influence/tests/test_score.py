@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from rapport.consent.models import Purpose
@@ -9,6 +11,7 @@ from rapport.consent.services import object_to
 from rapport.contacts.models import Person
 from rapport.identity.models import SocialIdentity
 from rapport.influence import services
+from rapport.influence.features import SHARE_KINDS
 from rapport.influence.graph import ingest_posts
 from rapport.influence.models import FollowerSnapshot, Interaction, PendingUpdate, Score
 from rapport.influence.scoring import split_points, split_points_array
@@ -60,6 +63,25 @@ def test_a_second_ingest_the_same_day_overwrites_the_days_follower_count(workspa
     ingest_posts(workspace.pk, Post.objects.filter(workspace=workspace).values_list("pk", flat=True))
     snaps = list(FollowerSnapshot.objects.filter(identity__handle="alice").values_list("followers", flat=True))
     assert snaps == [650]
+
+
+def test_a_score_as_of_a_past_day_counts_nothing_posted_after_it(workspace, django_capture_on_commit_callbacks):
+    posts = population()
+    ingest(workspace, posts, django_capture_on_commit_callbacks)
+    then = NOW - timedelta(days=10) + timedelta(minutes=1100)  # half of the population's posts are later
+    services.recompute(workspace.pk, now=then)
+    heard = Post.objects.filter(workspace=workspace, created_at__lte=then)
+    assert 0 < heard.count() < len(posts)
+    scored = Score.objects.filter(workspace=workspace, topic=0, subject__startswith="i")
+    assert sum(s.features["posts"] for s in scored) == heard.count()
+    amplifiers = {
+        (t, s)
+        for s, t in Interaction.objects.filter(
+            workspace=workspace, created_at__lte=then, target__isnull=False, kind__in=SHARE_KINDS
+        ).values_list("source_id", "target_id")
+    }
+    assert len(amplifiers) < Interaction.objects.filter(workspace=workspace, target__isnull=False).count()
+    assert sum(s.features["amplifiers"] for s in scored) == len(amplifiers)
 
 
 def test_components_add_up_exactly_and_the_scale_is_anchored(workspace, django_capture_on_commit_callbacks):
