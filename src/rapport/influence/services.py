@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from rapport.core.bulk import upsert
 from rapport.influence import features as feats
 from rapport.influence import scoring
 from rapport.influence.models import Calibration, Interaction, PendingUpdate, Score, ScoreSnapshot
@@ -136,25 +138,34 @@ def _subject_rows(workspace_id, f, people, cal, now, objecting, topic=0, topic_a
     return rows
 
 
+SNAPSHOT_COLUMNS = ("workspace", "subject", "identity", "person", "day", "score", "components")
+SCORE_COLUMNS = (
+    "workspace",
+    "subject",
+    "topic",
+    "identity",
+    "person",
+    "listed",
+    "score",
+    "components",
+    "features",
+    "evidence",
+    "updated_at",
+)
+
+
 def _snapshot(workspace_id: int, rows: list[Score], day: date) -> None:
-    ScoreSnapshot.objects.bulk_create(
+    """Today's snapshot of each overall row (a later run the same day overwrites it): plain multi-row upserts."""
+    upsert(
+        ScoreSnapshot,
+        SNAPSHOT_COLUMNS,
         [
-            ScoreSnapshot(
-                workspace_id=workspace_id,
-                subject=r.subject,
-                identity_id=r.identity_id,
-                person_id=r.person_id,
-                day=day,
-                score=r.score,
-                components=r.components,
-            )
+            (workspace_id, r.subject, r.identity_id, r.person_id, day, r.score, r.components)
             for r in rows
             if r.topic == 0
         ],
-        update_conflicts=True,
-        unique_fields=["workspace", "subject", "day"],
-        update_fields=["score", "components"],
-        batch_size=2000,
+        conflict=("workspace", "subject", "day"),
+        update=("score", "components"),
     )
 
 
@@ -268,24 +279,25 @@ def refresh(workspace_id: int | None = None, *, limit: int = 5000, now: datetime
         cal = scoring.Calibration.from_dict(cal_row.params)
         rows = _rows(ws, now - timedelta(days=WINDOW_DAYS), ids, until=now)
         f = feats.build(*rows[:4], post_travel=rows[4])
+        # Only the stored PageRank is read back (not each row's whole features document).
         known = dict(
-            Score.objects.filter(workspace_id=ws, topic=0, subject__in=[f"i{i}" for i in ids]).values_list(
-                "subject", "features"
-            )
+            Score.objects.filter(
+                workspace_id=ws, topic=0, subject__in=[f"i{i}" for i in ids], features__has_key="pagerank"
+            ).values_list("subject", KT("features__pagerank"))
         )
-        f["pagerank"] = np.array(
-            [float((known.get(f"i{int(i)}") or {}).get("pagerank", 1.0 / max(cal.nodes, 1))) for i in f["ids"]]
-        )
+        teleport = 1.0 / max(cal.nodes, 1)
+        f["pagerank"] = np.array([float(known.get(f"i{int(i)}", teleport)) for i in f["ids"]])
         people = feats.by_person(f)
         objecting = _objectors(ws)
         out = _subject_rows(ws, f, people, cal, now, objecting)
+        attnames = [Score._meta.get_field(c).attname for c in SCORE_COLUMNS]
         with transaction.atomic():
-            Score.objects.bulk_create(
-                out,
-                update_conflicts=True,
-                unique_fields=["workspace", "subject", "topic"],
-                update_fields=["identity", "person", "listed", "score", "components", "features", "updated_at"],
-                batch_size=1000,
+            upsert(
+                Score,
+                SCORE_COLUMNS,
+                [[getattr(r, a) for a in attnames] for r in out],
+                conflict=("workspace", "subject", "topic"),
+                update=("identity", "person", "listed", "score", "components", "features", "updated_at"),
             )
             _snapshot(ws, out, now.astimezone(UTC).date())
             PendingUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()

@@ -204,5 +204,6 @@ def test_incremental_update_rescores_the_touched_accounts(workspace, django_capt
     assert services.refresh(workspace.pk, now=NOW)["rescored"] >= 21
     after = score_of(workspace, "a7")
     assert after.features["shares"] >= 20 and after.score > before.score
+    assert after.features["pagerank"] == before.features["pagerank"]  # kept from the last recompute
     assert sum(after.components.values()) == after.score
     assert not PendingUpdate.objects.filter(workspace=workspace).exists()
