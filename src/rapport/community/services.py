@@ -271,9 +271,8 @@ def accept(
 
 def _back_to_care(*, question: Question, answer: Answer, agent: User | None, now: datetime) -> None:
     from rapport.care import services as care
-    from rapport.care.models import Conversation
 
-    conversation = Conversation.objects.select_related("workspace").get(pk=question.conversation_id)
+    conversation = question.conversation  # the question's own link: no reading care's tables here
     if agent is not None:
         care.add_note(
             conversation=conversation,
