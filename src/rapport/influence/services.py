@@ -216,7 +216,8 @@ def recompute(workspace_id: int, *, now: datetime | None = None, window_days: in
 
 
 def _resolve_targets(workspace_id: int) -> int:
-    """Point edges written before their target account was known at it (by handle or external id)."""
+    """Point edges written before their target account was known at it (by handle or external id): the open keys'
+    accounts are looked up in bulk, one query per network and kind of key, and only the keys found are updated."""
     from rapport.identity.models import SocialIdentity
 
     open_keys = list(
@@ -224,23 +225,30 @@ def _resolve_targets(workspace_id: int) -> int:
         .values_list("target_key", flat=True)
         .distinct()[:50_000]
     )
-    fixed = 0
+    wanted: dict[tuple[str, str], dict[str, str]] = {}  # (network, field) -> value -> key
     for key in open_keys:
         network, _, rest = key.partition(":")
-        if not rest[1:]:
-            continue
-        lookup = {"handle_key": rest[1:]} if rest[0] == "@" else {"external_id": rest[1:]}
-        pk = (
-            SocialIdentity.objects.filter(workspace_id=workspace_id, network=network, **lookup)
-            .values_list("pk", flat=True)
-            .first()
+        if rest[1:] and rest[0] in "@#":
+            wanted.setdefault((network, "handle_key" if rest[0] == "@" else "external_id"), {})[rest[1:]] = key
+    found: dict[str, int] = {}
+    for (network, name), values in wanted.items():
+        keys = list(values)
+        for start in range(0, len(keys), 5000):
+            for pk, value in (
+                SocialIdentity.objects.filter(
+                    workspace_id=workspace_id, network=network, **{f"{name}__in": keys[start : start + 5000]}
+                )
+                .order_by("pk")
+                .values_list("pk", name)
+            ):
+                found.setdefault(values[value], pk)  # the first account, as before
+    fixed = 0
+    for key, pk in found.items():
+        fixed += (
+            Interaction.objects.filter(workspace_id=workspace_id, target__isnull=True, target_key=key)
+            .exclude(source_id=pk)
+            .update(target_id=pk)
         )
-        if pk:
-            fixed += (
-                Interaction.objects.filter(workspace_id=workspace_id, target__isnull=True, target_key=key)
-                .exclude(source_id=pk)
-                .update(target_id=pk)
-            )
     return fixed
 
 

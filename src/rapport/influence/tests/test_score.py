@@ -207,3 +207,17 @@ def test_incremental_update_rescores_the_touched_accounts(workspace, django_capt
     assert after.features["pagerank"] == before.features["pagerank"]  # kept from the last recompute
     assert sum(after.components.values()) == after.score
     assert not PendingUpdate.objects.filter(workspace=workspace).exists()
+
+
+def test_edges_to_accounts_heard_later_are_resolved_in_bulk(
+    workspace, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    text = "hello @later_one @never_heard @nobody_else @ghost"
+    ingest(workspace, [post(1, "erin", 40, text=text)], django_capture_on_commit_callbacks)
+    assert Interaction.objects.filter(target__isnull=True).count() == 4
+    ingest(workspace, [post(2, "later_one", 90)], django_capture_on_commit_callbacks)
+    with django_assert_max_num_queries(3):  # the open keys, one lookup for the handles, one update per account found
+        assert services._resolve_targets(workspace.pk) == 1
+    edge = Interaction.objects.get(target__isnull=False)
+    assert edge.target.handle == "later_one" and edge.source.handle == "erin"
+    assert Interaction.objects.filter(target__isnull=True).count() == 3
