@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,15 @@ def compare(pred: dict[str, Any], truth, seed: int) -> dict[str, Any]:
     }
 
 
+def _csv(name: str, parse: Callable[[dict], tuple], keep: Callable[[dict], bool] | None = None) -> list[tuple] | None:
+    """The parsed rows of a data set's CSV file (None when the file is not there)."""
+    path = _data_dir() / name
+    if not path.exists():
+        return None
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [parse(r) for r in csv.DictReader(fh) if keep is None or keep(r)]
+
+
 def _first_half(rows: list[tuple], *, author: int) -> tuple[datetime, list[tuple], dict[str, int]]:
     """Sort rows (time first) in place and cut them at the median time: the cut, the rows before it, and an index
     of the authors (row[author]) heard before it, the ones scored."""
@@ -155,19 +165,17 @@ def airline(seed: int) -> dict[str, Any]:
     """Authors of the airline tweets: scores from the first half, retweets and mentions received in the second."""
     import numpy as np
 
-    path = _data_dir() / "Tweets.csv"
-    if not path.exists():
-        return {"skipped": f"{path} not found"}
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = [
-            (
-                datetime.strptime(r["tweet_created"], "%Y-%m-%d %H:%M:%S %z"),
-                r["name"].lower(),
-                int(r["retweet_count"] or 0),
-                r["text"],
-            )
-            for r in csv.DictReader(fh)
-        ]
+    rows = _csv(
+        "Tweets.csv",
+        lambda r: (
+            datetime.strptime(r["tweet_created"], "%Y-%m-%d %H:%M:%S %z"),
+            r["name"].lower(),
+            int(r["retweet_count"] or 0),
+            r["text"],
+        ),
+    )
+    if rows is None:
+        return {"skipped": f"{_data_dir() / 'Tweets.csv'} not found"}
     cut, first, index = _first_half(rows, author=1)
     second = [r for r in rows if r[0] >= cut]
     posts, edges = [], []
@@ -190,20 +198,18 @@ def care_threads(seed: int) -> dict[str, Any]:
     """Authors of the care threads: scores from the first half, replies their tweets received in the second."""
     import numpy as np
 
-    path = _data_dir() / "twcs_sample_first5000.csv"
-    if not path.exists():
-        return {"skipped": f"{path} not found"}
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = [
-            (
-                datetime.strptime(r["created_at"], "%a %b %d %H:%M:%S %z %Y"),
-                r["tweet_id"],
-                r["author_id"],
-                (r["in_response_to_tweet_id"] or "").split(".")[0],
-            )
-            for r in csv.DictReader(fh)
-            if r.get("created_at") and r.get("tweet_id") and r.get("author_id")
-        ]
+    rows = _csv(
+        "twcs_sample_first5000.csv",
+        lambda r: (
+            datetime.strptime(r["created_at"], "%a %b %d %H:%M:%S %z %Y"),
+            r["tweet_id"],
+            r["author_id"],
+            (r["in_response_to_tweet_id"] or "").split(".")[0],
+        ),
+        keep=lambda r: bool(r.get("created_at") and r.get("tweet_id") and r.get("author_id")),
+    )
+    if rows is None:
+        return {"skipped": f"{_data_dir() / 'twcs_sample_first5000.csv'} not found"}
     author_of = {tid: a for _, tid, a, _ in rows}
     cut, first, index = _first_half(rows, author=2)
     pid_of = {tid: k for k, (_, tid, _, _) in enumerate(first)}
