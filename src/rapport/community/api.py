@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Count
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -171,6 +171,14 @@ def question_out(q: Question) -> dict:
     }
 
 
+def _conversation_visible(request: HttpRequest, q: Question) -> bool:
+    """A question asked from the inbox is the agent's to read and close only when the inbox shows them its case."""
+    if q.conversation_id is None:
+        return True
+    qs = routing.visible_conversations(workspace_id=request.workspace.pk, user=request.actor.user, role=request.role)
+    return qs.filter(pk=q.conversation_id).exists()
+
+
 @router.get("/questions/{question_id}", response=QuestionOut)
 def get_question(request: HttpRequest, question_id: Id):
     """A community question with its answers, for the agent following a question asked from the inbox."""
@@ -178,6 +186,8 @@ def get_question(request: HttpRequest, question_id: Id):
     q = get_object_or_404(
         Question.objects.filter(workspace=request.workspace).select_related("workspace", "category"), pk=question_id
     )
+    if not _conversation_visible(request, q):
+        raise Http404
     return question_out(q)
 
 
@@ -186,7 +196,11 @@ def accept_answer(request: HttpRequest, answer_id: Id):
     """Accept an answer to a question asked from the inbox: it is added to the conversation as a note, and the
     conversation is resolved as deflected. Questions members asked are accepted by the member who asked."""
     require(request, "care.reply")
-    a = get_object_or_404(Answer.objects.filter(workspace=request.workspace, hidden=False), pk=answer_id)
+    a = get_object_or_404(
+        Answer.objects.filter(workspace=request.workspace, hidden=False).select_related("question"), pk=answer_id
+    )
+    if not _conversation_visible(request, a.question):
+        raise Http404  # the agent may not see the conversation the accepted answer would be noted in and resolve
     try:
         services.accept(answer=a, by_user=request.actor.user)
     except services.CommunityError as e:

@@ -24,6 +24,7 @@ from rapport.community.models import (
 )
 from rapport.core import events
 from rapport.core.actors import Actor
+from rapport.core.apitypes import CONTROL
 from rapport.core.errors import FieldErrors
 from rapport.core.models import User, Workspace
 
@@ -51,15 +52,16 @@ def join(
     handle = handle.strip()
     email = email.strip().lower()
     errors = {}
-    if not HANDLE_RE.match(handle):
+    if not HANDLE_RE.fullmatch(handle):
         errors["handle"] = "3 to 40 letters, digits, dots, dashes or underscores"
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or CONTROL.search(email) or any(c.isspace() for c in email):
         errors["email"] = "an email address"
     if password is not None and len(password) < 10:
         errors["password"] = "at least 10 characters"
-    if CommunityMember.objects.filter(workspace=workspace, handle__iexact=handle).exists():
+    # Looked up only when well formed: a NUL byte never reaches the database (PostgreSQL refuses it).
+    if "handle" not in errors and CommunityMember.objects.filter(workspace=workspace, handle__iexact=handle).exists():
         errors["handle"] = "this name is taken"
-    if CommunityMember.objects.filter(workspace=workspace, email=email).exists():
+    if "email" not in errors and CommunityMember.objects.filter(workspace=workspace, email=email).exists():
         errors["email"] = "a member with this email exists: sign in instead"
     if errors:
         raise FieldErrors(errors)
@@ -86,7 +88,12 @@ def join(
 
 def authenticate(*, workspace: Workspace, email: str, password: str) -> CommunityMember | None:
     """The member with this email and password, or None (same answer for unknown email and wrong password)."""
-    member = CommunityMember.objects.filter(workspace=workspace, email=email.strip().lower(), suspended=False).first()
+    email = email.strip().lower()
+    member = (
+        None
+        if CONTROL.search(email)  # no member has such an email; PostgreSQL would refuse the lookup
+        else CommunityMember.objects.filter(workspace=workspace, email=email, suspended=False).first()
+    )
     if member is None or not member.password:
         make_password(password)  # the same work either way
         return None
@@ -103,7 +110,7 @@ def visible_questions(workspace: Workspace) -> QuerySet[Question]:
 def search(workspace: Workspace, text: str, *, limit: int = 50) -> list[Question]:
     """Questions whose title, body or an answer contains every word of `text`."""
     qs = visible_questions(workspace)
-    words = [w for w in text.split() if w][:8]
+    words = [w for w in CONTROL.sub(" ", text).split() if w][:8]  # control characters separate words
     if not words:
         return []
     for w in words:
@@ -115,12 +122,16 @@ def search(workspace: Workspace, text: str, *, limit: int = 50) -> list[Question
 
 def _clean_text(errors: dict, name: str, value: str, *, low: int, high: int) -> str:
     value = (value or "").strip()
-    if not low <= len(value) <= high:
+    if CONTROL.search(value):
+        errors[name] = "must not contain control characters"
+    elif not low <= len(value) <= high:
         errors[name] = f"{low} to {high} characters"
     return value
 
 
-def _clean_tags(tags: list[str] | None) -> list[str]:
+def _clean_tags(errors: dict, tags: list[str] | None) -> list[str]:
+    if any(CONTROL.search(t) for t in tags or []):
+        errors["tags"] = "must not contain control characters"
     return list(dict.fromkeys(t.strip().lower()[:40] for t in (tags or []) if t.strip()))[:8]
 
 
@@ -144,6 +155,7 @@ def ask(
     errors: dict[str, str] = {}
     title = _clean_text(errors, "title", title, low=8, high=200)
     body = _clean_text(errors, "body", body, low=1, high=10_000)
+    tags = _clean_tags(errors, tags)
     if errors:
         raise FieldErrors(errors)
     q = Question.objects.create(
@@ -152,7 +164,7 @@ def ask(
         author=author,
         title=title,
         body=body,
-        tags=_clean_tags(tags),
+        tags=tags,
         conversation=conversation,
         asked_by_user=asked_by_user,
     )
@@ -259,9 +271,8 @@ def accept(
 
 def _back_to_care(*, question: Question, answer: Answer, agent: User | None, now: datetime) -> None:
     from rapport.care import services as care
-    from rapport.care.models import Conversation
 
-    conversation = Conversation.objects.select_related("workspace").get(pk=question.conversation_id)
+    conversation = question.conversation  # the question's own link: no reading care's tables here
     if agent is not None:
         care.add_note(
             conversation=conversation,

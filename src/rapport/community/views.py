@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.community import services
 from rapport.community.models import Answer, Category, CommunityMember
+from rapport.core.apitypes import CONTROL
 from rapport.core.errors import FieldErrors
 from rapport.core.models import Workspace
 from rapport.core.ratelimit import hit
@@ -120,7 +121,8 @@ def ask(request: HttpRequest, ws: str) -> HttpResponse:
     if request.method == "POST":
         if not hit(f"community:post:{me.pk}", limit=POSTS_PER_HOUR, window=3600):
             return _too_many(request, workspace)
-        cat = Category.objects.filter(workspace=workspace, slug=request.POST.get("category", "")).first()
+        slug = request.POST.get("category", "")
+        cat = None if CONTROL.search(slug) else Category.objects.filter(workspace=workspace, slug=slug).first()
         try:
             if cat is None:
                 raise FieldErrors({"category": "choose a category"})

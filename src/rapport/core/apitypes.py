@@ -9,11 +9,11 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from rapport.core.ids import MAX_ID
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and the other controls, not tab or newlines
 
 
 def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
+    if CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
 

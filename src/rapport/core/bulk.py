@@ -99,6 +99,26 @@ def insert_ignore(
     return insert_rows(model._meta.db_table, [f.column for f in fields], rows, tail=tail)
 
 
+def upsert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert rows (values in `columns` order, field names); a row hitting the `conflict` unique key overwrites
+    the existing row's `update` fields with its own values instead."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(c) for c in columns]
+    quote = connection.ops.quote_name
+    keys = ", ".join(quote(model._meta.get_field(c).column) for c in conflict)
+    sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in (model._meta.get_field(u).column for u in update))
+    tail = f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+    insert_rows(model._meta.db_table, [f.column for f in fields], _adapt(fields, rows), tail=tail)
+
+
 def insert(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: Sequence[str] = ()
 ) -> list[tuple]:

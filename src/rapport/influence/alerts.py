@@ -45,7 +45,11 @@ def detect(workspace_id: int, *, now: datetime | None = None) -> list[RisingAler
     from rapport.listening.models import SpikeAlert
 
     now = now or timezone.now()
-    spikes = SpikeAlert.objects.filter(workspace_id=workspace_id, reason="negativity", last_seen_at__gte=now - OPEN_FOR)
+    spikes = list(
+        SpikeAlert.objects.filter(workspace_id=workspace_id, reason="negativity", last_seen_at__gte=now - OPEN_FOR)
+    )
+    if not spikes:  # the job runs every minute for every workspace: most have no open negative spike
+        return []
     objecting = services._objectors(workspace_id)
     week_ago = now.astimezone(UTC).date() - timedelta(days=7)
     today = now.astimezone(UTC).date()
@@ -69,12 +73,15 @@ def detect(workspace_id: int, *, now: datetime | None = None) -> list[RisingAler
             .annotate(low=Min("score"))
             .values_list("subject", "low")
         )
+        flagged = set(
+            RisingAlert.objects.filter(spike=spike, identity_id__in=list(rows)).values_list("identity_id", flat=True)
+        )
         for identity_id, row in rows.items():
             low = before.get(row.subject)
             rise = row.score - low if low is not None else None
             if not ((rise is not None and rise >= RISE) or (rise is None and row.score >= 60)):
                 continue
-            if RisingAlert.objects.filter(spike=spike, identity_id=identity_id).exists():
+            if identity_id in flagged:
                 continue
             why = (
                 f"influence {row.score}"

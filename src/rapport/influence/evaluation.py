@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,34 @@ def compare(pred: dict[str, Any], truth, seed: int) -> dict[str, Any]:
     }
 
 
+def _csv(name: str, parse: Callable[[dict], tuple], keep: Callable[[dict], bool] | None = None) -> list[tuple] | None:
+    """The parsed rows of a data set's CSV file (None when the file is not there)."""
+    path = _data_dir() / name
+    if not path.exists():
+        return None
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [parse(r) for r in csv.DictReader(fh) if keep is None or keep(r)]
+
+
+def _first_half(rows: list[tuple], *, author: int) -> tuple[datetime, list[tuple], dict[str, int]]:
+    """Sort rows (time first) in place and cut them at the median time: the cut, the rows before it, and an index
+    of the authors (row[author]) heard before it, the ones scored."""
+    rows.sort()
+    cut = rows[len(rows) // 2][0]
+    first = [r for r in rows if r[0] < cut]
+    return cut, first, {n: i for i, n in enumerate(sorted({r[author] for r in first}))}
+
+
+def _scored_against(authors: int, posts, edges, spread, seed: int) -> dict[str, Any]:
+    """Rapport's score from the first half's posts and edges, and post count, against the second half's spread."""
+    f, composite = rapport_scores([(i, None, 0) for i in range(authors)], posts, edges)
+    return {
+        "authors": authors,
+        "with_spread": int((spread > 0).sum()),
+        **compare({"rapport": composite, "post_count": f["posts"]}, spread, seed),
+    }
+
+
 MENTION = re.compile(r"@(\w{1,30})")
 
 
@@ -136,69 +165,53 @@ def airline(seed: int) -> dict[str, Any]:
     """Authors of the airline tweets: scores from the first half, retweets and mentions received in the second."""
     import numpy as np
 
-    path = _data_dir() / "Tweets.csv"
-    if not path.exists():
-        return {"skipped": f"{path} not found"}
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = [
-            (
-                datetime.strptime(r["tweet_created"], "%Y-%m-%d %H:%M:%S %z"),
-                r["name"].lower(),
-                int(r["retweet_count"] or 0),
-                r["text"],
-            )
-            for r in csv.DictReader(fh)
-        ]
-    rows.sort()
-    cut = rows[len(rows) // 2][0]
-    first, second = [r for r in rows if r[0] < cut], [r for r in rows if r[0] >= cut]
-    names = sorted({n for _, n, _, _ in first})
-    index = {n: i for i, n in enumerate(names)}
+    rows = _csv(
+        "Tweets.csv",
+        lambda r: (
+            datetime.strptime(r["tweet_created"], "%Y-%m-%d %H:%M:%S %z"),
+            r["name"].lower(),
+            int(r["retweet_count"] or 0),
+            r["text"],
+        ),
+    )
+    if rows is None:
+        return {"skipped": f"{_data_dir() / 'Tweets.csv'} not found"}
+    cut, first, index = _first_half(rows, author=1)
+    second = [r for r in rows if r[0] >= cut]
     posts, edges = [], []
     for pid, (_, name, rts, text) in enumerate(first):
         posts.append((pid, index[name], {"reposts": rts}))
         for m in MENTION.findall(text):
             if m.lower() in index and m.lower() != name:
                 edges.append((index[name], index[m.lower()], "mention", pid, None))
-    f, composite = rapport_scores([(i, None, 0) for i in range(len(names))], posts, edges)
-    spread = np.zeros(len(names))
+    spread = np.zeros(len(index))
     for _, name, rts, text in second:
         if name in index:
             spread[index[name]] += rts
         for m in MENTION.findall(text):
             if m.lower() in index and m.lower() != name:
                 spread[index[m.lower()]] += 1
-    return {
-        "authors": len(names),
-        "with_spread": int((spread > 0).sum()),
-        **compare({"rapport": composite, "post_count": f["posts"]}, spread, seed),
-    }
+    return _scored_against(len(index), posts, edges, spread, seed)
 
 
 def care_threads(seed: int) -> dict[str, Any]:
     """Authors of the care threads: scores from the first half, replies their tweets received in the second."""
     import numpy as np
 
-    path = _data_dir() / "twcs_sample_first5000.csv"
-    if not path.exists():
-        return {"skipped": f"{path} not found"}
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = [
-            (
-                datetime.strptime(r["created_at"], "%a %b %d %H:%M:%S %z %Y"),
-                r["tweet_id"],
-                r["author_id"],
-                (r["in_response_to_tweet_id"] or "").split(".")[0],
-            )
-            for r in csv.DictReader(fh)
-            if r.get("created_at") and r.get("tweet_id") and r.get("author_id")
-        ]
-    rows.sort()
+    rows = _csv(
+        "twcs_sample_first5000.csv",
+        lambda r: (
+            datetime.strptime(r["created_at"], "%a %b %d %H:%M:%S %z %Y"),
+            r["tweet_id"],
+            r["author_id"],
+            (r["in_response_to_tweet_id"] or "").split(".")[0],
+        ),
+        keep=lambda r: bool(r.get("created_at") and r.get("tweet_id") and r.get("author_id")),
+    )
+    if rows is None:
+        return {"skipped": f"{_data_dir() / 'twcs_sample_first5000.csv'} not found"}
     author_of = {tid: a for _, tid, a, _ in rows}
-    cut = rows[len(rows) // 2][0]
-    first = [r for r in rows if r[0] < cut]
-    names = sorted({a for _, _, a, _ in first})
-    index = {n: i for i, n in enumerate(names)}
+    cut, first, index = _first_half(rows, author=2)
     pid_of = {tid: k for k, (_, tid, _, _) in enumerate(first)}
     posts = [(k, index[a], {}) for k, (_, _, a, _) in enumerate(first)]
     edges = []
@@ -206,17 +219,12 @@ def care_threads(seed: int) -> dict[str, Any]:
         target = author_of.get(parent)
         if target in index and target != a:
             edges.append((index[a], index[target], "reply", k, pid_of.get(parent)))
-    f, composite = rapport_scores([(i, None, 0) for i in range(len(names))], posts, edges)
-    spread = np.zeros(len(names))
+    spread = np.zeros(len(index))
     for when, _, a, parent in rows:
         target = author_of.get(parent)
         if when >= cut and target in index and target != a:
             spread[index[target]] += 1
-    return {
-        "authors": len(names),
-        "with_spread": int((spread > 0).sum()),
-        **compare({"rapport": composite, "post_count": f["posts"]}, spread, seed),
-    }
+    return _scored_against(len(index), posts, edges, spread, seed)
 
 
 def add_arguments(parser) -> None:

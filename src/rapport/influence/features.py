@@ -13,6 +13,18 @@ REACTION_METRICS = ("likes", "reposts", "replies", "quotes")
 SHARE_METRICS = ("reposts", "quotes")
 EDGE_WEIGHTS = {"mention": 1.0, "reply": 1.0, "repost": 2.0, "quote": 2.0}
 SHARE_KINDS = ("repost", "quote", "reply")
+# The per-subject features a score is computed from and stored beside it; a person's are their identities' sums.
+FEATURES = (
+    "followers",
+    "posts",
+    "reactions",
+    "shares",
+    "second_degree",
+    "amplifiers",
+    "pagerank",
+    "topic_posts",
+    "topic_reactions",
+)
 
 
 def _int(metrics: Any, key: str) -> int:
@@ -151,17 +163,7 @@ def by_person(f: dict[str, Any]) -> dict[str, Any]:
     linked = f["person"] > 0
     people, inverse = np.unique(f["person"][linked], return_inverse=True)
     out: dict[str, Any] = {"ids": people}
-    for name in (
-        "followers",
-        "posts",
-        "reactions",
-        "shares",
-        "second_degree",
-        "amplifiers",
-        "pagerank",
-        "topic_posts",
-        "topic_reactions",
-    ):
+    for name in FEATURES:
         out[name] = np.bincount(inverse, weights=f[name][linked], minlength=len(people))
     out["topics"] = {
         rule: tuple(np.bincount(inverse, weights=a[linked], minlength=len(people)) for a in arrays)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from rapport.core.bulk import _adapt, insert_ignore, insert_rows
+from rapport.core.bulk import insert_ignore, upsert
 from rapport.influence.models import FollowerSnapshot, Interaction, InteractionKind, PendingUpdate
 
 HANDLE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,60}[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+\.[a-z]{2,})?)")
@@ -161,14 +161,13 @@ def ingest_posts(workspace_id: int, post_ids: Iterable[int]) -> dict[str, int]:
             "id", "followers"
         )
     ]
-    if snaps:
-        fields = [FollowerSnapshot._meta.get_field(c) for c in ("workspace", "identity", "day", "followers")]
-        insert_rows(
-            FollowerSnapshot._meta.db_table,
-            [f.column for f in fields],
-            _adapt(fields, snaps),
-            tail="ON CONFLICT (identity_id, day) DO UPDATE SET followers = excluded.followers",
-        )
+    upsert(
+        FollowerSnapshot,
+        ("workspace", "identity", "day", "followers"),
+        snaps,
+        conflict=("identity", "day"),
+        update=("followers",),
+    )
     touched = authors | {r[2] for r in rows.values() if r[2]}
     now = timezone.now()
     insert_ignore(

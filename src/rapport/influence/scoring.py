@@ -26,17 +26,6 @@ TRUST_HALF = 2.0  # log-evidence at which an account passes on half its rank (a 
 # nothing, and every real voice would otherwise be off the scale.
 REF_FLOORS = {"reach": 6.9, "engagement": 1.79, "amplification": 1.79, "network": 1.1, "topical": 1.39}
 MIN_SPREAD = 0.35
-FEATURES = (
-    "followers",
-    "posts",
-    "reactions",
-    "shares",
-    "second_degree",
-    "amplifiers",
-    "pagerank",
-    "topic_posts",
-    "topic_reactions",
-)
 
 
 @dataclass

@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from rapport.core.bulk import upsert
 from rapport.influence import features as feats
 from rapport.influence import scoring
 from rapport.influence.models import Calibration, Interaction, PendingUpdate, Score, ScoreSnapshot
@@ -46,15 +48,15 @@ def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None, unt
         idents = idents.filter(pk__in=identity_ids)
         posts = posts.filter(author_id__in=identity_ids)
         edges = edges.filter(target_id__in=identity_ids)
-    ident_rows = list(idents.values_list("id", "person_id", "followers"))
-    post_rows = list(posts.values_list("id", "author_id", "metrics").iterator(chunk_size=5000))
-    edge_rows = list(edges.values_list("source_id", "target_id", "kind", "post_id", "target_post_id"))
     rule_posts = PostRule.objects.filter(workspace_id=workspace_id, created_at__gte=since)
     if until is not None:  # a score as of a past day sees nothing later
         posts, edges = posts.filter(created_at__lte=until), edges.filter(created_at__lte=until)
         rule_posts = rule_posts.filter(created_at__lte=until)
     if identity_ids is not None:
         rule_posts = rule_posts.filter(post__author_id__in=identity_ids)
+    ident_rows = list(idents.values_list("id", "person_id", "followers"))
+    post_rows = list(posts.values_list("id", "author_id", "metrics").iterator(chunk_size=5000))
+    edge_rows = list(edges.values_list("source_id", "target_id", "kind", "post_id", "target_post_id"))
     rule_rows = list(rule_posts.values_list("rule_id", "post_id"))
     travel: dict[int, int] = {}
     if identity_ids is not None:
@@ -67,7 +69,7 @@ def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None, unt
 
 
 def _feature_dict(f: dict[str, Any], k: int, nodes: int) -> dict[str, float]:
-    out = {name: round(float(f[name][k]), 9 if name == "pagerank" else 2) for name in scoring.FEATURES}
+    out = {name: round(float(f[name][k]), 9 if name == "pagerank" else 2) for name in feats.FEATURES}
     out["nodes"] = nodes  # the graph's size, so "PageRank 4× the average account" reads without the calibration
     return out
 
@@ -136,25 +138,34 @@ def _subject_rows(workspace_id, f, people, cal, now, objecting, topic=0, topic_a
     return rows
 
 
+SNAPSHOT_COLUMNS = ("workspace", "subject", "identity", "person", "day", "score", "components")
+SCORE_COLUMNS = (
+    "workspace",
+    "subject",
+    "topic",
+    "identity",
+    "person",
+    "listed",
+    "score",
+    "components",
+    "features",
+    "evidence",
+    "updated_at",
+)
+
+
 def _snapshot(workspace_id: int, rows: list[Score], day: date) -> None:
-    ScoreSnapshot.objects.bulk_create(
+    """Today's snapshot of each overall row (a later run the same day overwrites it): plain multi-row upserts."""
+    upsert(
+        ScoreSnapshot,
+        SNAPSHOT_COLUMNS,
         [
-            ScoreSnapshot(
-                workspace_id=workspace_id,
-                subject=r.subject,
-                identity_id=r.identity_id,
-                person_id=r.person_id,
-                day=day,
-                score=r.score,
-                components=r.components,
-            )
+            (workspace_id, r.subject, r.identity_id, r.person_id, day, r.score, r.components)
             for r in rows
             if r.topic == 0
         ],
-        update_conflicts=True,
-        unique_fields=["workspace", "subject", "day"],
-        update_fields=["score", "components"],
-        batch_size=2000,
+        conflict=("workspace", "subject", "day"),
+        update=("score", "components"),
     )
 
 
@@ -205,7 +216,8 @@ def recompute(workspace_id: int, *, now: datetime | None = None, window_days: in
 
 
 def _resolve_targets(workspace_id: int) -> int:
-    """Point edges written before their target account was known at it (by handle or external id)."""
+    """Point edges written before their target account was known at it (by handle or external id): the open keys'
+    accounts are looked up in bulk, one query per network and kind of key, and only the keys found are updated."""
     from rapport.identity.models import SocialIdentity
 
     open_keys = list(
@@ -213,23 +225,30 @@ def _resolve_targets(workspace_id: int) -> int:
         .values_list("target_key", flat=True)
         .distinct()[:50_000]
     )
-    fixed = 0
+    wanted: dict[tuple[str, str], dict[str, str]] = {}  # (network, field) -> value -> key
     for key in open_keys:
         network, _, rest = key.partition(":")
-        if not rest[1:]:
-            continue
-        lookup = {"handle_key": rest[1:]} if rest[0] == "@" else {"external_id": rest[1:]}
-        pk = (
-            SocialIdentity.objects.filter(workspace_id=workspace_id, network=network, **lookup)
-            .values_list("pk", flat=True)
-            .first()
+        if rest[1:] and rest[0] in "@#":
+            wanted.setdefault((network, "handle_key" if rest[0] == "@" else "external_id"), {})[rest[1:]] = key
+    found: dict[str, int] = {}
+    for (network, name), values in wanted.items():
+        keys = list(values)
+        for start in range(0, len(keys), 5000):
+            for pk, value in (
+                SocialIdentity.objects.filter(
+                    workspace_id=workspace_id, network=network, **{f"{name}__in": keys[start : start + 5000]}
+                )
+                .order_by("pk")
+                .values_list("pk", name)
+            ):
+                found.setdefault(values[value], pk)  # the first account, as before
+    fixed = 0
+    for key, pk in found.items():
+        fixed += (
+            Interaction.objects.filter(workspace_id=workspace_id, target__isnull=True, target_key=key)
+            .exclude(source_id=pk)
+            .update(target_id=pk)
         )
-        if pk:
-            fixed += (
-                Interaction.objects.filter(workspace_id=workspace_id, target__isnull=True, target_key=key)
-                .exclude(source_id=pk)
-                .update(target_id=pk)
-            )
     return fixed
 
 
@@ -268,24 +287,25 @@ def refresh(workspace_id: int | None = None, *, limit: int = 5000, now: datetime
         cal = scoring.Calibration.from_dict(cal_row.params)
         rows = _rows(ws, now - timedelta(days=WINDOW_DAYS), ids, until=now)
         f = feats.build(*rows[:4], post_travel=rows[4])
+        # Only the stored PageRank is read back (not each row's whole features document).
         known = dict(
-            Score.objects.filter(workspace_id=ws, topic=0, subject__in=[f"i{i}" for i in ids]).values_list(
-                "subject", "features"
-            )
+            Score.objects.filter(
+                workspace_id=ws, topic=0, subject__in=[f"i{i}" for i in ids], features__has_key="pagerank"
+            ).values_list("subject", KT("features__pagerank"))
         )
-        f["pagerank"] = np.array(
-            [float((known.get(f"i{int(i)}") or {}).get("pagerank", 1.0 / max(cal.nodes, 1))) for i in f["ids"]]
-        )
+        teleport = 1.0 / max(cal.nodes, 1)
+        f["pagerank"] = np.array([float(known.get(f"i{int(i)}", teleport)) for i in f["ids"]])
         people = feats.by_person(f)
         objecting = _objectors(ws)
         out = _subject_rows(ws, f, people, cal, now, objecting)
+        attnames = [Score._meta.get_field(c).attname for c in SCORE_COLUMNS]
         with transaction.atomic():
-            Score.objects.bulk_create(
-                out,
-                update_conflicts=True,
-                unique_fields=["workspace", "subject", "topic"],
-                update_fields=["identity", "person", "listed", "score", "components", "features", "updated_at"],
-                batch_size=1000,
+            upsert(
+                Score,
+                SCORE_COLUMNS,
+                [[getattr(r, a) for a in attnames] for r in out],
+                conflict=("workspace", "subject", "topic"),
+                update=("identity", "person", "listed", "score", "components", "features", "updated_at"),
             )
             _snapshot(ws, out, now.astimezone(UTC).date())
             PendingUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()

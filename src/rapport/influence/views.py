@@ -18,7 +18,7 @@ EXPORT_LIMIT = 5000
 
 def rows_for(workspace, scores, topic: int) -> list[dict]:
     """Display rows for scored subjects: who, score, components, trend, sentiment on the topic, customer, value."""
-    from rapport.commerce.models import CustomerValue
+    from rapport.commerce.services import standing
     from rapport.contacts.models import Person
     from rapport.identity.models import SocialIdentity
     from rapport.listening.models import Post
@@ -47,11 +47,7 @@ def rows_for(workspace, scores, topic: int) -> list[dict]:
         )
         .values_list("author_id", "pos", "neg", "total")
     }
-    value = dict(
-        CustomerValue.objects.filter(workspace=workspace, person_id__in=list(people)).values_list(
-            "person_id", "total_spend"
-        )
-    )
+    value = {pid: spend for pid, (_, spend) in standing(people).items()}  # people: this workspace's only
     cal = services.calibration(workspace.pk)
     change = services.change_since([s for s in scores if s.topic == 0]) if not topic else {}
     if topic:  # the trend of the overall score, also on a topic's list

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rapport.care.models import Conversation, ConversationStatus, Message, MessageDirection
+from rapport.care.models import Conversation, ConversationStatus, Message, MessageDirection, Team
 from rapport.care.tests.helpers import brand, ingest, person, post, social_policy
 from rapport.community import services
 from rapport.community.models import Question
@@ -139,3 +139,20 @@ def test_staff_cannot_accept_answers_to_members_questions_or_other_workspaces(
     assert other.post(f"/community/answers/{a.pk}/accept").status_code == 404
     assert other.get(f"/community/questions/{q.pk}").status_code == 404
     assert api_factory(kohlmark.workspace, Role.MARKETER).post(f"/community/answers/{a.pk}/accept").status_code == 403
+
+
+def test_an_agent_cannot_read_or_close_a_question_asked_from_a_conversation_they_cannot_see(
+    api_factory, workspace, kohlmark
+):
+    other_team = Team.objects.create(workspace=workspace, name="VIP desk")
+    conv = Conversation.objects.create(workspace=workspace, subject="private case", team=other_team)
+    q = services.ask(category=category(workspace, "X", "x"), title="From a VIP's case", body="?", conversation=conv)
+    a = services.answer(question=q, author=kohlmark, body="An answer.")
+    outsider = api_factory(workspace, Role.AGENT)  # in no team: the VIP desk's conversations are not theirs
+    assert outsider.get(f"/community/questions/{q.pk}").status_code == 404
+    assert outsider.post(f"/community/answers/{a.pk}/accept").status_code == 404
+    q.refresh_from_db()
+    conv.refresh_from_db()
+    assert q.accepted_answer_id is None and conv.status != ConversationStatus.RESOLVED
+    admin = api_factory(workspace, Role.ADMIN)
+    assert admin.get(f"/community/questions/{q.pk}").status_code == 200

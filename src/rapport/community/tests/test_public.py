@@ -166,3 +166,36 @@ def test_sign_in_is_rate_limited_and_a_member_of_one_workspace_is_not_signed_in_
     assert ok.get(f"/community/{workspace.slug}/ask").status_code == 200
     category(other_workspace)
     assert ok.get(f"/community/{other_workspace.slug}/ask")["Location"].endswith("/signin")
+
+
+def test_nul_bytes_in_the_public_forms_get_a_field_error_not_a_server_error(workspace):
+    """PostgreSQL refuses NUL in text: every public form answers 4xx naming the field, and nothing is stored."""
+    cat = category(workspace)
+    asker = member(workspace, "asker")
+    q = services.ask(author=asker, category=cat, title="Phone will not charge", body="It stopped.")
+    base = f"/community/{workspace.slug}/"
+    anonymous = Client(raise_request_exception=False)
+    assert anonymous.get(f"{base}search", {"q": "charge\x00 phone"}).status_code == 200
+    assert "Phone will not charge" in anonymous.get(f"{base}search", {"q": "charge\x00phone"}).content.decode()
+    r = anonymous.post(f"{base}signin", {"email": "asker@mail.example\x00", "password": MEMBER_PASSWORD})
+    assert r.status_code == 401
+    for handle, email, error in (
+        ("nul\x00x", "n@mail.example", "3 to 40 letters"),
+        ("good_one", "good\x00@mail.example", "an email address"),
+    ):
+        r = anonymous.post(f"{base}join", {"handle": handle, "email": email, "password": "p" * 12})
+        assert r.status_code == 422 and error in r.content.decode()
+    assert CommunityMember.objects.filter(workspace=workspace).count() == 1
+    me = _signed_in(workspace, "asker@mail.example")
+    me.raise_request_exception = False
+    for form, label in (
+        ({"category": cat.slug, "title": "A title with a \x00 byte", "body": "fine"}, "Title: must not contain"),
+        ({"category": cat.slug, "title": "A fine title here", "body": "bad \x00"}, "Details: must not contain"),
+        ({"category": cat.slug, "title": "A fine title here", "body": "ok", "tags": "a\x00,b"}, "Tags: must not"),
+        ({"category": "\x00", "title": "A fine title here", "body": "ok"}, "choose a category"),
+    ):
+        r = me.post(f"{base}ask", form)
+        assert r.status_code == 422 and label in r.content.decode(), form
+    r = me.post(f"{base}q/{q.pk}/answer", {"body": "an answer \x00"})
+    assert r.status_code == 422 and "Your answer: must not contain control characters" in r.content.decode()
+    assert q.answers.count() == 0 and services.visible_questions(workspace).count() == 1

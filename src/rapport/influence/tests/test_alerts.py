@@ -85,3 +85,8 @@ def test_the_musician_rising_in_a_negative_spike_is_flagged_once(api, workspace,
     assert alerts.detect(workspace.pk, now=NOW) == []
     assert RisingAlert.objects.count() == 1
     assert api.get("/influence/alerts").json()["items"] == []  # the objector is not named any more
+
+
+def test_a_workspace_without_an_open_negative_spike_costs_one_query_a_minute(workspace, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert alerts.detect(workspace.pk, now=NOW) == []

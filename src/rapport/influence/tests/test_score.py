@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from rapport.consent.models import Purpose
@@ -9,9 +11,12 @@ from rapport.consent.services import object_to
 from rapport.contacts.models import Person
 from rapport.identity.models import SocialIdentity
 from rapport.influence import services
+from rapport.influence.features import SHARE_KINDS
+from rapport.influence.graph import ingest_posts
 from rapport.influence.models import FollowerSnapshot, Interaction, PendingUpdate, Score
 from rapport.influence.scoring import split_points, split_points_array
 from rapport.influence.tests.helpers import NOW, ingest, population, post
+from rapport.listening.models import Post
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +55,33 @@ def test_x_payload_mentions_quotes_and_replies_become_edges_once(workspace, djan
     assert PendingUpdate.objects.filter(identity__handle="alice").exists()
     ingest(workspace, batch, django_capture_on_commit_callbacks)  # redelivery adds nothing
     assert Interaction.objects.count() == 5
+
+
+def test_a_second_ingest_the_same_day_overwrites_the_days_follower_count(workspace, django_capture_on_commit_callbacks):
+    ingest(workspace, [post(1, "alice", 500)], django_capture_on_commit_callbacks)
+    SocialIdentity.objects.filter(workspace=workspace, handle_key="alice").update(followers=650)
+    ingest_posts(workspace.pk, Post.objects.filter(workspace=workspace).values_list("pk", flat=True))
+    snaps = list(FollowerSnapshot.objects.filter(identity__handle="alice").values_list("followers", flat=True))
+    assert snaps == [650]
+
+
+def test_a_score_as_of_a_past_day_counts_nothing_posted_after_it(workspace, django_capture_on_commit_callbacks):
+    posts = population()
+    ingest(workspace, posts, django_capture_on_commit_callbacks)
+    then = NOW - timedelta(days=10) + timedelta(minutes=1100)  # half of the population's posts are later
+    services.recompute(workspace.pk, now=then)
+    heard = Post.objects.filter(workspace=workspace, created_at__lte=then)
+    assert 0 < heard.count() < len(posts)
+    scored = Score.objects.filter(workspace=workspace, topic=0, subject__startswith="i")
+    assert sum(s.features["posts"] for s in scored) == heard.count()
+    amplifiers = {
+        (t, s)
+        for s, t in Interaction.objects.filter(
+            workspace=workspace, created_at__lte=then, target__isnull=False, kind__in=SHARE_KINDS
+        ).values_list("source_id", "target_id")
+    }
+    assert len(amplifiers) < Interaction.objects.filter(workspace=workspace, target__isnull=False).count()
+    assert sum(s.features["amplifiers"] for s in scored) == len(amplifiers)
 
 
 def test_components_add_up_exactly_and_the_scale_is_anchored(workspace, django_capture_on_commit_callbacks):
@@ -172,5 +204,20 @@ def test_incremental_update_rescores_the_touched_accounts(workspace, django_capt
     assert services.refresh(workspace.pk, now=NOW)["rescored"] >= 21
     after = score_of(workspace, "a7")
     assert after.features["shares"] >= 20 and after.score > before.score
+    assert after.features["pagerank"] == before.features["pagerank"]  # kept from the last recompute
     assert sum(after.components.values()) == after.score
     assert not PendingUpdate.objects.filter(workspace=workspace).exists()
+
+
+def test_edges_to_accounts_heard_later_are_resolved_in_bulk(
+    workspace, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    text = "hello @later_one @never_heard @nobody_else @ghost"
+    ingest(workspace, [post(1, "erin", 40, text=text)], django_capture_on_commit_callbacks)
+    assert Interaction.objects.filter(target__isnull=True).count() == 4
+    ingest(workspace, [post(2, "later_one", 90)], django_capture_on_commit_callbacks)
+    with django_assert_max_num_queries(3):  # the open keys, one lookup for the handles, one update per account found
+        assert services._resolve_targets(workspace.pk) == 1
+    edge = Interaction.objects.get(target__isnull=False)
+    assert edge.target.handle == "later_one" and edge.source.handle == "erin"
+    assert Interaction.objects.filter(target__isnull=True).count() == 3

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 
+from rapport.commerce.models import CustomerValue
 from rapport.contacts.models import Person
 from rapport.core.models import Role
 from rapport.identity.models import SocialIdentity
@@ -23,6 +25,7 @@ def scored(workspace, django_capture_on_commit_callbacks):
     person = Person.objects.create(workspace=workspace, first_name="Cleo", last_name="Customer")
     SocialIdentity.objects.filter(workspace=workspace, handle_key="a4").update(person=person)
     services.recompute(workspace.pk, now=NOW)
+    CustomerValue.objects.create(workspace=workspace, person=person, orders=3, total_spend=Decimal("412.50"))
     return person
 
 
@@ -47,6 +50,7 @@ def test_csv_export_has_every_listed_subject_in_rank_order(client, member_factor
     assert scores == sorted(scores, reverse=True)
     cleo = next(x for x in rows if x["name"] == "Cleo Customer")
     assert cleo["customer"] == "yes" and cleo["contact_id"] == str(scored.pk)
+    assert cleo["lifetime_value"] == "412.50" and {x["lifetime_value"] for x in rows if x is not cleo} == {""}
     parts = ("reach", "engagement", "amplification", "network", "topical")
     assert all(sum(int(x[c]) for c in parts) == int(x["score"]) for x in rows)
 
