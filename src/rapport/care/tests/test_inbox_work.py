@@ -7,9 +7,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from conftest import login
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from rapport.care import routing, services, sla
@@ -26,12 +25,6 @@ from rapport.core.actors import Actor
 from rapport.core.models import Role
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
 
 
 def conversation(workspace, first: str, *, network="twitter", language="", team=None, assignee=None, due=None):

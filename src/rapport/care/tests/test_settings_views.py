@@ -4,24 +4,12 @@ Each is admin-only (other roles 403), scoped to the workspace (another workspace
 bad input with a 400 naming the field."""
 
 import pytest
-from conftest import PASSWORD
-from django.test import Client
+from conftest import login
 
 from rapport.care.models import AgentProfile, CannedReply, SLAPolicy, Team
 from rapport.core.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
-def admin_client(workspace, member_factory):
-    return login(member_factory(workspace, Role.ADMIN))
 
 
 @pytest.fixture

@@ -4,24 +4,12 @@ credentials encrypted and write-only), admin-only, scoped to the workspace, audi
 import json
 
 import pytest
-from conftest import PASSWORD
-from django.test import Client
+from conftest import login
 
 from rapport.channels.models import Channel
 from rapport.core.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
-def admin_client(workspace, member_factory):
-    return login(member_factory(workspace, Role.ADMIN))
 
 
 def test_connect_and_edit_a_channel(admin_client, workspace):

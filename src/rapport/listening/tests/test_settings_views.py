@@ -2,24 +2,12 @@
 scoped to the workspace, audited, with the query's parse error named on its field."""
 
 import pytest
-from conftest import PASSWORD
-from django.test import Client
+from conftest import login
 
 from rapport.core.models import AuditEvent, Role
 from rapport.listening.models import TrackingRule
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
-def admin_client(workspace, member_factory):
-    return login(member_factory(workspace, Role.ADMIN))
 
 
 def test_create_edit_delete_rule(admin_client, workspace):
