@@ -36,6 +36,7 @@ from rapport.care.sla import sla_report
 from rapport.contacts.models import Person
 from rapport.contacts.services import timeline
 from rapport.core.actors import Actor
+from rapport.core.ids import parse_id
 from rapport.core.models import User
 from rapport.core.privacy import reader_for
 from rapport.core.services import has_permission
@@ -73,9 +74,10 @@ def _filters(request: HttpRequest) -> tuple[dict, dict]:
         kw["channel"] = channel
     team = get.get("team", "").strip()
     if team:
-        if not team.isdigit() or not Team.objects.filter(workspace=request.workspace, pk=int(team)).exists():
+        team_id = parse_id(team)
+        if team_id is None or not Team.objects.filter(workspace=request.workspace, pk=team_id).exists():
             raise BadFilter("team: no such team in this workspace")
-        kw["team"] = int(team)
+        kw["team"] = team_id
     status = get.get("status", "").strip()
     if status:
         if status not in ConversationStatus.values and status != "all":
@@ -213,7 +215,7 @@ def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def bulk(request: HttpRequest) -> HttpResponse:
     """Assign, close or tag the checked conversations at once (those the user may see; others are skipped)."""
     back = reverse("care:inbox") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:200]
+    ids = [i for i in map(parse_id, request.POST.getlist("ids")) if i is not None][:200]
     action = request.POST.get("action", "")
     if not ids:
         messages.error(request, "Check one or more conversations first.")
@@ -228,7 +230,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         else:
             user = (
                 User.objects.filter(
-                    pk=int(raw) if raw.isdigit() else 0,
+                    pk=parse_id(raw) or 0,
                     agent_profiles__workspace=request.workspace,
                 ).first()
             )
@@ -241,7 +243,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Assigned {len(convs)} conversation{'s' if len(convs) != 1 else ''} to {who}.")
     elif action == "team":
         raw = request.POST.get("team", "")
-        team = Team.objects.filter(workspace=request.workspace, pk=int(raw) if raw.isdigit() else 0).first()
+        team = Team.objects.filter(workspace=request.workspace, pk=parse_id(raw) or 0).first()
         if team is None:
             messages.error(request, "team: choose a team of this workspace.")
             return redirect(back)
@@ -273,9 +275,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
 def read_notifications(request: HttpRequest) -> HttpResponse:
     """Mark your notifications read (one, or all)."""
     raw = request.POST.get("id", "")
-    notifications.mark_read(
-        workspace_id=request.workspace.pk, user=request.user, ids=[int(raw)] if raw.isdigit() else None
-    )
+    if raw and parse_id(raw) is None:
+        messages.error(request, "id: not a notification of yours.")
+        return redirect("care:inbox")
+    notifications.mark_read(workspace_id=request.workspace.pk, user=request.user, ids=[parse_id(raw)] if raw else None)
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/inbox/") else "care:inbox")
 
 

@@ -119,6 +119,36 @@ def test_bulk_assign_close_and_tag(desk, workspace, member_factory):
     assert marketer.post("/inbox/bulk/", {"ids": ids, "action": "close"}).status_code == 403
 
 
+@pytest.mark.parametrize("bad", ["²", "9" * 30, "-1", "0"])
+def test_ids_that_are_no_ids_are_refused_not_a_500(desk, bad):
+    """Superscript digits pass str.isdigit() and numbers past BIGINT overflow the query: neither is an id."""
+    client = login(desk["me"])
+    for url in (f"/inbox/?team={bad}", f"/inbox/queue/?team={bad}"):
+        response = client.get(url)
+        assert response.status_code == 400 and "team:" in response.content.decode(), url
+    ids = [desk["tw"].pk]
+    page = client.post("/inbox/bulk/", {"ids": [bad], "action": "close"}, follow=True).content.decode()
+    assert "Check one or more conversations first." in page
+    page = client.post("/inbox/bulk/", {"ids": ids, "action": "assign", "assignee": bad}, follow=True).content.decode()
+    assert "assignee:" in page
+    page = client.post("/inbox/bulk/", {"ids": ids, "action": "team", "team": bad}, follow=True).content.decode()
+    assert "team:" in page
+    assert Conversation.objects.get(pk=desk["tw"].pk).status == "open"
+
+
+def test_a_bad_notification_id_marks_nothing_read(desk):
+    client = login(desk["me"])
+    routing.reassign(conversation=desk["tw"], actor=Actor.for_user(desk["other"].user), user=desk["me"].user)
+    unread = Notification.objects.filter(user=desk["me"].user, read_at__isnull=True)
+    assert unread.exists()
+    for bad in ("²", "9" * 30, "abc"):
+        page = client.post("/inbox/notifications/read/", {"id": bad}, follow=True).content.decode()
+        assert "id:" in page
+    assert unread.exists()  # not "all of them", which is what no id at all means
+    client.post("/inbox/notifications/read/", {"id": str(unread.first().pk)})
+    assert not unread.exists()
+
+
 def test_sla_times_read_as_people_say_them(desk):
     assert sla.human_duration(8100) == "2 h 15 min"
     assert sla.human_duration(3 * 86400 + 500) == "3 d"
