@@ -55,6 +55,15 @@ class BadFilter(ValueError):
     """An inbox filter that is not one (names the field)."""
 
 
+def _unstorable(data, *names: str) -> str:
+    """The error for the first of these posted fields that holds a NUL (no PostgreSQL text column can store one,
+    so saving it was a 500), naming the field; "" when they are all storable."""
+    for name in names:
+        if "\x00" in data.get(name, ""):
+            return f"{name}: remove the NUL character (\\x00) from it."
+    return ""
+
+
 def _filters(request: HttpRequest) -> tuple[dict, dict]:
     """The inbox filters from the query string: (what the screen shows, queries.queue keywords)."""
     get = request.GET
@@ -185,6 +194,9 @@ def save_view(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()[:60]
     query = request.POST.get("query", "")[:500]
     back = reverse("care:inbox") + (f"?{query}" if query else "")
+    if error := _unstorable(request.POST, "name", "query"):
+        messages.error(request, error)
+        return redirect("care:inbox")
     if not name:
         messages.error(request, "name: give the view a name.")
         return redirect(back)
@@ -345,7 +357,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a reply (or store a note) and come back to the conversation."""
     conv = _conversation(request, pk)
     text = request.POST.get("text", "").strip()[:5000]
-    if not text:
+    if error := _unstorable(request.POST, "text"):
+        messages.error(request, error)
+    elif not text:
         messages.error(request, "Write something first.")
     elif request.POST.get("note"):
         services.add_note(conversation=conv, agent=request.user, text=text)
@@ -397,19 +411,24 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     done = surveys.answered(conversation)
     error = ""
     raw = request.POST.get("score", "") if request.method == "POST" else request.GET.get("score", "")
-    if raw and (request.method == "POST" or surveys.by_a_person(request)):
+    comment = request.POST.get("comment") if request.method == "POST" else None
+    score = None
+    if request.method == "POST" and (error := _unstorable(request.POST, "comment")):
+        pass
+    elif raw and (request.method == "POST" or surveys.by_a_person(request)):
         if not (raw.isascii() and raw.isdigit()):
             error = "Choose a rating from 1 to 5."
         else:
-            comment = request.POST.get("comment") if request.method == "POST" else None
-            try:
-                done = surveys.rate(conversation=conversation, score=int(raw), comment=comment)
-            except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
-                error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
-    elif request.method == "POST" and done is not None and "comment" in request.POST:
-        done = surveys.rate(conversation=conversation, score=done.score, comment=request.POST["comment"])
+            score = int(raw)
+    elif request.method == "POST" and done is not None and comment is not None:
+        score = done.score  # a comment on the rating already given
     elif request.method == "POST":
         error = "Choose a rating from 1 to 5."
+    if score is not None:
+        try:
+            done = surveys.rate(conversation=conversation, score=score, comment=comment)
+        except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
+            error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
     return render(
         request,
         "care/survey.html",
@@ -430,6 +449,9 @@ def schedule_callback(request: HttpRequest, pk: int) -> HttpResponse:
     from rapport.care import callbacks
 
     conv = _conversation(request, pk)
+    if error := _unstorable(request.POST, "phone", "note"):
+        messages.error(request, error)
+        return redirect("care:conversation", pk=conv.pk)
     raw = request.POST.get("due_at", "").strip()
     try:
         due = datetime.fromisoformat(raw)
@@ -461,6 +483,9 @@ def complete_callback(request: HttpRequest, pk: int, task: int) -> HttpResponse:
     if todo is None:
         raise Http404("no such open callback")
     outcome = request.POST.get("outcome", "").strip()
+    if error := _unstorable(request.POST, "outcome"):
+        messages.error(request, error)
+        return redirect("care:conversation", pk=conv.pk)
     if not outcome:
         messages.error(request, "outcome: say what came of the call.")
         return redirect("care:conversation", pk=conv.pk)

@@ -149,6 +149,31 @@ def test_a_bad_notification_id_marks_nothing_read(desk):
     assert not unread.exists()
 
 
+def test_text_with_a_nul_is_refused_by_field_not_a_500(desk):
+    """No PostgreSQL text column stores a NUL: each form says which field holds one and stores nothing."""
+    client = login(desk["me"])
+    conv = desk["tw"]
+    due = (timezone.localtime() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    for url, data, field in (
+        ("/inbox/views/", {"name": "a\x00b", "query": "mine=1"}, "name:"),
+        ("/inbox/views/", {"name": "Mine", "query": "mine=1\x00"}, "query:"),
+        (f"/inbox/{conv.pk}/reply/", {"text": "hello\x00"}, "text:"),
+        (f"/inbox/{conv.pk}/reply/", {"text": "\x00", "note": "1"}, "text:"),
+        (f"/inbox/{conv.pk}/callbacks/", {"due_at": due, "phone": "+45\x00"}, "phone:"),
+        (f"/inbox/{conv.pk}/callbacks/", {"due_at": due, "note": "call\x00"}, "note:"),
+    ):
+        page = client.post(url, data, follow=True).content.decode()
+        assert f"{field} remove the NUL character" in page, (url, data)
+    assert not SavedView.objects.exists() and not CallbackTask.objects.exists()
+    assert not conv.messages.filter(direction="outbound").exists() and not conv.messages.filter(kind="note").exists()
+    client.post(f"/inbox/{conv.pk}/callbacks/", {"due_at": due, "phone": "+4520123456"})
+    task = CallbackTask.objects.get(conversation=conv)
+    page = client.post(f"/inbox/{conv.pk}/callbacks/{task.pk}/done/", {"outcome": "ok\x00"}, follow=True)
+    assert "outcome: remove the NUL character" in page.content.decode()
+    task.refresh_from_db()
+    assert task.status == "open"
+
+
 def test_sla_times_read_as_people_say_them(desk):
     assert sla.human_duration(8100) == "2 h 15 min"
     assert sla.human_duration(3 * 86400 + 500) == "3 d"
