@@ -383,7 +383,9 @@ class SLAForm(forms.ModelForm):
     )
     position = forms.IntegerField(min_value=0, max_value=32767, initial=100, help_text="lower is tried first")
     tz = forms.CharField(
-        label="Time zone", required=False, initial="UTC", help_text="of the business hours, e.g. Europe/Copenhagen"
+        label="Time zone",
+        max_length=64,
+        required=False, initial="UTC", help_text="of the business hours, e.g. Europe/Copenhagen"
     )
     holidays = forms.CharField(
         required=False,
@@ -429,7 +431,7 @@ class SLAForm(forms.ModelForm):
         name = (self.cleaned_data.get("tz") or "UTC").strip()
         try:
             ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder, a long name too long
             raise forms.ValidationError(f"{name!r} is not a time zone (e.g. Europe/Berlin, UTC)") from None
         return name
 

@@ -216,6 +216,15 @@ def test_sla_bad_input_names_the_field(admin_client):
     assert not SLAPolicy.objects.exists()
 
 
+@pytest.mark.parametrize("tz", ["Europe", "America", "x" * 300])
+def test_sla_time_zone_that_is_a_folder_or_too_long_names_the_field(admin_client, tz):
+    """The zone database opens a file by the name: a folder (Europe) or an overlong name raised OSError, a 500."""
+    response = admin_client.post("/settings/sla/new/", sla_form(tz=tz))
+    assert response.status_code == 400
+    assert 'id="error-tz"' in response.content.decode()
+    assert not SLAPolicy.objects.exists()
+
+
 def test_canned_reply_create_preview_and_offered_in_inbox(admin_client, workspace):
     preview = admin_client.post("/settings/canned/preview/", {"text": "Hi {{first_name}}, this is {{brand}}."})
     assert preview.status_code == 200 and "Hi Hanne, this is Acme." in preview.content.decode()  # a sample customer
