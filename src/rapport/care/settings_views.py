@@ -41,6 +41,7 @@ from rapport.core.services import record_audit
 from rapport.web.settings_kit import (
     LANGUAGES,
     ListField,
+    ModelIdsField,
     actor,
     admin_required,
     audited_delete,
@@ -151,7 +152,7 @@ class TeamForm(_UniqueName, forms.ModelForm):
     networks = ListField(
         choices=CHANNELS, label="Channels", help_text="e.g. twitter, email, chat; empty: every channel"
     )
-    members = forms.ModelMultipleChoiceField(
+    members = ModelIdsField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Agents"
     )
 
@@ -249,7 +250,7 @@ class AgentForm(forms.ModelForm):
     languages = ListField(choices=LANGUAGES, help_text="languages the agent answers in; empty: any")
     products = ListField(label="Skills", help_text="products or topics the agent knows, e.g. baggage, loyalty, refunds")
     capacity = forms.IntegerField(min_value=1, max_value=500, help_text="open conversations at once")
-    teams = forms.ModelMultipleChoiceField(
+    teams = ModelIdsField(
         queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 

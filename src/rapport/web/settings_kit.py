@@ -15,6 +15,7 @@ from django.shortcuts import render
 
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
+from rapport.core.ids import parse_id
 from rapport.core.services import audit_trail, record_audit
 from rapport.web.settings_registry import MANAGE, sections_for
 from rapport.web.views import workspace_required
@@ -108,6 +109,20 @@ def add_field_errors(form: forms.Form, exc: FieldErrors, *, aliases: dict[str, s
         if name not in form.fields:
             name = None  # type: ignore[assignment]
         form.add_error(name, f"{key}: {message}" if "." in key else message)
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Rows ticked by id, as ModelMultipleChoiceField; a value that is no id (a superscript digit, a number past
+    BIGINT) is refused on the field like an unknown row before it reaches the query (SQLite raised OverflowError)."""
+
+    def _check_values(self, value):
+        if isinstance(value, list | tuple):
+            for pk in value:
+                if isinstance(pk, str) and parse_id(pk) is None:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)
 
 
 _WORD = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")

@@ -86,6 +86,21 @@ def test_team_bad_input_names_the_field(admin_client, workspace):
     assert Team.objects.count() == 1
 
 
+@pytest.mark.parametrize("bad", ["9" * 30, "²", "-1"])
+def test_ticked_rows_that_are_no_ids_name_the_field(admin_client, workspace, agent, bad):
+    """A team's agents and an agent's teams are ticked by id: a number past BIGINT was an OverflowError on SQLite."""
+    team = Team.objects.create(workspace=workspace, name="Service")
+    response = admin_client.post(
+        "/settings/teams/new/", {"name": "Social", "strategy": "round_robin", "members": [bad]}
+    )
+    assert response.status_code == 400 and 'id="error-members"' in response.content.decode()
+    assert not Team.objects.filter(name="Social").exists()
+    url = f"/settings/agents/{agent.user_id}/"
+    response = admin_client.post(url, {"capacity": "4", "status": "online", "teams": [str(team.pk), bad]})
+    assert response.status_code == 400 and 'id="error-teams"' in response.content.decode()
+    assert not AgentProfile.objects.filter(user=agent.user).exists()
+
+
 def test_other_workspaces_rows_are_404(admin_client, other_workspace, member_factory):
     team = Team.objects.create(workspace=other_workspace, name="Theirs")
     policy = SLAPolicy.objects.create(workspace=other_workspace, name="Theirs", first_response_minutes=60)
