@@ -47,6 +47,7 @@ from rapport.web.settings_kit import (
     audited_delete,
     audited_save,
     form_status,
+    render_edit,
     render_settings,
     scoped,
 )
@@ -217,19 +218,15 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 )
         messages.success(request, f"Team {saved.name} is saved.")
         return redirect("care:settings-teams")
-    return render_settings(
+    return render_edit(
         request,
-        "web/settings/edit.html",
-        {
-            "form": form,
-            "heading": team.name if team.pk else "New team",
-            "back_url": reverse("care:settings-teams"),
-            "back_label": "Teams",
-            "delete_url": reverse("care:settings-team-delete", args=[team.pk]) if team.pk else "",
-            "delete_note": "Its conversations stay, without a team, and are routed again by hand.",
-        },
+        form,
         section="teams",
-        status=form_status(request, form),
+        heading=team.name if team.pk else "New team",
+        back="care:settings-teams",
+        back_label="Teams",
+        delete_url=reverse("care:settings-team-delete", args=[team.pk]) if team.pk else "",
+        delete_note="Its conversations stay, without a team, and are routed again by hand.",
         history=("team", team.pk),
     )
 
@@ -287,18 +284,14 @@ def agent_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         audited_save(form, request=request, object_type="agent_profile", fields=AGENT_FIELDS, user=user)
         messages.success(request, f"{user.email}: skills and languages are saved.")
         return redirect("care:settings-agents")
-    return render_settings(
+    return render_edit(
         request,
-        "web/settings/edit.html",
-        {
-            "form": form,
-            "heading": user.get_full_name() or user.email,
-            "intro": "Routing prefers agents who speak the conversation's language, then the least loaded.",
-            "back_url": reverse("care:settings-agents"),
-            "back_label": "Skills and languages",
-        },
+        form,
         section="agents",
-        status=form_status(request, form),
+        heading=user.get_full_name() or user.email,
+        intro="Routing prefers agents who speak the conversation's language, then the least loaded.",
+        back="care:settings-agents",
+        back_label="Skills and languages",
         history=("agent_profile", profile.pk),
     )
 

@@ -12,6 +12,7 @@ from django import forms
 from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
@@ -192,3 +193,14 @@ def render_settings(
 def form_status(request: HttpRequest, form: forms.Form | None) -> int:
     """400 for a posted form with errors, so a script (or a test) sees the refusal; 200 otherwise."""
     return 400 if request.method == "POST" and form is not None and form.is_bound and form.errors else 200
+
+
+
+def render_edit(
+    request: HttpRequest, form: forms.Form, *, section: str, back: str, back_label: str, history: tuple, **context: Any
+) -> HttpResponse:
+    """One record's page (web/settings/edit.html: heading, intro, the form, delete_url and delete_note for a delete
+    button, the audit history), with a link back to the list named `back`; 400 when the posted form has errors."""
+    context = {"form": form, "back_url": reverse(back), "back_label": back_label, **context}
+    status = form_status(request, form)
+    return render_settings(request, "web/settings/edit.html", context, section=section, status=status, history=history)

@@ -73,6 +73,18 @@ def test_team_create_edit_members_and_audit(admin_client, workspace, agent):
     assert "Nordic care" in admin_client.get("/settings/teams/").content.decode()
 
 
+def test_the_generic_edit_pages_link_back_offer_delete_and_show_history(admin_client, workspace, agent):
+    team = Team.objects.create(workspace=workspace, name="Nordic")
+    html = admin_client.get(f"/settings/teams/{team.pk}/").content.decode()
+    assert '<a href="/settings/teams/">← Teams</a>' in html and "<h1>Nordic</h1>" in html
+    assert f'action="/settings/teams/{team.pk}/delete/"' in html and "Its conversations stay" in html
+    new = admin_client.get("/settings/teams/new/").content.decode()
+    assert "<h1>New team</h1>" in new and "/delete/" not in new
+    html = admin_client.get(f"/settings/agents/{agent.user_id}/").content.decode()
+    assert '<a href="/settings/agents/">← Skills and languages</a>' in html and "Routing prefers agents" in html
+    assert "/delete/" not in html
+
+
 def test_team_bad_input_names_the_field(admin_client, workspace):
     Team.objects.create(workspace=workspace, name="Service")
     response = admin_client.post(

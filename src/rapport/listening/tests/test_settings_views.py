@@ -36,6 +36,9 @@ def test_create_edit_delete_rule(admin_client, workspace):
     assert (rule.kind, rule.query, rule.languages, rule.active) == ("competitor", "delta", [], False)
     event = AuditEvent.objects.get(action="rule.updated")
     assert event.before["query"].startswith("(united") and event.after["query"] == "delta"
+    page = admin_client.get(f"/settings/rules/{rule.pk}/").content.decode()
+    assert '<a href="/settings/rules/">← Tracking rules</a>' in page and "<code>rule.updated</code>" in page
+    assert f'action="/settings/rules/{rule.pk}/delete/"' in page and "the posts stay" in page
 
     assert admin_client.post(f"/settings/rules/{rule.pk}/delete/").status_code == 302
     assert not TrackingRule.objects.exists()
