@@ -127,6 +127,24 @@ def _initial(channel: Channel) -> dict:
     }
 
 
+@transaction.atomic
+def _set_active(request: HttpRequest, channel: Channel, active: bool) -> None:
+    """Switch a channel on or off, audited as channel.activated / channel.deactivated (nothing when unchanged)."""
+    if channel.active == active:
+        return
+    channel.active = active
+    channel.save(update_fields=["active"])
+    record_audit(
+        workspace=request.workspace,
+        actor=actor(request),
+        action="channel.activated" if active else "channel.deactivated",
+        object_type="channel",
+        object_id=channel.pk,
+        before={"active": not active},
+        after={"active": active},
+    )
+
+
 @admin_required
 def channel_list(request: HttpRequest) -> HttpResponse:
     rows = [(c, services.webhook_path(c)) for c in Channel.objects.filter(workspace=request.workspace)]
@@ -152,18 +170,7 @@ def channel_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     credentials=data["credentials"],
                     config=data["config"],
                 )
-                if saved.active != data["active"]:
-                    saved.active = data["active"]
-                    saved.save(update_fields=["active"])
-                    record_audit(
-                        workspace=request.workspace,
-                        actor=actor(request),
-                        action="channel.activated" if saved.active else "channel.deactivated",
-                        object_type="channel",
-                        object_id=saved.pk,
-                        before={"active": not saved.active},
-                        after={"active": saved.active},
-                    )
+                _set_active(request, saved, data["active"])
         except FieldErrors as exc:
             add_field_errors(form, exc)
         else:
@@ -188,18 +195,6 @@ def channel_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Channels are not deleted (conversations and messages point at them): they are deactivated."""
     channel = scoped(Channel, request, pk)
-    if channel.active:
-        with transaction.atomic():
-            channel.active = False
-            channel.save(update_fields=["active"])
-            record_audit(
-                workspace=request.workspace,
-                actor=actor(request),
-                action="channel.deactivated",
-                object_type="channel",
-                object_id=channel.pk,
-                before={"active": True},
-                after={"active": False},
-            )
+    _set_active(request, channel, False)
     messages.success(request, f"Channel {channel} is deactivated.")
     return redirect("channels-settings:list")

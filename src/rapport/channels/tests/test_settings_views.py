@@ -47,6 +47,16 @@ def test_connect_and_edit_a_channel(admin_client, workspace):
     assert "<code>channel.deactivated</code>" in page and "<code>channel.created</code>" in page
     assert "s3cret" not in page  # the history shows the credentials' names, never their values
 
+    # Switched on again from its page, then off by its deactivate button (channels are never deleted): each audited
+    # once, and a second deactivation changes nothing.
+    admin_client.post(f"/settings/channels/{channel.pk}/", {"name": "Acme Air care", "active": "on"})
+    channel.refresh_from_db()
+    assert channel.active and AuditEvent.objects.filter(action="channel.activated").count() == 1
+    for _ in range(2):
+        assert admin_client.post(f"/settings/channels/{channel.pk}/deactivate/").status_code == 302
+    channel.refresh_from_db()
+    assert not channel.active and AuditEvent.objects.filter(action="channel.deactivated").count() == 2
+
 
 def test_config_checked_by_the_networks_rules(admin_client, workspace):
     bad = admin_client.post(
