@@ -16,6 +16,7 @@ from rapport.channels import services
 from rapport.channels.models import Channel
 from rapport.core.errors import FieldErrors
 from rapport.core.services import record_audit
+from rapport.pipeline.connectors.base import PayloadError, check_raw
 from rapport.pipeline.connectors.registry import NETWORK_MODULES
 from rapport.web.settings_kit import (
     actor,
@@ -97,9 +98,14 @@ class ChannelForm(forms.Form):
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        except RecursionError:
+            raise forms.ValidationError("nested too deeply") from None
         if not isinstance(value, dict):
             raise forms.ValidationError("must be a JSON object: {...}")
-        return value
+        try:  # what a JSON column cannot store: a NUL or lone surrogate (\u0000, \ud800), 1e999, deep nesting
+            return check_raw(value, "config")
+        except PayloadError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean_credentials(self) -> dict | None:
         text = self.cleaned_data.get("credentials") or ""

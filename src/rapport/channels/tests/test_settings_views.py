@@ -58,6 +58,27 @@ def test_connect_and_edit_a_channel(admin_client, workspace):
     assert not channel.active and AuditEvent.objects.filter(action="channel.deactivated").count() == 2
 
 
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ('{"x": "\\u0000"}', "config.x: contains a NUL character"),
+        ('{"\\u0000": 1}', "config key: contains a NUL character"),
+        ('{"x": "\\ud800"}', "config.x: contains a lone surrogate"),
+        ('{"n": 1e999}', "config.n: inf is not a JSON number"),
+        ('{"a": ' * 100 + "1" + "}" * 100, "nested deeper than"),
+        ('{"a": ' * 5000 + "1" + "}" * 5000, "nested too deeply"),
+    ],
+)
+def test_config_a_json_column_cannot_store_names_the_field(admin_client, config, message):
+    """PostgreSQL's jsonb refuses \\u0000, lone surrogates and infinities, and deep nesting overflowed the parser's
+    stack: each was a 500 (a RecursionError on SQLite too)."""
+    response = admin_client.post("/settings/channels/new/", {"network": "chat", "handle": "site", "config": config})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="error-config"' in html and message in html
+    assert not Channel.objects.exists()
+
+
 def test_config_checked_by_the_networks_rules(admin_client, workspace):
     bad = admin_client.post(
         "/settings/channels/new/",
