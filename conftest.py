@@ -18,6 +18,13 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 PASSWORD = "Test-Password-4821"
 
 
+def login(member) -> Client:
+    """A browser-like client signed in as this member (the web pages, not the API)."""
+    client = Client()
+    assert client.login(username=member.user.email, password=PASSWORD)
+    return client
+
+
 class ApiClient:
     """A JSON client for /api/v1 that sends a bearer token."""
 
@@ -76,6 +83,17 @@ def member_factory(db):
         )
 
     return make
+
+
+@pytest.fixture
+def admin(workspace, member_factory):
+    return member_factory(workspace, Role.ADMIN)
+
+
+@pytest.fixture
+def admin_client(admin) -> Client:
+    """The web pages signed in as the workspace's admin (the settings pages are theirs)."""
+    return login(admin)
 
 
 @pytest.fixture

@@ -41,11 +41,13 @@ from rapport.core.services import record_audit
 from rapport.web.settings_kit import (
     LANGUAGES,
     ListField,
+    ModelIdsField,
     actor,
     admin_required,
     audited_delete,
     audited_save,
     form_status,
+    render_edit,
     render_settings,
     scoped,
 )
@@ -151,7 +153,7 @@ class TeamForm(_UniqueName, forms.ModelForm):
     networks = ListField(
         choices=CHANNELS, label="Channels", help_text="e.g. twitter, email, chat; empty: every channel"
     )
-    members = forms.ModelMultipleChoiceField(
+    members = ModelIdsField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Agents"
     )
 
@@ -216,19 +218,15 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 )
         messages.success(request, f"Team {saved.name} is saved.")
         return redirect("care:settings-teams")
-    return render_settings(
+    return render_edit(
         request,
-        "web/settings/edit.html",
-        {
-            "form": form,
-            "heading": team.name if team.pk else "New team",
-            "back_url": reverse("care:settings-teams"),
-            "back_label": "Teams",
-            "delete_url": reverse("care:settings-team-delete", args=[team.pk]) if team.pk else "",
-            "delete_note": "Its conversations stay, without a team, and are routed again by hand.",
-        },
+        form,
         section="teams",
-        status=form_status(request, form),
+        heading=team.name if team.pk else "New team",
+        back="care:settings-teams",
+        back_label="Teams",
+        delete_url=reverse("care:settings-team-delete", args=[team.pk]) if team.pk else "",
+        delete_note="Its conversations stay, without a team, and are routed again by hand.",
         history=("team", team.pk),
     )
 
@@ -249,7 +247,7 @@ class AgentForm(forms.ModelForm):
     languages = ListField(choices=LANGUAGES, help_text="languages the agent answers in; empty: any")
     products = ListField(label="Skills", help_text="products or topics the agent knows, e.g. baggage, loyalty, refunds")
     capacity = forms.IntegerField(min_value=1, max_value=500, help_text="open conversations at once")
-    teams = forms.ModelMultipleChoiceField(
+    teams = ModelIdsField(
         queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -286,18 +284,14 @@ def agent_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         audited_save(form, request=request, object_type="agent_profile", fields=AGENT_FIELDS, user=user)
         messages.success(request, f"{user.email}: skills and languages are saved.")
         return redirect("care:settings-agents")
-    return render_settings(
+    return render_edit(
         request,
-        "web/settings/edit.html",
-        {
-            "form": form,
-            "heading": user.get_full_name() or user.email,
-            "intro": "Routing prefers agents who speak the conversation's language, then the least loaded.",
-            "back_url": reverse("care:settings-agents"),
-            "back_label": "Skills and languages",
-        },
+        form,
         section="agents",
-        status=form_status(request, form),
+        heading=user.get_full_name() or user.email,
+        intro="Routing prefers agents who speak the conversation's language, then the least loaded.",
+        back="care:settings-agents",
+        back_label="Skills and languages",
         history=("agent_profile", profile.pk),
     )
 
@@ -383,7 +377,9 @@ class SLAForm(forms.ModelForm):
     )
     position = forms.IntegerField(min_value=0, max_value=32767, initial=100, help_text="lower is tried first")
     tz = forms.CharField(
-        label="Time zone", required=False, initial="UTC", help_text="of the business hours, e.g. Europe/Copenhagen"
+        label="Time zone",
+        max_length=64,
+        required=False, initial="UTC", help_text="of the business hours, e.g. Europe/Copenhagen"
     )
     holidays = forms.CharField(
         required=False,
@@ -429,7 +425,7 @@ class SLAForm(forms.ModelForm):
         name = (self.cleaned_data.get("tz") or "UTC").strip()
         try:
             ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder, a long name too long
             raise forms.ValidationError(f"{name!r} is not a time zone (e.g. Europe/Berlin, UTC)") from None
         return name
 

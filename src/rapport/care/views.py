@@ -36,6 +36,7 @@ from rapport.care.sla import sla_report
 from rapport.contacts.models import Person
 from rapport.contacts.services import timeline
 from rapport.core.actors import Actor
+from rapport.core.ids import parse_id
 from rapport.core.models import User
 from rapport.core.privacy import reader_for
 from rapport.core.services import has_permission
@@ -52,6 +53,15 @@ LANGUAGE = re.compile(r"^(und|[a-z]{2,3}(-[a-z]{2})?)$")
 
 class BadFilter(ValueError):
     """An inbox filter that is not one (names the field)."""
+
+
+def _unstorable(data, *names: str) -> str:
+    """The error for the first of these posted fields that holds a NUL (no PostgreSQL text column can store one,
+    so saving it was a 500), naming the field; "" when they are all storable."""
+    for name in names:
+        if "\x00" in data.get(name, ""):
+            return f"{name}: remove the NUL character (\\x00) from it."
+    return ""
 
 
 def _filters(request: HttpRequest) -> tuple[dict, dict]:
@@ -73,9 +83,10 @@ def _filters(request: HttpRequest) -> tuple[dict, dict]:
         kw["channel"] = channel
     team = get.get("team", "").strip()
     if team:
-        if not team.isdigit() or not Team.objects.filter(workspace=request.workspace, pk=int(team)).exists():
+        team_id = parse_id(team)
+        if team_id is None or not Team.objects.filter(workspace=request.workspace, pk=team_id).exists():
             raise BadFilter("team: no such team in this workspace")
-        kw["team"] = int(team)
+        kw["team"] = team_id
     status = get.get("status", "").strip()
     if status:
         if status not in ConversationStatus.values and status != "all":
@@ -183,6 +194,9 @@ def save_view(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()[:60]
     query = request.POST.get("query", "")[:500]
     back = reverse("care:inbox") + (f"?{query}" if query else "")
+    if error := _unstorable(request.POST, "name", "query"):
+        messages.error(request, error)
+        return redirect("care:inbox")
     if not name:
         messages.error(request, "name: give the view a name.")
         return redirect(back)
@@ -213,7 +227,7 @@ def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def bulk(request: HttpRequest) -> HttpResponse:
     """Assign, close or tag the checked conversations at once (those the user may see; others are skipped)."""
     back = reverse("care:inbox") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:200]
+    ids = [i for i in map(parse_id, request.POST.getlist("ids")) if i is not None][:200]
     action = request.POST.get("action", "")
     if not ids:
         messages.error(request, "Check one or more conversations first.")
@@ -228,7 +242,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         else:
             user = (
                 User.objects.filter(
-                    pk=int(raw) if raw.isdigit() else 0,
+                    pk=parse_id(raw) or 0,
                     agent_profiles__workspace=request.workspace,
                 ).first()
             )
@@ -241,7 +255,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Assigned {len(convs)} conversation{'s' if len(convs) != 1 else ''} to {who}.")
     elif action == "team":
         raw = request.POST.get("team", "")
-        team = Team.objects.filter(workspace=request.workspace, pk=int(raw) if raw.isdigit() else 0).first()
+        team = Team.objects.filter(workspace=request.workspace, pk=parse_id(raw) or 0).first()
         if team is None:
             messages.error(request, "team: choose a team of this workspace.")
             return redirect(back)
@@ -273,9 +287,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
 def read_notifications(request: HttpRequest) -> HttpResponse:
     """Mark your notifications read (one, or all)."""
     raw = request.POST.get("id", "")
-    notifications.mark_read(
-        workspace_id=request.workspace.pk, user=request.user, ids=[int(raw)] if raw.isdigit() else None
-    )
+    if raw and parse_id(raw) is None:
+        messages.error(request, "id: not a notification of yours.")
+        return redirect("care:inbox")
+    notifications.mark_read(workspace_id=request.workspace.pk, user=request.user, ids=[parse_id(raw)] if raw else None)
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/inbox/") else "care:inbox")
 
 
@@ -342,7 +357,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a reply (or store a note) and come back to the conversation."""
     conv = _conversation(request, pk)
     text = request.POST.get("text", "").strip()[:5000]
-    if not text:
+    if error := _unstorable(request.POST, "text"):
+        messages.error(request, error)
+    elif not text:
         messages.error(request, "Write something first.")
     elif request.POST.get("note"):
         services.add_note(conversation=conv, agent=request.user, text=text)
@@ -394,19 +411,24 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     done = surveys.answered(conversation)
     error = ""
     raw = request.POST.get("score", "") if request.method == "POST" else request.GET.get("score", "")
-    if raw and (request.method == "POST" or surveys.by_a_person(request)):
+    comment = request.POST.get("comment") if request.method == "POST" else None
+    score = None
+    if request.method == "POST" and (error := _unstorable(request.POST, "comment")):
+        pass
+    elif raw and (request.method == "POST" or surveys.by_a_person(request)):
         if not (raw.isascii() and raw.isdigit()):
             error = "Choose a rating from 1 to 5."
         else:
-            comment = request.POST.get("comment") if request.method == "POST" else None
-            try:
-                done = surveys.rate(conversation=conversation, score=int(raw), comment=comment)
-            except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
-                error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
-    elif request.method == "POST" and done is not None and "comment" in request.POST:
-        done = surveys.rate(conversation=conversation, score=done.score, comment=request.POST["comment"])
+            score = int(raw)
+    elif request.method == "POST" and done is not None and comment is not None:
+        score = done.score  # a comment on the rating already given
     elif request.method == "POST":
         error = "Choose a rating from 1 to 5."
+    if score is not None:
+        try:
+            done = surveys.rate(conversation=conversation, score=score, comment=comment)
+        except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
+            error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
     return render(
         request,
         "care/survey.html",
@@ -427,6 +449,9 @@ def schedule_callback(request: HttpRequest, pk: int) -> HttpResponse:
     from rapport.care import callbacks
 
     conv = _conversation(request, pk)
+    if error := _unstorable(request.POST, "phone", "note"):
+        messages.error(request, error)
+        return redirect("care:conversation", pk=conv.pk)
     raw = request.POST.get("due_at", "").strip()
     try:
         due = datetime.fromisoformat(raw)
@@ -458,6 +483,9 @@ def complete_callback(request: HttpRequest, pk: int, task: int) -> HttpResponse:
     if todo is None:
         raise Http404("no such open callback")
     outcome = request.POST.get("outcome", "").strip()
+    if error := _unstorable(request.POST, "outcome"):
+        messages.error(request, error)
+        return redirect("care:conversation", pk=conv.pk)
     if not outcome:
         messages.error(request, "outcome: say what came of the call.")
         return redirect("care:conversation", pk=conv.pk)

@@ -16,6 +16,7 @@ from rapport.channels import services
 from rapport.channels.models import Channel
 from rapport.core.errors import FieldErrors
 from rapport.core.services import record_audit
+from rapport.pipeline.connectors.base import PayloadError, check_raw
 from rapport.pipeline.connectors.registry import NETWORK_MODULES
 from rapport.web.settings_kit import (
     actor,
@@ -97,9 +98,14 @@ class ChannelForm(forms.Form):
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        except RecursionError:
+            raise forms.ValidationError("nested too deeply") from None
         if not isinstance(value, dict):
             raise forms.ValidationError("must be a JSON object: {...}")
-        return value
+        try:  # what a JSON column cannot store: a NUL or lone surrogate (\u0000, \ud800), 1e999, deep nesting
+            return check_raw(value, "config")
+        except PayloadError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean_credentials(self) -> dict | None:
         text = self.cleaned_data.get("credentials") or ""
@@ -127,6 +133,24 @@ def _initial(channel: Channel) -> dict:
     }
 
 
+@transaction.atomic
+def _set_active(request: HttpRequest, channel: Channel, active: bool) -> None:
+    """Switch a channel on or off, audited as channel.activated / channel.deactivated (nothing when unchanged)."""
+    if channel.active == active:
+        return
+    channel.active = active
+    channel.save(update_fields=["active"])
+    record_audit(
+        workspace=request.workspace,
+        actor=actor(request),
+        action="channel.activated" if active else "channel.deactivated",
+        object_type="channel",
+        object_id=channel.pk,
+        before={"active": not active},
+        after={"active": active},
+    )
+
+
 @admin_required
 def channel_list(request: HttpRequest) -> HttpResponse:
     rows = [(c, services.webhook_path(c)) for c in Channel.objects.filter(workspace=request.workspace)]
@@ -152,18 +176,7 @@ def channel_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     credentials=data["credentials"],
                     config=data["config"],
                 )
-                if saved.active != data["active"]:
-                    saved.active = data["active"]
-                    saved.save(update_fields=["active"])
-                    record_audit(
-                        workspace=request.workspace,
-                        actor=actor(request),
-                        action="channel.activated" if saved.active else "channel.deactivated",
-                        object_type="channel",
-                        object_id=saved.pk,
-                        before={"active": not saved.active},
-                        after={"active": saved.active},
-                    )
+                _set_active(request, saved, data["active"])
         except FieldErrors as exc:
             add_field_errors(form, exc)
         else:
@@ -188,18 +201,6 @@ def channel_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Channels are not deleted (conversations and messages point at them): they are deactivated."""
     channel = scoped(Channel, request, pk)
-    if channel.active:
-        with transaction.atomic():
-            channel.active = False
-            channel.save(update_fields=["active"])
-            record_audit(
-                workspace=request.workspace,
-                actor=actor(request),
-                action="channel.deactivated",
-                object_type="channel",
-                object_id=channel.pk,
-                before={"active": True},
-                after={"active": False},
-            )
+    _set_active(request, channel, False)
     messages.success(request, f"Channel {channel} is deactivated.")
     return redirect("channels-settings:list")

@@ -22,7 +22,7 @@ from rapport.web.settings_kit import (
     actor,
     add_field_errors,
     admin_required,
-    form_status,
+    render_edit,
     render_settings,
     scoped,
 )
@@ -78,19 +78,15 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, f"Rule {rule.name} is saved; the posts of the last days are tagged again.")
             return redirect("listening:settings-rules")
-    return render_settings(
+    return render_edit(
         request,
-        "web/settings/edit.html",
-        {
-            "form": form,
-            "heading": rule.name if rule else "New tracking rule",
-            "back_url": reverse("listening:settings-rules"),
-            "back_label": "Tracking rules",
-            "delete_url": reverse("listening:settings-rule-delete", args=[rule.pk]) if rule else "",
-            "delete_note": "Deleting removes the rule's tags from every post; the posts stay.",
-        },
+        form,
         section="rules",
-        status=form_status(request, form),
+        heading=rule.name if rule else "New tracking rule",
+        back="listening:settings-rules",
+        back_label="Tracking rules",
+        delete_url=reverse("listening:settings-rule-delete", args=[rule.pk]) if rule else "",
+        delete_note="Deleting removes the rule's tags from every post; the posts stay.",
         history=("rule", rule.pk if rule else None),
     )
 

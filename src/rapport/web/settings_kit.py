@@ -12,9 +12,11 @@ from django import forms
 from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
+from rapport.core.ids import parse_id
 from rapport.core.services import audit_trail, record_audit
 from rapport.web.settings_registry import MANAGE, sections_for
 from rapport.web.views import workspace_required
@@ -110,6 +112,20 @@ def add_field_errors(form: forms.Form, exc: FieldErrors, *, aliases: dict[str, s
         form.add_error(name, f"{key}: {message}" if "." in key else message)
 
 
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Rows ticked by id, as ModelMultipleChoiceField; a value that is no id (a superscript digit, a number past
+    BIGINT) is refused on the field like an unknown row before it reaches the query (SQLite raised OverflowError)."""
+
+    def _check_values(self, value):
+        if isinstance(value, list | tuple):
+            for pk in value:
+                if isinstance(pk, str) and parse_id(pk) is None:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)
+
+
 _WORD = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 
@@ -177,3 +193,14 @@ def render_settings(
 def form_status(request: HttpRequest, form: forms.Form | None) -> int:
     """400 for a posted form with errors, so a script (or a test) sees the refusal; 200 otherwise."""
     return 400 if request.method == "POST" and form is not None and form.is_bound and form.errors else 200
+
+
+
+def render_edit(
+    request: HttpRequest, form: forms.Form, *, section: str, back: str, back_label: str, history: tuple, **context: Any
+) -> HttpResponse:
+    """One record's page (web/settings/edit.html: heading, intro, the form, delete_url and delete_note for a delete
+    button, the audit history), with a link back to the list named `back`; 400 when the posted form has errors."""
+    context = {"form": form, "back_url": reverse(back), "back_label": back_label, **context}
+    status = form_status(request, form)
+    return render_settings(request, "web/settings/edit.html", context, section=section, status=status, history=history)

@@ -7,9 +7,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from conftest import login
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from rapport.care import routing, services, sla
@@ -26,12 +25,6 @@ from rapport.core.actors import Actor
 from rapport.core.models import Role
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
 
 
 def conversation(workspace, first: str, *, network="twitter", language="", team=None, assignee=None, due=None):
@@ -124,6 +117,61 @@ def test_bulk_assign_close_and_tag(desk, workspace, member_factory):
     assert hidden.status == "open"
     marketer = login(member_factory(workspace, Role.MARKETER))
     assert marketer.post("/inbox/bulk/", {"ids": ids, "action": "close"}).status_code == 403
+
+
+@pytest.mark.parametrize("bad", ["²", "9" * 30, "-1", "0"])
+def test_ids_that_are_no_ids_are_refused_not_a_500(desk, bad):
+    """Superscript digits pass str.isdigit() and numbers past BIGINT overflow the query: neither is an id."""
+    client = login(desk["me"])
+    for url in (f"/inbox/?team={bad}", f"/inbox/queue/?team={bad}"):
+        response = client.get(url)
+        assert response.status_code == 400 and "team:" in response.content.decode(), url
+    ids = [desk["tw"].pk]
+    page = client.post("/inbox/bulk/", {"ids": [bad], "action": "close"}, follow=True).content.decode()
+    assert "Check one or more conversations first." in page
+    page = client.post("/inbox/bulk/", {"ids": ids, "action": "assign", "assignee": bad}, follow=True).content.decode()
+    assert "assignee:" in page
+    page = client.post("/inbox/bulk/", {"ids": ids, "action": "team", "team": bad}, follow=True).content.decode()
+    assert "team:" in page
+    assert Conversation.objects.get(pk=desk["tw"].pk).status == "open"
+
+
+def test_a_bad_notification_id_marks_nothing_read(desk):
+    client = login(desk["me"])
+    routing.reassign(conversation=desk["tw"], actor=Actor.for_user(desk["other"].user), user=desk["me"].user)
+    unread = Notification.objects.filter(user=desk["me"].user, read_at__isnull=True)
+    assert unread.exists()
+    for bad in ("²", "9" * 30, "abc"):
+        page = client.post("/inbox/notifications/read/", {"id": bad}, follow=True).content.decode()
+        assert "id:" in page
+    assert unread.exists()  # not "all of them", which is what no id at all means
+    client.post("/inbox/notifications/read/", {"id": str(unread.first().pk)})
+    assert not unread.exists()
+
+
+def test_text_with_a_nul_is_refused_by_field_not_a_500(desk):
+    """No PostgreSQL text column stores a NUL: each form says which field holds one and stores nothing."""
+    client = login(desk["me"])
+    conv = desk["tw"]
+    due = (timezone.localtime() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    for url, data, field in (
+        ("/inbox/views/", {"name": "a\x00b", "query": "mine=1"}, "name:"),
+        ("/inbox/views/", {"name": "Mine", "query": "mine=1\x00"}, "query:"),
+        (f"/inbox/{conv.pk}/reply/", {"text": "hello\x00"}, "text:"),
+        (f"/inbox/{conv.pk}/reply/", {"text": "\x00", "note": "1"}, "text:"),
+        (f"/inbox/{conv.pk}/callbacks/", {"due_at": due, "phone": "+45\x00"}, "phone:"),
+        (f"/inbox/{conv.pk}/callbacks/", {"due_at": due, "note": "call\x00"}, "note:"),
+    ):
+        page = client.post(url, data, follow=True).content.decode()
+        assert f"{field} remove the NUL character" in page, (url, data)
+    assert not SavedView.objects.exists() and not CallbackTask.objects.exists()
+    assert not conv.messages.filter(direction="outbound").exists() and not conv.messages.filter(kind="note").exists()
+    client.post(f"/inbox/{conv.pk}/callbacks/", {"due_at": due, "phone": "+4520123456"})
+    task = CallbackTask.objects.get(conversation=conv)
+    page = client.post(f"/inbox/{conv.pk}/callbacks/{task.pk}/done/", {"outcome": "ok\x00"}, follow=True)
+    assert "outcome: remove the NUL character" in page.content.decode()
+    task.refresh_from_db()
+    assert task.status == "open"
 
 
 def test_sla_times_read_as_people_say_them(desk):

@@ -4,24 +4,12 @@ Each is admin-only (other roles 403), scoped to the workspace (another workspace
 bad input with a 400 naming the field."""
 
 import pytest
-from conftest import PASSWORD
-from django.test import Client
+from conftest import login
 
 from rapport.care.models import AgentProfile, CannedReply, SLAPolicy, Team
 from rapport.core.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
-def admin_client(workspace, member_factory):
-    return login(member_factory(workspace, Role.ADMIN))
 
 
 @pytest.fixture
@@ -85,6 +73,18 @@ def test_team_create_edit_members_and_audit(admin_client, workspace, agent):
     assert "Nordic care" in admin_client.get("/settings/teams/").content.decode()
 
 
+def test_the_generic_edit_pages_link_back_offer_delete_and_show_history(admin_client, workspace, agent):
+    team = Team.objects.create(workspace=workspace, name="Nordic")
+    html = admin_client.get(f"/settings/teams/{team.pk}/").content.decode()
+    assert '<a href="/settings/teams/">← Teams</a>' in html and "<h1>Nordic</h1>" in html
+    assert f'action="/settings/teams/{team.pk}/delete/"' in html and "Its conversations stay" in html
+    new = admin_client.get("/settings/teams/new/").content.decode()
+    assert "<h1>New team</h1>" in new and "/delete/" not in new
+    html = admin_client.get(f"/settings/agents/{agent.user_id}/").content.decode()
+    assert '<a href="/settings/agents/">← Skills and languages</a>' in html and "Routing prefers agents" in html
+    assert "/delete/" not in html
+
+
 def test_team_bad_input_names_the_field(admin_client, workspace):
     Team.objects.create(workspace=workspace, name="Service")
     response = admin_client.post(
@@ -96,6 +96,21 @@ def test_team_bad_input_names_the_field(admin_client, workspace):
         assert f'id="error-{field}"' in html, field
     assert "another team is called" in html and "&#x27;english&#x27;" in html
     assert Team.objects.count() == 1
+
+
+@pytest.mark.parametrize("bad", ["9" * 30, "²", "-1"])
+def test_ticked_rows_that_are_no_ids_name_the_field(admin_client, workspace, agent, bad):
+    """A team's agents and an agent's teams are ticked by id: a number past BIGINT was an OverflowError on SQLite."""
+    team = Team.objects.create(workspace=workspace, name="Service")
+    response = admin_client.post(
+        "/settings/teams/new/", {"name": "Social", "strategy": "round_robin", "members": [bad]}
+    )
+    assert response.status_code == 400 and 'id="error-members"' in response.content.decode()
+    assert not Team.objects.filter(name="Social").exists()
+    url = f"/settings/agents/{agent.user_id}/"
+    response = admin_client.post(url, {"capacity": "4", "status": "online", "teams": [str(team.pk), bad]})
+    assert response.status_code == 400 and 'id="error-teams"' in response.content.decode()
+    assert not AgentProfile.objects.filter(user=agent.user).exists()
 
 
 def test_other_workspaces_rows_are_404(admin_client, other_workspace, member_factory):
@@ -225,6 +240,15 @@ def test_sla_bad_input_names_the_field(admin_client):
     assert "Monday closes: Monday must close after it opens" in html
     assert "Tuesday opens: Tuesday needs both an opening and a closing time" in html
     assert 'id="error-priorities"' in html and 'id="error-channels"' in html
+    assert not SLAPolicy.objects.exists()
+
+
+@pytest.mark.parametrize("tz", ["Europe", "America", "x" * 300])
+def test_sla_time_zone_that_is_a_folder_or_too_long_names_the_field(admin_client, tz):
+    """The zone database opens a file by the name: a folder (Europe) or an overlong name raised OSError, a 500."""
+    response = admin_client.post("/settings/sla/new/", sla_form(tz=tz))
+    assert response.status_code == 400
+    assert 'id="error-tz"' in response.content.decode()
     assert not SLAPolicy.objects.exists()
 
 

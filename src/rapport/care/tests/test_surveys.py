@@ -107,3 +107,18 @@ def test_a_link_to_a_reopened_conversation_says_so_and_stores_nothing(resolved):
     response = Client().post(path, {"score": "5"})
     assert response.status_code == 400 and "open again" in response.content.decode()
     assert not CsatResponse.objects.exists()
+
+
+def test_a_comment_on_a_reopened_conversation_says_so_and_a_nul_in_it_names_the_field(resolved):
+    path = f"/survey/{surveys.survey_token(resolved)}/"
+    client = Client()
+    assert client.post(path, {"score": "4"}).status_code == 200
+    response = client.post(path, {"comment": "great\x00"})
+    assert response.status_code == 400 and "comment: remove the NUL character" in response.content.decode()
+    response = client.post(path, {"score": "5", "comment": "\x00"})
+    assert response.status_code == 400 and "comment:" in response.content.decode()
+    assert CsatResponse.objects.get().score == 4 and CsatResponse.objects.get().comment == ""
+    services.set_status(conversation=resolved, actor=Actor.system("t"), status="open")
+    response = client.post(path, {"comment": "later thoughts"})
+    assert response.status_code == 400 and "open again" in response.content.decode()
+    assert CsatResponse.objects.get().comment == ""

@@ -4,24 +4,12 @@ credentials encrypted and write-only), admin-only, scoped to the workspace, audi
 import json
 
 import pytest
-from conftest import PASSWORD
-from django.test import Client
+from conftest import login
 
 from rapport.channels.models import Channel
 from rapport.core.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
-def admin_client(workspace, member_factory):
-    return login(member_factory(workspace, Role.ADMIN))
 
 
 def test_connect_and_edit_a_channel(admin_client, workspace):
@@ -58,6 +46,37 @@ def test_connect_and_edit_a_channel(admin_client, workspace):
     page = admin_client.get(f"/settings/channels/{channel.pk}/").content.decode()
     assert "<code>channel.deactivated</code>" in page and "<code>channel.created</code>" in page
     assert "s3cret" not in page  # the history shows the credentials' names, never their values
+
+    # Switched on again from its page, then off by its deactivate button (channels are never deleted): each audited
+    # once, and a second deactivation changes nothing.
+    admin_client.post(f"/settings/channels/{channel.pk}/", {"name": "Acme Air care", "active": "on"})
+    channel.refresh_from_db()
+    assert channel.active and AuditEvent.objects.filter(action="channel.activated").count() == 1
+    for _ in range(2):
+        assert admin_client.post(f"/settings/channels/{channel.pk}/deactivate/").status_code == 302
+    channel.refresh_from_db()
+    assert not channel.active and AuditEvent.objects.filter(action="channel.deactivated").count() == 2
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ('{"x": "\\u0000"}', "config.x: contains a NUL character"),
+        ('{"\\u0000": 1}', "config key: contains a NUL character"),
+        ('{"x": "\\ud800"}', "config.x: contains a lone surrogate"),
+        ('{"n": 1e999}', "config.n: inf is not a JSON number"),
+        ('{"a": ' * 100 + "1" + "}" * 100, "nested deeper than"),
+        ('{"a": ' * 5000 + "1" + "}" * 5000, "nested too deeply"),
+    ],
+)
+def test_config_a_json_column_cannot_store_names_the_field(admin_client, config, message):
+    """PostgreSQL's jsonb refuses \\u0000, lone surrogates and infinities, and deep nesting overflowed the parser's
+    stack: each was a 500 (a RecursionError on SQLite too)."""
+    response = admin_client.post("/settings/channels/new/", {"network": "chat", "handle": "site", "config": config})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="error-config"' in html and message in html
+    assert not Channel.objects.exists()
 
 
 def test_config_checked_by_the_networks_rules(admin_client, workspace):

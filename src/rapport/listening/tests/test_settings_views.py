@@ -2,24 +2,12 @@
 scoped to the workspace, audited, with the query's parse error named on its field."""
 
 import pytest
-from conftest import PASSWORD
-from django.test import Client
+from conftest import login
 
 from rapport.core.models import AuditEvent, Role
 from rapport.listening.models import TrackingRule
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
-def admin_client(workspace, member_factory):
-    return login(member_factory(workspace, Role.ADMIN))
 
 
 def test_create_edit_delete_rule(admin_client, workspace):
@@ -48,6 +36,9 @@ def test_create_edit_delete_rule(admin_client, workspace):
     assert (rule.kind, rule.query, rule.languages, rule.active) == ("competitor", "delta", [], False)
     event = AuditEvent.objects.get(action="rule.updated")
     assert event.before["query"].startswith("(united") and event.after["query"] == "delta"
+    page = admin_client.get(f"/settings/rules/{rule.pk}/").content.decode()
+    assert '<a href="/settings/rules/">← Tracking rules</a>' in page and "<code>rule.updated</code>" in page
+    assert f'action="/settings/rules/{rule.pk}/delete/"' in page and "the posts stay" in page
 
     assert admin_client.post(f"/settings/rules/{rule.pk}/delete/").status_code == 302
     assert not TrackingRule.objects.exists()

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, login
 from django.core import mail
 from django.test import Client
 
@@ -11,22 +11,6 @@ from rapport.core.models import ApiToken, AuditEvent, Member, Role, User
 from rapport.core.services import issue_token
 
 pytestmark = pytest.mark.django_db
-
-
-def login(member) -> Client:
-    client = Client()
-    assert client.login(username=member.user.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
-def admin(workspace, member_factory):
-    return member_factory(workspace, Role.ADMIN)
-
-
-@pytest.fixture
-def admin_client(admin):
-    return login(admin)
 
 
 def test_hub_lists_every_app_section_for_admins_only(admin_client, workspace, member_factory):
