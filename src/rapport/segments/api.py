@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from rapport.contacts.models import Person
+from rapport.core import csvsafe
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Cursor, Id, Limit, Text
 from rapport.core.pagination import keyset_page
@@ -168,6 +169,4 @@ def export_segment(request: HttpRequest, segment_id: Id):
     """The segment's members as CSV (text/csv), streamed."""
     require(request, "contacts.export")
     segment = _segment(request, segment_id)
-    response = StreamingHttpResponse(exporter.csv_lines(segment), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="segment-{segment.pk}.csv"'
-    return response
+    return csvsafe.download(exporter.csv_lines(segment), f"segment-{segment.pk}.csv")

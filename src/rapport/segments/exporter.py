@@ -22,14 +22,9 @@ HEADERS = [
 CHUNK = 2000
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(segment: Segment) -> Iterator[str]:
     """The header line, then one line per member, ordered by person id (keyset chunks: constant memory)."""
-    writer = csvsafe.writer(_Echo())
+    writer = csvsafe.row_lines()
     yield writer.writerow(HEADERS)
     qs = (
         SegmentMember.objects.filter(segment=segment, person__merged_into__isnull=True)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from rapport.core import csvsafe
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
 from rapport.core.pagination import BadCursor, keyset_page
@@ -227,9 +228,7 @@ def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_required("contacts.export")
 def segment_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     segment = get_object_or_404(Segment, workspace=request.workspace, pk=pk)
-    response = StreamingHttpResponse(exporter.csv_lines(segment), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="segment-{segment.pk}.csv"'
-    return response
+    return csvsafe.download(exporter.csv_lines(segment), f"segment-{segment.pk}.csv")
 
 
 @workspace_required("contacts.view")
