@@ -14,7 +14,7 @@ from rapport.care.models import Conversation, Message
 from rapport.care.tests.helpers import brand, person, post
 from rapport.contacts.models import Person
 from rapport.identity import listeners
-from rapport.identity.models import SocialIdentity
+from rapport.identity.models import IdentityClaim, SocialIdentity
 from rapport.listening.models import Post
 from rapport.pipeline.ingest import process_batch
 
@@ -73,9 +73,12 @@ def test_query_count_is_the_same_for_12_and_120_posts(workspace):
         # (a few dozen rows of a wide table); PostgreSQL takes each in one statement.
         limit = inserts_small if connection.vendor != "sqlite" else inserts_small + 120 // 30
         assert inserts_large <= limit, (step, small, large)
-    # and the work was done: the customers who gave their email are linked, the brand's posts are in the inbox
-    linked = SocialIdentity.objects.filter(handle__startswith="kim", person__isnull=False).count()
-    assert linked == 2 * 2 + 2 * 20
+    # and the work was done: the customers who gave their email claim to be those customers (an address typed in
+    # a post is not proof, so nobody is linked by it), and the brand's posts are in the inbox
+    claims = IdentityClaim.objects.filter(identity__handle__startswith="kim", status="pending")
+    assert claims.count() == 2 * 2 + 2 * 20
+    assert all(c.person.email.startswith(c.identity.handle) for c in claims.select_related("person", "identity"))
+    assert not SocialIdentity.objects.filter(handle__startswith="kim", person__isnull=False).exists()
     to_brand = Post.objects.filter(pk__in=large_ids, text__startswith="@acmeair").count()
     assert Message.objects.filter(post_id__in=large_ids).count() == to_brand == 100
     assert Conversation.objects.count() > 0
@@ -87,7 +90,10 @@ def test_subscribers_are_idempotent(workspace):
     _cost(workspace, ids)
     state = (Message.objects.count(), Conversation.objects.count(), Person.objects.count())
     links = dict(SocialIdentity.objects.values_list("pk", "person_id"))
+    claims = sorted(IdentityClaim.objects.values_list("pk", "identity_id", "person_id"))
+    assert len(claims) == 8
     assert listeners.link_posts(workspace=workspace, post_ids=ids) == 0
+    assert sorted(IdentityClaim.objects.values_list("pk", "identity_id", "person_id")) == claims
     again = route_posts(workspace=workspace, post_ids=ids)
     assert again["opened"] == again["joined"] == 0
     assert (Message.objects.count(), Conversation.objects.count(), Person.objects.count()) == state

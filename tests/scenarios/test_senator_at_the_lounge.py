@@ -14,6 +14,7 @@ from rapport.contacts.models import Person
 from rapport.core.models import Role
 from rapport.demo.care import seed_care
 from rapport.demo.seed import seed_stories
+from rapport.identity.models import IdentityClaim
 
 pytestmark = pytest.mark.django_db
 SENATOR = "Refused entry to the lounge despite Gold status. An hour of useless back and forth. Unacceptable. @united"
@@ -64,7 +65,7 @@ def test_demo_seed_puts_the_senator_first(workspace):
     seed_stories(workspace=workspace)
     first = seed_care(workspace, threads=80)
     again = seed_care(workspace, threads=80)
-    assert first["story_conversations"] == 3 and again["story_conversations"] == 0  # idempotent
+    assert first["story_conversations"] == 4 and again["story_conversations"] == 0  # idempotent
     assert again["thread_conversations"] == 0
     # The real customer-care threads come from ../shared/data; without them the demo still seeds the stories.
     if care_data_path().exists():
@@ -77,3 +78,8 @@ def test_demo_seed_puts_the_senator_first(workspace):
     top = Conversation.objects.filter(workspace=workspace).exclude(status="resolved").order_by("-priority").first()
     assert top.person.external_id == "story-senator"
     assert top.team.name == "VIP desk"
+    # An unknown account giving her frequent-flyer number only claims to be her: it does not open on her file.
+    impostor = Conversation.objects.get(workspace=workspace, messages__external_id="story-claim-dm")
+    assert impostor.person is None and impostor.identity.handle == "ellison.travels"
+    claim = IdentityClaim.objects.get(identity=impostor.identity)
+    assert (claim.person, claim.how, claim.status) == (top.person, "customer_number", "pending")

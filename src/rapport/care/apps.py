@@ -30,6 +30,7 @@ class CareConfig(AppConfig):
 
         events.subscribe("identity.posts_linked", intake.on_posts_linked)
         events.subscribe("contacts.touchpoint_logged", conversations.on_touchpoint_logged)
+        events.subscribe("identity.linked", conversations.on_identity_linked)
         events.subscribe("conversation.csat_requested", surveys.send_survey)
         events.subscribe("conversation.sla_warning", notifications.on_sla_warning)
 

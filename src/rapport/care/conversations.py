@@ -267,6 +267,20 @@ def on_touchpoint_logged(event: str, payload: dict) -> None:
     )
 
 
+def on_identity_linked(event: str, payload: dict) -> None:
+    """Handler of identity.linked: the account's conversations that had nobody behind them now show the person.
+
+    The open one moves only when the person has no open conversation of their own (one open conversation per
+    person); otherwise it stays on the account and the agent sees both.
+    """
+    workspace_id, identity_id, person_id = payload["workspace_id"], payload["identity_id"], payload["person_id"]
+    on_account = Conversation.objects.filter(workspace_id=workspace_id, identity_id=identity_id, person__isnull=True)
+    with transaction.atomic():
+        on_account.exclude(OPEN_Q).update(person_id=person_id)
+        if not Conversation.objects.filter(OPEN_Q, workspace_id=workspace_id, person_id=person_id).exists():
+            on_account.filter(OPEN_Q).update(person_id=person_id)
+
+
 def add_note(*, conversation: Conversation, agent: User, text: str, now: datetime | None = None) -> Message:
     """An internal note: seen by agents, never sent, no effect on SLAs; colleagues it @mentions are notified."""
     from rapport.care import notifications

@@ -14,6 +14,7 @@ urlpatterns = [
     path("inbox/views/<int:pk>/delete/", views.delete_view, name="delete-view"),
     path("inbox/notifications/read/", views.read_notifications, name="read-notifications"),
     path("inbox/<int:pk>/callbacks/", views.schedule_callback, name="schedule-callback"),
+    path("inbox/<int:pk>/claims/<int:claim>/<str:decision>/", views.decide_claim, name="decide-claim"),
     path("inbox/<int:pk>/callbacks/<int:task>/done/", views.complete_callback, name="complete-callback"),
     path("inbox/<int:pk>/", views.conversation, name="conversation"),
     path("inbox/<int:pk>/reply/", views.reply, name="reply"),

@@ -40,6 +40,7 @@ from rapport.core.ids import parse_id
 from rapport.core.models import User
 from rapport.core.privacy import reader_for
 from rapport.core.services import has_permission
+from rapport.identity import services as identity_services
 from rapport.identity.models import SocialIdentity
 from rapport.web.views import workspace_required
 
@@ -131,9 +132,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     fingerprint = _fingerprint(request, kw)
     query = urlencode({k: v for k, v in shown.items() if k != "view"})
     teams = list(Team.objects.filter(workspace=request.workspace))
-    agents = (
-        AgentProfile.objects.filter(workspace=request.workspace).select_related("user").order_by("user__email")
-    )
+    agents = AgentProfile.objects.filter(workspace=request.workspace).select_related("user").order_by("user__email")
     response = render(
         request,
         "care/inbox.html",
@@ -240,12 +239,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
         if raw == "me":
             user = request.user
         else:
-            user = (
-                User.objects.filter(
-                    pk=parse_id(raw) or 0,
-                    agent_profiles__workspace=request.workspace,
-                ).first()
-            )
+            user = User.objects.filter(
+                pk=parse_id(raw) or 0,
+                agent_profiles__workspace=request.workspace,
+            ).first()
         if user is None:
             messages.error(request, "assignee: choose an agent of this workspace.")
             return redirect(back)
@@ -332,6 +329,11 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         for c in CannedReply.objects.filter(workspace=request.workspace)
     ]
     viewers = list(User.objects.filter(pk__in=others).values_list("email", flat=True))
+    claims = (
+        []
+        if person is not None
+        else identity_services.pending_claims(workspace=request.workspace, identity_id=conv.identity_id)
+    )
     return render(
         request,
         "care/conversation.html",
@@ -342,6 +344,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "touches": touches,
             "identities": identities,
+            "claims": claims,
+            "may_decide_claims": has_permission(role=request.role, permission="identity.merge"),
             "canned": canned,
             "viewers": viewers,
             "statuses": ConversationStatus.choices,
@@ -440,6 +444,34 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+@workspace_required("identity.merge")
+@require_POST
+def decide_claim(request: HttpRequest, pk: int, claim: int, decision: str) -> HttpResponse:
+    """The author of this conversation says they are a contact: confirm it, dismiss it, or mail the contact to ask."""
+    conv = _conversation(request, pk)
+    if conv.identity_id is None or not any(
+        c.id == claim
+        for c in identity_services.pending_claims(workspace=request.workspace, identity_id=conv.identity_id)
+    ):
+        raise Http404("no such open claim in this conversation")
+    actor = Actor.for_user(request.user)
+    try:
+        if decision == "confirm":
+            identity_services.confirm_claim(workspace=request.workspace, claim_id=claim, actor=actor)
+            messages.success(request, "Confirmed: the account is linked and its messages joined the contact's history.")
+        elif decision == "dismiss":
+            identity_services.dismiss_claim(workspace=request.workspace, claim_id=claim, actor=actor)
+            messages.success(request, "Dismissed: the account stays unlinked and this claim is not raised again.")
+        elif decision == "verify":
+            identity_services.send_verification(workspace=request.workspace, claim_id=claim, actor=actor)
+            messages.success(request, "Verification email sent to the address on file; the link is valid for 2 days.")
+        else:
+            raise Http404("decision: choose confirm, dismiss or verify")
+    except identity_services.ClaimError as exc:
+        messages.error(request, str(exc))
+    return redirect("care:conversation", pk=conv.pk)
 
 
 @workspace_required("care.reply")

@@ -32,7 +32,7 @@ from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.models import Member, Role, User, Workspace
 from rapport.core.services import create_member
-from rapport.identity.accounts import Account, resolve_accounts
+from rapport.identity.accounts import Account, find_or_create_identity, resolve_accounts
 from rapport.identity.models import SocialIdentity
 
 ACTOR = Actor.system("demo")
@@ -252,6 +252,7 @@ def _stories(workspace: Workspace, teams: dict[str, Team], now: datetime) -> int
         if conv:
             compute_effort(conv)
             made += 1
+    made += _claim_story(workspace, now)
     lukas = people.get("story-24h")
     if lukas:
         ident = SocialIdentity.objects.filter(person=lukas, network="facebook").first()
@@ -270,6 +271,44 @@ def _stories(workspace: Workspace, teams: dict[str, Team], now: datetime) -> int
         if conv:
             made += 1
     return made
+
+
+def _claim_story(workspace: Workspace, now: datetime) -> int:
+    """An unknown Instagram account DMs the senator's frequent-flyer number: the inbox shows a claim, not her file."""
+    from rapport.identity.stream import claim_from_text
+
+    text = (
+        "This is Margaret Ellison, my frequent flyer number is FF-1000-0042. Please move my Friday flight to Sunday and "
+        "send the new booking here."
+    )
+    if Message.objects.filter(workspace=workspace, network="instagram", external_id="story-claim-dm").exists():
+        return 0
+    account = find_or_create_identity(
+        workspace=workspace,
+        network="instagram",
+        external_id="ig-story-claim",
+        handle="ellison.travels",
+        name="M. Ellison",
+    )
+    conv, _ = services.open_or_join(
+        workspace=workspace, person_id=None, identity_id=account.pk, network="instagram", subject=text
+    )
+    services.add_inbound(
+        conversation=conv,
+        network="instagram",
+        kind="direct_message",
+        text=text,
+        created_at=now - timedelta(minutes=25),
+        external_id="story-claim-dm",
+        author_label="@ellison.travels",
+        sentiment_label="neutral",
+        sentiment_score=0.0,
+        category="request",
+        brand_channel=Channel.objects.filter(workspace=workspace, network="instagram").first(),
+        now=now,
+    )
+    claim_from_text(workspace=workspace, identity=account, text=text, name="M. Ellison")
+    return 1
 
 
 def _threads(rows: list[dict], limit: int) -> list[list[dict]]:

@@ -16,7 +16,7 @@ from rapport.contacts.services import with_details
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Cursor, Id, Limit
 from rapport.identity import services
-from rapport.identity.models import Merge, ReviewItem
+from rapport.identity.models import IdentityClaim, Merge, ReviewItem
 
 merge_router = Router(tags=["identity"])  # mounted under /contacts
 merges_router = Router(tags=["identity"])
@@ -190,3 +190,88 @@ def decide(request: HttpRequest, item_id: Id, payload: DecisionIn):
         return Status(exc.status, {"detail": str(exc)})
     people = _people(request.workspace, [item.left_id, item.right_id])
     return review_out(item, people)
+
+
+class ClaimAccount(Schema):
+    id: int
+    network: str
+    handle: str
+
+
+class ClaimOut(Schema):
+    id: int
+    status: Literal["pending", "confirmed", "dismissed"]
+    how: str
+    account: ClaimAccount
+    contact_id: int
+    post_id: int | None
+    created_at: datetime
+    verification_sent_at: datetime | None
+    decided_by: str
+    decided_at: datetime | None
+
+
+class ClaimPage(Schema):
+    items: list[ClaimOut]
+    next_cursor: str | None
+
+
+class ClaimFilters(Schema):
+    status: Literal["pending", "confirmed", "dismissed"] = "pending"
+    limit: Limit = 25
+    cursor: Cursor | None = None
+
+
+def claim_out(claim: IdentityClaim) -> dict[str, Any]:
+    identity = claim.identity
+    return {
+        "id": claim.pk,
+        "status": claim.status,
+        "how": claim.how,
+        "account": {"id": identity.pk, "network": identity.network, "handle": identity.handle},
+        "contact_id": claim.person_id,
+        "post_id": claim.post_id,
+        "created_at": claim.created_at,
+        "verification_sent_at": claim.verification_sent_at,
+        "decided_by": claim.decided_by_label,
+        "decided_at": claim.decided_at,
+    }
+
+
+@review_router.get("/claims", response=ClaimPage)
+def claims(request: HttpRequest, filters: Query[ClaimFilters]):
+    """Authors who gave a contact's customer number, email or phone in a message: claims, not links, until an agent
+    confirms one or the contact follows the verification link mailed to the address on file."""
+    require(request, "identity.review")
+    rows, next_cursor = services.claims_page(
+        workspace=request.workspace, status=filters.status, limit=filters.limit, cursor=filters.cursor
+    )
+    return {"items": [claim_out(c) for c in rows], "next_cursor": next_cursor}
+
+
+def _decide_claim(request: HttpRequest, claim_id: int, decide) -> Any:
+    require(request, "identity.merge")
+    get_object_or_404(IdentityClaim, workspace=request.workspace, pk=claim_id)
+    try:
+        decide(workspace=request.workspace, claim_id=claim_id, actor=request.actor)
+    except services.ClaimError as exc:
+        return Status(409, {"detail": str(exc)})
+    return claim_out(IdentityClaim.objects.select_related("identity").get(pk=claim_id))
+
+
+@review_router.post("/claims/{claim_id}/confirm", response={200: ClaimOut, 404: Error, 409: Error})
+def confirm_claim(request: HttpRequest, claim_id: Id):
+    """It is them: link the account to the contact; its earlier messages join the contact's history."""
+    return _decide_claim(request, claim_id, services.confirm_claim)
+
+
+@review_router.post("/claims/{claim_id}/dismiss", response={200: ClaimOut, 404: Error, 409: Error})
+def dismiss_claim(request: HttpRequest, claim_id: Id):
+    """Not them: the account stays unlinked and the claim is not raised again for this account and contact."""
+    return _decide_claim(request, claim_id, services.dismiss_claim)
+
+
+@review_router.post("/claims/{claim_id}/verify", response={200: ClaimOut, 404: Error, 409: Error})
+def verify_claim(request: HttpRequest, claim_id: Id):
+    """Mail the contact's address on file a link that confirms the claim when they follow it (409 with no email)."""
+    return _decide_claim(request, claim_id, services.send_verification)

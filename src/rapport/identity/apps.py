@@ -21,6 +21,8 @@ class IdentityConfig(AppConfig):
             ("reviews_right", "identity.ReviewItem", "right"),
         ):
             register_relation(PersonRelation(label, model, field=field, moves_on_merge=False))
+        # A claim that someone is this person follows them into a merge and goes with them.
+        register_relation(PersonRelation("claims", "identity.IdentityClaim", unique_with=("identity", "status")))
         # What it holds about a person, for access exports, erasures and retention.
         from rapport.identity import subject
 

@@ -1,4 +1,5 @@
-"""Stream linking after each stored batch: authors who give an identifier link themselves, with their history."""
+"""Stream linking after each stored batch: authors the network vouches for link with their history; identifiers
+given in a message make claims."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Value, When
 
@@ -84,12 +86,21 @@ def attach_histories(*, workspace_id: int, links: dict[int, int]) -> int:
     return len(rows)
 
 
-def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
-    """Link the unknown authors of these posts whose text gives an email, phone or customer number; return how many.
+def _sender_verified(authenticated_by: object) -> bool:
+    """Did a receiving mail server the operator trusts vouch for the sender (DMARC, or aligned DKIM, passed)?"""
+    trusted = {t.strip().lower() for t in settings.RAPPORT_EMAIL_AUTHSERV_IDS if t.strip()}
+    return isinstance(authenticated_by, str) and authenticated_by.lower() in trusted
 
-    One read of the posts' few columns, a lookup per kind of identifier for the whole batch, one update of the
-    identities and one of their posts: a fixed number of queries whatever the batch's size.
+
+def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
+    """Link the unknown authors of these posts whom the network vouches for; claims for the rest; return links made.
+
+    Only an authenticated identifier links by itself: an email's sender address when a trusted receiving server
+    verified it. An email, phone or customer number written in a message (or typed into the web chat) makes a
+    pending claim instead (`claims.claim_many`), which an agent confirms or the person proves by email. One read of
+    the posts' few columns, a lookup per kind of identifier for the whole batch: a fixed number of queries.
     """
+    from rapport.identity.claims import claim_many
     from rapport.identity.stream import Candidate, link_many
 
     post_model = _post_model()
@@ -102,8 +113,10 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
         )
         .order_by("created_at", "id")
         .values_list(
+            "pk",
             "network",
             "text",
+            "raw__sender_authenticated_by",
             "author_id",
             "author__network",
             "author__handle",
@@ -111,24 +124,31 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
             "author__display_name",
         )
     )
-    candidates = []
-    for network, body, author_id, author_network, handle, external_id, display_name in rows:
-        # An email's sender address is itself an identifier: it links like an address written in a message.
+    senders, claims = [], []
+    for pk, network, body, authenticated_by, author_id, author_network, handle, external_id, display_name in rows:
+        label = f"{author_network}:{handle or external_id}"
+        name = display_name or ""
         text = body or ""
-        if network in ("email", "chat"):  # the sender's address (email) or the address a chat visitor gave
+        if network == "email":  # the sender's address is itself an identifier, proven only when verified
+            address = f"{handle or ''} {external_id}"
+            if _sender_verified(authenticated_by):
+                found = extract_identifiers(address)
+                if found.emails:
+                    senders.append(Candidate(author_id, label, name, address, found, pk))
+            else:
+                text = f"{address}\n{text}"
+        elif network == "chat":  # the address a chat visitor typed: anyone can type anyone's address
             text = f"{handle or ''} {external_id}\n{text}"
         if not _MAY_IDENTIFY.search(text):
             continue
         found = extract_identifiers(text)
         if found:
-            label = f"{author_network}:{handle or external_id}"
-            candidates.append(
-                Candidate(identity_id=author_id, label=label, name=display_name or "", text=text, found=found)
-            )
-    links = link_many(workspace=workspace, candidates=candidates)
+            claims.append(Candidate(author_id, label, name, text, found, pk))
+    links = link_many(workspace=workspace, candidates=senders)
     if links:
         with transaction.atomic():
             attach_histories(workspace_id=workspace.pk, links={i: p.pk for i, (p, _how) in links.items()})
+    claim_many(workspace=workspace, candidates=[c for c in claims if c.identity_id not in links])
     return len(links)
 
 

@@ -150,3 +150,41 @@ class MatchSettings(WorkspaceScoped):
     def clean(self) -> None:
         if not 0 <= self.review_threshold <= self.link_threshold <= 1:
             raise ValidationError("thresholds must satisfy 0 <= review threshold <= link threshold <= 1")
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class IdentityClaim(WorkspaceScoped):
+    """An author who gave a person's customer number, email or phone in a message: a claim, not proof.
+
+    The identity stays unlinked (and sees nothing of the person) until an agent confirms the claim or the person
+    proves it by following a link mailed to the address on file.
+    """
+
+    identity = models.ForeignKey(SocialIdentity, on_delete=models.CASCADE, related_name="claims")
+    person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
+    how = models.CharField(max_length=16, help_text="customer_number, email or phone: what the message gave")
+    post_id = models.BigIntegerField(null=True, blank=True, help_text="the message that made the claim")
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    verification_sent_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_label = models.CharField(max_length=200, blank=True, help_text="who decided, or 'verified by email'")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "person"], condition=Q(status="pending"), name="claim_unique_pending"
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "status", "-created_at"], name="claim_ws_status_idx")]
+
+    def __str__(self) -> str:
+        return f"claim {self.identity_id} -> {self.person_id} ({self.how}, {self.status})"

@@ -13,6 +13,14 @@ from rapport.core.actors import Actor
 from rapport.core.models import Workspace
 from rapport.core.pagination import keyset_page
 from rapport.core.services import record_audit
+from rapport.identity.claims import (
+    ClaimError,
+    claims_page,
+    confirm_claim,
+    dismiss_claim,
+    pending_claims,
+    send_verification,
+)
 from rapport.identity.matching import Match, Matcher
 from rapport.identity.merging import (
     AlreadyMergedError,
@@ -30,6 +38,12 @@ from rapport.identity.stream import resolve_author
 
 __all__ = [
     "AlreadyMergedError",
+    "ClaimError",
+    "claims_page",
+    "confirm_claim",
+    "dismiss_claim",
+    "pending_claims",
+    "send_verification",
     "CrossWorkspaceError",
     "MergeError",
     "SelfMergeError",

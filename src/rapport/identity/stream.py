@@ -1,4 +1,5 @@
-"""Linking in the stream: the author of a post or message resolves to a person as it arrives."""
+"""Linking in the stream: the author of a post or message resolves to a person as it arrives, when the network
+vouches for who they are; an identifier typed in a message is only a claim (see claims.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from rapport.identity.models import SocialIdentity
 _EMAIL = re.compile(r"[\w.+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}", re.I)
 _NETWORKS = set(Network.values)
 _WORD = re.compile(r"[^a-z0-9]+")
-RULE = Actor.rule("identity: identifier in first message")
+RULE = Actor.rule("identity: authenticated sender")
 
 
 def _identity(workspace: Workspace, network: str, external_id: str, handle: str, name: str) -> SocialIdentity | None:
@@ -62,10 +63,10 @@ def resolve_author(
     name: str = "",
     text: str = "",
 ) -> tuple[SocialIdentity | None, Person | None, str]:
-    """(identity, person or None, how) for a post's author: known identity, else an identifier in the text, else None.
+    """(identity, person or None, how) for a post's author: the person of a known, linked identity, else None.
 
-    `how` is "identity", "customer_number", "email", "phone", or "" when the author stays unknown. A link
-    made from the text is written to the identity and audited as a rule.
+    `how` is "identity" when the account is linked, "" otherwise. An identifier in the text does not link: it
+    makes a pending claim (`claim_from_text`) that an agent confirms or the person proves.
     """
     network = network if network in _NETWORKS else Network.RSS
     identity = _identity(workspace, network, (external_id or "").strip(), (handle or "").strip().lstrip("@"), name)
@@ -76,32 +77,25 @@ def resolve_author(
         while person.merged_into_id is not None:  # identities normally move with a merge; older rows may not have
             person = person.merged_into
         return identity, person, "identity"
-    person, how = link_from_text(workspace=workspace, identity=identity, text=text, name=name)
-    return identity, person, how
+    claim_from_text(workspace=workspace, identity=identity, text=text, name=name)
+    return identity, None, ""
 
 
-def link_from_text(
-    *, workspace: Workspace, identity: SocialIdentity, text: str, name: str = ""
-) -> tuple[Person | None, str]:
-    """Link an unlinked identity to the one person whose email, phone or customer number the text gives.
+def claim_from_text(*, workspace: Workspace, identity: SocialIdentity, text: str, name: str = ""):
+    """The claim an unlinked identity makes by giving a person's email, phone or customer number, or None.
 
-    Cheap when the text holds no identifier (no query is made), so the pipeline can call it for every
-    post by an author not yet known; returns (person, how) or (None, ""). The rules are `link_many`'s: this is
-    the same linker for a batch of one.
+    Cheap when the text holds no identifier (no query is made), so the pipeline can call it for every post by an
+    author not yet known. The rules are `claims.claim_many`'s: this is the same claimer for a batch of one.
     """
+    from rapport.identity.claims import claim_many
+
     if identity.person_id is not None:
-        return identity.person, "identity"
+        return None
     found = extract_identifiers(text or "")
     if not found:
-        return None, ""
+        return None
     candidate = Candidate(identity_id=identity.pk, label=str(identity), name=name, text=text, found=found)
-    made = link_many(workspace=workspace, candidates=[candidate])
-    if identity.pk in made:
-        identity.person, how = made[identity.pk]
-        identity.person_id = identity.person.pk
-        return identity.person, how
-    identity.refresh_from_db(fields=["person"])  # linked concurrently: trust what is stored
-    return (identity.person, "identity") if identity.person_id else (None, "")
+    return claim_many(workspace=workspace, candidates=[candidate]).get(identity.pk)
 
 
 @dataclass(frozen=True)
@@ -113,19 +107,21 @@ class Candidate:
     name: str
     text: str
     found: Identifiers
+    post_id: int | None = None  # the message the text is from, when it is one
 
 
 def _unique(people: Iterable[Person]) -> list[Person]:
     return list({p.pk: p for p in people}.values())
 
 
-def link_many(*, workspace: Workspace, candidates: list[Candidate]) -> dict[int, tuple[Person, str]]:
-    """Link unlinked identities to the one person their texts name, for a whole batch in a fixed number of queries.
+def match_people(*, workspace: Workspace, candidates: list[Candidate]) -> dict[int, tuple[Person, str, Candidate]]:
+    """The one person each candidate's text names, for a whole batch in a fixed number of queries.
 
-    The rules: a customer number first (exact, then ignoring spaces and dashes), then an
-    email, then a phone; nobody or several people means no link, and a clearly different name vetoes an email or
-    phone. An identity's texts are tried in order and the first that links wins. Returns identity id ->
-    (person, how) for the links made; each is audited and announced as `identity.linked`.
+    The rules: a customer number first (exact, then ignoring spaces and dashes), then an email, then a phone;
+    nobody or several people means no match, and a clearly different name vetoes an email or phone. An identity's
+    texts are tried in order and the first that matches wins. Returns identity id -> (person, how, candidate).
+    What a match means is the caller's: `link_many` links an authenticated identifier, `claims.claim_many` turns
+    an identifier typed in a message into a claim that waits for proof.
     """
     if not candidates:
         return {}
@@ -189,23 +185,40 @@ def link_many(*, workspace: Workspace, candidates: list[Candidate]) -> dict[int,
         if how != "customer_number" and c.name and _names_clash(c.name, person):
             continue  # an email or phone is shared within households; a clearly different name is someone else
         chosen[c.identity_id] = (person, how, c)
+    return chosen
+
+
+def link_matched(
+    *, workspace: Workspace, chosen: dict[int, tuple[Person, str, str]], actor: Actor = RULE
+) -> dict[int, tuple[Person, str]]:
+    """Link each identity id to (person, how, label of the identity) where it is still unlinked; audit and announce
+    `identity.linked` for the links this call made (an identity linked concurrently elsewhere keeps what is stored)."""
     if not chosen:
         return {}
     with transaction.atomic():
         SocialIdentity.objects.filter(pk__in=list(chosen), person__isnull=True).update(
             person_id=Case(*[When(pk=i, then=Value(p.pk)) for i, (p, _h, _c) in chosen.items()])
         )
-        # Linked concurrently elsewhere: what is stored wins, and only this batch's own links are announced.
         stored = dict(SocialIdentity.objects.filter(pk__in=list(chosen)).values_list("pk", "person_id"))
-        made = {i: (p, how, c) for i, (p, how, c) in chosen.items() if stored.get(i) == p.pk}
+        made = {i: (p, how, label) for i, (p, how, label) in chosen.items() if stored.get(i) == p.pk}
         record_audit_bulk(
             workspace=workspace,
-            actor=RULE,
+            actor=actor,
             events=[
-                ("identity.linked", "person", p.pk, {"identity": c.label, "identity_id": i, "by": how})
-                for i, (p, how, c) in made.items()
+                ("identity.linked", "person", p.pk, {"identity": label, "identity_id": i, "by": how})
+                for i, (p, how, label) in made.items()
             ],
         )
         for i, (p, how, _c) in made.items():
             emit("identity.linked", {"workspace_id": workspace.pk, "identity_id": i, "person_id": p.pk, "by": how})
     return {i: (p, how) for i, (p, how, _c) in made.items()}
+
+
+def link_many(*, workspace: Workspace, candidates: list[Candidate]) -> dict[int, tuple[Person, str]]:
+    """Link identities whose candidate text is an authenticated identifier (a verified email sender's address) to
+    the one person it names; returns identity id -> (person, how) for the links made.
+
+    Only for identifiers the network vouches for: an identifier typed in a message is a claim (`claims.claim_many`).
+    """
+    matched = match_people(workspace=workspace, candidates=candidates)
+    return link_matched(workspace=workspace, chosen={i: (p, how, c.label) for i, (p, how, c) in matched.items()})

@@ -7,6 +7,7 @@ from rapport.identity import views
 app_name = "identity"
 urlpatterns = [
     path("identity/review/", views.review_queue, name="review"),
+    path("identity/claims/verify/<str:token>/", views.claim_verify, name="claim-verify"),
     path("identity/review/<int:pk>/decide/", views.review_decide, name="review-decide"),
     path("contacts/<int:pk>/merges/", views.merge_panel, name="merge-panel"),
     path("contacts/<int:pk>/merge-candidates/", views.merge_candidates, name="merge-candidates"),

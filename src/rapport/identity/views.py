@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.contacts import services as contacts
 from rapport.contacts.models import Person
@@ -211,3 +211,19 @@ def unmerge(request: HttpRequest, pk: int) -> HttpResponse:
     response = _panel(request, merge_row.kept, notice=f"{merge_row.absorbed.name} is a separate contact again.")
     response["HX-Refresh"] = "true"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def claim_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to a contact whose details someone gave: GET asks for the click (mail scanners open links),
+    POST confirms that the account is theirs. Public: it shows nothing of the contact or the account."""
+    from rapport.identity.claims import ClaimError, check_token, verify
+
+    try:
+        check_token(token)
+        if request.method == "GET":
+            return render(request, "identity/claim_verify.html", {"done": False})
+        verify(token)
+    except ClaimError as exc:
+        return render(request, "identity/claim_verify.html", {"error": str(exc)}, status=400)
+    return render(request, "identity/claim_verify.html", {"done": True})

@@ -278,6 +278,12 @@ RAPPORT_CHAT_READS_PER_MINUTE = int(os.environ.get("RAPPORT_CHAT_READS_PER_MINUT
 # Base of links sent to customers (surveys); unset, links use the address `rapport serve` is serving on.
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "")
 RAPPORT_SERVED_URL = ""  # set by `rapport serve` to the address it serves on
+# Receiving mail servers whose Authentication-Results header Rapport trusts (their authserv-id, e.g. mx.google.com
+# for a Gmail mailbox): an email whose sender they verified (DMARC, or DKIM aligned with From) links to the contact
+# with that address by itself. Any other address, typed or quoted, is only a claim an agent confirms.
+RAPPORT_EMAIL_AUTHSERV_IDS = [
+    s.strip() for s in os.environ.get("RAPPORT_EMAIL_AUTHSERV_IDS", "").split(",") if s.strip()
+]
 
 # Background jobs: django-tasks with its database backend (a queue in our own database); core.jobs adds schedules,
 # retries and leases. `rapport serve` and `rapport demo` run the job runner in a thread unless this is off.

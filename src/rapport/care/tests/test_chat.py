@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import login
 from django.test import Client
 
 from rapport.care import replies
@@ -11,6 +12,7 @@ from rapport.channels.services import upsert_channel
 from rapport.contacts.services import create_person
 from rapport.core.actors import Actor
 from rapport.core.models import Role
+from rapport.identity.models import IdentityClaim
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,8 +42,17 @@ def test_a_visitor_chats_the_agent_answers_and_only_that_visitor_reads_it(chat, 
     token = first.json()["token"]
     assert send(chat, {"text": "Hello?", "token": token}).status_code == 201
     conv = Conversation.objects.get(workspace=workspace)
-    assert conv.channel == "chat" and conv.person_id == ana.pk and conv.messages.count() == 2
-    agent = member_factory(workspace, Role.AGENT).user
+    # A typed address is a claim: the conversation is not on Ana's profile until the agent confirms it.
+    assert conv.channel == "chat" and conv.person_id is None and conv.messages.count() == 2
+    member = member_factory(workspace, Role.AGENT)
+    agent, desk = member.user, login(member)
+    page = desk.get(f"/inbox/{conv.pk}/").content.decode()
+    assert "Says they are Ana Lopez" in page and "ana@mail.example" not in page.split('class="side"')[1]
+    claim = IdentityClaim.objects.get(identity=conv.identity)
+    assert desk.post(f"/inbox/{conv.pk}/claims/{claim.pk}/confirm/").status_code == 302
+    conv.refresh_from_db()
+    assert conv.person_id == ana.pk
+    assert "Open contact" in desk.get(f"/inbox/{conv.pk}/").content.decode()
     replies.reply(conversation=conv, agent=agent, text="Yes, it left the warehouse this morning.")
     page = Client().get(f"/chat/{chat.webhook_key}/messages", {"token": token}).json()["items"]
     assert [m["direction"] for m in page] == ["inbound", "inbound", "outbound"]
@@ -105,8 +116,11 @@ def test_anonymous_chat_is_rate_limited_per_address_and_per_channel(chat, worksp
 
     def from_address(ip, text):
         return Client().post(
-            f"/chat/{chat.webhook_key}/messages", json.dumps({"text": text}), content_type="application/json",
-            HTTP_ORIGIN="https://shop.acme.example", REMOTE_ADDR=ip,
+            f"/chat/{chat.webhook_key}/messages",
+            json.dumps({"text": text}),
+            content_type="application/json",
+            HTTP_ORIGIN="https://shop.acme.example",
+            REMOTE_ADDR=ip,
         )
 
     asks = [f"Where is my order {i}? It has not arrived." for i in range(4)]
@@ -118,6 +132,8 @@ def test_anonymous_chat_is_rate_limited_per_address_and_per_channel(chat, worksp
     others = [f"My refund {i} never came, can you help?" for i in range(3)]
     assert [from_address("198.51.100.8", text).status_code for text in others] == [201, 201, 429]
     assert Conversation.objects.filter(workspace=workspace).count() == 5
-    reads = [Client().get(f"/chat/{chat.webhook_key}/messages", {"token": "x"}, REMOTE_ADDR="203.0.113.9").status_code
-             for _ in range(5)]
+    reads = [
+        Client().get(f"/chat/{chat.webhook_key}/messages", {"token": "x"}, REMOTE_ADDR="203.0.113.9").status_code
+        for _ in range(5)
+    ]
     assert reads == [403, 403, 403, 403, 429]

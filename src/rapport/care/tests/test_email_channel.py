@@ -36,8 +36,10 @@ def post_email(channel, body: bytes, secret: str = "inbound-secret"):
 def test_email_in_opens_the_known_persons_conversation_and_the_reply_goes_out_threaded(
     workspace,
     member_factory,
+    settings,
     fake_smtp,  # noqa: F811
 ):
+    settings.RAPPORT_EMAIL_AUTHSERV_IDS = ["mx.acme.example"]  # the receiving server that verified Ana's DMARC
     channel = upsert_channel(
         workspace=workspace,
         actor=Actor.system("t"),
@@ -104,6 +106,7 @@ def test_a_polled_imap_mailbox_opens_conversations_and_keeps_unreadable_mail(wor
         data={"first_name": "Ana", "last_name": "Lopez", "email": "ana.lopez@mail.example"},
     )
     allow_loopback(settings)
+    settings.RAPPORT_EMAIL_AUTHSERV_IDS = ["MX.acme.example"]
     with FakeImap() as imap:
         channel = upsert_channel(
             workspace=workspace,
@@ -122,3 +125,29 @@ def test_a_polled_imap_mailbox_opens_conversations_and_keeps_unreadable_mail(wor
     conv = Conversation.objects.get(workspace=workspace)
     assert conv.person_id == ana.pk and conv.messages.count() == 1
     assert DeadLetter.objects.get(workspace=workspace).reason.startswith("From")
+
+
+@pytest.mark.parametrize("trusted", [[], ["mx.other.example"]])
+def test_an_email_no_trusted_server_verified_only_claims_to_be_from_the_customer(workspace, settings, trusted):
+    """From: is easy to forge: without a trusted receiving server's verdict the sender address is a claim."""
+    from rapport.identity.models import IdentityClaim
+
+    settings.RAPPORT_EMAIL_AUTHSERV_IDS = trusted
+    channel = upsert_channel(
+        workspace=workspace,
+        actor=Actor.system("t"),
+        network="email",
+        handle="care@acme.example",
+        name="Care",
+        credentials={"secret": "inbound-secret"},
+    )
+    ana = create_person(
+        workspace=workspace,
+        actor=Actor.system("t"),
+        data={"first_name": "Ana", "last_name": "Lopez", "email": "ana.lopez@mail.example"},
+    )
+    assert post_email(channel, RAW).status_code == 200
+    conv = Conversation.objects.get(workspace=workspace)
+    assert conv.person_id is None and conv.identity.handle == "ana.lopez@mail.example"
+    claim = IdentityClaim.objects.get(identity=conv.identity)
+    assert (claim.person_id, claim.how, claim.status) == (ana.pk, "email", "pending")

@@ -24,7 +24,7 @@ _AT = re.compile(r"(?<![\w@/])@([a-z0-9_][a-z0-9_.]{2,29})(?![\w@])", re.I)
 _EMAIL = re.compile(r"[\w.+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}", re.I)
 # Loyalty/customer number phrases in the languages Rapport's customers write in.
 _CUSTOMER_WORDS = (
-    r"member(?:ship)?|customer|client|account|loyalty|rewards?|club ?card|clubcard|card|"
+    r"member(?:ship)?|customer|client|account|loyalty|rewards?|club ?card|clubcard|card|frequent[ \-]?fl[yi]er|"
     r"kunde(?:n)?|kundenr|medlem(?:s)?|klant|lid|adherent|socio|cliente|numero de (?:socio|cliente)"
 )
 _CUSTOMER = re.compile(

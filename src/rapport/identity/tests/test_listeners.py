@@ -1,4 +1,5 @@
-"""Stream linking after a stored batch: only texts that can hold an identifier reach the matcher; those link."""
+"""Stream linking after a stored batch: only texts that can hold an identifier reach the matcher; those make claims,
+and only a sender the network vouches for links by itself."""
 
 from datetime import UTC, datetime
 
@@ -6,7 +7,7 @@ import pytest
 
 from rapport.contacts.models import Person
 from rapport.identity import listeners
-from rapport.identity.models import SocialIdentity
+from rapport.identity.models import IdentityClaim, SocialIdentity
 from rapport.listening.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def _post(workspace, identity, text: str, n: int) -> Post:
     )
 
 
-def test_only_texts_that_can_hold_an_identifier_are_matched_and_they_link(workspace, monkeypatch):
+def test_only_texts_that_can_hold_an_identifier_are_matched_and_they_make_claims(workspace, monkeypatch):
     grethe = Person.objects.create(workspace=workspace, first_name="Margrethe", email="grethe.s@example.dk")
     texts = [
         "@acmeair where is my bag?",  # a handle, not an email: no lookup
@@ -49,10 +50,16 @@ def test_only_texts_that_can_hold_an_identifier_are_matched_and_they_link(worksp
     monkeypatch.setattr(listeners, "extract_identifiers", counting)
     linked = listeners.link_posts(workspace=workspace, post_ids=[p.pk for p in posts])
     assert seen == [texts[2], texts[3]]
-    assert linked == 1
-    assert SocialIdentity.objects.get(external_id="ig-2").person == grethe
-    assert Post.objects.get(pk=posts[2].pk).person == grethe
-    assert SocialIdentity.objects.filter(person__isnull=True).count() == 3
+    assert linked == 0  # an address typed in a post is a claim, not proof
+    assert SocialIdentity.objects.filter(person__isnull=True).count() == 4
+    assert Post.objects.get(pk=posts[2].pk).person is None
+    claim = IdentityClaim.objects.get()
+    assert (claim.identity.external_id, claim.person, claim.how, claim.post_id) == (
+        "ig-2",
+        grethe,
+        "email",
+        posts[2].pk,
+    )
 
 
 def test_the_prefilter_keeps_every_kind_of_identifier():

@@ -16,6 +16,7 @@ from rapport.identity.matching import extract_identifiers, extract_mentions
         ("Mitt medlemsnummer är 55512", "SE", ["55512"]),
         ("my loyalty card LC 10442 was not scanned", "GB", ["LC10442"]),
         ("my card is LC-10442", "GB", ["LC10442"]),
+        ("my frequent flyer number is FF-1000-0042, miles missing", "US", ["FF10000042"]),
         ("the account is 55 12 33", "GB", ["551233"]),
         ("No identifiers here, just angry about delivery", "GB", []),
     ],

@@ -6,6 +6,7 @@ import email
 import email.policy
 import email.utils
 import hashlib
+import re
 from datetime import UTC, datetime
 
 from ..base import PayloadError, Post, html_to_text, in_range, make_author, make_post, storable_text, utc_iso
@@ -69,6 +70,49 @@ def _sender(msg: email.message.EmailMessage) -> tuple[str, str]:
     return "", ""
 
 
+_COMMENT = re.compile(r"\([^()]*\)")
+_RESULT = re.compile(r"^\s*(dmarc|dkim)\s*=\s*([a-z]+)(.*)$", re.I | re.S)
+_PROPERTY = re.compile(r"([a-z][\w-]*\.[\w-]+)\s*=\s*\"?([^\s\";]+)", re.I)
+
+
+def _aligned(domain: str, from_domain: str) -> bool:
+    """DMARC's relaxed alignment: the signing domain is the From domain or a parent of it."""
+    domain = domain.lower().strip(".")
+    return bool(domain) and (from_domain == domain or from_domain.endswith("." + domain))
+
+
+def sender_authenticated_by(msg: email.message.EmailMessage, address: str) -> str:
+    """The authserv-id of the receiving server that verified this sender, or "".
+
+    Reads only the topmost Authentication-Results header (RFC 8601), the one the last receiving server added: it
+    counts when DMARC passed for the From domain, or DKIM passed with a signing domain aligned with it, and the
+    sender is the From address itself. Whether that server is trusted is the operator's setting, not the mail's.
+    """
+    try:
+        tops = msg.get_all("Authentication-Results") or []
+        _name, from_address = email.utils.parseaddr(_header(msg, "From"))
+    except _MALFORMED:
+        return ""
+    if not tops or not from_address or from_address.lower() != (address or "").lower():
+        return ""
+    from_domain = from_address.rpartition("@")[2].lower().strip(".")
+    header = _COMMENT.sub(" ", storable_text(str(tops[0])))
+    authserv, _, results = header.partition(";")
+    authserv_id = (authserv.split() or [""])[0][:200]
+    for result in results.split(";"):
+        m = _RESULT.match(result)
+        if not m or m.group(2).lower() != "pass":
+            continue
+        props = {k.lower(): v for k, v in _PROPERTY.findall(m.group(3))}
+        if m.group(1).lower() == "dmarc":
+            domain = props.get("header.from", from_domain)
+        else:
+            domain = props.get("header.d") or props.get("header.i", "").rpartition("@")[2]
+        if _aligned(domain, from_domain):
+            return authserv_id
+    return ""
+
+
 def _parse_date(value: str) -> datetime | None:
     try:
         sent = in_range(email.utils.parsedate_to_datetime(value))
@@ -121,6 +165,7 @@ def message_to_post(raw: bytes, *, received_at: datetime | None = None) -> Post:
     subject = _header(msg, "Subject").strip()
     text = _strip_quoted(_body(msg))
     references = _header(msg, "References")
+    verified_by = sender_authenticated_by(msg, address)
     return make_post(
         network="email",
         external_id=message_id[:200],
@@ -136,5 +181,6 @@ def message_to_post(raw: bytes, *, received_at: datetime | None = None) -> Post:
             "message_id": message_id,
             **({"message_id_synthesized": True} if synthesized else {}),
             **({"date_from": sent_from} if sent_from != "date" else {}),
+            **({"sender_authenticated_by": verified_by} if verified_by else {}),
         },
     )

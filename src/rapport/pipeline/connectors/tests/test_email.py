@@ -29,6 +29,41 @@ def test_a_reply_email_becomes_a_threaded_private_message():
     assert post["created_at"] == "2026-11-22T06:15:02Z"
     assert post["in_reply_to"] == "<reply-1@acme.example>" and post["thread_id"] == "<first-1@mail.example>"
     assert post["text"] == "Re: Your booking 4471\n\nThe refund still hasn\u2019t arrived. Can you check?"
+    assert post["raw"]["sender_authenticated_by"] == "mx.acme.example"  # DMARC passed for the From domain
+
+
+def _auth(results: str, sender: str = "Ana Lopez <ana@mail.example>", extra: str = "") -> bytes:
+    return (
+        f"Authentication-Results: {results}\n{extra}From: {sender}\nMessage-ID: <m1@mail.example>\n"
+        "Date: Sun, 22 Nov 2026 07:15:02 +0100\nSubject: hi\n\nhello"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "verified_by"),
+    [
+        (_auth("mx.acme.example; dmarc=pass header.from=mail.example"), "mx.acme.example"),
+        (_auth("mx.acme.example; dkim=pass header.d=mail.example"), "mx.acme.example"),
+        (_auth("mx.acme.example; dkim=pass header.i=@mail.example"), "mx.acme.example"),
+        (_auth("mx.acme.example (v=1); dkim=pass (2048-bit) header.d=example"), "mx.acme.example"),  # a parent domain
+        (_auth("mx.acme.example; spf=pass smtp.mailfrom=mail.example"), ""),  # SPF alone is not about From
+        (_auth("mx.acme.example; dkim=pass header.d=spammer.example"), ""),  # signed, by somebody else
+        (_auth("mx.acme.example; dkim=pass header.d=ail.example"), ""),  # not a parent: a suffix of the name
+        (_auth("mx.acme.example; dmarc=fail header.from=mail.example"), ""),
+        (_auth("mx.acme.example; dmarc=pass header.from=other.example"), ""),
+        (_auth("mx.acme.example; dmarc=none"), ""),
+        (_auth("mx.acme.example; dmarc=pass", sender="<>", extra="Reply-To: ana@mail.example\n"), ""),  # not From
+        # Only the top header counts: the one the receiving server added. Lower ones came with the mail.
+        (
+            _auth("mx.acme.example; dmarc=fail", extra="Authentication-Results: forged.example; dmarc=pass\n"),
+            "",
+        ),
+        (b"From: ana@mail.example\nMessage-ID: <x@y>\n\nno results at all", ""),
+    ],
+)
+def test_the_sender_counts_as_verified_only_by_the_top_aligned_result(raw, verified_by):
+    post = message_to_post(raw)
+    assert post["raw"].get("sender_authenticated_by", "") == verified_by
 
 
 @pytest.mark.parametrize(
