@@ -43,6 +43,7 @@ DEBUG = env_bool("RAPPORT_DEBUG", False)
 # Demo mode is the instance `rapport demo` starts (it sets RAPPORT_DEMO=1): the interactive API docs are open there.
 DEMO_MODE = env_bool("RAPPORT_DEMO", False)
 
+
 def _private_file(path: Path, *, create: bool = True) -> None:
     """Create the file readable by its owner only (0600), or take group and world access away from it."""
     if not path.exists():
@@ -224,6 +225,21 @@ RAPPORT_DATA_DIR = Path(os.environ.get("RAPPORT_DATA_DIR", BASE_DIR.parent.paren
 # Social listening
 RAPPORT_QUEUE_URL = os.environ.get("RAPPORT_QUEUE_URL", "")  # redis://host:6379/0 for Redis Streams; empty: in-process
 RAPPORT_ENCRYPTION_KEY = os.environ.get("RAPPORT_ENCRYPTION_KEY", "")  # Fernet key(s) for channel credentials
+# The cache holds rate-limit windows and the webhook replay memory. Unset, each process keeps its own (right for one
+# process); with several server processes point it at a Redis database of its own (not the queue's: clearing the
+# cache empties its database), e.g. redis://host:6379/1, so limits and replay checks hold across all of them.
+RAPPORT_CACHE_URL = os.environ.get("RAPPORT_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": RAPPORT_CACHE_URL,
+            "KEY_PREFIX": "rapport",
+        }
+        if RAPPORT_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rapport"}
+    )
+}
 RAPPORT_ALERT_WEBHOOK_URL = os.environ.get("RAPPORT_ALERT_WEBHOOK_URL", "")  # spike alerts are POSTed here, signed
 RAPPORT_ALERT_WEBHOOK_SECRET = os.environ.get("RAPPORT_ALERT_WEBHOOK_SECRET", "")
 RAPPORT_ALERT_EMAILS = os.environ.get("RAPPORT_ALERT_EMAILS", "")  # comma-separated recipients of spike alerts

@@ -54,6 +54,11 @@ class Command(BaseCommand):
                 if settings.RAPPORT_REQUIRE_DURABLE_QUEUE:
                     raise CommandError(f"{warning}; set `appendonly yes` (RAPPORT_REQUIRE_DURABLE_QUEUE=1 refuses)")
                 self.stderr.write(f"warning: {warning}; production needs `appendonly yes`")
+            if not settings.RAPPORT_CACHE_URL:
+                self.stderr.write(
+                    "warning: RAPPORT_CACHE_URL is unset, so rate limits and webhook replay checks are per process; "
+                    "with several server processes set it to a Redis database of its own"
+                )
             jobs = "no jobs" if no_jobs else "running jobs"
             self.stderr.write(f"worker {name} reading {queue.stream} as group {queue.group}, {jobs}")
             stats = run_worker(
