@@ -278,8 +278,8 @@ def _claim_story(workspace: Workspace, now: datetime) -> int:
     from rapport.identity.stream import claim_from_text
 
     text = (
-        "This is Margaret Ellison, my frequent flyer number is FF-1000-0042. Please move my Friday flight to Sunday and "
-        "send the new booking here."
+        "This is Margaret Ellison, my frequent flyer number is FF-1000-0042. Please move my Friday flight to Sunday "
+        "and send the new booking here."
     )
     if Message.objects.filter(workspace=workspace, network="instagram", external_id="story-claim-dm").exists():
         return 0

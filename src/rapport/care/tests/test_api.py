@@ -1,6 +1,5 @@
 """The conversations API: contract fields, actions, and that agents see only their workspace and teams."""
 
-import time
 
 import pytest
 from conftest import PASSWORD, ApiClient
@@ -171,12 +170,10 @@ def test_post_to_posts_api_opens_the_persons_conversation(api_factory, workspace
     brand(workspace)
     ana = person(workspace, "Ana", "Lopez", handle="analopez")
     client = api_factory(workspace, Role.ADMIN)
-    started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         r = client.post("/posts", [post("@acmeair where is my refund? still nothing", handle="analopez")])
     assert r.status_code == 200 and r.json()["stored"] == 1
     items = client.get("/conversations", contact=ana.pk).json()["items"]
-    assert time.monotonic() - started < 1.0
     assert len(items) == 1 and items[0]["contact"]["id"] == ana.pk
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/posts", [post("@acmeair hello??", handle="analopez")])
