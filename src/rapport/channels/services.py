@@ -16,6 +16,7 @@ from rapport.pipeline.connectors import config as checks
 from rapport.pipeline.connectors.base import ConfigError
 from rapport.pipeline.connectors.base_channel import ChannelFacts
 from rapport.pipeline.connectors.registry import validate_config
+from rapport.pipeline.connectors.registry import webhook as registry_webhook
 
 # What each network's webhook needs from the credentials (names as the networks' developer consoles call them).
 SECRETS: dict[str, tuple[str, ...]] = {
@@ -152,8 +153,8 @@ def _credential_host(network: str, config: dict | None) -> str | None:
 
 def webhook_path(channel: Channel) -> str:
     """The path a network must call for this channel."""
-    kind = {"facebook": "meta", "instagram": "meta", "twitter": "x", "email": "email"}.get(channel.network, "generic")
-    return f"/webhooks/{kind}/{channel.webhook_key}"
+    hook = registry_webhook(channel.network)
+    return f"/webhooks/{hook.name if hook else 'generic'}/{channel.webhook_key}"
 
 
 def connector_facts(channel: Channel | None, network: str = "") -> ChannelFacts:

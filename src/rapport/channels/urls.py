@@ -1,13 +1,16 @@
-"""Webhook endpoints, one per network family, addressed by the channel's secret key."""
+"""Webhook endpoints: one view for every network, addressed by the webhook's name and the channel's secret key.
+
+Each name a connector folder declares (`meta`, `x`, `generic`, `email`, ...) also gets a named route
+(`webhooks:meta`, ...) for reverse(); a network added later is served by the last route without a change here.
+"""
 
 from django.urls import path
 
 from rapport.channels import webhooks
+from rapport.pipeline.connectors.registry import webhook_names
 
 app_name = "webhooks"
 urlpatterns = [
-    path("meta/<str:key>", webhooks.meta, name="meta"),
-    path("x/<str:key>", webhooks.x, name="x"),
-    path("generic/<str:key>", webhooks.generic, name="generic"),
-    path("email/<str:key>", webhooks.inbound_email, name="email"),
+    *(path(f"{name}/<str:key>", webhooks.receive, {"name": name}, name=name) for name in webhook_names()),
+    path("<str:name>/<str:key>", webhooks.receive, name="receive"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -84,6 +85,16 @@ class Connector(Protocol):
 
     network: ClassVar[str]
     capabilities: ClassVar[frozenset[str]]  # subset of {"file", "webhook", "poll", "reply"}
+
+
+def json_body(body: bytes) -> Any:
+    """A request body as JSON; PayloadError naming the body when it is not UTF-8 JSON a parser can take."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSONDecodeError, or an integer of 4,300+ digits
+        raise PayloadError(f"body: invalid JSON ({exc})") from None
+    except RecursionError:
+        raise PayloadError("body: invalid JSON (nested too deeply)") from None
 
 
 def utc_iso(value: datetime) -> str:

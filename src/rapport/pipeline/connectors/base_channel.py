@@ -1,17 +1,19 @@
 """What a connector needs of a brand channel, without the channels app: the facts the channel row holds.
 
 Each network's folder has a `channel.py` that builds its clients from these facts: `reply_client()` for replies,
-`poll_sources()` for what `rapport poll` fetches, `replay()` for its dead letters. The registry finds them by
-network, so replies, polling and replay never branch on the network themselves.
+`poll_sources()` for what `rapport poll` fetches, `replay()` for its dead letters, and `webhook`, a `Webhook`
+saying how its inbound requests are checked and read. The registry finds them by network, so replies, polling,
+webhooks and replay never branch on the network themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import PollResult
+from .base import PollResult, Post
+from .files.client import Rejection
 
 PollSource = tuple[str, Callable[[Any], PollResult]]  # (state key, poll(state) -> result)
 DeadLetterSink = Callable[..., Any]  # dead_letter(source=..., fmt=..., payload=..., reason=...)
@@ -27,6 +29,52 @@ class ChannelFacts:
     handle: str = ""
     config: dict[str, Any] = field(default_factory=dict)
     credentials: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A network's GET check that the webhook URL is ours (Meta's hub.challenge, X's CRC).
+
+    `answer(query, credentials)` returns the body to send back (text, or an object sent as JSON) or raises
+    SignatureError, which is answered with `refused_status`. `limits` are (scope, requests, seconds) with scope
+    "channel" or "ip", counted under "<webhook>-<name>:<scope>:<id>". With `audit` set, every answer and refusal
+    is audited as "channel.<name>_answered" / "channel.<name>_refused" with the caller's address and the facts
+    `audit(query)` returns (never the secret-derived answer).
+    """
+
+    answer: Callable[[Mapping[str, str], dict[str, Any]], str | dict[str, Any]]
+    name: str = "challenge"
+    refused_status: int = 403
+    limits: tuple[tuple[str, int, int], ...] = ()
+    audit: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """How a network's inbound webhook requests are checked and read; the channels app applies the shared steps
+    (size cap, channel lookup, replay cache, dead letters, submit) to every network the same way.
+
+    - `name`: the path segment (`/webhooks/<name>/<key>`), the dead letters' format and the submit source.
+    - `verify(body, headers, credentials)`: check the request against the channel's credentials; return the
+      request's signature (the key of the replay cache) or raise SignatureError (answered 401, nothing kept).
+    - `parse(body)`: the posts in a verified body and the items rejected one by one, or PayloadError when the
+      body as a whole cannot be read (dead-lettered and acknowledged with 202, so the sender does not retry).
+    - `replay_window`: seconds a handled signed request is remembered and acknowledged without being handled again.
+    - `itemised`: the body is a list of items each accepted or rejected alone; the answer lists the rejected ones.
+    - `challenge`: the GET check the network makes of the URL, if any (otherwise GET is not allowed).
+    """
+
+    name: str
+    verify: Callable[[bytes, Mapping[str, str], dict[str, Any]], str]
+    parse: Callable[[bytes], tuple[list[Post], list[Rejection]]]
+    replay_window: int
+    itemised: bool = False
+    challenge: Challenge | None = None
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The HTTP methods the webhook answers."""
+        return ("GET", "POST") if self.challenge is not None else ("POST",)
 
 
 def reply_options(credentials: dict[str, Any]) -> dict[str, Any]:

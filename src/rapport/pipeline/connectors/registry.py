@@ -1,7 +1,8 @@
 """The connectors by name and by network: what replies, polling, webhooks and dead-letter replay ask for.
 
 A network's folder holds everything about it (client, normalise, webhook, fixtures, and `channel.py`, which builds
-its clients from a brand channel): adding a network is one new folder and one line in `NETWORK_MODULES`.
+its clients from a brand channel and declares its `webhook`): adding a network is one new folder and one line in
+`NETWORK_MODULES`. The channels app's one webhook view, `rapport poll`, replies and replay find it from there.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from . import config as checks
 from .base import Connector, PayloadError
-from .base_channel import ChannelFacts, PollSource
+from .base_channel import ChannelFacts, PollSource, Webhook
 from .bluesky import BlueskyClient
 from .email import validate_config as validate_email_config
 from .files import FileConnector
@@ -73,8 +74,6 @@ NETWORK_MODULES: dict[str, str] = {
     "email": "email",
     "generic": "generic",
 }
-# Dead letters name the payload's format, which is the folder itself for the webhook formats ("x", "meta").
-FORMAT_MODULES: dict[str, str] = {**NETWORK_MODULES, "x": "x", "meta": "meta"}
 
 
 def _module(folder: str | None) -> ModuleType | None:
@@ -101,16 +100,36 @@ def poll_sources(channel: ChannelFacts, **options: Any) -> Iterator[PollSource]:
 
 def polled_networks() -> tuple[str, ...]:
     """The channel networks `rapport poll` looks at."""
-    return tuple(
-        network
-        for network in sorted(NETWORK_MODULES)
-        if hasattr(_channel_module(network), "poll_sources")
-    )
+    return tuple(network for network in sorted(NETWORK_MODULES) if hasattr(_channel_module(network), "poll_sources"))
+
+
+def webhook(network: str) -> Webhook | None:
+    """How the channel network's inbound webhooks are checked and read; None when it receives none."""
+    return getattr(_channel_module(network), "webhook", None)
+
+
+def webhook_networks(name: str) -> tuple[str, ...]:
+    """The channel networks whose webhook is addressed as `name` (`/webhooks/<name>/<key>`): "meta" is both
+    facebook and instagram; none for a name no network declares."""
+    return tuple(network for network in sorted(NETWORK_MODULES) if getattr(webhook(network), "name", None) == name)
+
+
+def webhook_names() -> tuple[str, ...]:
+    """Every name a webhook is addressed by."""
+    return tuple(sorted({hook.name for network in NETWORK_MODULES if (hook := webhook(network)) is not None}))
+
+
+def _format_module(fmt: str) -> ModuleType | None:
+    """Dead letters name the payload's format: a channel network, or a webhook's name ("x", "meta")."""
+    if fmt in NETWORK_MODULES:
+        return _channel_module(fmt)
+    networks = webhook_networks(fmt)
+    return _channel_module(networks[0]) if networks else None
 
 
 def replay(fmt: str, payload: str) -> list[dict]:
     """Posts from a dead letter of a network's payload format; PayloadError when no connector can replay it."""
-    module = _module(FORMAT_MODULES.get(fmt))
+    module = _format_module(fmt)
     again = getattr(module, "replay", None)
     if again is None:
         raise PayloadError(f"format: cannot replay {fmt!r}")

@@ -1,11 +1,15 @@
-"""Email built from a brand channel: the SMTP reply client, the IMAP mailbox to poll, raw MIME replay."""
+"""Email built from a brand channel: the SMTP reply client, the IMAP mailbox to poll, the inbound-mail webhook and
+raw MIME replay."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from ..base_channel import ChannelFacts, DeadLetterSink, PollSource
+from ..base import Post
+from ..base_channel import ChannelFacts, DeadLetterSink, PollSource, Webhook
+from ..files.client import Rejection
+from ..generic.webhook import TOLERANCE_SECONDS, verify_request
 from .client import SmtpClient
 from .imap import ImapClient
 from .normalise import message_to_post
@@ -55,6 +59,16 @@ def poll_sources(
         return result
 
     yield f"imap:{cfg.get('mailbox', 'INBOX')}", poll_mailbox
+
+
+def parse_message(body: bytes) -> tuple[list[Post], list[Rejection]]:
+    """The one message of a raw RFC 5322 body; PayloadError when it cannot be read (e.g. it names no sender)."""
+    return [message_to_post(body)], []
+
+
+# One raw message per request, as a mail provider's inbound route posts it, signed like the generic webhook
+# (X-Rapport-Signature over "timestamp.body").
+webhook = Webhook(name="email", verify=verify_request, parse=parse_message, replay_window=TOLERANCE_SECONDS)
 
 
 def replay(payload: str) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from ..base import SignatureError
 from ..signing import hex_signature, signatures_match
@@ -35,3 +36,15 @@ def verify_signature(body: bytes, signature: str | None, *, app_secret: str) -> 
         raise SignatureError(f"{SIGNATURE_HEADER} header is missing")
     if not signatures_match(sign(body, app_secret=app_secret), signature):
         raise SignatureError(f"{SIGNATURE_HEADER} does not match the body")
+
+
+def answer_handshake(params: Mapping[str, str], credentials: dict[str, Any]) -> str:
+    """The subscription check answered with the channel's verify token."""
+    return verify_handshake(params, verify_token=credentials.get("verify_token", ""))
+
+
+def verify_request(body: bytes, headers: Mapping[str, str], credentials: dict[str, Any]) -> str:
+    """Check a POST against the channel's app secret; return its signature."""
+    signature = headers.get(SIGNATURE_HEADER)
+    verify_signature(body, signature, app_secret=credentials.get("app_secret", ""))
+    return signature or ""

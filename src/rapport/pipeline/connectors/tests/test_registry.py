@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.pipeline.connectors.base import Connector, html_to_text, make_post, parse_iso, utc_iso
-from rapport.pipeline.connectors.registry import CONNECTORS, get_connector, with_capability
+from rapport.pipeline.connectors.base import (
+    Connector,
+    PayloadError,
+    SignatureError,
+    html_to_text,
+    make_post,
+    parse_iso,
+    utc_iso,
+)
+from rapport.pipeline.connectors.registry import (
+    CONNECTORS,
+    get_connector,
+    webhook,
+    webhook_names,
+    webhook_networks,
+    with_capability,
+)
 
 
 def test_every_connector_satisfies_the_protocol() -> None:
@@ -37,3 +52,19 @@ def test_make_post_rejects_unknown_kind() -> None:
     author = {"external_id": "1", "handle": None, "name": None, "followers": None}
     with pytest.raises(ValueError):
         make_post(network="n", external_id=1, created_at="2024-01-01T00:00:00Z", text="t", author=author, kind="x")
+
+
+def test_every_declared_webhook_refuses_unsigned_requests_and_unreadable_bodies() -> None:
+    for name in webhook_names():
+        hook = webhook(webhook_networks(name)[0])
+        assert hook is not None and hook.name == name and hook.replay_window > 0
+        with pytest.raises(SignatureError):
+            hook.verify(b"{}", {}, {})
+        with pytest.raises(PayloadError):
+            hook.parse(b"{not json")
+    assert {n: webhook(webhook_networks(n)[0]).methods for n in webhook_names()} == {
+        "email": ("POST",),
+        "generic": ("POST",),
+        "meta": ("GET", "POST"),
+        "x": ("GET", "POST"),
+    }

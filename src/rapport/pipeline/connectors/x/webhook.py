@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from ..base import SignatureError
 from ..signing import base64_signature, signatures_match
@@ -39,3 +41,20 @@ def verify_signature(body: bytes, signature: str | None, *, consumer_secret: str
         raise SignatureError(f"{SIGNATURE_HEADER} header is missing")
     if not signatures_match(sign(body, consumer_secret=consumer_secret), signature):
         raise SignatureError(f"{SIGNATURE_HEADER} does not match the body")
+
+
+def answer_crc(params: Mapping[str, str], credentials: dict[str, Any]) -> dict[str, str]:
+    """The CRC challenge answered with the channel's consumer secret."""
+    return crc_response(params.get("crc_token", ""), consumer_secret=credentials.get("consumer_secret", ""))
+
+
+def crc_facts(params: Mapping[str, str]) -> dict[str, Any]:
+    """What the audit keeps of a challenge: the token's length, never the token or the answer."""
+    return {"token_length": len(params.get("crc_token", ""))}
+
+
+def verify_request(body: bytes, headers: Mapping[str, str], credentials: dict[str, Any]) -> str:
+    """Check a POST against the channel's consumer secret; return its signature."""
+    signature = headers.get(SIGNATURE_HEADER)
+    verify_signature(body, signature, consumer_secret=credentials.get("consumer_secret", ""))
+    return signature or ""
