@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rapport.contacts.csvfile import CANONICAL_HEADERS
+from rapport.contacts.identities import person_identities
 from rapport.contacts.models import Affiliation, Person
 from rapport.contacts.services import PERSON_FIELDS
 from rapport.core import csvsafe
 from rapport.core.models import Workspace
-from rapport.identity.models import SocialIdentity
 
 CHUNK = 2000
 
@@ -24,9 +24,7 @@ def export_rows(*, workspace: Workspace) -> Iterable[dict[str, str]]:
         if not chunk:
             return
         ids = [p.pk for p in chunk]
-        handles: dict[int, dict[str, str]] = {}
-        for ident in SocialIdentity.objects.filter(person_id__in=ids).order_by("id"):
-            handles.setdefault(ident.person_id, {}).setdefault(ident.network, ident.handle or ident.external_id)
+        handles = person_identities().export_handles(ids)
         orgs: dict[int, str] = {}
         for aff in (
             Affiliation.objects.filter(person_id__in=ids).select_related("organization").order_by("-is_primary", "id")

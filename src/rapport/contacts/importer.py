@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.contacts.csvfile import CANONICAL_HEADERS, NETWORK_COLUMNS, Dialect, read_rows
+from rapport.contacts.identities import person_identities
 from rapport.contacts.models import Affiliation, Organization, Person
 from rapport.contacts.services import PERSON_FIELDS, fold, person_search_text, search_text_for
 from rapport.contacts.validation import clean_person_fields
@@ -24,8 +25,6 @@ from rapport.core.bulk import allocate_ids, insert, insert_ignore, json_value, s
 from rapport.core.errors import FieldErrors
 from rapport.core.models import AuditEvent, Workspace
 from rapport.core.services import record_audit
-from rapport.identity.accounts import insert_person_identities
-from rapport.identity.models import SocialIdentity, normalise_handle
 
 # The person fields a CSV row may carry: the same list the services validate and audit.
 PERSON_COLUMNS = PERSON_FIELDS
@@ -138,6 +137,7 @@ def _prepare(line: int, row: dict[str, str]) -> _Prepared:
         errors["organisation"] = "is longer than 200 characters"
     if errors:
         raise FieldErrors(errors)
+    normalise_handle = person_identities().normalise_handle
     search_text, sort_name = search_text_for(
         fields, handles=[normalise_handle(h) for _, h in handles], organisations=[organisation] if organisation else []
     )
@@ -313,10 +313,12 @@ def _write_batch(
     linked = {p.pk: p for p in Person.objects.filter(workspace=workspace, pk__in=linked_ids)} if linked_ids else {}
 
     # Handles already owned by someone else reject the row rather than silently moving the account.
+    accounts = person_identities()
+    normalise_handle = accounts.normalise_handle
     wanted = {(n, normalise_handle(h)) for p in batch for n, h in p.handles}
     owners: dict[tuple[str, str], int | None] = {}
     if wanted:
-        for network, key, person_id in select_in(_OWNERS_SQL, [workspace.pk], list({h for _, h in wanted})):
+        for network, key, person_id in accounts.handle_owners(workspace.pk, list({h for _, h in wanted})):
             owners[(network, key)] = person_id
 
     org_names = {p.organisation for p in batch if p.organisation}
@@ -379,7 +381,7 @@ def _write_batch(
     written = [*zip(to_create, created_ids, strict=True), *((p, person.pk) for p, person in matched)]
     now = timezone.now()
     ws = workspace.pk
-    added = insert_person_identities(
+    added = accounts.insert(
         workspace_id=ws,
         rows=[
             (person_id, n, h)
@@ -394,7 +396,8 @@ def _write_batch(
         for n, h in prepared.handles
         if (n, (key := normalise_handle(h))) in owners and owners[(n, key)] is None
     ]
-    _adopt_identities(workspace=workspace, rows=adopted)
+    if adopted:
+        accounts.adopt(workspace=workspace, rows=adopted)
     affiliations = [
         (ws, person_id, orgs[fold(prepared.organisation)], prepared.fields.get("job_title", "")[:100], True)
         for prepared, person_id in written
@@ -463,7 +466,7 @@ def _settle_matched(
         if person_id in people:
             changes[person_id].setdefault("organisations", ((), []))[1].append(org_names.get(org_id, str(org_id)))
     handles: dict[int, list[str]] = {}
-    for person_id, key in select_in(_HANDLES_SQL, [], list(people)):
+    for person_id, key in person_identities().handle_keys(list(people)):
         handles.setdefault(person_id, []).append(key)
     employers: dict[int, list[str]] = {}
     for person_id, name in select_in(_ORG_NAMES_SQL, [], list(people)):
@@ -496,14 +499,6 @@ AUDIT_COLUMNS = [
 ]
 # Raw lookups by a batch of keys: Django compiles an IN list value by value, which shows at thousands of rows.
 _PEOPLE_BY_EXT_SQL = f"SELECT id FROM {Person._meta.db_table} WHERE workspace_id = %s AND external_id IN ({{in}})"  # noqa: S608
-_OWNERS_SQL = (
-    f"SELECT network, handle_key, person_id FROM {SocialIdentity._meta.db_table} "  # noqa: S608
-    "WHERE workspace_id = %s AND handle_key IN ({in})"
-)
-_HANDLES_SQL = (
-    f"SELECT person_id, handle_key FROM {SocialIdentity._meta.db_table} "  # noqa: S608
-    "WHERE handle_key <> '' AND person_id IN ({in})"
-)
 _ORG_NAMES_SQL = (
     f"SELECT a.person_id, o.name FROM {Affiliation._meta.db_table} a "  # noqa: S608
     f"JOIN {Organization._meta.db_table} o ON o.id = a.organization_id WHERE a.person_id IN ({{in}})"
@@ -548,21 +543,3 @@ def _insert_people(workspace: Workspace, people: list[_Prepared]) -> list[int]:
     # SQLite returns ids in VALUES order, which is what bulk_create relies on as well.
     return [pk for (pk,) in insert(Person, _ROW_COLUMNS, rows, returning=["id"])]
 
-
-def _adopt_identities(*, workspace: Workspace, rows: list[tuple[int, str, str]]) -> None:
-    """Accounts already heard from (e.g. in listening) but known to nobody become the imported person's, with their
-    earlier posts on that person's timeline."""
-    if not rows:
-        return
-    from rapport.identity.listeners import attach_history
-
-    people = Person.objects.in_bulk({person_id for person_id, _, _ in rows})
-    for person_id, network, key in rows:
-        identity = SocialIdentity.objects.filter(
-            workspace=workspace, network=network, handle_key=key, person__isnull=True
-        ).first()
-        if identity is not None:
-            person = people[person_id]
-            SocialIdentity.objects.filter(pk=identity.pk).update(person=person)
-            identity.person = person
-            attach_history(identity=identity, person=person)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Case, Expression, ExpressionWrapper, IntegerField, Prefetch, Q, QuerySet, Value, When
 from unidecode import unidecode
 
+from rapport.contacts.identities import attach_identities, person_identities
 from rapport.contacts.models import Affiliation, Organization, OrganizationKind, Person, Touchpoint
 from rapport.contacts.relations import OnDelete, person_relations
 from rapport.contacts.touchpoints import withhold_private
@@ -21,8 +22,6 @@ from rapport.core.models import Workspace
 from rapport.core.pagination import keyset_page
 from rapport.core.privacy import Reader
 from rapport.core.services import record_audit
-from rapport.identity.accounts import attach_identities
-from rapport.identity.models import SocialIdentity
 
 PERSON_FIELDS = [
     "external_id",
@@ -91,7 +90,7 @@ def search_text_for(
 
 def refresh_person_search(person: Person) -> None:
     """Recompute a person's search text from their fields, handles and organisations."""
-    handles = [i.handle_key for i in SocialIdentity.objects.filter(person=person) if i.handle_key]
+    handles = [key for _, key in person_identities().handle_keys([person.pk])]
     orgs = list(Organization.objects.filter(affiliations__person=person).values_list("name", flat=True))
     person.search_text, person.sort_name = person_search_text(person, handles=handles, organisations=orgs)
     Person.objects.filter(pk=person.pk).update(search_text=person.search_text, sort_name=person.sort_name)
@@ -101,9 +100,7 @@ def person_snapshot(person: Person) -> dict[str, Any]:
     """The audited state of a person."""
     snap = {f: getattr(person, f) for f in PERSON_FIELDS}
     snap["date_of_birth"] = person.date_of_birth.isoformat() if person.date_of_birth else None
-    snap["identities"] = sorted(
-        f"{i.network}:{i.handle or i.external_id}" for i in SocialIdentity.objects.filter(person=person)
-    )
+    snap["identities"] = sorted(person_identities().labels(person))
     snap["organisations"] = sorted(
         f"{a.organization.name} ({a.role})" if a.role else a.organization.name
         for a in Affiliation.objects.filter(person=person).select_related("organization")

@@ -12,6 +12,10 @@ class IdentityConfig(AppConfig):
         from rapport.identity import listeners
 
         events.subscribe("listening.posts_stored", listeners.on_posts_stored)
+        # Contacts, below identity, reaches people's accounts and matching only through what is registered here.
+        from rapport.identity import contacts_hooks
+
+        contacts_hooks.register()
         # An account exists on its network without the person; merges and review pairs are about this person only.
         register_relation(PersonRelation("identities", "identity.SocialIdentity", on_delete=OnDelete.DETACH))
         for label, model, field in (

@@ -1,4 +1,8 @@
-"""Matching during a contacts import, the per-row match report, and whole-workspace deduplication."""
+"""Matching during a contacts import, the per-row match report, and whole-workspace deduplication.
+
+`rapport contacts import --match` and `rapport contacts dedupe` reach these through `contacts.matching`, which
+identity fills in from its AppConfig.ready (see `contacts_hooks.py`): contacts sits below identity.
+"""
 
 from __future__ import annotations
 
@@ -133,6 +137,32 @@ def report_rows(*, result: ImportResult, resolver: ImportMatcher) -> list[dict[s
             }
         )
     return rows
+
+
+def match_outcome(
+    *, workspace: Workspace, result: ImportResult, resolver: ImportMatcher, report: str | Path | None, dry_run: bool
+) -> dict[str, int]:
+    """After an import with matching: the report written when asked, doubtful rows queued for review unless it
+    was a dry run; the counts per decision (and of queued reviews) for the import's summary."""
+    rows = report_rows(result=result, resolver=resolver)
+    if report:
+        write_report(Path(report), rows, REPORT_COLUMNS)
+    counts = {d: sum(1 for r in rows if r["decision"] == d) for d in ("linked", "review", "new")}
+    if not dry_run:
+        counts["queued_for_review"] = queue_import_reviews(workspace=workspace, result=result, resolver=resolver)
+    return counts
+
+
+def dedupe_report(*, workspace: Workspace, report: str | Path, queue_review: bool = False) -> dict[str, Any]:
+    """Write the workspace's clusters of likely duplicates to `report` (queueing doubtful pairs for review when
+    asked) and return the summary `rapport contacts dedupe` prints."""
+    rows, queued = dedupe_workspace(workspace=workspace, queue=queue_review)
+    write_report(Path(report), rows, DEDUPE_COLUMNS)
+    clusters = len({r["cluster_id"] for r in rows})
+    summary: dict[str, Any] = {"clusters": clusters, "contacts": len(rows), "report": str(report)}
+    if queue_review:
+        summary["queued_for_review"] = queued
+    return summary
 
 
 def write_report(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:

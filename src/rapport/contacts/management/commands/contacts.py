@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_delimiter, parse_mapping
 from rapport.contacts.exporter import export_contacts
 from rapport.contacts.importer import import_contacts
+from rapport.contacts.matching import contact_matching
 from rapport.core.actors import Actor
 from rapport.core.cli import progress_bar, resolve_workspace
 
@@ -75,9 +76,7 @@ class Command(BaseCommand):
             mapping = parse_mapping(map)
             sep = parse_delimiter(delimiter)
             if match:
-                from rapport.identity.importing import ImportMatcher
-
-                resolver = ImportMatcher(ws)
+                resolver = contact_matching().resolver(ws)
             lines = max(0, sum(1 for _ in path.open("rb")) - 1)
             with path.open("rb") as fh, progress_bar("importing", lines) as advance:
                 result = import_contacts(
@@ -105,32 +104,17 @@ class Command(BaseCommand):
         summary = result.summary()
         summary.update(encoding=result.dialect.encoding, delimiter=result.dialect.delimiter)
         if resolver is not None:
-            summary.update(self._match_outcome(ws, result, resolver, report, dry_run))
+            matching = contact_matching()
+            summary.update(
+                matching.outcome(workspace=ws, result=result, resolver=resolver, report=report, dry_run=dry_run)
+            )
         self.stdout.write(json.dumps(summary))
         if result.rejected:
             sys.exit(1)
 
-    def _match_outcome(self, ws, result, resolver, report, dry_run) -> dict:
-        from rapport.identity.importing import REPORT_COLUMNS, queue_import_reviews, report_rows, write_report
-
-        rows = report_rows(result=result, resolver=resolver)
-        if report:
-            write_report(Path(report), rows, REPORT_COLUMNS)
-        counts = {d: sum(1 for r in rows if r["decision"] == d) for d in ("linked", "review", "new")}
-        if not dry_run:
-            counts["queued_for_review"] = queue_import_reviews(workspace=ws, result=result, resolver=resolver)
-        return counts
-
     def do_dedupe(self, *, workspace, report, queue_review=False, **_):
-        from rapport.identity.importing import DEDUPE_COLUMNS, dedupe_workspace, write_report
-
         ws = resolve_workspace(workspace)
-        rows, queued = dedupe_workspace(workspace=ws, queue=queue_review)
-        write_report(Path(report), rows, DEDUPE_COLUMNS)
-        clusters = len({r["cluster_id"] for r in rows})
-        summary = {"clusters": clusters, "contacts": len(rows), "report": str(report)}
-        if queue_review:
-            summary["queued_for_review"] = queued
+        summary = contact_matching().dedupe(workspace=ws, report=report, queue_review=queue_review)
         self.stdout.write(json.dumps(summary))
 
     def do_export(self, *, file, workspace, **_):
