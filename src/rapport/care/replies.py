@@ -28,7 +28,8 @@ from rapport.core.redact import redact_text
 from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity
 from rapport.pipeline.connectors.base import ConnectorError
-from rapport.pipeline.connectors.registry import reply_client
+from rapport.pipeline.connectors.base_channel import ReplyTarget
+from rapport.pipeline.connectors.registry import reply_args, reply_client
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -125,23 +126,19 @@ def _send(message: Message) -> str | None:
         return None
     if last is None:
         raise ConnectorError(f"{message.network}: nothing to reply to", retryable=False, network=message.network)
+    ident = SocialIdentity.objects.filter(pk=conv.identity_id).only("external_id").first()
+    target = ReplyTarget(
+        text=message.text,
+        network=message.network,
+        last_external_id=last.external_id,
+        last_kind=last.kind,
+        last_in_reply_to=last.in_reply_to,
+        last_text=last.text,
+        account_id=ident.external_id if ident else "",
+        email=conv.person.email if conv.person_id else "",
+    )
     try:
-        if message.network == "email":
-            ident = SocialIdentity.objects.filter(pk=conv.identity_id).first()
-            subject = (last.text.split("\n", 1)[0] if "\n\n" in last.text else "")[:150]
-            to = (ident.external_id if ident else "") or (conv.person.email if conv.person_id else "")
-            return client.send_reply(text=message.text, to=to, in_reply_to=last.external_id, subject=subject)
-        if last.kind == "direct_message":
-            ident = SocialIdentity.objects.filter(pk=conv.identity_id).first()
-            recipient = (ident.external_id if ident else "") or last.in_reply_to
-            if message.network == "twitter":
-                recipient = recipient.removeprefix("tw-")
-            return client.send_reply(text=message.text, in_reply_to=recipient, kind="direct_message")
-        if message.network in ("facebook", "instagram"):
-            return client.send_reply(
-                text=message.text, in_reply_to=last.external_id, kind="comment", network=message.network
-            )
-        return client.send_reply(text=message.text, in_reply_to=last.external_id)
+        return client.send_reply(**reply_args(target))
     finally:
         client.close()
 

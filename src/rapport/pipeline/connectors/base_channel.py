@@ -1,7 +1,8 @@
 """What a connector needs of a brand channel, without the channels app: the facts the channel row holds.
 
 Each network's folder has a `channel.py` that builds its clients from these facts: `reply_client()` for replies,
-`poll_sources()` for what `rapport poll` fetches, `replay()` for its dead letters, and `webhook`, a `Webhook`
+`reply_args()` for how a reply is addressed (optional: `default_reply_args`), `poll_sources()` for what
+`rapport poll` fetches, `replay()` for its dead letters, and `webhook`, a `Webhook`
 saying how its inbound requests are checked and read. The registry finds them by network, so replies, polling,
 webhooks and replay never branch on the network themselves.
 """
@@ -29,6 +30,30 @@ class ChannelFacts:
     handle: str = ""
     config: dict[str, Any] = field(default_factory=dict)
     credentials: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """What a reply answers, as the inbox knows it: the customer's last inbound message on the network and the
+    account it came from. A network's `channel.py` may define `reply_args(target)` for how its client is called;
+    `default_reply_args` serves the others."""
+
+    text: str  # the reply
+    network: str
+    last_external_id: str  # the customer's last inbound message on this network
+    last_kind: str = "post"  # "direct_message", "mention", "comment", ...
+    last_in_reply_to: str = ""
+    last_text: str = ""
+    account_id: str = ""  # the network's id of the customer's account (an email: the sender address)
+    email: str = ""  # the contact's email on file, when the conversation is on a contact
+
+
+def default_reply_args(target: ReplyTarget) -> dict[str, Any]:
+    """A private message goes to the account; anything else is a public reply to the last message."""
+    if target.last_kind == "direct_message":
+        recipient = target.account_id or target.last_in_reply_to
+        return {"text": target.text, "in_reply_to": recipient, "kind": "direct_message"}
+    return {"text": target.text, "in_reply_to": target.last_external_id}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import config as checks
 from .base import Connector, PayloadError
-from .base_channel import ChannelFacts, PollSource, Webhook
+from .base_channel import ChannelFacts, PollSource, ReplyTarget, Webhook, default_reply_args
 from .bluesky import BlueskyClient
 from .email import validate_config as validate_email_config
 from .files import FileConnector
@@ -89,6 +89,13 @@ def reply_client(channel: ChannelFacts) -> Any | None:
     module = _channel_module(channel.network)
     build = getattr(module, "reply_client", None)
     return build(channel) if build else None
+
+
+def reply_args(target: ReplyTarget) -> dict[str, Any]:
+    """The keyword arguments of the network's `send_reply` for this reply (the network's own rule, else the default)."""
+    module = _channel_module(target.network)
+    build = getattr(module, "reply_args", None) if module is not None else None
+    return (build or default_reply_args)(target)
 
 
 def poll_sources(channel: ChannelFacts, **options: Any) -> Iterator[PollSource]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..base import Post
-from ..base_channel import ChannelFacts, DeadLetterSink, PollSource, Webhook
+from ..base_channel import ChannelFacts, DeadLetterSink, PollSource, ReplyTarget, Webhook
 from ..files.client import Rejection
 from ..generic.webhook import TOLERANCE_SECONDS, verify_request
 from .client import SmtpClient
@@ -28,6 +28,18 @@ def reply_client(channel: ChannelFacts) -> SmtpClient | None:
         from_address=creds.get("from_address") or channel.handle,
         starttls=str(creds.get("smtp_starttls", "1")) not in ("0", "false", "False"),
     )
+
+
+def reply_args(target: ReplyTarget) -> dict[str, Any]:
+    """A reply by email goes to the sender (else the contact's address), in the thread of the last message, under
+    its subject line (the first line of a message that has a subject and a body)."""
+    subject = (target.last_text.split("\n", 1)[0] if "\n\n" in target.last_text else "")[:150]
+    return {
+        "text": target.text,
+        "to": target.account_id or target.email,
+        "in_reply_to": target.last_external_id,
+        "subject": subject,
+    }
 
 
 def poll_sources(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..base import Post, json_body
-from ..base_channel import Challenge, ChannelFacts, Webhook, reply_options
+from ..base_channel import Challenge, ChannelFacts, ReplyTarget, Webhook, default_reply_args, reply_options
 from ..files.client import Rejection
 from .client import MetaClient
 from .normalise import normalise_payload
@@ -19,6 +19,13 @@ def reply_client(channel: ChannelFacts) -> MetaClient | None:
     """The Graph API client, or None without an access token."""
     token = channel.credentials.get("access_token")
     return MetaClient(access_token=token, **reply_options(channel.credentials)) if token else None
+
+
+def reply_args(target: ReplyTarget) -> dict[str, object]:
+    """A DM as the default; anything else is a comment under the customer's post or comment, on its network."""
+    if target.last_kind == "direct_message":
+        return default_reply_args(target)
+    return {"text": target.text, "in_reply_to": target.last_external_id, "kind": "comment", "network": target.network}
 
 
 def parse_body(body: bytes) -> tuple[list[Post], list[Rejection]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..base import Post, json_body
-from ..base_channel import Challenge, ChannelFacts, Webhook, reply_options
+from ..base_channel import Challenge, ChannelFacts, ReplyTarget, Webhook, default_reply_args, reply_options
 from ..files.client import Rejection
 from .client import XClient
 from .normalise import normalise_payload
@@ -22,6 +22,14 @@ def reply_client(channel: ChannelFacts) -> XClient | None:
     """The API v2 client, or None without an access token (the reply is then recorded, not attempted)."""
     token = channel.credentials.get("access_token")
     return XClient(access_token=token, **reply_options(channel.credentials)) if token else None
+
+
+def reply_args(target: ReplyTarget) -> dict[str, object]:
+    """As the default, but a DM goes to the account's bare numeric id (Rapport keeps X ids as "tw-<id>")."""
+    args = default_reply_args(target)
+    if args.get("kind") == "direct_message":
+        args["in_reply_to"] = str(args["in_reply_to"]).removeprefix("tw-")
+    return args
 
 
 def parse_body(body: bytes) -> tuple[list[Post], list[Rejection]]:
