@@ -13,8 +13,8 @@ from rapport.care.intake import route_posts
 from rapport.care.models import Conversation, Message
 from rapport.care.tests.helpers import brand, person, post
 from rapport.contacts.models import Person
-from rapport.identity import listeners
 from rapport.identity.models import IdentityClaim, SocialIdentity
+from rapport.listening import authors
 from rapport.listening.models import Post
 from rapport.pipeline.ingest import process_batch
 
@@ -54,7 +54,7 @@ def _split(queries: list[dict]) -> tuple[int, int]:
 
 def _cost(workspace, ids: list[int]) -> dict[str, tuple[int, int]]:
     with CaptureQueriesContext(connection) as linking:
-        listeners.link_posts(workspace=workspace, post_ids=ids)
+        authors.link_posts(workspace=workspace, post_ids=ids)
     with CaptureQueriesContext(connection) as routing:
         route_posts(workspace=workspace, post_ids=ids)
     return {"linking": _split(linking.captured_queries), "routing": _split(routing.captured_queries)}
@@ -92,7 +92,7 @@ def test_subscribers_are_idempotent(workspace):
     links = dict(SocialIdentity.objects.values_list("pk", "person_id"))
     claims = sorted(IdentityClaim.objects.values_list("pk", "identity_id", "person_id"))
     assert len(claims) == 8
-    assert listeners.link_posts(workspace=workspace, post_ids=ids) == 0
+    assert authors.link_posts(workspace=workspace, post_ids=ids) == 0
     assert sorted(IdentityClaim.objects.values_list("pk", "identity_id", "person_id")) == claims
     again = route_posts(workspace=workspace, post_ids=ids)
     assert again["opened"] == again["joined"] == 0

@@ -8,10 +8,7 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.contacts.relations import OnDelete, PersonRelation, register_relation
-        from rapport.core import events
-        from rapport.identity import listeners
 
-        events.subscribe("listening.posts_stored", listeners.on_posts_stored)
         # Contacts, below identity, reaches people's accounts and matching only through what is registered here.
         from rapport.identity import contacts_hooks
 

@@ -21,6 +21,7 @@ from rapport.core.actors import Actor
 from rapport.core.links import public_url
 from rapport.core.models import Workspace
 from rapport.core.services import record_audit, record_audit_bulk
+from rapport.identity import history
 from rapport.identity.models import ClaimStatus, IdentityClaim, SocialIdentity
 from rapport.identity.stream import Candidate, link_matched, match_people
 
@@ -132,8 +133,6 @@ def _decide(claim: IdentityClaim, status: str, actor: Actor) -> None:
 def confirm_claim(*, workspace: Workspace, claim_id: int, actor: Actor, by: str = "agent") -> IdentityClaim:
     """Link the claiming account to the person (with its earlier posts), audited; other open claims of the account
     are dismissed. `by` says how it was proved: "agent" (an agent confirmed) or "email" (the person verified)."""
-    from rapport.identity.listeners import attach_histories
-
     with transaction.atomic():
         claim = _pending(workspace, claim_id)
         person = claim.person
@@ -148,7 +147,7 @@ def confirm_claim(*, workspace: Workspace, claim_id: int, actor: Actor, by: str 
             pk=claim.pk
         ):
             _decide(other, ClaimStatus.DISMISSED, Actor.system(f"claim {claim.pk} confirmed"))
-        attach_histories(workspace_id=workspace.pk, links={identity.pk: person.pk})
+        history.attach(workspace_id=workspace.pk, links={identity.pk: person.pk})
         record_audit(
             workspace=workspace,
             actor=actor,

@@ -62,7 +62,7 @@ def adopt_identities(*, workspace: Workspace, rows: Sequence[tuple[int, str, str
     earlier posts on that person's timeline."""
     if not rows:
         return
-    from rapport.identity.listeners import attach_history
+    from rapport.identity import history
 
     people = Person.objects.in_bulk({person_id for person_id, _, _ in rows})
     for person_id, network, key in rows:
@@ -73,7 +73,7 @@ def adopt_identities(*, workspace: Workspace, rows: Sequence[tuple[int, str, str
             person = people[person_id]
             SocialIdentity.objects.filter(pk=identity.pk).update(person=person)
             identity.person = person
-            attach_history(identity=identity, person=person)
+            history.attach(workspace_id=workspace.pk, links={identity.pk: person.pk})
 
 
 def import_resolver(workspace: Workspace) -> ImportMatcher:

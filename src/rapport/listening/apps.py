@@ -14,6 +14,15 @@ class ListeningConfig(AppConfig):
         register_relation(PersonRelation("posts", "listening.Post", on_delete=OnDelete.DETACH))
         alerts.connect()
 
+        # After each stored batch, authors are linked (or claim to be someone) through identity's rules; identity
+        # attaches an account's earlier posts when it links one, through the function registered here.
+        from rapport.core import events
+        from rapport.identity import history
+        from rapport.listening import authors
+
+        events.subscribe("listening.posts_stored", authors.on_posts_stored)
+        history.register(authors.attach_histories)
+
         from rapport.listening import settings_views
         from rapport.web.settings_registry import register_sections
 

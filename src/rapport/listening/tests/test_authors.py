@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from rapport.contacts.models import Person
-from rapport.identity import listeners
 from rapport.identity.models import IdentityClaim, SocialIdentity
+from rapport.listening import authors
 from rapport.listening.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -41,14 +41,14 @@ def test_only_texts_that_can_hold_an_identifier_are_matched_and_they_make_claims
         )
         posts.append(_post(workspace, identity, text, i))
     seen: list[str] = []
-    real = listeners.extract_identifiers
+    real = authors.extract_identifiers
 
     def counting(text, **kwargs):
         seen.append(text)
         return real(text, **kwargs)
 
-    monkeypatch.setattr(listeners, "extract_identifiers", counting)
-    linked = listeners.link_posts(workspace=workspace, post_ids=[p.pk for p in posts])
+    monkeypatch.setattr(authors, "extract_identifiers", counting)
+    linked = authors.link_posts(workspace=workspace, post_ids=[p.pk for p in posts])
     assert seen == [texts[2], texts[3]]
     assert linked == 0  # an address typed in a post is a claim, not proof
     assert SocialIdentity.objects.filter(person__isnull=True).count() == 4
@@ -64,6 +64,6 @@ def test_only_texts_that_can_hold_an_identifier_are_matched_and_they_make_claims
 
 def test_the_prefilter_keeps_every_kind_of_identifier():
     for text in ["mail me: a.b@c.io", "ring +45 20 12 34 56", "medlemsnummer: LC10442", "٠١٢٣٤٥٦٧٨٩"]:
-        assert listeners._MAY_IDENTIFY.search(text), text
+        assert authors._MAY_IDENTIFY.search(text), text
     for text in ["@acmeair hello", "thanks!! great service", "where is my bag?", ""]:
-        assert not listeners._MAY_IDENTIFY.search(text), text
+        assert not authors._MAY_IDENTIFY.search(text), text

@@ -1,5 +1,7 @@
-"""Stream linking after each stored batch: authors the network vouches for link with their history; identifiers
-given in a message make claims."""
+"""Posts and the people behind them, after each stored batch: authors the network vouches for are linked through
+identity's linker (with their earlier posts), identifiers given in a message make identity's claims. Listening owns
+the posts, identity the rules: identity reaches a newly linked person's posts through `identity.history`, which
+this module fills."""
 
 from __future__ import annotations
 
@@ -7,28 +9,20 @@ import logging
 import re
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Value, When
 
-from rapport.contacts.models import Person, Touchpoint
+from rapport.contacts.models import Touchpoint
 from rapport.contacts.touchpoints import post_touchpoint
 from rapport.core.events import emit
 from rapport.core.models import Workspace
-from rapport.identity.models import SocialIdentity
+from rapport.listening.models import Post
 
 log = logging.getLogger(__name__)
 # Every identifier has a digit (phone and customer numbers) or an @ with a dot after it (an email address): a text
 # with neither is passed over without running the phone-number matcher, the costly part of a batch.
 _MAY_IDENTIFY = re.compile(r"\d|@[^\s@]*\.")
-
-
-def _post_model():
-    try:
-        return apps.get_model("listening", "Post")
-    except LookupError:
-        return None
 
 
 def extract_identifiers(text: str):
@@ -38,20 +32,14 @@ def extract_identifiers(text: str):
     return extract(text)
 
 
-def attach_history(*, identity: SocialIdentity, person: Person) -> int:
-    """Give a newly linked person the earlier posts of the identity: set their person, add timeline entries."""
-    return attach_histories(workspace_id=identity.workspace_id, links={identity.pk: person.pk})
-
-
 def attach_histories(*, workspace_id: int, links: dict[int, int]) -> int:
     """For identity id -> person id: set the person on the identities' unowned posts and add their timeline
     entries; four queries whatever the number of identities and posts. Returns how many posts were attached."""
-    post_model = _post_model()
-    if post_model is None or not links:
+    if not links:
         return 0
     columns = ("pk", "author_id", "network", "kind", "text", "created_at", "external_id", "url")
     rows = list(
-        post_model.objects.filter(
+        Post.objects.filter(
             workspace_id=workspace_id, author_id__in=list(links), person__isnull=True
         ).values_list(*columns, "sentiment_label", "language")
     )
@@ -59,7 +47,7 @@ def attach_histories(*, workspace_id: int, links: dict[int, int]) -> int:
         return 0
     ids = [r[0] for r in rows]
     whens = [When(author_id=i, then=Value(p)) for i, p in links.items()]
-    post_model.objects.filter(pk__in=ids).update(person_id=Case(*whens))
+    Post.objects.filter(pk__in=ids).update(person_id=Case(*whens))
     have = set(
         Touchpoint.objects.filter(
             workspace_id=workspace_id, source="post", source_id__in=[str(i) for i in ids]
@@ -103,12 +91,11 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
     from rapport.identity.claims import claim_many
     from rapport.identity.stream import Candidate, link_many
 
-    post_model = _post_model()
-    if post_model is None or not post_ids:
+    if not post_ids:
         return 0
     # Plain rows, not model instances: most posts hold no identifier, and building objects for them is the cost.
     rows = (
-        post_model.objects.filter(
+        Post.objects.filter(
             workspace=workspace, pk__in=post_ids, person__isnull=True, author__isnull=False, author__person__isnull=True
         )
         .order_by("created_at", "id")
