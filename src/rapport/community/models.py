@@ -46,6 +46,37 @@ class Category(WorkspaceScoped):
         return self.name
 
 
+class CommunitySettings(WorkspaceScoped):
+    """A workspace's moderation rules; a workspace without a row gets the defaults."""
+
+    flags_to_hide = models.PositiveSmallIntegerField(
+        default=3, help_text="flags from distinct members that hide a post until a moderator reviews it"
+    )
+    moderate_first_posts = models.BooleanField(
+        default=True, help_text="new members' posts wait in the moderation queue before they are public"
+    )
+    new_member_max_links = models.PositiveSmallIntegerField(
+        default=0, help_text="links a post from a member not yet allowed links may carry before it is held"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="community_settings_one")]
+
+
+class Moderation(models.TextChoices):
+    """Where a post stands. Every state but VISIBLE and APPROVED keeps it off the public pages (`hidden`)."""
+
+    VISIBLE = "", "visible"
+    PENDING = "pending", "waiting for a moderator (held when posted)"
+    FLAGGED = "flagged", "hidden by members' flags, waiting for a moderator"
+    APPROVED = "approved", "approved by a moderator"
+    HIDDEN = "hidden", "hidden by a moderator"
+    DELETED = "deleted", "deleted by a moderator"
+
+
+HIDDEN_STATES = {Moderation.PENDING, Moderation.FLAGGED, Moderation.HIDDEN, Moderation.DELETED}
+
+
 class Question(WorkspaceScoped):
     """A question asked by a member, or posted anonymised from a care conversation by an agent."""
 
@@ -66,10 +97,17 @@ class Question(WorkspaceScoped):
     )
     suggested_experts = models.JSONField(default=list, blank=True)
     hidden = models.BooleanField(default=False)
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
+    moderation_reason = models.CharField(max_length=200, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "category", "-created_at"], name="community_q_cat_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "category", "-created_at"], name="community_q_cat_idx"),
+            models.Index(fields=["workspace", "fingerprint"], name="community_q_fp_idx"),
+            models.Index(fields=["workspace", "moderation"], name="community_q_mod_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -81,10 +119,17 @@ class Answer(WorkspaceScoped):
     body = models.TextField(max_length=10_000)
     accepted_at = models.DateTimeField(null=True, blank=True)
     hidden = models.BooleanField(default=False)
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
+    moderation_reason = models.CharField(max_length=200, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "author", "-created_at"], name="community_a_author_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "author", "-created_at"], name="community_a_author_idx"),
+            models.Index(fields=["workspace", "fingerprint"], name="community_a_fp_idx"),
+            models.Index(fields=["workspace", "moderation"], name="community_a_mod_idx"),
+        ]
 
 
 class Vote(WorkspaceScoped):
@@ -96,6 +141,46 @@ class Vote(WorkspaceScoped):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["answer", "member"], name="community_vote_once")]
+
+
+class FlagReason(models.TextChoices):
+    SPAM = "spam", "spam or advertising"
+    OFFENSIVE = "offensive", "rude or offensive"
+    OFF_TOPIC = "off_topic", "off topic"
+    PRIVATE = "private", "shares someone's private details"
+    OTHER = "other", "something else"
+
+
+class Flag(WorkspaceScoped):
+    """A member's report on a question or an answer; open until a moderator acts on the post."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=10, choices=FlagReason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="community_flag_one_target",
+            ),
+            # One open flag per member and post: N flags are N distinct members.
+            models.UniqueConstraint(
+                fields=["member", "question"],
+                condition=Q(question__isnull=False, resolved_at__isnull=True),
+                name="community_flag_question_once",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "answer"],
+                condition=Q(answer__isnull=False, resolved_at__isnull=True),
+                name="community_flag_answer_once",
+            ),
+        ]
 
 
 class ReputationReason(models.TextChoices):

@@ -13,10 +13,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from rapport.community import moderation
 from rapport.community.models import (
     Answer,
     Category,
     CommunityMember,
+    Moderation,
     Question,
     ReputationEntry,
     ReputationReason,
@@ -124,13 +126,15 @@ def _clean_text(errors: dict, name: str, value: str, *, low: int, high: int) -> 
     value = (value or "").strip()
     if CONTROL.search(value):
         errors[name] = "must not contain control characters"
+    elif moderation.SURROGATE.search(value):
+        errors[name] = "must not contain broken characters (lone surrogates)"
     elif not low <= len(value) <= high:
         errors[name] = f"{low} to {high} characters"
     return value
 
 
 def _clean_tags(errors: dict, tags: list[str] | None) -> list[str]:
-    if any(CONTROL.search(t) for t in tags or []):
+    if any(CONTROL.search(t) or moderation.SURROGATE.search(t) for t in tags or []):
         errors["tags"] = "must not contain control characters"
     return list(dict.fromkeys(t.strip().lower()[:40] for t in (tags or []) if t.strip()))[:8]
 
@@ -158,6 +162,9 @@ def ask(
     tags = _clean_tags(errors, tags)
     if errors:
         raise FieldErrors(errors)
+    held = moderation.hold_reason(
+        member=author, text=f"{title}\n\n{body}", workspace_id=category.workspace_id, now=timezone.now()
+    )
     q = Question.objects.create(
         workspace_id=category.workspace_id,
         category=category,
@@ -167,8 +174,12 @@ def ask(
         tags=tags,
         conversation=conversation,
         asked_by_user=asked_by_user,
+        fingerprint=moderation.fingerprint(body),
+        hidden=bool(held),
+        moderation=Moderation.PENDING if held else Moderation.VISIBLE,
+        moderation_reason=held,
     )
-    events.emit("community.question_asked", {"workspace_id": q.workspace_id, "question_id": q.pk})
+    events.emit("community.question_asked", {"workspace_id": q.workspace_id, "question_id": q.pk, "held": bool(held)})
     return q
 
 
@@ -181,11 +192,23 @@ def answer(*, question: Question, author: CommunityMember, body: str, now: datet
     body = _clean_text(errors, "body", body, low=2, high=10_000)
     if errors:
         raise FieldErrors(errors)
-    a = Answer.objects.create(workspace_id=question.workspace_id, question=question, author=author, body=body)
+    held = moderation.hold_reason(
+        member=author, text=body, workspace_id=question.workspace_id, now=now or timezone.now()
+    )
+    a = Answer.objects.create(
+        workspace_id=question.workspace_id,
+        question=question,
+        author=author,
+        body=body,
+        fingerprint=moderation.fingerprint(body),
+        hidden=bool(held),
+        moderation=Moderation.PENDING if held else Moderation.VISIBLE,
+        moderation_reason=held,
+    )
     if now is not None:
         Answer.objects.filter(pk=a.pk).update(created_at=now)
         a.created_at = now
-    events.emit("community.answer_posted", {"workspace_id": a.workspace_id, "answer_id": a.pk})
+    events.emit("community.answer_posted", {"workspace_id": a.workspace_id, "answer_id": a.pk, "held": bool(held)})
     return a
 
 
