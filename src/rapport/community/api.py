@@ -28,6 +28,8 @@ class ExpertOut(Schema):
     accepted: int
     helpful: int
     away_notice: str
+    level: int = Field(description="the member's trust level, 0 (new) to 3 (regular)")
+    level_name: str
     reasons: list[str]
 
 
@@ -69,6 +71,8 @@ def expert_out(e: services.Expert) -> dict:
         "accepted": e.accepted,
         "helpful": e.helpful,
         "away_notice": e.member.away_notice,
+        "level": e.member.trust_level,
+        "level_name": e.member.level_name,
         "reasons": e.reasons,
     }
 

@@ -19,6 +19,9 @@ class CommunityMember(WorkspaceScoped):
     password = models.CharField(max_length=128, blank=True, help_text="a Django password hash")
     away_notice = models.CharField(max_length=200, blank=True, help_text='e.g. "back after my wedding"')
     suspended = models.BooleanField(default=False)
+    trust_level = models.PositiveSmallIntegerField(
+        default=0, help_text="computed from activity by rapport.community.levels; kept here for the pages"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -29,6 +32,13 @@ class CommunityMember(WorkspaceScoped):
 
     def __str__(self) -> str:
         return self.handle
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES.get(self.trust_level, LEVEL_NAMES[0])
+
+
+LEVEL_NAMES = {0: "New member", 1: "Basic", 2: "Member", 3: "Regular"}
 
 
 class Category(WorkspaceScoped):
@@ -214,3 +224,24 @@ class ReputationEntry(WorkspaceScoped):
 
     def delete(self, *args, **kwargs):
         raise ValueError("the reputation ledger is append-only")
+
+
+class BadgeAward(WorkspaceScoped):
+    """One badge earned by one member, once (append-only: a badge is never taken back or given twice)."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="badges")
+    badge = models.CharField(max_length=40, help_text="a slug from rapport.community.levels.BADGES")
+    reason = models.CharField(max_length=200)
+    awarded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["awarded_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["member", "badge"], name="community_badge_once")]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("badge awards are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("badge awards are append-only")

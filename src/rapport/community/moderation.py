@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from rapport.community import markdown
+from rapport.community import levels, markdown
 from rapport.community.models import (
     HIDDEN_STATES,
     Answer,
@@ -94,23 +94,17 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(normal.encode("utf-8", "surrogatepass")).hexdigest() if normal else ""
 
 
-def is_new(member: CommunityMember) -> bool:
-    """A member none of whose posts is public yet."""
-    visible = Q(author=member, hidden=False)
-    return not (Question.objects.filter(visible).exists() or Answer.objects.filter(visible).exists())
-
-
 def hold_reason(*, member: CommunityMember | None, text: str, workspace_id: int, now: datetime) -> str:
     """Why a new post waits for a moderator, or "" when it goes public at once. Posts an agent makes from the inbox
     (no member) are never held: the agent wrote the anonymised text."""
     if member is None:
         return ""
     rules = settings_for(workspace_id)
-    new = is_new(member)
-    if rules.moderate_first_posts and new:
+    level = levels.current(member, now=now)
+    if rules.moderate_first_posts and level == 0:
         return "first post of a new member"
     links = markdown.link_count(text)
-    if not may_post_links(member, new=new) and links > rules.new_member_max_links:
+    if level < levels.MAY_LINK and links > rules.new_member_max_links:
         return f"{links} link{'s' * (links != 1)} from a member not yet trusted with links"
     fp = fingerprint(text)
     if len(" ".join(text.split())) >= DUPLICATE_MIN_LENGTH:
@@ -121,13 +115,8 @@ def hold_reason(*, member: CommunityMember | None, text: str, workspace_id: int,
     return ""
 
 
-def may_post_links(member: CommunityMember, *, new: bool | None = None) -> bool:
-    """Links are for members with public posts behind them (the spam filter's cheapest signal)."""
-    return not (is_new(member) if new is None else new)
-
-
 def may_flag(member: CommunityMember) -> bool:
-    return True
+    return member.trust_level >= levels.MAY_FLAG
 
 
 # --- flags -------------------------------------------------------------------------------------------------------
@@ -170,8 +159,9 @@ def flag(
         raise CommunityError("not a member of this community")
     if post.author_id == member.pk:
         raise CommunityError("you cannot flag your own post")
+    levels.current(member, now=now)
     if not may_flag(member):
-        raise CommunityError("flagging opens up after your first posts have been public for a day")
+        raise CommunityError(f"reporting posts opens up at the {levels.LEVELS[levels.MAY_FLAG].name} level")
     model = type(post)
     locked = model.objects.select_for_update().get(pk=post.pk)
     if locked.hidden:
@@ -199,7 +189,7 @@ def flag(
 
 
 def flag_hides_at_once(member: CommunityMember) -> bool:
-    return False
+    return member.trust_level >= levels.FLAG_HIDES
 
 
 # --- the queue ---------------------------------------------------------------------------------------------------
@@ -276,6 +266,8 @@ def moderate(*, post: Question | Answer, action: str, user: User, note: str = ""
     post.hidden = post.moderation in HIDDEN_STATES
     post.moderation_reason = note or {"approve": "", "hide": "hidden by a moderator", "delete": "deleted"}[action]
     post.save(update_fields=["moderation", "hidden", "moderation_reason"])
+    if post.author is not None:
+        levels.refresh(post.author, now=now)  # a post made public or taken down changes what its author did
     closed = Flag.objects.filter(**{model.__name__.lower(): post}, resolved_at__isnull=True).update(resolved_at=now)
     kind = model.__name__.lower()
     record_audit(

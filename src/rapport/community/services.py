@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from rapport.community import moderation
+from rapport.community import levels, moderation
 from rapport.community.models import (
     Answer,
     Category,
@@ -179,6 +179,8 @@ def ask(
         moderation=Moderation.PENDING if held else Moderation.VISIBLE,
         moderation_reason=held,
     )
+    if author is not None and not held:
+        levels.refresh(author)
     events.emit("community.question_asked", {"workspace_id": q.workspace_id, "question_id": q.pk, "held": bool(held)})
     return q
 
@@ -208,6 +210,8 @@ def answer(*, question: Question, author: CommunityMember, body: str, now: datet
     if now is not None:
         Answer.objects.filter(pk=a.pk).update(created_at=now)
         a.created_at = now
+    if not held:
+        levels.refresh(author, now=now)
     events.emit("community.answer_posted", {"workspace_id": a.workspace_id, "answer_id": a.pk, "held": bool(held)})
     return a
 
@@ -244,6 +248,7 @@ def vote_helpful(*, answer: Answer, voter: CommunityMember, now: datetime | None
             category_id=answer.question.category_id,
             created_at=now,
         )
+    levels.refresh(author, now=now)
     return vote
 
 
@@ -283,6 +288,7 @@ def accept(
             category_id=question.category_id,
             created_at=now,
         )
+    levels.refresh(answer.author, now=now)
     events.emit(
         "community.answer_accepted",
         {"workspace_id": answer.workspace_id, "question_id": question.pk, "answer_id": answer.pk},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:ws>/a/<int:pk>/accept", views.accept, name="accept"),
     path("<slug:ws>/q/<int:pk>/flag", views.flag, {"kind": "q"}, name="flag-question"),
     path("<slug:ws>/a/<int:pk>/flag", views.flag, {"kind": "a"}, name="flag-answer"),
+    path("<slug:ws>/u/<str:handle>/", views.profile, name="profile"),
     path("<slug:ws>/search", views.search, name="search"),
     path("<slug:ws>/moderation/", staff.queue_page, name="moderation"),
     path("<slug:ws>/moderation/<str:kind>/<int:pk>", staff.moderate_post, name="moderate"),

@@ -7,11 +7,11 @@ CRM fields and inbox notes never do; a question asked from the inbox shows only 
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport.community import moderation, services
+from rapport.community import levels, moderation, services
 from rapport.community.models import Answer, Category, CommunityMember, FlagReason
 from rapport.core.apitypes import CONTROL
 from rapport.core.errors import FieldErrors
@@ -268,3 +268,35 @@ def signout(request: HttpRequest, ws: str) -> HttpResponse:
     workspace = _workspace(ws)
     request.session.pop(_session_key(workspace), None)
     return redirect(f"/community/{workspace.slug}/")
+
+
+def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
+    """A member's public profile: their level and what it unlocks, badges, reputation and public answers."""
+    workspace = _workspace(ws)
+    if CONTROL.search(handle) or len(handle) > 40:
+        raise Http404
+    who = get_object_or_404(CommunityMember, workspace=workspace, handle=handle, suspended=False)
+    levels.refresh(who)  # membership age alone can move the level
+    s = levels.stats(who)
+    reached = [lv for lv in levels.LEVELS if lv.number <= who.trust_level]
+    answers = (
+        Answer.objects.filter(author=who, hidden=False, question__hidden=False)
+        .select_related("question")
+        .order_by("-created_at")[:10]
+    )
+    badges = [(levels.BADGE_BY_SLUG.get(b.badge), b) for b in who.badges.all()]
+    return _page(
+        request,
+        workspace,
+        "profile.html",
+        {
+            "who": who,
+            "stats": s,
+            "score": services.score(who),
+            "unlocks": [u for lv in reached for u in lv.unlocks],
+            "next": levels.next_level(who, s),
+            "badges": [(d, b) for d, b in badges if d is not None],
+            "answers": answers,
+            "levels": levels.LEVELS,
+        },
+    )

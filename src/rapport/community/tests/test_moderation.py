@@ -12,22 +12,10 @@ from django.utils import timezone
 
 from rapport.community import moderation, services
 from rapport.community.models import CommunitySettings, Flag, Moderation, Question
-from rapport.community.tests.helpers import MEMBER_PASSWORD, category, member
+from rapport.community.tests.helpers import MEMBER_PASSWORD, category, established, member, veteran
 from rapport.core.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
-
-
-def _established(workspace, handle, cat):
-    """A member with a public post behind them (not new any more)."""
-    m = member(workspace, handle)
-    rules = moderation.settings_for(workspace)
-    held, rules.moderate_first_posts = rules.moderate_first_posts, False
-    rules.save()
-    services.ask(author=m, category=cat, title=f"An earlier question by {handle}", body=f"earlier {handle}")
-    rules.moderate_first_posts = held
-    rules.save()
-    return m
 
 
 def _signed_in(workspace, handle) -> Client:
@@ -72,7 +60,7 @@ def test_first_posts_go_straight_up_when_the_workspace_turns_holding_off(workspa
 def test_links_from_new_members_are_held_and_the_limit_is_configurable(workspace):
     cat = category(workspace)
     spammer = member(workspace, "spammer")
-    a_question = services.ask(author=_established(workspace, "asker", cat), category=cat, title="A question!", body="?")
+    a_question = services.ask(author=established(workspace, "asker", cat), category=cat, title="A question!", body="?")
     a = services.answer(question=a_question, author=spammer, body="Cheap phones at https://spam.example now")
     assert a.hidden and a.moderation == Moderation.PENDING and "1 link" in a.moderation_reason
     CommunitySettings.objects.filter(workspace=workspace).update(new_member_max_links=1)
@@ -82,16 +70,20 @@ def test_links_from_new_members_are_held_and_the_limit_is_configurable(workspace
         question=a_question, author=member(workspace, "other"), body="[a](https://a.example) www.b.example"
     )
     assert two.hidden and "2 links" in two.moderation_reason
-    # A member with public posts behind them may post links.
+    # Level 1 (one public post) is not trusted with links yet; level 2 is.
+    basic = services.answer(
+        question=a_question, author=established(workspace, "basic", cat), body="www.y.example and www.z.example"
+    )
+    assert basic.hidden
     trusted = services.answer(
-        question=a_question, author=_established(workspace, "trusted", cat), body="https://x.example www.y.example"
+        question=a_question, author=veteran(workspace, "trusted", cat), body="https://x.example www.y.example"
     )
     assert not trusted.hidden
 
 
 def test_the_same_text_posted_again_within_a_week_is_held(workspace):
     cat = category(workspace)
-    one, two = _established(workspace, "one", cat), _established(workspace, "two", cat)
+    one, two = established(workspace, "one", cat), established(workspace, "two", cat)
     q = services.ask(author=one, category=cat, title="Battery drains fast", body="Since the update.")
     text = "Switch off Background App Refresh for the apps you do not need."
     first = services.answer(question=q, author=one, body=text)
@@ -107,9 +99,9 @@ def test_the_same_text_posted_again_within_a_week_is_held(workspace):
 
 def test_flags_from_distinct_members_hide_a_post_and_the_threshold_is_per_workspace(workspace, other_workspace):
     cat = category(workspace)
-    author = _established(workspace, "author", cat)
+    author = established(workspace, "author", cat)
     q = services.ask(author=author, category=cat, title="Buy followers here", body="spam")
-    flaggers = [member(workspace, f"flagger{i}") for i in range(3)]
+    flaggers = [established(workspace, f"flagger{i}", cat) for i in range(3)]
     moderation.flag(member=flaggers[0], question=q, reason="spam")
     with pytest.raises(services.CommunityError):
         moderation.flag(member=flaggers[0], question=q, reason="spam")  # one flag per member
@@ -133,7 +125,7 @@ def test_flags_from_distinct_members_hide_a_post_and_the_threshold_is_per_worksp
     CommunitySettings.objects.filter(workspace=workspace).update(flags_to_hide=2)
     a = services.answer(
         question=services.ask(author=author, category=cat, title="Fine question", body="?"),
-        author=_established(workspace, "answerer", cat),
+        author=established(workspace, "answerer", cat),
         body="rude words",
     )
     moderation.flag(member=flaggers[0], answer=a, reason="offensive")
@@ -145,8 +137,8 @@ def test_flags_from_distinct_members_hide_a_post_and_the_threshold_is_per_worksp
 def test_approving_closes_the_flags_and_they_count_again_from_zero(workspace, admin):
     cat = category(workspace)
     CommunitySettings.objects.filter(workspace=workspace).update(flags_to_hide=2)
-    q = services.ask(author=_established(workspace, "author", cat), category=cat, title="A fair question", body="?")
-    f1, f2 = member(workspace, "flag1"), member(workspace, "flag2")
+    q = services.ask(author=established(workspace, "author", cat), category=cat, title="A fair question", body="?")
+    f1, f2 = established(workspace, "flag1", cat), established(workspace, "flag2", cat)
     moderation.flag(member=f1, question=q, reason="spam")
     moderation.flag(member=f2, question=q, reason="spam")
     moderation.moderate(post=q, action="approve", user=admin.user)
@@ -168,7 +160,7 @@ MARKERS = ["PENDINGMARKER", "FLAGGEDMARKER", "HIDDENMARKER", "DELETEDMARKER", "H
 def test_hidden_content_exposes_nothing_on_any_public_page(workspace, admin):
     cat = category(workspace)
     CommunitySettings.objects.filter(workspace=workspace).update(flags_to_hide=1)
-    author = _established(workspace, "author", cat)
+    author = established(workspace, "author", cat)
     public = services.ask(author=author, category=cat, title="A public question", body="Visible body")
     pending = services.ask(
         author=member(workspace, "newbie"),
@@ -178,11 +170,11 @@ def test_hidden_content_exposes_nothing_on_any_public_page(workspace, admin):
     )
     flagged = services.ask(author=author, category=cat, title="FLAGGEDMARKER title", body="FLAGGEDMARKER")
     hidden = services.ask(author=author, category=cat, title="HIDDENMARKER title", body="HIDDENMARKER")
-    deleted = services.answer(question=public, author=_established(workspace, "ans", cat), body="DELETEDMARKER")
+    deleted = services.answer(question=public, author=established(workspace, "ans", cat), body="DELETEDMARKER")
     held = services.answer(
         question=public, author=member(workspace, "newbie2"), body="https://x.example HELDANSWERMARKER"
     )
-    flagger = member(workspace, "flagger")
+    flagger = established(workspace, "flagger", cat)
     moderation.flag(member=flagger, question=flagged, reason="spam", note="FLAGNOTEMARKER")
     moderation.moderate(post=hidden, action="hide", user=admin.user)
     moderation.moderate(post=deleted, action="delete", user=admin.user)
@@ -223,10 +215,15 @@ def test_hidden_content_exposes_nothing_on_any_public_page(workspace, admin):
 
 def test_members_flag_through_the_public_page_with_field_errors(workspace):
     cat = category(workspace)
-    q = services.ask(author=_established(workspace, "author", cat), category=cat, title="A public question", body="?")
+    q = services.ask(author=established(workspace, "author", cat), category=cat, title="A public question", body="?")
     base = f"/community/{workspace.slug}/"
     assert Client().post(f"{base}q/{q.pk}/flag", {"reason": "spam"})["Location"].endswith("/signin")
-    member(workspace, "reader")
+    member(workspace, "newbie")
+    newbie = _signed_in(workspace, "newbie")
+    assert "Report this question" not in newbie.get(f"{base}q/{q.pk}/").content.decode()
+    r = newbie.post(f"{base}q/{q.pk}/flag", {"reason": "spam"})
+    assert r.status_code == 403 and "Basic level" in r.content.decode()  # level 0 may not report yet
+    established(workspace, "reader", cat)
     c = _signed_in(workspace, "reader")
     assert "Report this question" in c.get(f"{base}q/{q.pk}/").content.decode()
     r = c.post(f"{base}q/{q.pk}/flag", {"reason": "nonsense"})
@@ -273,8 +270,8 @@ def test_the_queue_page_is_for_moderators_of_this_workspace(workspace, other_wor
 def test_the_moderation_api(api, api_factory, workspace, other_workspace):
     cat = category(workspace)
     CommunitySettings.objects.filter(workspace=workspace).update(flags_to_hide=1)
-    q = services.ask(author=_established(workspace, "author", cat), category=cat, title="Buy followers", body="spam")
-    moderation.flag(member=member(workspace, "flagger"), question=q, reason="spam", note="obvious")
+    q = services.ask(author=established(workspace, "author", cat), category=cat, title="Buy followers", body="spam")
+    moderation.flag(member=established(workspace, "flagger", cat), question=q, reason="spam", note="obvious")
     r = api.get("/community/moderation")
     assert r.status_code == 200
     (item,) = r.json()["items"]
@@ -327,7 +324,7 @@ def test_the_moderation_api(api, api_factory, workspace, other_workspace):
 
 def test_lone_surrogates_and_overlong_text_get_field_errors(workspace):
     cat = category(workspace)
-    m = _established(workspace, "writer", cat)
+    m = established(workspace, "writer", cat)
     for kwargs, name in (
         ({"title": "A title \ud800 broken", "body": "fine"}, "title"),
         ({"title": "A fine title here", "body": "bad \udfff"}, "body"),
