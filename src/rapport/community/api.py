@@ -250,6 +250,12 @@ class ModerationSettingsIO(Schema):
     flags_to_hide: int = Field(3, ge=1, le=moderation.MAX_FLAGS_TO_HIDE)
     moderate_first_posts: bool = True
     new_member_max_links: int = Field(0, ge=0, le=moderation.MAX_LINKS)
+    return_after_hours: int = Field(
+        48,
+        ge=0,
+        le=moderation.MAX_RETURN_HOURS,
+        description="hours until a question asked from the inbox with no accepted answer returns to care (0: never)",
+    )
 
 
 def queue_item_out(i: moderation.QueueItem) -> dict:
@@ -300,6 +306,7 @@ def get_moderation_settings(request: HttpRequest):
 @router.put("/moderation/settings", response=ModerationSettingsIO)
 def put_moderation_settings(request: HttpRequest, payload: ModerationSettingsIO):
     """How many reports from different members hide a post, whether new members' first posts wait for a moderator,
-    and how many links a post from a member not yet trusted with links may carry."""
+    how many links a post from a member not yet trusted with links may carry, and when an unanswered question asked
+    from the inbox returns to care."""
     require(request, "community.moderate")
     return moderation.update_settings(workspace=request.workspace, actor=request.actor, **payload.dict())

@@ -68,6 +68,9 @@ class CommunitySettings(WorkspaceScoped):
     new_member_max_links = models.PositiveSmallIntegerField(
         default=0, help_text="links a post from a member not yet allowed links may carry before it is held"
     )
+    return_after_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="hours until a question asked from the inbox with no accepted answer returns (0: never)"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace"], name="community_settings_one")]
@@ -106,6 +109,9 @@ class Question(WorkspaceScoped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     suggested_experts = models.JSONField(default=list, blank=True)
+    returned_to_care_at = models.DateTimeField(
+        null=True, blank=True, help_text="when it went back to the inbox unanswered (asked from the inbox only)"
+    )
     hidden = models.BooleanField(default=False)
     moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
     moderation_reason = models.CharField(max_length=200, blank=True)

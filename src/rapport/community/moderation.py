@@ -37,6 +37,7 @@ DUPLICATE_MIN_LENGTH = 20  # "thanks!" twice is not spam
 ACTIONS = ("approve", "hide", "delete")
 MAX_FLAGS_TO_HIDE = 50
 MAX_LINKS = 20
+MAX_RETURN_HOURS = 24 * 30
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -51,7 +52,13 @@ def settings_for(workspace: Workspace | int) -> CommunitySettings:
 
 
 def update_settings(
-    *, workspace: Workspace, actor: Actor, flags_to_hide: int, moderate_first_posts: bool, new_member_max_links: int
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    flags_to_hide: int,
+    moderate_first_posts: bool,
+    new_member_max_links: int,
+    return_after_hours: int | None = None,
 ) -> CommunitySettings:
     from rapport.core.services import record_audit
 
@@ -60,6 +67,8 @@ def update_settings(
         errors["flags_to_hide"] = f"1 to {MAX_FLAGS_TO_HIDE}"
     if not 0 <= new_member_max_links <= MAX_LINKS:
         errors["new_member_max_links"] = f"0 to {MAX_LINKS}"
+    if return_after_hours is not None and not 0 <= return_after_hours <= MAX_RETURN_HOURS:
+        errors["return_after_hours"] = f"0 (never) to {MAX_RETURN_HOURS}"
     if errors:
         raise FieldErrors(errors)
     current = settings_for(workspace)
@@ -67,10 +76,13 @@ def update_settings(
         "flags_to_hide": current.flags_to_hide,
         "moderate_first_posts": current.moderate_first_posts,
         "new_member_max_links": current.new_member_max_links,
+        "return_after_hours": current.return_after_hours,
     }
     current.flags_to_hide = flags_to_hide
     current.moderate_first_posts = moderate_first_posts
     current.new_member_max_links = new_member_max_links
+    if return_after_hours is not None:
+        current.return_after_hours = return_after_hours
     current.save()
     after = {k: getattr(current, k) for k in before}
     record_audit(

@@ -459,7 +459,8 @@ def ask_from_conversation(*, conversation, category: Category, agent: User, titl
     """Post a care conversation's question to the community, anonymised, with the topic's experts suggested."""
     from rapport.care.models import Message, MessageDirection
 
-    if Question.objects.filter(conversation=conversation, accepted_answer__isnull=True).exists():
+    waiting = Question.objects.filter(conversation=conversation, accepted_answer__isnull=True)
+    if waiting.filter(returned_to_care_at__isnull=True).exists():
         raise FieldErrors({"conversation": "this conversation is already waiting for a community answer"})
     inbound = list(
         Message.objects.filter(conversation=conversation, direction=MessageDirection.INBOUND).order_by(
@@ -485,3 +486,52 @@ def ask_from_conversation(*, conversation, category: Category, agent: User, titl
     q.save(update_fields=["suggested_experts"])
     q._experts = found  # type: ignore[attr-defined]
     return q
+
+
+def return_unanswered(*, now: datetime | None = None, workspace_id: int | None = None) -> dict[str, int]:
+    """Questions asked from the inbox with no accepted answer within the workspace's time limit go back to care:
+    the conversation gets a note (how many answers came, where to read them), the tag "community-unanswered", and
+    is open again unless someone resolved it meanwhile. Each question returns once (claimed by a conditional
+    update, so two runs never return it twice); an answer accepted later still flows back and resolves the case."""
+    from rapport.care import services as care
+    from rapport.care.models import ConversationStatus
+    from rapport.community.models import CommunitySettings
+
+    now = now or timezone.now()
+    hours = dict(CommunitySettings.objects.values_list("workspace_id", "return_after_hours"))
+    default = CommunitySettings._meta.get_field("return_after_hours").default
+    candidates = Question.objects.filter(
+        conversation__isnull=False, accepted_answer__isnull=True, returned_to_care_at__isnull=True
+    ).select_related("conversation", "asked_by_user", "workspace")
+    if workspace_id is not None:
+        candidates = candidates.filter(workspace_id=workspace_id)
+    counts = {"returned": 0, "already_resolved": 0}
+    for q in candidates.order_by("created_at", "pk").iterator(chunk_size=500):
+        limit = hours.get(q.workspace_id, default)
+        if not limit or q.created_at > now - timedelta(hours=limit):
+            continue
+        with transaction.atomic():
+            if not Question.objects.filter(pk=q.pk, returned_to_care_at__isnull=True).update(returned_to_care_at=now):
+                continue  # another run took it
+            conversation = q.conversation
+            if conversation.status == ConversationStatus.RESOLVED:
+                counts["already_resolved"] += 1
+                continue
+            n = q.answers.filter(hidden=False).count()
+            got = "no answer" if n == 0 else f"{n} answer{'s' * (n != 1)}, none accepted"
+            if q.asked_by_user is not None:
+                care.add_note(
+                    conversation=conversation,
+                    agent=q.asked_by_user,
+                    text=(
+                        f"Back from the community after {limit} hours: {got}. "
+                        f"The question: /community/{q.workspace.slug}/q/{q.pk}/"
+                    ),
+                    now=now,
+                )
+            care.set_tags(conversation=conversation, tags=[*conversation.tags, "community-unanswered"])
+            care.set_status(
+                conversation=conversation, actor=Actor.system("community"), status=ConversationStatus.OPEN, now=now
+            )
+            counts["returned"] += 1
+    return counts

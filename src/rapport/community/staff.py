@@ -41,6 +41,9 @@ def queue_page(request: HttpRequest, ws: str) -> HttpResponse:
                 flags_to_hide=_int(request.POST.get("flags_to_hide"), "flags_to_hide"),
                 moderate_first_posts=request.POST.get("moderate_first_posts") == "on",
                 new_member_max_links=_int(request.POST.get("new_member_max_links"), "new_member_max_links"),
+                return_after_hours=_int(
+                    request.POST.get("return_after_hours", str(rules.return_after_hours)), "return_after_hours"
+                ),
             )
             messages.success(request, "Moderation rules saved.")
             return redirect(f"/community/{ws}/moderation/")

@@ -310,7 +310,7 @@ def test_the_moderation_api(api, api_factory, workspace, other_workspace):
     assert put.status_code == 422 and "flags_to_hide" in json.dumps(put.json())
     put = api.client.put(
         "/api/v1/community/moderation/settings",
-        {"flags_to_hide": 4, "moderate_first_posts": False, "new_member_max_links": 1},
+        {"flags_to_hide": 4, "moderate_first_posts": False, "new_member_max_links": 1, "return_after_hours": 12},
         content_type="application/json",
         **headers,
     )
@@ -319,6 +319,7 @@ def test_the_moderation_api(api, api_factory, workspace, other_workspace):
         "flags_to_hide": 4,
         "moderate_first_posts": False,
         "new_member_max_links": 1,
+        "return_after_hours": 12,
     }
 
 
