@@ -3,6 +3,7 @@ reputation ledger with its anti-gaming rules, topic experts and the hero of the 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -346,37 +347,46 @@ def experts(*, workspace: Workspace, topic: str, limit: int = 10, now: datetime 
         return []
     cats = set(topic_categories(workspace, topic).values_list("pk", flat=True))
     tag = topic.lower()
-    # Tags are a short JSON list per question: matched here, the same on SQLite and PostgreSQL.
+    # Tags are a short JSON list per question: the database narrows by the list's text (the same LIKE on SQLite
+    # and PostgreSQL; JSON text escapes non-ASCII, so such tags are looked for in every question), and the exact
+    # membership is checked here.
+    scope = Question.objects.filter(workspace=workspace, hidden=False)
+    if tag.isascii():
+        scope = scope.filter(Q(category__in=cats) | Q(tags__icontains=json.dumps(tag)))
     in_scope = [
-        pk
-        for pk, cat, tags in Question.objects.filter(workspace=workspace, hidden=False).values_list(
-            "pk", "category_id", "tags"
-        )
-        if cat in cats or tag in (tags or [])
+        pk for pk, cat, tags in scope.values_list("pk", "category_id", "tags") if cat in cats or tag in (tags or [])
     ]
-    answers = Answer.objects.filter(workspace=workspace, hidden=False, question_id__in=in_scope)
-    found: dict[int, Expert] = {}
+    # Plain rows, not model instances: a busy topic has thousands of answers; only the ranked members are loaded.
+    answers = Answer.objects.filter(
+        workspace=workspace, hidden=False, question_id__in=in_scope, author__suspended=False
+    ).values_list("pk", "author_id", "created_at", "accepted_at")
+    rows = list(answers.order_by("pk"))
     votes: dict[int, list[datetime]] = defaultdict(list)
-    rows = list(answers.select_related("author").order_by("pk"))
-    for v in Vote.objects.filter(answer__in=[a.pk for a in rows]).values_list("answer_id", "created_at"):
-        votes[v[0]].append(v[1])
+    for answer_id, at in Vote.objects.filter(answer_id__in=[r[0] for r in rows]).values_list("answer_id", "created_at"):
+        votes[answer_id].append(at)
 
     def decay(at: datetime) -> float:
         return 0.5 ** (max((now - at).total_seconds(), 0) / 86400 / EXPERT_HALF_LIFE_DAYS)
 
-    for a in rows:
-        if a.author.suspended:
-            continue
-        e = found.setdefault(a.author_id, Expert(member=a.author))
+    found: dict[int, Expert] = {}
+    for pk, author_id, created_at, accepted_at in rows:
+        e = found.get(author_id)
+        if e is None:
+            e = found[author_id] = Expert(member=None)  # type: ignore[arg-type]  # filled in for the ranked below
         e.answers += 1
-        e.last_at = max(e.last_at or a.created_at, a.created_at)
-        if a.accepted_at is not None:
+        e.last_at = max(e.last_at or created_at, created_at)
+        if accepted_at is not None:
             e.accepted += 1
-            e.score += ACCEPTED_POINTS * decay(a.accepted_at)
-        for at in votes.get(a.pk, []):
+            e.score += ACCEPTED_POINTS * decay(accepted_at)
+        for at in votes.get(pk, []):
             e.helpful += 1
             e.score += HELPFUL_POINTS * decay(at)
-    ranked = sorted((e for e in found.values() if e.score > 0), key=lambda e: (-e.score, e.member.pk))[:limit]
+    top = sorted((a for a, e in found.items() if e.score > 0), key=lambda a: (-found[a].score, a))[:limit]
+    members = CommunityMember.objects.in_bulk(top)
+    ranked = []
+    for author_id in top:
+        found[author_id].member = members[author_id]
+        ranked.append(found[author_id])
     for e in ranked:
         e.score = round(e.score, 2)
         e.reasons = [f"{e.accepted} accepted answer{'s' * (e.accepted != 1)} on {topic}"]
