@@ -129,6 +129,16 @@ def seed_community(workspace: Workspace) -> str:
             services.accept(answer=a, by_member=members[asker], now=at + timedelta(hours=2))
     rules.moderate_first_posts = True
     rules.save(update_fields=["moderate_first_posts"])
+    # Someone new: their first post (with a shop link) waits in the moderation queue for the community manager.
+    newbie = services.join(
+        workspace=workspace, handle="bargain_bob", email="bargain_bob@community.example", password=None
+    )
+    services.ask(
+        author=newbie,
+        category=cats["iphone-5"],
+        title="Cheap iPhone 5 batteries?",
+        body="Found these for 5 euros at https://bargain-batteries.example: are they any good?",
+    )
     hero = services.hero(workspace=workspace)
     return (
         f"community: {len(cats)} categories, {len(members)} members, {len(THREADS)} questions; "
