@@ -303,10 +303,20 @@ def get_moderation_settings(request: HttpRequest):
     return moderation.settings_for(request.workspace)
 
 
-@router.put("/moderation/settings", response=ModerationSettingsIO)
-def put_moderation_settings(request: HttpRequest, payload: ModerationSettingsIO):
-    """How many reports from different members hide a post, whether new members' first posts wait for a moderator,
-    how many links a post from a member not yet trusted with links may carry, and when an unanswered question asked
-    from the inbox returns to care."""
+class ModerationSettingsPatch(Schema):
+    flags_to_hide: int | None = Field(None, ge=1, le=moderation.MAX_FLAGS_TO_HIDE)
+    moderate_first_posts: bool | None = None
+    new_member_max_links: int | None = Field(None, ge=0, le=moderation.MAX_LINKS)
+    return_after_hours: int | None = Field(None, ge=0, le=moderation.MAX_RETURN_HOURS)
+
+
+@router.patch("/moderation/settings", response=ModerationSettingsIO)
+def patch_moderation_settings(request: HttpRequest, payload: ModerationSettingsPatch):
+    """Change any of: how many reports from different members hide a post, whether new members' first posts wait
+    for a moderator, how many links a post from a member not yet trusted with links may carry, and when an
+    unanswered question asked from the inbox returns to care. Fields left out keep their value."""
     require(request, "community.moderate")
-    return moderation.update_settings(workspace=request.workspace, actor=request.actor, **payload.dict())
+    current = moderation.settings_for(request.workspace)
+    given = {k: v for k, v in payload.dict().items() if v is not None}
+    merged = {k: given.get(k, getattr(current, k)) for k in ModerationSettingsPatch.model_fields}
+    return moderation.update_settings(workspace=request.workspace, actor=request.actor, **merged)

@@ -303,24 +303,22 @@ def test_the_moderation_api(api, api_factory, workspace, other_workspace):
     again = api.post(f"/community/moderation/question/{q.pk}", {"action": "approve"})
     assert again.status_code == 422 and "action" in json.dumps(again.json())
     assert api.get("/community/moderation").json()["items"] == []
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {api.token}"}
-    put = api.client.put(
-        "/api/v1/community/moderation/settings", {"flags_to_hide": 0}, content_type="application/json", **headers
-    )
+    put = api.patch("/community/moderation/settings", {"flags_to_hide": 0})
     assert put.status_code == 422 and "flags_to_hide" in json.dumps(put.json())
-    put = api.client.put(
-        "/api/v1/community/moderation/settings",
-        {"flags_to_hide": 4, "moderate_first_posts": False, "new_member_max_links": 1, "return_after_hours": 12},
-        content_type="application/json",
-        **headers,
-    )
+    put = api.patch("/community/moderation/settings", {"return_after_hours": 99999})
+    assert put.status_code == 422 and "return_after_hours" in json.dumps(put.json())
+    put = api.patch("/community/moderation/settings", {"flags_to_hide": 4, "moderate_first_posts": False})
     assert put.status_code == 200 and put.json()["flags_to_hide"] == 4
+    put = api.patch("/community/moderation/settings", {"new_member_max_links": 1, "return_after_hours": 12})
+    assert put.status_code == 200
     assert api.get("/community/moderation/settings").json() == {
         "flags_to_hide": 4,
         "moderate_first_posts": False,
         "new_member_max_links": 1,
         "return_after_hours": 12,
     }
+    assert api_factory(workspace, Role.AGENT).patch("/community/moderation/settings", {}).status_code == 403
+    assert ApiClient(None).patch("/community/moderation/settings", {}).status_code == 401
 
 
 def test_lone_surrogates_and_overlong_text_get_field_errors(workspace):
