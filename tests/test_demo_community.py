@@ -19,3 +19,11 @@ def test_demo_community_story(workspace):
     page = Client().get(f"/community/{workspace.slug}/")
     assert page.status_code == 200 and "kohlmark" in page.content.decode()
     assert "@community.example" not in page.content.decode()
+    # A new member's first post waits for the moderators and is not public.
+    from rapport.community import moderation
+
+    (held,) = moderation.queue(workspace)
+    assert held.post.title == "Cheap iPhone 5 batteries?" and held.state == "pending"
+    assert "Cheap iPhone 5 batteries" not in page.content.decode()
+    kohlmark = services.experts(workspace=workspace, topic="iPhone 5")[0].member
+    assert kohlmark.trust_level >= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.db.models import Count
 from django.http import Http404, HttpRequest
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.care import routing
-from rapport.community import services
+from rapport.community import moderation, services
 from rapport.community.models import Answer, Category, Question
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Id, Text
@@ -27,6 +28,8 @@ class ExpertOut(Schema):
     accepted: int
     helpful: int
     away_notice: str
+    level: int = Field(description="the member's trust level, 0 (new) to 3 (regular)")
+    level_name: str
     reasons: list[str]
 
 
@@ -68,6 +71,8 @@ def expert_out(e: services.Expert) -> dict:
         "accepted": e.accepted,
         "helpful": e.helpful,
         "away_notice": e.member.away_notice,
+        "level": e.member.trust_level,
+        "level_name": e.member.level_name,
         "reasons": e.reasons,
     }
 
@@ -207,3 +212,111 @@ def accept_answer(request: HttpRequest, answer_id: Id):
         raise FieldErrors({"answer": str(e)}) from None
     q = Question.objects.select_related("workspace", "category").get(pk=a.question_id)
     return question_out(q)
+
+
+# --- moderation --------------------------------------------------------------------------------------------------
+
+
+class FlagOut(Schema):
+    member: str = Field(description="the reporting member's public name")
+    reason: str
+    note: str
+    created_at: datetime
+
+
+class QueueItemOut(Schema):
+    kind: Literal["question", "answer"]
+    id: int
+    question_id: int
+    state: str = Field(description="pending (held when written), flagged (hidden by reports), or visible/approved")
+    reason: str
+    title: str = Field(description="the question's title (for an answer: the question it answers)")
+    body: str = Field(description="the post's Markdown source")
+    author: str | None
+    created_at: datetime
+    flags: list[FlagOut]
+
+
+class QueueOut(Schema):
+    items: list[QueueItemOut]
+
+
+class ModerateIn(Schema):
+    action: Literal["approve", "hide", "delete"]
+    note: Text(300) = ""
+
+
+class ModerationSettingsIO(Schema):
+    flags_to_hide: int = Field(3, ge=1, le=moderation.MAX_FLAGS_TO_HIDE)
+    moderate_first_posts: bool = True
+    new_member_max_links: int = Field(0, ge=0, le=moderation.MAX_LINKS)
+    return_after_hours: int = Field(
+        48,
+        ge=0,
+        le=moderation.MAX_RETURN_HOURS,
+        description="hours until a question asked from the inbox with no accepted answer returns to care (0: never)",
+    )
+
+
+def queue_item_out(i: moderation.QueueItem) -> dict:
+    return {
+        "kind": i.kind,
+        "id": i.post.pk,
+        "question_id": i.question.pk,
+        "state": i.state,
+        "reason": i.post.moderation_reason,
+        "title": i.question.title,
+        "body": i.post.body,
+        "author": i.post.author.handle if i.post.author else None,
+        "created_at": i.post.created_at,
+        "flags": [
+            {"member": f.member.handle, "reason": f.reason, "note": f.note, "created_at": f.created_at} for f in i.flags
+        ],
+    }
+
+
+@router.get("/moderation", response=QueueOut)
+def moderation_queue(request: HttpRequest):
+    """Posts waiting for a moderator (held when written, or hidden by members' reports), then public posts with
+    open reports."""
+    require(request, "community.moderate")
+    return {"items": [queue_item_out(i) for i in moderation.queue(request.workspace)]}
+
+
+@router.post("/moderation/{kind}/{post_id}", response=QueueItemOut)
+def moderate(request: HttpRequest, kind: Literal["question", "answer"], post_id: Id, payload: ModerateIn):
+    """Approve (public again, open reports closed), hide or delete a post; written to the audit log."""
+    require(request, "community.moderate")
+    post = moderation.find(request.workspace, kind, post_id)
+    if post is None:
+        raise Http404
+    try:
+        post = moderation.moderate(post=post, action=payload.action, user=request.actor.user, note=payload.note)
+    except moderation.ModerationError as e:
+        raise FieldErrors({"action": str(e)}) from None
+    return queue_item_out(moderation.QueueItem(kind=kind, post=post, flags=[]))
+
+
+@router.get("/moderation/settings", response=ModerationSettingsIO)
+def get_moderation_settings(request: HttpRequest):
+    require(request, "community.moderate")
+    return moderation.settings_for(request.workspace)
+
+
+class ModerationSettingsPatch(Schema):
+    flags_to_hide: int | None = Field(None, ge=1, le=moderation.MAX_FLAGS_TO_HIDE)
+    moderate_first_posts: bool | None = None
+    new_member_max_links: int | None = Field(None, ge=0, le=moderation.MAX_LINKS)
+    return_after_hours: int | None = Field(None, ge=0, le=moderation.MAX_RETURN_HOURS)
+
+
+@router.patch("/moderation/settings", response=ModerationSettingsIO)
+def patch_moderation_settings(request: HttpRequest, payload: ModerationSettingsPatch):
+    """Change any of: how many reports from different members hide a post, whether new members' first posts wait
+    for a moderator, how many links a post from a member not yet trusted with links may carry, and when an
+    unanswered question asked from the inbox returns to care. Fields left out keep their value."""
+    require(request, "community.moderate")
+    current = moderation.settings_for(request.workspace)
+    given = {k: v for k, v in payload.dict().items() if v is not None}
+    merged = {k: given.get(k, getattr(current, k)) for k in ModerationSettingsPatch.model_fields}
+    return moderation.update_settings(workspace=request.workspace, actor=request.actor, **merged)

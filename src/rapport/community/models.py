@@ -19,6 +19,9 @@ class CommunityMember(WorkspaceScoped):
     password = models.CharField(max_length=128, blank=True, help_text="a Django password hash")
     away_notice = models.CharField(max_length=200, blank=True, help_text='e.g. "back after my wedding"')
     suspended = models.BooleanField(default=False)
+    trust_level = models.PositiveSmallIntegerField(
+        default=0, help_text="computed from activity by rapport.community.levels; kept here for the pages"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -29,6 +32,13 @@ class CommunityMember(WorkspaceScoped):
 
     def __str__(self) -> str:
         return self.handle
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES.get(self.trust_level, LEVEL_NAMES[0])
+
+
+LEVEL_NAMES = {0: "New member", 1: "Basic", 2: "Member", 3: "Regular"}
 
 
 class Category(WorkspaceScoped):
@@ -44,6 +54,40 @@ class Category(WorkspaceScoped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CommunitySettings(WorkspaceScoped):
+    """A workspace's moderation rules; a workspace without a row gets the defaults."""
+
+    flags_to_hide = models.PositiveSmallIntegerField(
+        default=3, help_text="flags from distinct members that hide a post until a moderator reviews it"
+    )
+    moderate_first_posts = models.BooleanField(
+        default=True, help_text="new members' posts wait in the moderation queue before they are public"
+    )
+    new_member_max_links = models.PositiveSmallIntegerField(
+        default=0, help_text="links a post from a member not yet allowed links may carry before it is held"
+    )
+    return_after_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="hours until a question asked from the inbox with no accepted answer returns (0: never)"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="community_settings_one")]
+
+
+class Moderation(models.TextChoices):
+    """Where a post stands. Every state but VISIBLE and APPROVED keeps it off the public pages (`hidden`)."""
+
+    VISIBLE = "", "visible"
+    PENDING = "pending", "waiting for a moderator (held when posted)"
+    FLAGGED = "flagged", "hidden by members' flags, waiting for a moderator"
+    APPROVED = "approved", "approved by a moderator"
+    HIDDEN = "hidden", "hidden by a moderator"
+    DELETED = "deleted", "deleted by a moderator"
+
+
+HIDDEN_STATES = {Moderation.PENDING, Moderation.FLAGGED, Moderation.HIDDEN, Moderation.DELETED}
 
 
 class Question(WorkspaceScoped):
@@ -65,11 +109,21 @@ class Question(WorkspaceScoped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     suggested_experts = models.JSONField(default=list, blank=True)
+    returned_to_care_at = models.DateTimeField(
+        null=True, blank=True, help_text="when it went back to the inbox unanswered (asked from the inbox only)"
+    )
     hidden = models.BooleanField(default=False)
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
+    moderation_reason = models.CharField(max_length=200, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "category", "-created_at"], name="community_q_cat_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "category", "-created_at"], name="community_q_cat_idx"),
+            models.Index(fields=["workspace", "fingerprint"], name="community_q_fp_idx"),
+            models.Index(fields=["workspace", "moderation"], name="community_q_mod_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -81,10 +135,17 @@ class Answer(WorkspaceScoped):
     body = models.TextField(max_length=10_000)
     accepted_at = models.DateTimeField(null=True, blank=True)
     hidden = models.BooleanField(default=False)
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
+    moderation_reason = models.CharField(max_length=200, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "author", "-created_at"], name="community_a_author_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "author", "-created_at"], name="community_a_author_idx"),
+            models.Index(fields=["workspace", "fingerprint"], name="community_a_fp_idx"),
+            models.Index(fields=["workspace", "moderation"], name="community_a_mod_idx"),
+        ]
 
 
 class Vote(WorkspaceScoped):
@@ -96,6 +157,46 @@ class Vote(WorkspaceScoped):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["answer", "member"], name="community_vote_once")]
+
+
+class FlagReason(models.TextChoices):
+    SPAM = "spam", "spam or advertising"
+    OFFENSIVE = "offensive", "rude or offensive"
+    OFF_TOPIC = "off_topic", "off topic"
+    PRIVATE = "private", "shares someone's private details"
+    OTHER = "other", "something else"
+
+
+class Flag(WorkspaceScoped):
+    """A member's report on a question or an answer; open until a moderator acts on the post."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=10, choices=FlagReason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="community_flag_one_target",
+            ),
+            # One open flag per member and post: N flags are N distinct members.
+            models.UniqueConstraint(
+                fields=["member", "question"],
+                condition=Q(question__isnull=False, resolved_at__isnull=True),
+                name="community_flag_question_once",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "answer"],
+                condition=Q(answer__isnull=False, resolved_at__isnull=True),
+                name="community_flag_answer_once",
+            ),
+        ]
 
 
 class ReputationReason(models.TextChoices):
@@ -129,3 +230,24 @@ class ReputationEntry(WorkspaceScoped):
 
     def delete(self, *args, **kwargs):
         raise ValueError("the reputation ledger is append-only")
+
+
+class BadgeAward(WorkspaceScoped):
+    """One badge earned by one member, once (append-only: a badge is never taken back or given twice)."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="badges")
+    badge = models.CharField(max_length=40, help_text="a slug from rapport.community.levels.BADGES")
+    reason = models.CharField(max_length=200)
+    awarded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["awarded_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["member", "badge"], name="community_badge_once")]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("badge awards are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("badge awards are append-only")

@@ -3,6 +3,7 @@ reputation ledger with its anti-gaming rules, topic experts and the hero of the 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -13,10 +14,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from rapport.community import levels, moderation
 from rapport.community.models import (
     Answer,
     Category,
     CommunityMember,
+    Moderation,
     Question,
     ReputationEntry,
     ReputationReason,
@@ -124,13 +127,15 @@ def _clean_text(errors: dict, name: str, value: str, *, low: int, high: int) -> 
     value = (value or "").strip()
     if CONTROL.search(value):
         errors[name] = "must not contain control characters"
+    elif moderation.SURROGATE.search(value):
+        errors[name] = "must not contain broken characters (lone surrogates)"
     elif not low <= len(value) <= high:
         errors[name] = f"{low} to {high} characters"
     return value
 
 
 def _clean_tags(errors: dict, tags: list[str] | None) -> list[str]:
-    if any(CONTROL.search(t) for t in tags or []):
+    if any(CONTROL.search(t) or moderation.SURROGATE.search(t) for t in tags or []):
         errors["tags"] = "must not contain control characters"
     return list(dict.fromkeys(t.strip().lower()[:40] for t in (tags or []) if t.strip()))[:8]
 
@@ -158,6 +163,9 @@ def ask(
     tags = _clean_tags(errors, tags)
     if errors:
         raise FieldErrors(errors)
+    held = moderation.hold_reason(
+        member=author, text=f"{title}\n\n{body}", workspace_id=category.workspace_id, now=timezone.now()
+    )
     q = Question.objects.create(
         workspace_id=category.workspace_id,
         category=category,
@@ -167,8 +175,14 @@ def ask(
         tags=tags,
         conversation=conversation,
         asked_by_user=asked_by_user,
+        fingerprint=moderation.fingerprint(body),
+        hidden=bool(held),
+        moderation=Moderation.PENDING if held else Moderation.VISIBLE,
+        moderation_reason=held,
     )
-    events.emit("community.question_asked", {"workspace_id": q.workspace_id, "question_id": q.pk})
+    if author is not None and not held:
+        levels.refresh(author)
+    events.emit("community.question_asked", {"workspace_id": q.workspace_id, "question_id": q.pk, "held": bool(held)})
     return q
 
 
@@ -181,11 +195,25 @@ def answer(*, question: Question, author: CommunityMember, body: str, now: datet
     body = _clean_text(errors, "body", body, low=2, high=10_000)
     if errors:
         raise FieldErrors(errors)
-    a = Answer.objects.create(workspace_id=question.workspace_id, question=question, author=author, body=body)
+    held = moderation.hold_reason(
+        member=author, text=body, workspace_id=question.workspace_id, now=now or timezone.now()
+    )
+    a = Answer.objects.create(
+        workspace_id=question.workspace_id,
+        question=question,
+        author=author,
+        body=body,
+        fingerprint=moderation.fingerprint(body),
+        hidden=bool(held),
+        moderation=Moderation.PENDING if held else Moderation.VISIBLE,
+        moderation_reason=held,
+    )
     if now is not None:
         Answer.objects.filter(pk=a.pk).update(created_at=now)
         a.created_at = now
-    events.emit("community.answer_posted", {"workspace_id": a.workspace_id, "answer_id": a.pk})
+    if not held:
+        levels.refresh(author, now=now)
+    events.emit("community.answer_posted", {"workspace_id": a.workspace_id, "answer_id": a.pk, "held": bool(held)})
     return a
 
 
@@ -221,6 +249,7 @@ def vote_helpful(*, answer: Answer, voter: CommunityMember, now: datetime | None
             category_id=answer.question.category_id,
             created_at=now,
         )
+    levels.refresh(author, now=now)
     return vote
 
 
@@ -260,6 +289,7 @@ def accept(
             category_id=question.category_id,
             created_at=now,
         )
+    levels.refresh(answer.author, now=now)
     events.emit(
         "community.answer_accepted",
         {"workspace_id": answer.workspace_id, "question_id": question.pk, "answer_id": answer.pk},
@@ -317,37 +347,46 @@ def experts(*, workspace: Workspace, topic: str, limit: int = 10, now: datetime 
         return []
     cats = set(topic_categories(workspace, topic).values_list("pk", flat=True))
     tag = topic.lower()
-    # Tags are a short JSON list per question: matched here, the same on SQLite and PostgreSQL.
+    # Tags are a short JSON list per question: the database narrows by the list's text (the same LIKE on SQLite
+    # and PostgreSQL; JSON text escapes non-ASCII, so such tags are looked for in every question), and the exact
+    # membership is checked here.
+    scope = Question.objects.filter(workspace=workspace, hidden=False)
+    if tag.isascii():
+        scope = scope.filter(Q(category__in=cats) | Q(tags__icontains=json.dumps(tag)))
     in_scope = [
-        pk
-        for pk, cat, tags in Question.objects.filter(workspace=workspace, hidden=False).values_list(
-            "pk", "category_id", "tags"
-        )
-        if cat in cats or tag in (tags or [])
+        pk for pk, cat, tags in scope.values_list("pk", "category_id", "tags") if cat in cats or tag in (tags or [])
     ]
-    answers = Answer.objects.filter(workspace=workspace, hidden=False, question_id__in=in_scope)
-    found: dict[int, Expert] = {}
+    # Plain rows, not model instances: a busy topic has thousands of answers; only the ranked members are loaded.
+    answers = Answer.objects.filter(
+        workspace=workspace, hidden=False, question_id__in=in_scope, author__suspended=False
+    ).values_list("pk", "author_id", "created_at", "accepted_at")
+    rows = list(answers.order_by("pk"))
     votes: dict[int, list[datetime]] = defaultdict(list)
-    rows = list(answers.select_related("author").order_by("pk"))
-    for v in Vote.objects.filter(answer__in=[a.pk for a in rows]).values_list("answer_id", "created_at"):
-        votes[v[0]].append(v[1])
+    for answer_id, at in Vote.objects.filter(answer_id__in=[r[0] for r in rows]).values_list("answer_id", "created_at"):
+        votes[answer_id].append(at)
 
     def decay(at: datetime) -> float:
         return 0.5 ** (max((now - at).total_seconds(), 0) / 86400 / EXPERT_HALF_LIFE_DAYS)
 
-    for a in rows:
-        if a.author.suspended:
-            continue
-        e = found.setdefault(a.author_id, Expert(member=a.author))
+    found: dict[int, Expert] = {}
+    for pk, author_id, created_at, accepted_at in rows:
+        e = found.get(author_id)
+        if e is None:
+            e = found[author_id] = Expert(member=None)  # type: ignore[arg-type]  # filled in for the ranked below
         e.answers += 1
-        e.last_at = max(e.last_at or a.created_at, a.created_at)
-        if a.accepted_at is not None:
+        e.last_at = max(e.last_at or created_at, created_at)
+        if accepted_at is not None:
             e.accepted += 1
-            e.score += ACCEPTED_POINTS * decay(a.accepted_at)
-        for at in votes.get(a.pk, []):
+            e.score += ACCEPTED_POINTS * decay(accepted_at)
+        for at in votes.get(pk, []):
             e.helpful += 1
             e.score += HELPFUL_POINTS * decay(at)
-    ranked = sorted((e for e in found.values() if e.score > 0), key=lambda e: (-e.score, e.member.pk))[:limit]
+    top = sorted((a for a, e in found.items() if e.score > 0), key=lambda a: (-found[a].score, a))[:limit]
+    members = CommunityMember.objects.in_bulk(top)
+    ranked = []
+    for author_id in top:
+        found[author_id].member = members[author_id]
+        ranked.append(found[author_id])
     for e in ranked:
         e.score = round(e.score, 2)
         e.reasons = [f"{e.accepted} accepted answer{'s' * (e.accepted != 1)} on {topic}"]
@@ -430,7 +469,8 @@ def ask_from_conversation(*, conversation, category: Category, agent: User, titl
     """Post a care conversation's question to the community, anonymised, with the topic's experts suggested."""
     from rapport.care.models import Message, MessageDirection
 
-    if Question.objects.filter(conversation=conversation, accepted_answer__isnull=True).exists():
+    waiting = Question.objects.filter(conversation=conversation, accepted_answer__isnull=True)
+    if waiting.filter(returned_to_care_at__isnull=True).exists():
         raise FieldErrors({"conversation": "this conversation is already waiting for a community answer"})
     inbound = list(
         Message.objects.filter(conversation=conversation, direction=MessageDirection.INBOUND).order_by(
@@ -456,3 +496,52 @@ def ask_from_conversation(*, conversation, category: Category, agent: User, titl
     q.save(update_fields=["suggested_experts"])
     q._experts = found  # type: ignore[attr-defined]
     return q
+
+
+def return_unanswered(*, now: datetime | None = None, workspace_id: int | None = None) -> dict[str, int]:
+    """Questions asked from the inbox with no accepted answer within the workspace's time limit go back to care:
+    the conversation gets a note (how many answers came, where to read them), the tag "community-unanswered", and
+    is open again unless someone resolved it meanwhile. Each question returns once (claimed by a conditional
+    update, so two runs never return it twice); an answer accepted later still flows back and resolves the case."""
+    from rapport.care import services as care
+    from rapport.care.models import ConversationStatus
+    from rapport.community.models import CommunitySettings
+
+    now = now or timezone.now()
+    hours = dict(CommunitySettings.objects.values_list("workspace_id", "return_after_hours"))
+    default = CommunitySettings._meta.get_field("return_after_hours").default
+    candidates = Question.objects.filter(
+        conversation__isnull=False, accepted_answer__isnull=True, returned_to_care_at__isnull=True
+    ).select_related("conversation", "asked_by_user", "workspace")
+    if workspace_id is not None:
+        candidates = candidates.filter(workspace_id=workspace_id)
+    counts = {"returned": 0, "already_resolved": 0}
+    for q in candidates.order_by("created_at", "pk").iterator(chunk_size=500):
+        limit = hours.get(q.workspace_id, default)
+        if not limit or q.created_at > now - timedelta(hours=limit):
+            continue
+        with transaction.atomic():
+            if not Question.objects.filter(pk=q.pk, returned_to_care_at__isnull=True).update(returned_to_care_at=now):
+                continue  # another run took it
+            conversation = q.conversation
+            if conversation.status == ConversationStatus.RESOLVED:
+                counts["already_resolved"] += 1
+                continue
+            n = q.answers.filter(hidden=False).count()
+            got = "no answer" if n == 0 else f"{n} answer{'s' * (n != 1)}, none accepted"
+            if q.asked_by_user is not None:
+                care.add_note(
+                    conversation=conversation,
+                    agent=q.asked_by_user,
+                    text=(
+                        f"Back from the community after {limit} hours: {got}. "
+                        f"The question: /community/{q.workspace.slug}/q/{q.pk}/"
+                    ),
+                    now=now,
+                )
+            care.set_tags(conversation=conversation, tags=[*conversation.tags, "community-unanswered"])
+            care.set_status(
+                conversation=conversation, actor=Actor.system("community"), status=ConversationStatus.OPEN, now=now
+            )
+            counts["returned"] += 1
+    return counts

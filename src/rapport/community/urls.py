@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rapport.community import views
+from rapport.community import staff, views
 
 app_name = "community"
 
@@ -13,7 +13,12 @@ urlpatterns = [
     path("<slug:ws>/q/<int:pk>/answer", views.answer, name="answer"),
     path("<slug:ws>/a/<int:pk>/helpful", views.helpful, name="helpful"),
     path("<slug:ws>/a/<int:pk>/accept", views.accept, name="accept"),
+    path("<slug:ws>/q/<int:pk>/flag", views.flag, {"kind": "q"}, name="flag-question"),
+    path("<slug:ws>/a/<int:pk>/flag", views.flag, {"kind": "a"}, name="flag-answer"),
+    path("<slug:ws>/u/<str:handle>/", views.profile, name="profile"),
     path("<slug:ws>/search", views.search, name="search"),
+    path("<slug:ws>/moderation/", staff.queue_page, name="moderation"),
+    path("<slug:ws>/moderation/<str:kind>/<int:pk>", staff.moderate_post, name="moderate"),
     path("<slug:ws>/ask", views.ask, name="ask"),
     path("<slug:ws>/join", views.join, name="join"),
     path("<slug:ws>/signin", views.signin, name="signin"),

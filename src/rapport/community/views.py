@@ -7,18 +7,19 @@ CRM fields and inbox notes never do; a question asked from the inbox shows only 
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport.community import services
-from rapport.community.models import Answer, Category, CommunityMember
+from rapport.community import levels, moderation, services
+from rapport.community.models import Answer, Category, CommunityMember, FlagReason
 from rapport.core.apitypes import CONTROL
 from rapport.core.errors import FieldErrors
 from rapport.core.models import Workspace
 from rapport.core.ratelimit import hit
 
 POSTS_PER_HOUR = 20
+FLAGS_PER_HOUR = 20
 SIGNINS_PER_MINUTE = 10
 JOINS_PER_HOUR = 5
 
@@ -101,6 +102,8 @@ def question(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             "q": q,
             "answers": answers,
             "can_accept": me is not None and q.author_id == me.pk and not q.accepted_answer_id,
+            "can_flag": me is not None and moderation.may_flag(me),
+            "flag_reasons": FlagReason.choices,
         },
     )
 
@@ -134,6 +137,8 @@ def ask(request: HttpRequest, ws: str) -> HttpResponse:
                 body=request.POST.get("body", ""),
                 tags=tags,
             )
+            if q.hidden:
+                return _held(request, workspace, "question", q.moderation_reason)
             return redirect(f"/community/{workspace.slug}/q/{q.pk}/")
         except FieldErrors as e:
             errors = e.errors
@@ -150,10 +155,47 @@ def answer(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     if not hit(f"community:post:{me.pk}", limit=POSTS_PER_HOUR, window=3600):
         return _too_many(request, workspace)
     try:
-        services.answer(question=q, author=me, body=request.POST.get("body", ""))
+        a = services.answer(question=q, author=me, body=request.POST.get("body", ""))
     except FieldErrors as e:
         return _page(request, workspace, "message.html", {"message": f"Your answer: {e.errors['body']}."}, 422)
+    if a.hidden:
+        return _held(request, workspace, "answer", a.moderation_reason)
     return redirect(f"/community/{workspace.slug}/q/{q.pk}/")
+
+
+def _held(request: HttpRequest, workspace: Workspace, what: str, reason: str) -> HttpResponse:
+    """The post is saved but waits for a moderator (202: accepted, not yet public)."""
+    message = f"Thank you: your {what} waits for a moderator before it appears ({reason})."
+    return _page(request, workspace, "message.html", {"message": message}, 202)
+
+
+@require_POST
+def flag(request: HttpRequest, ws: str, kind: str, pk: int) -> HttpResponse:
+    """A member reports a question or an answer; enough reports hide it until a moderator looks."""
+    workspace = _workspace(ws)
+    me = _member(request, workspace)
+    if me is None:
+        return redirect(f"/community/{workspace.slug}/signin")
+    if kind == "q":
+        post = get_object_or_404(services.visible_questions(workspace), pk=pk)
+        target = {"question": post}
+        back = post.pk
+    else:
+        visible = Answer.objects.filter(workspace=workspace, hidden=False, question__hidden=False)
+        post = get_object_or_404(visible, pk=pk)
+        target = {"answer": post}
+        back = post.question_id
+    if not hit(f"community:flag:{me.pk}", limit=FLAGS_PER_HOUR, window=3600):
+        return _too_many(request, workspace)
+    try:
+        moderation.flag(member=me, reason=request.POST.get("reason", ""), note=request.POST.get("note", ""), **target)
+    except FieldErrors as e:
+        field, error = next(iter(e.errors.items()))
+        return _page(request, workspace, "message.html", {"message": f"Your report ({field}): {error}."}, 422)
+    except services.CommunityError as e:
+        return _page(request, workspace, "message.html", {"message": str(e)}, 403)
+    message = "Thank you: the moderators will look at it."
+    return _page(request, workspace, "message.html", {"message": message, "back": f"q/{back}/"}, 200)
 
 
 def _answer_action(request: HttpRequest, ws: str, pk: int, action) -> HttpResponse:
@@ -226,3 +268,35 @@ def signout(request: HttpRequest, ws: str) -> HttpResponse:
     workspace = _workspace(ws)
     request.session.pop(_session_key(workspace), None)
     return redirect(f"/community/{workspace.slug}/")
+
+
+def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
+    """A member's public profile: their level and what it unlocks, badges, reputation and public answers."""
+    workspace = _workspace(ws)
+    if CONTROL.search(handle) or len(handle) > 40:
+        raise Http404
+    who = get_object_or_404(CommunityMember, workspace=workspace, handle=handle, suspended=False)
+    levels.refresh(who)  # membership age alone can move the level
+    s = levels.stats(who)
+    reached = [lv for lv in levels.LEVELS if lv.number <= who.trust_level]
+    answers = (
+        Answer.objects.filter(author=who, hidden=False, question__hidden=False)
+        .select_related("question")
+        .order_by("-created_at")[:10]
+    )
+    badges = [(levels.BADGE_BY_SLUG.get(b.badge), b) for b in who.badges.all()]
+    return _page(
+        request,
+        workspace,
+        "profile.html",
+        {
+            "who": who,
+            "stats": s,
+            "score": services.score(who),
+            "unlocks": [u for lv in reached for u in lv.unlocks],
+            "next": levels.next_level(who, s),
+            "badges": [(d, b) for d, b in badges if d is not None],
+            "answers": answers,
+            "levels": levels.LEVELS,
+        },
+    )

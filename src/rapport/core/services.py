@@ -55,6 +55,8 @@ PERMISSIONS: dict[str, set[str]] = {
     # Every private message's text, wherever it is shown (rapport.core.privacy). Agents read those of the
     # conversations the inbox shows them through care's audience, not through their role.
     "messages.read_private": {Role.ADMIN},
+    # The public community's moderation queue (approve, hide, delete) and its rules.
+    "community.moderate": {Role.ADMIN, Role.COMMUNITY_MANAGER},
 }
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from rapport.community import services
-from rapport.community.models import Category, CommunityMember
+from rapport.community.models import Category, CommunityMember, CommunitySettings
 from rapport.core.models import Workspace
 
 CATEGORIES = [
@@ -104,6 +104,9 @@ def seed_community(workspace: Workspace) -> str:
         slug: Category.objects.create(workspace=workspace, slug=slug, name=name, description=desc)
         for slug, name, desc in CATEGORIES
     }
+    # The demo's members are its long-standing regulars: their threads go up as they were, then the community's
+    # default rules (new members' first posts wait for a moderator) apply to everyone who joins in the demo.
+    rules, _ = CommunitySettings.objects.update_or_create(workspace=workspace, defaults={"moderate_first_posts": False})
     members: dict[str, CommunityMember] = {}
     for handle, away in MEMBERS:
         members[handle] = services.join(
@@ -124,6 +127,18 @@ def seed_community(workspace: Workspace) -> str:
             services.vote_helpful(answer=a, voter=members[v], now=at + timedelta(hours=1))
         if accepted:
             services.accept(answer=a, by_member=members[asker], now=at + timedelta(hours=2))
+    rules.moderate_first_posts = True
+    rules.save(update_fields=["moderate_first_posts"])
+    # Someone new: their first post (with a shop link) waits in the moderation queue for the community manager.
+    newbie = services.join(
+        workspace=workspace, handle="bargain_bob", email="bargain_bob@community.example", password=None
+    )
+    services.ask(
+        author=newbie,
+        category=cats["iphone-5"],
+        title="Cheap iPhone 5 batteries?",
+        body="Found these for 5 euros at https://bargain-batteries.example: are they any good?",
+    )
     hero = services.hero(workspace=workspace)
     return (
         f"community: {len(cats)} categories, {len(members)} members, {len(THREADS)} questions; "

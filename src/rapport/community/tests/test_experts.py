@@ -54,6 +54,13 @@ def test_tags_count_as_topics_and_helpful_votes_count(workspace):
     services.vote_helpful(answer=a, voter=fan)
     (e,) = services.experts(workspace=workspace, topic="esim")
     assert e.member == helper and e.helpful == 1 and "1 helpful vote on esim" in e.reasons
+    # A tag that is a prefix or part of another is not that tag; non-ASCII tags are found too.
+    q2 = services.ask(author=asker, category=general, title="Which esim-adapter fits?", body="?", tags=["esim-adapter"])
+    services.accept(answer=services.answer(question=q2, author=fan, body="The blue one."), by_member=asker)
+    assert [x.member for x in services.experts(workspace=workspace, topic="esim")] == [helper]
+    q3 = services.ask(author=asker, category=general, title="Wie wechsle ich das Gerät?", body="?", tags=["gerät"])
+    services.accept(answer=services.answer(question=q3, author=fan, body="Im Shop."), by_member=asker)
+    assert [x.member for x in services.experts(workspace=workspace, topic="Gerät")] == [fan]
 
 
 def test_hero_of_the_month_with_reasons(workspace):
