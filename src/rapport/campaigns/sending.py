@@ -18,13 +18,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rapport.campaigns import services
+from rapport.campaigns import services, tracking
 from rapport.campaigns.models import Campaign, CampaignSend, CampaignStatus, SendStatus
 from rapport.campaigns.rendering import compile_template, context_for, message_hash, render
 from rapport.consent import services as consent
@@ -45,16 +45,26 @@ def _permanent(exc: smtplib.SMTPException) -> bool:
 
 
 class Variant:
-    def __init__(self, name: str, subject: str, body: str) -> None:
+    def __init__(self, name: str, subject: str, body: str, *, track: bool = False) -> None:
         self.name = name
         self.subject = compile_template(subject)
         self.body = compile_template(body)
+        self.links = tracking.links_of(body) if track else []  # the fixed URLs a click may be redirected to
 
 
 def variants_of(campaign: Campaign) -> list[Variant]:
-    out = [Variant("A", campaign.subject, campaign.body)]
-    out += [Variant(v["name"], v["subject"], v["body"]) for v in campaign.variants or []]
+    track = campaign.track_clicks
+    out = [Variant("A", campaign.subject, campaign.body, track=track)]
+    out += [Variant(v["name"], v["subject"], v["body"], track=track) for v in campaign.variants or []]
     return out
+
+
+def variant_body(campaign: Campaign, name: str) -> str:
+    """The body template of a variant by name (the campaign's own for "A" or a name no longer known)."""
+    for v in campaign.variants or []:
+        if v.get("name") == name:
+            return v.get("body") or campaign.body
+    return campaign.body
 
 
 def pick(variants: list[Variant], campaign_id: int, person_id: int) -> Variant:
@@ -124,16 +134,22 @@ def _record(campaign: Campaign, handed: list[Handed], withdrawn: list[int]) -> N
         )
 
 
-def _message(campaign: Campaign, person: Person, variant: Variant, connection) -> tuple[EmailMessage, str, str]:
+def _message(
+    campaign: Campaign, person: Person, variant: Variant, connection, row: int
+) -> tuple[EmailMessage, str, str]:
     ctx = context_for(person)
     subject = " ".join(render(variant.subject, ctx).split())[:300]
     body = render(variant.body, ctx)
+    digest = message_hash(subject, body)  # of the content, before the links are made the person's own
+    text = tracking.rewrite(body, variant.links, row)
     headers = unsubscribe_headers(person, campaign.purpose, campaign.channel)
     footer = f"\n\n--\nTo stop receiving these messages: {headers['List-Unsubscribe'].strip('<>')}\n"
-    msg = EmailMessage(
-        subject, body + footer, settings.DEFAULT_FROM_EMAIL, [person.email], headers=headers, connection=connection
+    msg = EmailMultiAlternatives(
+        subject, text + footer, settings.DEFAULT_FROM_EMAIL, [person.email], headers=headers, connection=connection
     )
-    return msg, subject, message_hash(subject, body)
+    if campaign.track_opens:
+        msg.attach_alternative(tracking.html_part(text + footer, tracking.open_url(row)), "text/html")
+    return msg, subject, digest
 
 
 def run(campaign_id: int) -> dict[str, Any]:
@@ -195,7 +211,7 @@ def _send_chunk(campaign: Campaign, ids: list[tuple[int, int]], variants: list[V
                 withdrawn.append(row)
                 continue
             variant = pick(variants, campaign.pk, pid)
-            msg, subject, digest = _message(campaign, person, variant, connection)
+            msg, subject, digest = _message(campaign, person, variant, connection, row)
             if not _claim(row, variant.name, digest):  # another run took it
                 continue
             try:
