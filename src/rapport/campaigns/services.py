@@ -13,7 +13,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from rapport.campaigns.models import Campaign, CampaignResponse, CampaignSend, CampaignStatus, ResponseKind, SendStatus
-from rapport.campaigns.rendering import TemplateError, compile_template
+from rapport.campaigns.rendering import TemplateError, compile_template, context_for, render
 from rapport.commerce.models import Order
 from rapport.consent import services as consent
 from rapport.consent.models import ContactChannel, Purpose, Suppression
@@ -122,6 +122,17 @@ def queue_send(*, actor: Actor, campaign: Campaign) -> Campaign:
     )
     transaction.on_commit(lambda: send_campaign.enqueue(campaign.pk))
     return campaign
+
+
+def preview(subject: str, body: str, person: Person) -> dict[str, str]:
+    """One person's message as it would be rendered (links as written; a send makes them tracking links)."""
+    ctx = context_for(person)
+    return {
+        "subject": " ".join(render(compile_template(subject), ctx).split())[:300],
+        "body": render(compile_template(body), ctx),
+        "to": person.email,
+        "name": " ".join(p for p in (person.first_name, person.last_name) if p) or person.email,
+    }
 
 
 # --- the audience -------------------------------------------------------------------------------------------------
