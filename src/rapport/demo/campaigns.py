@@ -1,7 +1,8 @@
-"""The demo's sent campaign: a spring care guide to the consented VIP audience, really rendered and sent through the
-sending job (into an in-memory mailbox: nothing leaves the machine), sent a week ago. Its response is made up for
-the demo, through the same rows the tracking links write: about half opened, some clicked, and a few clickers placed
-an order two days later (recorded through commerce's services), so the funnel and revenue have something to show."""
+"""The demo's sent campaign: an after-sale check-in to the VIP customers (a survey, on legitimate interest: everyone
+who has not objected or been suppressed), with a care guide rather than "we recommend". It is really rendered and
+sent through the sending job (into an in-memory mailbox: nothing leaves the machine), dated a week ago. Its response
+is made up for the demo, in the same rows the tracking links write: about half opened, some clicked, and a few
+clickers placed an order two days later (recorded through commerce's services), so the funnel has revenue to show."""
 
 from __future__ import annotations
 
@@ -18,30 +19,36 @@ from rapport.campaigns.models import Campaign, CampaignResponse, CampaignSend, C
 from rapport.commerce.services import LineIn, OrderIn, record_order
 from rapport.core.actors import Actor
 from rapport.core.models import Workspace
+from rapport.segments import services as segments
 from rapport.segments.models import Segment
 
-NAME = "Spring care guide"
-AUDIENCE = "VIP newsletter audience"
-SUBJECT = "{{ first_name }}, your spring care guide"
+NAME = "How is it going? (after-sale check-in)"
+AUDIENCE = "VIP customers"
+AUDIENCE_DEFINITION = {"field": "tags", "op": "contains", "value": "vip"}
+PURPOSE = "surveys"
+SUBJECT = "{{ first_name }}, how are you getting on with your purchases?"
 BODY = """Dear {{ name }},
 
-Spring is here: a few minutes of care now keeps your tools working all season.
-{% if city %}Our workshop in {{ city }} sharpens and services them while you wait.{% endif %}
+Thank you for staying with us. Two minutes to tell us how your last purchases are working out helps us and
+the next customer: https://shop.example/feedback
 
-The guide, step by step: https://shop.example/guides/spring-care
-Book a service slot: https://shop.example/service
-
-Thank you for being one of our VIPs."""
+A few minutes of care keeps things working for longer; our guide, step by step:
+https://shop.example/guides/care
+{% if city %}Questions? The team in {{ city }} is happy to help.{% endif %}"""
 
 
 def seed_campaigns(workspace: Workspace) -> str:
     """Idempotent by name: a second run leaves the campaign as it is."""
     if Campaign.objects.filter(workspace=workspace, name=NAME).exists():
         return "campaigns: the demo campaign is already there"
+    actor = Actor.system("demo")
     segment = Segment.objects.filter(workspace=workspace, name=AUDIENCE).first()
     if segment is None:
-        return f"campaigns: no {AUDIENCE!r} segment to send to"
-    actor = Actor.system("demo")
+        segment = segments.create_segment(
+            workspace=workspace,
+            actor=actor,
+            data={"name": AUDIENCE, "description": "Tagged vip", "definition": AUDIENCE_DEFINITION},
+        )
     campaign = services.create_campaign(
         workspace=workspace,
         actor=actor,
@@ -49,7 +56,7 @@ def seed_campaigns(workspace: Workspace) -> str:
             "name": NAME,
             "segment_ids": [segment.pk],
             "channel": "email",
-            "purpose": "newsletter",
+            "purpose": PURPOSE,
             "subject": SUBJECT,
             "body": BODY,
             "track_opens": True,
@@ -99,7 +106,7 @@ def seed_campaigns(workspace: Workspace) -> str:
         record_order(
             workspace=workspace,
             order=OrderIn(
-                order_id=f"spring-care-{s.pk}",
+                order_id=f"check-in-{s.pk}",
                 source="webshop",
                 ordered_at=clicked + timedelta(days=2),
                 email=s.person.email,
@@ -108,6 +115,6 @@ def seed_campaigns(workspace: Workspace) -> str:
         )
         orders += 1
     return (
-        f"campaigns: {NAME!r} sent to {stats['sent']} of {stats['members']} VIPs ({stats['no_consent']} without "
-        f"consent), {len(clickers)} clicked, {orders} ordered after clicking"
+        f"campaigns: {NAME!r} sent to {stats['sent']} of {stats['members']} VIP customers ({stats['no_consent']} "
+        f"objected, {stats['no_address']} without an email), {len(clickers)} clicked, {orders} ordered after clicking"
     )
