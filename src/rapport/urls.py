@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("rapport.identity.urls")),
     path("", include("rapport.commerce.urls")),
     path("", include("rapport.segments.urls")),
+    path("", include("rapport.campaigns.urls")),
     path("community/", include("rapport.community.urls")),
     path("", include("rapport.web.urls")),
 ]

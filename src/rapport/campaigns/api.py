@@ -28,6 +28,8 @@ def campaign_out(c: Campaign) -> dict:
         "subject": c.subject,
         "body": c.body,
         "variants": list(c.variants or []),
+        "track_opens": c.track_opens,
+        "track_clicks": c.track_clicks,
         "status": c.status,
         "error": c.error,
         "created_by": c.created_by,

@@ -10,6 +10,7 @@ import time
 
 from django.core.mail import EmailMessage, get_connection
 from django.test.utils import override_settings
+from django.urls import get_resolver
 
 from rapport.campaigns import sending, services
 from rapport.campaigns.models import Campaign
@@ -128,6 +129,7 @@ def run(options: dict, write) -> None:
                 },
             )
             Campaign.objects.filter(pk=campaign.pk).update(status="queued")
+            get_resolver().url_patterns  # noqa: B018 - load the URLconf (unsubscribe links) as a running worker has
             start = time.perf_counter()
             result = sending.run(campaign.pk)
             seconds = time.perf_counter() - start

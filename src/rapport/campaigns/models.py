@@ -25,6 +25,8 @@ class Campaign(WorkspaceScoped):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     variants = models.JSONField(default=list, blank=True, help_text='[{"name", "subject", "body"}, ...]')
+    track_opens = models.BooleanField(default=False, help_text="an invisible image in an HTML part records opens")
+    track_clicks = models.BooleanField(default=True, help_text="the template's links go through a signed redirect")
     status = models.CharField(max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     error = models.CharField(max_length=300, blank=True)
     created_by = models.CharField(max_length=200, blank=True)
@@ -69,3 +71,22 @@ class CampaignSend(WorkspaceScoped):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="campaign_send_unique")]
         indexes = [models.Index(fields=["campaign", "status", "id"], name="campaign_send_status_idx")]
+
+
+class ResponseKind(models.TextChoices):
+    OPEN = "open", "Opened (an image was loaded: unreliable, mail clients block or prefetch them)"
+    CLICK = "click", "Clicked a link"
+
+
+class CampaignResponse(WorkspaceScoped):
+    """An open or a click of one send's message, recorded by the signed tracking links (erased with the send)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses", db_index=False)
+    send = models.ForeignKey(CampaignSend, on_delete=models.CASCADE, related_name="responses")
+    kind = models.CharField(max_length=8, choices=ResponseKind.choices)
+    link = models.IntegerField(null=True, blank=True, help_text="which of the template's links (from 0)")
+    url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "kind", "send"], name="campaign_resp_kind_idx")]

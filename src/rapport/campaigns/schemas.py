@@ -24,6 +24,8 @@ class CampaignIn(Schema):
     subject: Text(300) = Field(description="a template: {{ first_name }}, {{ last_name }}, {{ name }}, {{ city }}...")
     body: Text(100_000) = Field(description="a template in the same language as the subject")
     variants: list[VariantIn] = Field(default_factory=list, max_length=10)
+    track_opens: bool = Field(default=False, description="add an HTML part with an invisible image that records opens")
+    track_clicks: bool = Field(default=True, description="send the template's fixed links through a signed redirect")
 
 
 class VariantOut(Schema):
@@ -43,10 +45,11 @@ class StatsOut(Schema):
     failed: int
     uncertain: int = Field(description="interrupted while being handed to the mail server; never sent again")
     unique_messages: int = Field(description="distinct rendered messages among those sent")
-    opened: int
-    clicked: int
-    converted: int
-    revenue: float
+    opened: int = Field(description="sends whose open image loaded or whose link was clicked (opens are unreliable)")
+    clicked: int = Field(description="people who clicked a link of the message")
+    unsubscribed: int = Field(description="people sent it who may no longer be sent its purpose on its channel")
+    converted: int = Field(description="people who ordered within the attribution window of their first click")
+    revenue: float = Field(description="the total of those orders, less returns")
 
 
 class CampaignOut(Schema):
@@ -58,6 +61,8 @@ class CampaignOut(Schema):
     subject: str
     body: str
     variants: list[VariantOut]
+    track_opens: bool
+    track_clicks: bool
     status: str
     error: str
     created_by: str

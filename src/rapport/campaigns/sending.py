@@ -1,30 +1,36 @@
-"""Sending a campaign, resumably. Each person's row is claimed (pending -> sending) by a conditional update before
-the message is handed to the mail server and marked sent after: a job that dies and runs again only ever picks
-pending rows, so nobody is sent a campaign twice. A row found still "sending" by a later run was interrupted while
-being handed over; it is marked uncertain and never sent again (at most once, by design).
+"""Sending a campaign, resumably. Each person's row is claimed (pending -> sending, one plain UPDATE) just before the
+message is handed to the mail server; what a chunk sent is written once at the chunk's end (the rows marked sent,
+their timeline entries in one bulk insert through contacts, audited in bulk). A job that dies and runs again only
+ever picks pending rows, so nobody is sent a campaign twice. A row found still "sending" by a later run was handed
+over (or being handed over) when the job died; it is marked uncertain and never sent again (at most once, by
+design). An error other than a kill writes what went out before it goes up.
 
 Consent is checked for each chunk with one set-based `permitted` call at the moment the chunk is sent, and again
 per person, cheaply, just before each message: only when the person's consent, privacy flags or the suppression
-list changed since the chunk's check is the full `may_contact` asked again."""
+list changed since the chunk's check is the full `may_contact` asked again. One SMTP connection serves the run."""
 
 from __future__ import annotations
 
 import hashlib
 import smtplib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.db import connection as db
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from rapport.campaigns import services
+from rapport.campaigns import services, tracking
 from rapport.campaigns.models import Campaign, CampaignSend, CampaignStatus, SendStatus
 from rapport.campaigns.rendering import compile_template, context_for, message_hash, render
 from rapport.consent import services as consent
 from rapport.consent.collection import unsubscribe_headers
 from rapport.contacts.models import Person, TouchpointChannel, TouchpointDirection, TouchpointKind
-from rapport.contacts.services import log_touchpoint
+from rapport.contacts.services import log_touchpoints_bulk
 from rapport.core.actors import Actor
 
 SEND_CHUNK = 200
@@ -39,16 +45,26 @@ def _permanent(exc: smtplib.SMTPException) -> bool:
 
 
 class Variant:
-    def __init__(self, name: str, subject: str, body: str) -> None:
+    def __init__(self, name: str, subject: str, body: str, *, track: bool = False) -> None:
         self.name = name
         self.subject = compile_template(subject)
         self.body = compile_template(body)
+        self.links = tracking.links_of(body) if track else []  # the fixed URLs a click may be redirected to
 
 
 def variants_of(campaign: Campaign) -> list[Variant]:
-    out = [Variant("A", campaign.subject, campaign.body)]
-    out += [Variant(v["name"], v["subject"], v["body"]) for v in campaign.variants or []]
+    track = campaign.track_clicks
+    out = [Variant("A", campaign.subject, campaign.body, track=track)]
+    out += [Variant(v["name"], v["subject"], v["body"], track=track) for v in campaign.variants or []]
     return out
+
+
+def variant_body(campaign: Campaign, name: str) -> str:
+    """The body template of a variant by name (the campaign's own for "A" or a name no longer known)."""
+    for v in campaign.variants or []:
+        if v.get("name") == name:
+            return v.get("body") or campaign.body
+    return campaign.body
 
 
 def pick(variants: list[Variant], campaign_id: int, person_id: int) -> Variant:
@@ -59,37 +75,81 @@ def pick(variants: list[Variant], campaign_id: int, person_id: int) -> Variant:
     return variants[int.from_bytes(digest[:4], "big") % len(variants)]
 
 
-def _record_sent(campaign: Campaign, row_id: int, person: Person, variant: str, digest: str, subject: str) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        CampaignSend.objects.filter(pk=row_id).update(
-            status=SendStatus.SENT, sent_at=now, variant=variant, message_hash=digest
+@dataclass
+class Handed:
+    """A message the mail server accepted, waiting to be recorded with the rest of its chunk."""
+
+    row: int
+    person_id: int
+    variant: str
+    subject: str
+    at: datetime
+
+
+def _claim(row: int, variant: str, digest: str) -> bool:
+    """pending -> sending for one row just before its hand-over, with the variant and message it is being sent: the
+    durable mark that lets a later run tell an interrupted hand-over (never sent again) from a row nobody tried yet.
+    One plain statement on the campaigns' own table (the ORM's per-query overhead is most of a message's budget)."""
+    now = db.ops.adapt_datetimefield_value(timezone.now())
+    with db.cursor() as cur:
+        cur.execute(
+            f"UPDATE {CampaignSend._meta.db_table} SET status = %s, claimed_at = %s, variant = %s, message_hash = %s "  # noqa: S608
+            "WHERE id = %s AND status = %s",
+            [SendStatus.SENDING, now, variant, digest, row, SendStatus.PENDING],
         )
-        log_touchpoint(
+        return cur.rowcount == 1
+
+
+def _record(campaign: Campaign, handed: list[Handed], withdrawn: list[int]) -> None:
+    """Write a chunk's outcome at once: its sent rows, their timeline entries (one bulk insert through contacts,
+    audited in bulk) and the withdrawals seen just before a message. A crash before this leaves the handed-over
+    rows "sending" (so uncertain, never resent) and the withdrawn ones pending (checked again on resume)."""
+    if not handed and not withdrawn:
+        return
+    with transaction.atomic():
+        if withdrawn:
+            CampaignSend.objects.filter(pk__in=withdrawn, status=SendStatus.PENDING).update(status=SendStatus.WITHDRAWN)
+        if not handed:
+            return
+        CampaignSend.objects.filter(pk__in=[h.row for h in handed], status=SendStatus.SENDING).update(
+            status=SendStatus.SENT, sent_at=F("claimed_at")
+        )
+        log_touchpoints_bulk(
             workspace=campaign.workspace,
             actor=Actor.system(f"campaign {campaign.name}"[:200]),
-            person=person,
             kind=TouchpointKind.EMAIL,
             channel=TouchpointChannel.EMAIL,
             direction=TouchpointDirection.OUTBOUND,
-            occurred_at=now,
-            title=subject,
             source="campaign",
-            source_id=str(campaign.pk),
-            data={"campaign_id": campaign.pk, "send_id": row_id, "variant": variant},
+            entries=[
+                {
+                    "person_id": h.person_id,
+                    "occurred_at": h.at,
+                    "title": h.subject,
+                    "source_id": campaign.pk,
+                    "data": {"campaign_id": campaign.pk, "send_id": h.row, "variant": h.variant},
+                }
+                for h in handed
+            ],
         )
 
 
-def _message(campaign: Campaign, person: Person, variant: Variant, connection) -> tuple[EmailMessage, str, str]:
+def _message(
+    campaign: Campaign, person: Person, variant: Variant, connection, row: int
+) -> tuple[EmailMessage, str, str]:
     ctx = context_for(person)
     subject = " ".join(render(variant.subject, ctx).split())[:300]
     body = render(variant.body, ctx)
+    digest = message_hash(subject, body)  # of the content, before the links are made the person's own
+    text = tracking.rewrite(body, variant.links, row)
     headers = unsubscribe_headers(person, campaign.purpose, campaign.channel)
     footer = f"\n\n--\nTo stop receiving these messages: {headers['List-Unsubscribe'].strip('<>')}\n"
-    msg = EmailMessage(
-        subject, body + footer, settings.DEFAULT_FROM_EMAIL, [person.email], headers=headers, connection=connection
+    msg = EmailMultiAlternatives(
+        subject, text + footer, settings.DEFAULT_FROM_EMAIL, [person.email], headers=headers, connection=connection
     )
-    return msg, subject, message_hash(subject, body)
+    if campaign.track_opens:
+        msg.attach_alternative(tracking.html_part(text + footer, tracking.open_url(row)), "text/html")
+    return msg, subject, digest
 
 
 def run(campaign_id: int) -> dict[str, Any]:
@@ -128,42 +188,51 @@ def run(campaign_id: int) -> dict[str, Any]:
 
 
 def _send_chunk(campaign: Campaign, ids: list[tuple[int, int]], variants: list[Variant], connection) -> bool:
-    """Send one chunk; False when the mail server could not be reached (the campaign is marked failed)."""
+    """Send one chunk; False when the mail server could not be reached (the campaign is marked failed). Consent is
+    asked for the chunk at once, and again for each person just before their message (cheaply, unless something
+    moved); each row is claimed just before its hand-over; what was sent is written once, for the whole chunk."""
     checked_at = timezone.now()
     allowed = consent.permitted(campaign.workspace_id, [pid for _, pid in ids], campaign.purpose, campaign.channel)
     refused = [row for row, pid in ids if pid not in allowed]
     if refused:
         CampaignSend.objects.filter(pk__in=refused, status=SendStatus.PENDING).update(status=SendStatus.WITHDRAWN)
     people = Person.objects.in_bulk([pid for _, pid in ids if pid in allowed])
-    for row, pid in ids:
-        person = people.get(pid)
-        if person is None:
-            continue
-        if consent.changed_since(person, campaign.channel, checked_at) and not consent.may_contact(
-            person, campaign.purpose, campaign.channel
-        ):
-            CampaignSend.objects.filter(pk=row, status=SendStatus.PENDING).update(status=SendStatus.WITHDRAWN)
-            continue
-        variant = pick(variants, campaign.pk, pid)
-        msg, subject, digest = _message(campaign, person, variant, connection)
-        claimed = CampaignSend.objects.filter(pk=row, status=SendStatus.PENDING).update(
-            status=SendStatus.SENDING, claimed_at=timezone.now()
-        )
-        if not claimed:  # another run took it
-            continue
-        try:
-            msg.send()
-        except smtplib.SMTPException as exc:
-            if not _permanent(exc):
+    handed: list[Handed] = []
+    withdrawn: list[int] = []
+    reachable = True
+    try:
+        for row, pid in ids:
+            person = people.get(pid)
+            if person is None:
+                continue
+            if consent.changed_since(person, campaign.channel, checked_at) and not consent.may_contact(
+                person, campaign.purpose, campaign.channel
+            ):
+                withdrawn.append(row)
+                continue
+            variant = pick(variants, campaign.pk, pid)
+            msg, subject, digest = _message(campaign, person, variant, connection, row)
+            if not _claim(row, variant.name, digest):  # another run took it
+                continue
+            try:
+                msg.send()
+            except smtplib.SMTPException as exc:
+                if not _permanent(exc):
+                    _stop(campaign, row, exc)
+                    reachable = False
+                    break
+                CampaignSend.objects.filter(pk=row).update(status=SendStatus.FAILED, error=str(exc)[:300])
+                continue
+            except OSError as exc:
                 _stop(campaign, row, exc)
-                return False
-            CampaignSend.objects.filter(pk=row).update(status=SendStatus.FAILED, error=str(exc)[:300])
-            continue
-        except OSError as exc:
-            _stop(campaign, row, exc)
-            return False
-        _record_sent(campaign, row, person, variant.name, digest, subject)
-    return True
+                reachable = False
+                break
+            handed.append(Handed(row, pid, variant.name, subject, timezone.now()))
+    except Exception:
+        _record(campaign, handed, withdrawn)  # what went out is on record before the error goes up
+        raise
+    _record(campaign, handed, withdrawn)
+    return reachable
 
 
 def _stop(campaign: Campaign, row: int, exc: Exception) -> None:

@@ -4,14 +4,17 @@ consent), and count what happened to them."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.utils import timezone
 
-from rapport.campaigns.models import Campaign, CampaignSend, CampaignStatus, SendStatus
-from rapport.campaigns.rendering import TemplateError, compile_template
+from rapport.campaigns.models import Campaign, CampaignResponse, CampaignSend, CampaignStatus, ResponseKind, SendStatus
+from rapport.campaigns.rendering import TemplateError, compile_template, context_for, render
+from rapport.commerce.models import Order
 from rapport.consent import services as consent
 from rapport.consent.models import ContactChannel, Purpose, Suppression
 from rapport.contacts.models import Person
@@ -24,6 +27,7 @@ from rapport.segments.models import Segment, SegmentMember
 CHANNELS = (ContactChannel.EMAIL,)  # the channels a campaign can be sent on today
 CHUNK = 1000
 MAX_VARIANTS = 10
+ATTRIBUTION_DAYS = 7  # an order within this many days of a click on a campaign's link is counted as its conversion
 
 
 def _clean(workspace: Workspace, data: dict[str, Any]) -> dict[str, Any]:
@@ -80,6 +84,8 @@ def _clean(workspace: Workspace, data: dict[str, Any]) -> dict[str, Any]:
         "subject": data["subject"],
         "body": data["body"],
         "variants": variants,
+        "track_opens": bool(data.get("track_opens", False)),
+        "track_clicks": bool(data.get("track_clicks", True)),
     }
 
 
@@ -116,6 +122,17 @@ def queue_send(*, actor: Actor, campaign: Campaign) -> Campaign:
     )
     transaction.on_commit(lambda: send_campaign.enqueue(campaign.pk))
     return campaign
+
+
+def preview(subject: str, body: str, person: Person) -> dict[str, str]:
+    """One person's message as it would be rendered (links as written; a send makes them tracking links)."""
+    ctx = context_for(person)
+    return {
+        "subject": " ".join(render(compile_template(subject), ctx).split())[:300],
+        "body": render(compile_template(body), ctx),
+        "to": person.email,
+        "name": " ".join(p for p in (person.first_name, person.last_name) if p) or person.email,
+    }
 
 
 # --- the audience -------------------------------------------------------------------------------------------------
@@ -190,7 +207,7 @@ _NOT_ADDRESSABLE = (SendStatus.SUPPRESSED, SendStatus.NO_CONSENT, SendStatus.WIT
 
 def stats(campaign: Campaign) -> dict[str, Any]:
     """audience (who may be sent it), suppressed, no_consent (including withdrawals before the message went), sent,
-    unique_messages (distinct rendered messages sent); response figures are zero until they are measured."""
+    unique_messages (distinct rendered messages sent), and the measured response (see `response`)."""
     if campaign.resolved_at is None:
         groups: dict[str, int] = {}
         ids = member_ids(campaign)
@@ -210,7 +227,7 @@ def stats(campaign: Campaign) -> dict[str, Any]:
         )
     total = sum(groups.values())
     not_addressable = sum(groups.get(s, 0) for s in _NOT_ADDRESSABLE)
-    return {
+    out = {
         "members": total,
         "audience": total - not_addressable,
         "suppressed": groups.get(SendStatus.SUPPRESSED, 0),
@@ -221,8 +238,56 @@ def stats(campaign: Campaign) -> dict[str, Any]:
         "failed": groups.get(SendStatus.FAILED, 0),
         "uncertain": groups.get(SendStatus.UNCERTAIN, 0),
         "unique_messages": unique,
-        "opened": 0,
-        "clicked": 0,
-        "converted": 0,
-        "revenue": 0.0,
     }
+    return out | response(campaign)
+
+
+def response(campaign: Campaign) -> dict[str, Any]:
+    """opened (an image loaded or a link clicked: opens alone are unreliable), clicked, unsubscribed (people sent
+    it who may no longer be sent its purpose on its channel), converted (clickers who ordered within
+    ATTRIBUTION_DAYS of their first click) and that revenue (order totals less returns)."""
+    if campaign.resolved_at is None:
+        return {"opened": 0, "clicked": 0, "unsubscribed": 0, "converted": 0, "revenue": 0.0}
+    responses = CampaignResponse.objects.filter(campaign=campaign)
+    opened = responses.values("send_id").distinct().count()
+    first_clicks = dict(
+        responses.filter(kind=ResponseKind.CLICK)
+        .values("send__person_id")
+        .annotate(first=Min("created_at"))
+        .values_list("send__person_id", "first")
+        .order_by()
+    )
+    sent_to = list(
+        CampaignSend.objects.filter(campaign=campaign, status=SendStatus.SENT).values_list("person_id", flat=True)
+    )
+    still = set()
+    for start in range(0, len(sent_to), CHUNK):
+        part = sent_to[start : start + CHUNK]
+        still |= consent.permitted(campaign.workspace_id, part, campaign.purpose, campaign.channel)
+    converted, revenue = _conversions(campaign.workspace_id, first_clicks)
+    return {
+        "opened": opened,
+        "clicked": len(first_clicks),
+        "unsubscribed": len(sent_to) - len(still),
+        "converted": converted,
+        "revenue": float(revenue),
+    }
+
+
+def _conversions(workspace_id: int, first_clicks: dict[int, Any]) -> tuple[int, Decimal]:
+    if not first_clicks:
+        return 0, Decimal(0)
+    window = timedelta(days=ATTRIBUTION_DAYS)
+    people: set[int] = set()
+    revenue = Decimal(0)
+    ids = list(first_clicks)
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        earliest = min(first_clicks[p] for p in part)
+        for pid, at, total, returned in Order.objects.filter(
+            workspace_id=workspace_id, person_id__in=part, ordered_at__gte=earliest
+        ).values_list("person_id", "ordered_at", "total", "returned"):
+            if first_clicks[pid] <= at <= first_clicks[pid] + window:
+                people.add(pid)
+                revenue += (total or 0) - (returned or 0)
+    return len(people), revenue

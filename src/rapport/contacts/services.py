@@ -428,6 +428,70 @@ def log_touchpoint(
     return tp
 
 
+def log_touchpoints_bulk(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    kind: str,
+    channel: str,
+    direction: str,
+    source: str,
+    entries: Iterable[Mapping[str, Any]],
+) -> list[Touchpoint]:
+    """Add many touchpoints of one kind, channel and direction at once (each message of a campaign): one insert,
+    one bulk audit write, and one `contacts.touchpoints_logged` event for the batch instead of one
+    `contacts.touchpoint_logged` per row. Each entry: person_id, occurred_at, and optionally title, body,
+    source_id, data."""
+    from rapport.core.services import record_audit_bulk
+
+    rows = [
+        Touchpoint(
+            workspace=workspace,
+            person_id=e["person_id"],
+            kind=kind,
+            channel=channel,
+            direction=direction,
+            occurred_at=e["occurred_at"],
+            title=(e.get("title") or "")[:200],
+            body=e.get("body") or "",
+            source=source,
+            source_id=str(e.get("source_id") or ""),
+            data=e.get("data") or {},
+        )
+        for e in entries
+    ]
+    if not rows:
+        return []
+    with transaction.atomic():
+        Touchpoint.objects.bulk_create(rows, batch_size=1000)
+        record_audit_bulk(
+            workspace=workspace,
+            actor=actor,
+            events=[
+                (
+                    "touchpoint.created",
+                    "person",
+                    tp.person_id,
+                    {"touchpoint": tp.pk, "kind": kind, "channel": channel, "title": tp.title},
+                )
+                for tp in rows
+            ],
+        )
+        emit(
+            "contacts.touchpoints_logged",
+            {
+                "workspace_id": workspace.pk,
+                "kind": kind,
+                "channel": channel,
+                "direction": direction,
+                "source": source,
+                "touchpoint_ids": [tp.pk for tp in rows],
+                "person_ids": sorted({tp.person_id for tp in rows}),
+            },
+        )
+    return rows
+
+
 # Organisations
 
 

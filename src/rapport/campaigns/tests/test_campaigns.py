@@ -5,6 +5,7 @@ one-click unsubscribe headers, reach a real SMTP server and land on the timeline
 from __future__ import annotations
 
 import pytest
+from django.core.mail.backends.smtp import EmailBackend
 from tests.fakes.smtp import fake_smtp  # noqa: F401 - fixture
 
 from rapport.campaigns import sending, services
@@ -13,7 +14,7 @@ from rapport.consent import services as consent
 from rapport.contacts.models import Touchpoint
 from rapport.contacts.services import create_person
 from rapport.core.actors import Actor
-from rapport.core.models import Role
+from rapport.core.models import AuditEvent, Role
 from rapport.core.runner import JobRunner
 from rapport.segments import services as segments
 
@@ -136,6 +137,11 @@ def test_a_campaign_reaches_only_the_permitted_personalised_with_unsubscribe_hea
     assert link.strip("<>") in mail.get_content()
     tp = Touchpoint.objects.get(person=ann, source="campaign")
     assert (tp.kind, tp.channel, tp.direction, tp.title) == ("email", "email", "outbound", "Hello Ann")
+    assert tp.source_id == str(cid) and tp.data["send_id"] == CampaignSend.objects.get(campaign_id=cid, person=ann).pk
+    audit = AuditEvent.objects.get(action="touchpoint.created", object_id=str(ann.pk))
+    assert audit.after["touchpoint"] == tp.pk and audit.actor_label == "campaign Spring letter"
+    sent_at = CampaignSend.objects.get(campaign_id=cid, person=ann).sent_at
+    assert sent_at is not None and abs((tp.occurred_at - sent_at).total_seconds()) < 5
     assert not Touchpoint.objects.filter(source="campaign").exclude(person__in=[ann, bob]).exists()
     # Sending again does nothing twice.
     assert api.post(f"/campaigns/{cid}/send").status_code == 202
@@ -184,23 +190,38 @@ def test_a_withdrawal_between_scheduling_and_sending_stops_that_send(workspace, 
     assert (s["sent"], s["no_consent"], s["audience"]) == (1, 1, 1)
 
 
+def after_handing_over(monkeypatch, then) -> None:
+    """Call then(address, n) each time the mail server has accepted a message (n counts them from 1)."""
+    real = EmailBackend.send_messages
+    count = {"n": 0}
+
+    def send_messages(self, messages):
+        sent = real(self, messages)
+        for m in messages:
+            count["n"] += 1
+            then(m.to[0], count["n"])
+        return sent
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
+
+
 def test_a_withdrawal_inside_a_chunk_is_seen_before_that_message(workspace, settings, fake_smtp, monkeypatch):  # noqa: F811
-    """The chunk's consent check has passed; Bob withdraws while Ann's message is being sent."""
+    """The chunk's consent check has passed; Bob withdraws once Ann's message has gone, before his own."""
     smtp_settings(settings, fake_smtp)
-    ann, bob = person(workspace, "Ann"), person(workspace, "Bob")
+    ann, bob, cid_ = person(workspace, "Ann"), person(workspace, "Bob"), person(workspace, "Cid")
     c = services.create_campaign(workspace=workspace, actor=ACTOR, data=body(segment_ids=[segment(workspace).pk]))
     services.queue_send(actor=ACTOR, campaign=c)
-    real = sending._record_sent
 
-    def record_then_withdraw(campaign, row_id, p, *args):
-        real(campaign, row_id, p, *args)
-        if p.pk == ann.pk:
+    def withdraw_bob(address, n):
+        if address == ann.email:
             consent.record(bob, "newsletter", granted=False, channel="email", source="unsubscribe")
 
-    monkeypatch.setattr(sending, "_record_sent", record_then_withdraw)
+    after_handing_over(monkeypatch, withdraw_bob)
     run_jobs()
-    assert [m["To"] for m in fake_smtp.messages] == [ann.email]
+    assert [m["To"] for m in fake_smtp.messages] == [ann.email, cid_.email]
     assert CampaignSend.objects.get(campaign=c, person=bob).status == SendStatus.WITHDRAWN
+    assert not Touchpoint.objects.filter(person=bob, source="campaign").exists()
+    assert Touchpoint.objects.filter(person=cid_, source="campaign").count() == 1
 
 
 class Crash(BaseException):
@@ -213,26 +234,51 @@ def test_a_job_that_dies_half_way_and_runs_again_sends_nobody_twice(workspace, s
     people = [person(workspace, f"P{i:02d}") for i in range(10)]
     c = services.create_campaign(workspace=workspace, actor=ACTOR, data=body(segment_ids=[segment(workspace).pk]))
     services.queue_send(actor=ACTOR, campaign=c)
-    real = sending._record_sent
-    calls = {"n": 0}
 
-    def dies_after_handing_over_the_fifth(*args):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise Crash  # the fifth message reached the server, its row was never marked sent
-        real(*args)
+    def dies_after_the_fifth(address, n):
+        if n == 5:
+            raise Crash  # the fifth message reached the server; the second chunk's sends were never written
 
-    monkeypatch.setattr(sending, "_record_sent", dies_after_handing_over_the_fifth)
+    after_handing_over(monkeypatch, dies_after_the_fifth)
     with pytest.raises(Crash):
         sending.run(c.pk)
     assert len(fake_smtp.messages) == 5
-    monkeypatch.setattr(sending, "_record_sent", real)
+    monkeypatch.undo()
+    monkeypatch.setattr(sending, "SEND_CHUNK", 3)
     sending.run(c.pk)  # the job runs again
     received = [m["To"] for m in fake_smtp.messages]
     assert sorted(received) == sorted(p.email for p in people)  # everyone once, nobody twice
     s = services.stats(Campaign.objects.get(pk=c.pk))
-    assert (s["sent"], s["uncertain"], s["pending"]) == (9, 1, 0)
+    # The first chunk was written; of the second, the two handed over are uncertain and the third was still pending.
+    assert (s["sent"], s["uncertain"], s["pending"]) == (8, 2, 0)
+    uncertain = CampaignSend.objects.filter(campaign=c, status=SendStatus.UNCERTAIN).order_by("person_id")
+    assert [u.person_id for u in uncertain] == [people[3].pk, people[4].pk]
+    assert all(u.message_hash and u.variant == "A" for u in uncertain)  # what they may have been sent is known
     assert Campaign.objects.get(pk=c.pk).status == "sent"
+    assert Touchpoint.objects.filter(source="campaign", source_id=str(c.pk)).count() == 8
+
+
+def test_an_error_half_way_records_what_went_out_before_it_goes_up(workspace, settings, fake_smtp, monkeypatch):  # noqa: F811
+    smtp_settings(settings, fake_smtp)
+    people = [person(workspace, f"P{i:02d}") for i in range(4)]
+    c = services.create_campaign(workspace=workspace, actor=ACTOR, data=body(segment_ids=[segment(workspace).pk]))
+    services.queue_send(actor=ACTOR, campaign=c)
+
+    def fails_after_the_second(address, n):
+        if n == 2:
+            raise RuntimeError("disk full")
+
+    after_handing_over(monkeypatch, fails_after_the_second)
+    with pytest.raises(RuntimeError):
+        sending.run(c.pk)
+    sends = dict(CampaignSend.objects.filter(campaign=c).values_list("person_id", "status"))
+    assert [sends[p.pk] for p in people] == ["sent", "sending", "pending", "pending"]
+    assert set(Touchpoint.objects.filter(source="campaign").values_list("person_id", flat=True)) == {people[0].pk}
+    monkeypatch.undo()
+    sending.run(c.pk)
+    assert sorted(m["To"] for m in fake_smtp.messages) == sorted(p.email for p in people)
+    s = services.stats(Campaign.objects.get(pk=c.pk))
+    assert (s["sent"], s["uncertain"]) == (3, 1)
 
 
 def test_a_mail_server_that_is_down_fails_the_campaign_and_a_new_send_resumes(
@@ -302,3 +348,28 @@ def test_an_access_export_lists_the_sends_and_an_erasure_removes_them(workspace,
     assert row["campaign"] == "Spring letter" and row["status"] == "sent" and row["sent_at"]
     assert part.erase(subject) == {"campaign_sends": 1}
     assert not CampaignSend.objects.filter(person=ann).exists()
+
+
+def test_a_chunk_of_sends_is_announced_as_one_event(workspace, settings, fake_smtp):  # noqa: F811
+    from rapport.core import events
+
+    smtp_settings(settings, fake_smtp)
+    people = [person(workspace, f"P{i:02d}") for i in range(3)]
+    seen: list[dict] = []
+
+    def on_logged(event, payload):
+        seen.append(payload)
+
+    events.subscribe("contacts.touchpoints_logged", on_logged)
+    try:
+        c = services.create_campaign(workspace=workspace, actor=ACTOR, data=body(segment_ids=[segment(workspace).pk]))
+        services.queue_send(actor=ACTOR, campaign=c)
+        run_jobs()
+    finally:
+        events.unsubscribe("contacts.touchpoints_logged", on_logged)
+    (payload,) = seen
+    assert payload["person_ids"] == sorted(p.pk for p in people)
+    assert sorted(payload["touchpoint_ids"]) == sorted(
+        Touchpoint.objects.filter(source="campaign").values_list("pk", flat=True)
+    )
+    assert (payload["direction"], payload["source"]) == ("outbound", "campaign")
