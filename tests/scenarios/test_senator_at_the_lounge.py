@@ -80,6 +80,7 @@ def test_demo_seed_puts_the_senator_first(workspace):
     assert top.team.name == "VIP desk"
     # An unknown account giving her frequent-flyer number only claims to be her: it does not open on her file.
     impostor = Conversation.objects.get(workspace=workspace, messages__external_id="story-claim-dm")
-    assert impostor.person is None and impostor.identity.handle == "ellison.travels"
+    assert impostor.person is None and impostor.identity.handle == "ellison_travels"
+    assert impostor.brand_channel.handle == "united"
     claim = IdentityClaim.objects.get(identity=impostor.identity)
     assert (claim.person, claim.how, claim.status) == (top.person, "customer_number", "pending")

@@ -194,7 +194,7 @@ def _story_message(workspace, person, *, network, kind, text, at, external_id, s
     return conv
 
 
-def _stories(workspace: Workspace, teams: dict[str, Team], now: datetime) -> int:
+def _stories(workspace: Workspace, teams: dict[str, Team], now: datetime, brand: str | None = None) -> int:
     people = {p.external_id: p for p in Person.objects.filter(workspace=workspace, external_id__startswith="story-")}
     made = 0
     senator = people.get("story-senator")
@@ -252,7 +252,7 @@ def _stories(workspace: Workspace, teams: dict[str, Team], now: datetime) -> int
         if conv:
             compute_effort(conv)
             made += 1
-    made += _claim_story(workspace, now)
+    made += _claim_story(workspace, now, brand) if brand else 0
     lukas = people.get("story-24h")
     if lukas:
         ident = SocialIdentity.objects.filter(person=lukas, network="facebook").first()
@@ -273,38 +273,37 @@ def _stories(workspace: Workspace, teams: dict[str, Team], now: datetime) -> int
     return made
 
 
-def _claim_story(workspace: Workspace, now: datetime) -> int:
-    """An unknown Instagram account DMs the senator's frequent-flyer number: the inbox shows a claim, not her file."""
+def _claim_story(workspace: Workspace, now: datetime, brand: str) -> int:
+    """An unknown X account DMs the brand the senator's frequent-flyer number: the inbox shows a claim, not her file."""
     from rapport.identity.stream import claim_from_text
 
+    channel = Channel.objects.filter(workspace=workspace, network="twitter", handle=brand).first()
+    if channel is None or not Person.objects.filter(workspace=workspace, customer_number="FF-1000-0042").exists():
+        return 0
+    if Message.objects.filter(workspace=workspace, network="twitter", external_id="story-claim-dm").exists():
+        return 0
     text = (
         "This is Margaret Ellison, my frequent flyer number is FF-1000-0042. Please move my Friday flight to Sunday "
         "and send the new booking here."
     )
-    if Message.objects.filter(workspace=workspace, network="instagram", external_id="story-claim-dm").exists():
-        return 0
     account = find_or_create_identity(
-        workspace=workspace,
-        network="instagram",
-        external_id="ig-story-claim",
-        handle="ellison.travels",
-        name="M. Ellison",
+        workspace=workspace, network="twitter", external_id="tw-990001", handle="ellison_travels", name="M. Ellison"
     )
     conv, _ = services.open_or_join(
-        workspace=workspace, person_id=None, identity_id=account.pk, network="instagram", subject=text
+        workspace=workspace, person_id=None, identity_id=account.pk, network="twitter", subject=text
     )
     services.add_inbound(
         conversation=conv,
-        network="instagram",
+        network="twitter",
         kind="direct_message",
         text=text,
         created_at=now - timedelta(minutes=25),
         external_id="story-claim-dm",
-        author_label="@ellison.travels",
+        author_label="@ellison_travels",
         sentiment_label="neutral",
         sentiment_score=0.0,
         category="request",
-        brand_channel=Channel.objects.filter(workspace=workspace, network="instagram").first(),
+        brand_channel=channel,
         now=now,
     )
     claim_from_text(workspace=workspace, identity=account, text=text, name="M. Ellison")
@@ -438,7 +437,7 @@ def seed_care(
     with transaction.atomic():
         teams = _setup(workspace, brand=brand)
         routed = _route_unrouted(workspace)
-        stories = _stories(workspace, teams, now)
+        stories = _stories(workspace, teams, now, brand)
         bulk = _bulk(workspace, now, threads)
         warnings = sla.check_slas(now=now, workspace_id=workspace.pk)
     return {
