@@ -155,6 +155,9 @@ def _naive_open(conv: Conversation) -> dict:
     return {"id": conv.pk, "messages": [(m.text, m.author_user) for m in msgs]}
 
 
+WATCH_S = 0.05  # how often the bench's watcher looks for the posts' conversations
+
+
 def _latency(ws: Workspace, *, rate: int, seconds: float, write) -> None:
     """Posts go through the real pipeline (analysis, storage, after-commit routing); a watcher polls as the
     live queue's conditional check does and notes when each post's conversation is visible (the time until an open
@@ -190,7 +193,7 @@ def _latency(ws: Workspace, *, rate: int, seconds: float, write) -> None:
                         seen[ext] = at
                 if stop.is_set() and time.perf_counter() - stop_at[0] > 10:
                     break
-                time.sleep(0.25)  # fine-grained, to measure when a post becomes visible to a poll
+                time.sleep(WATCH_S)  # fine-grained: a figure is at most this late
         finally:
             close_old_connections()
 
@@ -280,7 +283,8 @@ def _latency(ws: Workspace, *, rate: int, seconds: float, write) -> None:
     if lat:
         write(
             f"  arrival -> live queue latency: median {statistics.median(lat):.0f} ms   p95 {_pct(lat, 0.95):.0f} ms"
-            f"   p99 {_pct(lat, 0.99):.0f} ms   (target p99 < 1000 ms at 500 posts/s)"
+            f"   p99 {_pct(lat, 0.99):.0f} ms   (goal p99 <= 500 ms at 500 posts/s; the watcher looks every"
+            f" {WATCH_S * 1000:.0f} ms, so each figure is up to that much late)"
         )
 
 
