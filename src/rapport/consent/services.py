@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from rapport.consent.models import (
@@ -295,24 +295,39 @@ def permitted(workspace_id: int, person_ids: Iterable[int], purpose: str, channe
     return allowed
 
 
+def _changed_since_sql() -> str:
+    """The one statement `changed_since` runs, written once from the models' table and column names."""
+
+    def col(model, field: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(field).column)
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    # Only the models' own table and column names are formatted in; every value is a parameter.
+    return (
+        f"SELECT 1 WHERE EXISTS (SELECT 1 FROM {table(ConsentEvent)} WHERE {col(ConsentEvent, 'person')} = %s"  # noqa: S608
+        f" AND {col(ConsentEvent, 'recorded_at')} >= %s)"
+        f" OR EXISTS (SELECT 1 FROM {table(PrivacyFlags)} WHERE {col(PrivacyFlags, 'person')} = %s"
+        f" AND {col(PrivacyFlags, 'updated_at')} >= %s)"
+        f" OR EXISTS (SELECT 1 FROM {table(Suppression)} WHERE {col(Suppression, 'workspace')} = %s"
+        f" AND {col(Suppression, 'channel')} = %s AND {col(Suppression, 'created_at')} >= %s)"
+    )
+
+
+_CHANGED_SINCE: dict[str, str] = {}  # per database vendor
+
+
 def changed_since(person, channel: str, since: datetime) -> bool:
     """Has anything that decides `may_contact` on the channel moved since `since` (a consent event of the person,
-    their privacy flags, a suppression on the channel)? One query: a sender that checked a chunk with `permitted`
-    asks this before each message and asks `may_contact` again only when it is true."""
-    from django.db.models import Exists
-
-    from rapport.contacts.models import Person
-
-    moved = (
-        Exists(ConsentEvent.objects.filter(person_id=person.pk, recorded_at__gte=since))
-        | Exists(PrivacyFlags.objects.filter(person_id=person.pk, updated_at__gte=since))
-        | Exists(
-            Suppression.objects.filter(
-                workspace_id=person.workspace_id, channel=_suppression_channel(channel), created_at__gte=since
-            )
-        )
-    )
-    return Person.objects.filter(pk=person.pk).filter(moved).exists()
+    their privacy flags, a suppression on the channel)? One indexed statement, written once: a sender that checked
+    a chunk with `permitted` asks this before each message and asks `may_contact` again only when it is true, so
+    it must cost next to nothing (building the same query with the ORM took a millisecond a message)."""
+    sql = _CHANGED_SINCE.get(connection.vendor) or _CHANGED_SINCE.setdefault(connection.vendor, _changed_since_sql())
+    at = connection.ops.adapt_datetimefield_value(since)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk, at, person.pk, at, person.workspace_id, _suppression_channel(channel), at])
+        return cursor.fetchone() is not None
 
 
 # --- the suppression list -----------------------------------------------------------------------------------------
