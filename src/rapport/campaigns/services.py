@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from rapport.campaigns.models import Campaign, CampaignResponse, CampaignSend, CampaignStatus, ResponseKind, SendStatus
 from rapport.campaigns.rendering import TemplateError, compile_template, context_for, render
-from rapport.commerce.models import Order
+from rapport.commerce import services as commerce
 from rapport.consent import services as consent
 from rapport.consent.models import ContactChannel, Purpose, Suppression
 from rapport.contacts.models import Person
@@ -284,10 +284,8 @@ def _conversions(workspace_id: int, first_clicks: dict[int, Any]) -> tuple[int, 
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         earliest = min(first_clicks[p] for p in part)
-        for pid, at, total, returned in Order.objects.filter(
-            workspace_id=workspace_id, person_id__in=part, ordered_at__gte=earliest
-        ).values_list("person_id", "ordered_at", "total", "returned"):
+        for pid, at, net in commerce.orders_since(workspace_id=workspace_id, person_ids=part, since=earliest):
             if first_clicks[pid] <= at <= first_clicks[pid] + window:
                 people.add(pid)
-                revenue += (total or 0) - (returned or 0)
+                revenue += net
     return len(people), revenue

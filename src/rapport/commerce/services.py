@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -965,3 +965,13 @@ def standing(person_ids: Iterable[int]) -> dict[int, tuple[str, Decimal]]:
         return {}
     rows = CustomerValue.objects.filter(person_id__in=ids).values_list("person_id", "tier", "total_spend")
     return {pid: (tier or "", spend or Decimal(0)) for pid, tier, spend in rows}
+
+
+def orders_since(
+    *, workspace_id: int, person_ids: Sequence[int], since: datetime
+) -> Iterator[tuple[int, datetime, Decimal]]:
+    """(person id, ordered at, total less returns) of these people's orders placed at or after `since`, for other
+    apps that measure what followed something they did (a campaign's conversions)."""
+    rows = Order.objects.filter(workspace_id=workspace_id, person_id__in=list(person_ids), ordered_at__gte=since)
+    for person_id, at, total, returned in rows.values_list("person_id", "ordered_at", "total", "returned").iterator():
+        yield person_id, at, (total or Decimal(0)) - (returned or Decimal(0))

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.links import public_url
 from rapport.core.models import Workspace
 from rapport.core.services import record_audit, record_audit_bulk
 from rapport.identity import history
+from rapport.identity.merging import live_person
 from rapport.identity.models import ClaimStatus, IdentityClaim, SocialIdentity
 from rapport.identity.stream import Candidate, link_matched, match_people
 
@@ -135,9 +135,7 @@ def confirm_claim(*, workspace: Workspace, claim_id: int, actor: Actor, by: str 
     are dismissed. `by` says how it was proved: "agent" (an agent confirmed) or "email" (the person verified)."""
     with transaction.atomic():
         claim = _pending(workspace, claim_id)
-        person = claim.person
-        while person.merged_into_id is not None:
-            person = Person.objects.get(pk=person.merged_into_id)
+        person = live_person(claim.person)  # the claimed contact may have been merged since
         identity = SocialIdentity.objects.select_for_update().get(pk=claim.identity_id)
         if identity.person_id is not None and identity.person_id != person.pk:
             raise ClaimError("this account is linked to another contact now; unlink it there first")
