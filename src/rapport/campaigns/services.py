@@ -3,7 +3,6 @@ consent), and count what happened to them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,7 @@ from rapport.campaigns.models import Campaign, CampaignResponse, CampaignSend, C
 from rapport.campaigns.rendering import TemplateError, compile_template, context_for, render
 from rapport.commerce import services as commerce
 from rapport.consent import services as consent
-from rapport.consent.models import ContactChannel, Purpose, Suppression
+from rapport.consent.models import ContactChannel, Purpose
 from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
@@ -151,30 +150,13 @@ def member_ids(campaign: Campaign) -> list[int]:
     return list(qs)
 
 
-def suppressed_ids(workspace_id: int, channel: str, person_ids: Iterable[int]) -> set[int]:
-    """Of these people, those whose address on the channel is on the suppression list."""
-    hashes = set(
-        Suppression.objects.filter(workspace_id=workspace_id, channel=channel).values_list("address_hash", flat=True)
-    )
-    if not hashes:
-        return set()
-    out: set[int] = set()
-    ids = list(person_ids)
-    for start in range(0, len(ids), CHUNK):
-        rows = Person.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "email")
-        out.update(
-            pid for pid, address in rows if address and consent.address_hash(workspace_id, channel, address) in hashes
-        )
-    return out
-
-
 def classify(campaign: Campaign, person_ids: list[int]) -> dict[str, set[int]]:
     """Split people into who may be sent the campaign and why the others may not (one chunk of queries each)."""
     ws = campaign.workspace_id
     ids = set(person_ids)
     with_address = set(Person.objects.filter(pk__in=ids).exclude(email="").values_list("pk", flat=True))
     no_address = ids - with_address
-    suppressed = suppressed_ids(ws, campaign.channel, with_address)
+    suppressed = consent.suppressed_people(ws, with_address, campaign.channel)
     rest = with_address - suppressed
     allowed = consent.permitted(ws, rest, campaign.purpose, campaign.channel)
     return {

@@ -291,7 +291,7 @@ def permitted(workspace_id: int, person_ids: Iterable[int], purpose: str, channe
     allowed = {pid for pid in ids if pid not in blocked and _allowed(purpose, state.get(pid))}
     suppressions = Suppression.objects.filter(workspace_id=workspace_id, channel=_suppression_channel(channel))
     if channel and allowed and suppressions.exists():
-        allowed -= _suppressed_people(workspace_id, allowed, channel)
+        allowed -= suppressed_people(workspace_id, allowed, channel)
     return allowed
 
 
@@ -389,7 +389,9 @@ def is_suppressed(workspace_id: int, channel: str, address: str) -> bool:
     ).exists()
 
 
-def _suppressed_people(workspace_id: int, person_ids: set[int], channel: str) -> set[int]:
+def suppressed_people(workspace_id: int, person_ids: Iterable[int], channel: str) -> set[int]:
+    """Of these people, those whose address on the channel is on the suppression list (an SMS number is looked up
+    under phone, where suppressions of numbers are kept)."""
     from rapport.contacts.models import Person
 
     field = "email" if channel == ContactChannel.EMAIL else "phone"
@@ -400,6 +402,8 @@ def _suppressed_people(workspace_id: int, person_ids: set[int], channel: str) ->
             "address_hash", flat=True
         )
     )
+    if not hashes:
+        return set()
     out: set[int] = set()
     ids = list(person_ids)
     for start in range(0, len(ids), 5000):
