@@ -22,3 +22,6 @@ class CommerceConfig(AppConfig):
         register_relation(PersonRelation("vouchers", "commerce.Voucher", on_delete=OnDelete.DETACH))
         events.subscribe("contact.merged", listeners.on_merge)
         events.subscribe("contact.unmerged", listeners.on_merge)
+        from rapport.commerce import subject
+
+        subject.register()  # access exports list orders, loyalty and value; an erasure anonymises the orders

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from rapport.consent.subject import Subject, register_subject_data, rows
-from rapport.identity.models import Merge, ReviewItem, SocialIdentity
+from rapport.identity.models import IdentityClaim, Merge, ReviewItem, SocialIdentity
 
 
 def _identities(subject: Subject) -> list[dict[str, Any]]:
@@ -30,6 +30,22 @@ def _merges(subject: Subject) -> list[dict[str, Any]]:
     ]
 
 
+def _claims(subject: Subject) -> list[dict[str, Any]]:
+    """Accounts that said in a message that they are this person, and what became of it."""
+    return [
+        {
+            "account": f"{network}:{handle}",
+            "gave": how,
+            "status": status,
+            "decided_by": by,
+            "at": at.isoformat(),
+        }
+        for network, handle, how, status, by, at in IdentityClaim.objects.filter(
+            person_id__in=subject.person_ids
+        ).values_list("identity__network", "identity__handle", "how", "status", "decided_by_label", "created_at")
+    ]
+
+
 def _erase(subject: Subject) -> dict[str, int]:
     ids = subject.person_ids
     reviews, _ = ReviewItem.objects.filter(Q(left_id__in=ids) | Q(right_id__in=ids)).delete()
@@ -41,3 +57,4 @@ def _erase(subject: Subject) -> dict[str, int]:
 def register() -> None:
     register_subject_data("identities", _identities, _erase, identifiers=_identifiers)
     register_subject_data("merges", _merges)
+    register_subject_data("identity_claims", _claims)  # the claims go with the person (a cascade)

@@ -25,6 +25,9 @@ class InfluenceConfig(AppConfig):
             ("influence_alerts", "influence.RisingAlert"),
         ):
             register_relation(PersonRelation(label, model, moves_on_merge=False))
+        from rapport.influence import subject
+
+        subject.register()  # exports show scores with their inputs; an erasure removes them and edges to the person
 
 
 def _contact_influence(person):

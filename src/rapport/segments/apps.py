@@ -28,3 +28,6 @@ class SegmentsConfig(AppConfig):
             "identity.posts_linked",
         ):
             events.subscribe(event, listeners.on_people_changed)
+        from rapport.segments import subject
+
+        subject.register()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -10,6 +12,8 @@ from django.utils import timezone
 from rapport.care import services as care
 from rapport.care.models import Conversation, CsatResponse, Message
 from rapport.care.tests.helpers import brand, ingest, post, social_policy
+from rapport.commerce import services as commerce
+from rapport.commerce.models import CustomerValue, Membership, Order, PointsEntry, Programme, Voucher
 from rapport.consent import requests, services
 from rapport.consent.models import EnrichmentFact, FormAnswer, PrivacyRequest, Purpose, SignupForm
 from rapport.contacts.models import Person
@@ -17,7 +21,11 @@ from rapport.contacts.services import create_person, log_touchpoint
 from rapport.core.actors import Actor
 from rapport.core.models import AuditEvent, Role
 from rapport.identity.services import merge_contacts
+from rapport.influence.models import Score
 from rapport.listening.models import Post
+from rapport.pipeline import deadletters
+from rapport.pipeline.models import DeadLetter
+from rapport.segments.models import Segment, SegmentMember
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +131,54 @@ def marked(workspace, django_capture_on_commit_callbacks):
         confidence=0.9,
         expires_at=timezone.now() + timezone.timedelta(days=30),
     )
+    # Commerce: a loyalty card, an order found by the person's email (it earns points), and an order that came
+    # before the email was known and still waits for review naming it.
+    programme = Programme.objects.create(workspace=workspace, name="Club", currency="EUR")
+    Membership.objects.create(workspace=workspace, programme=programme, person=person, card_number=f"CARD{MARK}")
+    commerce.record_orders(
+        workspace=workspace,
+        orders=[
+            commerce.OrderIn(
+                order_id="o-1",
+                source="shop",
+                ordered_at=timezone.now(),
+                email=f"ann.{MARK}@example.org",
+                currency="EUR",
+                lines=[commerce.LineIn(sku="LENS-1", name="Telephoto lens", amount=Decimal(400))],
+            )
+        ],
+    )
+    Order.objects.create(
+        workspace=workspace,
+        source="till",
+        order_id="t-9",
+        ordered_at=timezone.now(),
+        customer_ref={"email": f"ANN.{MARK}@example.org"},
+    )
+    Voucher.objects.create(workspace=workspace, person=person, code="WELCOME-1", issued_at=timezone.now())
+    # Influence: a score whose inputs and evidence name the person's account.
+    Score.objects.create(
+        workspace=workspace,
+        subject=f"p{person.pk}",
+        person=person,
+        score=61,
+        features={"account": f"twitter:ann{MARK}"},
+        evidence={"top_posts": [f"where is my bag {MARK}"]},
+        updated_at=timezone.now(),
+    )
+    segment = Segment.objects.create(workspace=workspace, name="Frequent flyers", definition={"all": []})
+    SegmentMember.objects.create(workspace=workspace, segment=segment, person=person, entered_at=timezone.now())
+    # A record the stream rejected that names the person's handle, and one that names nobody.
+    deadletters.record(
+        workspace_id=workspace.pk,
+        source="webhook:generic",
+        fmt="post",
+        payload=f'{{"author": {{"handle": "ann{MARK}"}}, "text": 17}}',
+        reason="text: not a string",
+    )
+    deadletters.record(
+        workspace_id=workspace.pk, source="webhook:generic", fmt="post", payload='{"text": 18}', reason="text"
+    )
     return Person.objects.get(pk=person.pk)
 
 
@@ -142,6 +198,10 @@ def test_the_marker_is_everywhere_before_and_nowhere_after_an_erasure(
         "consent_formanswer",
         "consent_enrichmentfact",
         "core_auditevent",
+        "commerce_order",
+        "commerce_membership",
+        "influence_score",
+        "pipeline_deadletter",
     ):
         assert any(hit.startswith(table + ".") for hit in before), f"the fixture left no marker in {table}"
     conversations = Conversation.objects.filter(workspace=workspace).count()
@@ -173,6 +233,17 @@ def test_the_marker_is_everywhere_before_and_nowhere_after_an_erasure(
     assert api.get(f"/contacts/{marked.pk}/export").status_code == 404
     listing = api.get("/contacts", q="Berg").json()
     assert listing["items"] == []
+    # The books still add up: the orders stay, anonymised; what was the person's alone is gone.
+    assert set(Order.objects.filter(workspace=workspace).values_list("order_id", "person_id")) == {
+        ("o-1", None),
+        ("t-9", None),
+    }
+    assert Order.objects.get(order_id="o-1").total == 400
+    assert not PointsEntry.objects.exists() and not Membership.objects.exists() and not CustomerValue.objects.exists()
+    assert Voucher.objects.get(code="WELCOME-1").person_id is None
+    assert not Score.objects.exists() and not SegmentMember.objects.exists()
+    assert list(DeadLetter.objects.values_list("payload", flat=True)) == ['{"text": 18}']
+    assert req.result["orders_anonymised"] == 2 and req.result["dead_letters"] == 1
 
 
 def test_erasure_needs_the_dpo_or_an_admin(workspace, marked, api_factory):
@@ -190,6 +261,31 @@ def test_the_readable_export_shows_every_kind_of_data(workspace, marked, member_
     page = client.get(f"/privacy/people/{marked.pk}/export/")
     assert page.status_code == 200
     html = page.content.decode()
-    for expected in (f"Called about {MARK}", f"where is my bag {MARK}", f"fine {MARK}", f"Mining {MARK}", f"ann{MARK}"):
+    for expected in (
+        f"Called about {MARK}",
+        f"where is my bag {MARK}",
+        f"fine {MARK}",
+        f"Mining {MARK}",
+        f"ann{MARK}",
+        "Telephoto lens",
+        f"CARD{MARK}",
+        "Frequent flyers",
+        "text: not a string",
+    ):
         assert expected in html
     assert AuditEvent.objects.filter(action="contact.exported", object_id=str(marked.pk)).exists()
+
+
+def test_the_access_export_holds_purchases_loyalty_scores_segments_and_dead_letters(workspace, marked, api_factory):
+    data = api_factory(workspace, Role.DPO).get(f"/contacts/{marked.pk}/export").json()
+    (order,) = data["orders"]
+    assert order["order_id"] == "o-1" and order["lines"][0]["name"] == "Telephoto lens"
+    assert data["loyalty"]["memberships"][0]["card_number"] == f"CARD{MARK}"
+    assert [p["points"] for p in data["loyalty"]["points"]] == [400]
+    assert [v["code"] for v in data["loyalty"]["vouchers"]] == ["WELCOME-1"]
+    assert data["value"][0]["orders"] == 1
+    (score,) = data["influence"]["scores"]
+    assert score["score"] == 61 and score["features"] == {"account": f"twitter:ann{MARK}"}
+    assert data["segments"] == [{"segment": "Frequent flyers", "entered_at": data["segments"][0]["entered_at"]}]
+    assert [d["reason"] for d in data["dead_letters"]] == ["text: not a string"]
+    assert data["identity_claims"] == []

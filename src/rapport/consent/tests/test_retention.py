@@ -52,3 +52,19 @@ def test_old_posts_of_non_customers_and_old_message_texts_go_once_a_policy_says_
     assert Conversation.objects.count() == 1  # the conversation and its figures stay
     with pytest.raises(ValueError):
         retention.set_policy(workspace.pk, "posts_non_customers", 0)
+
+
+def test_dead_letters_go_after_their_policy_replayed_or_not(workspace):
+    from rapport.pipeline import deadletters
+    from rapport.pipeline.models import DeadLetter
+
+    old, recent = (
+        deadletters.record(workspace_id=workspace.pk, source="api", fmt="post", payload=p, reason="text: missing")
+        for p in ("{}", "[]")
+    )
+    DeadLetter.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=45))
+    assert "dead_letters" not in retention.purge_workspace(workspace.pk).purged  # no policy: kept
+    assert "dead_letters" in {t.name for t in retention.data_types()}
+    retention.set_policy(workspace.pk, "dead_letters", 30)
+    assert retention.purge_workspace(workspace.pk).purged["dead_letters"] == 1
+    assert list(DeadLetter.objects.values_list("pk", flat=True)) == [recent.pk]
