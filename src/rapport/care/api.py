@@ -26,6 +26,7 @@ from rapport.care.schemas import (
     TagsIn,
 )
 from rapport.care.sla import sla_report
+from rapport.contacts.services import record_view
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Cursor, Id, Limit, Text
 from rapport.core.errors import FieldErrors
@@ -157,6 +158,8 @@ def get_conversation(request: HttpRequest, conversation_id: Id):
     require(request, "care.view")
     conv = _conversation(request, conversation_id)
     others = routing.record_view(conversation=conv, user=request.actor.user)
+    if conv.person is not None:
+        record_view(conv.person, actor=request.actor, what="conversation")
     return detail_out(conv, others=others)
 
 

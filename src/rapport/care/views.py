@@ -34,7 +34,7 @@ from rapport.care.models import (
 )
 from rapport.care.sla import sla_report
 from rapport.contacts.models import Person
-from rapport.contacts.services import timeline
+from rapport.contacts.services import record_view, timeline
 from rapport.core.actors import Actor
 from rapport.core.ids import parse_id
 from rapport.core.models import User
@@ -322,6 +322,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     touches = []
     identities = []
     if person is not None:
+        record_view(person, actor=Actor.for_user(request.user), what="conversation")
         touches, _ = timeline(workspace=request.workspace, person_ids=[person.pk], limit=30, reader=reader_for(request))
         identities = list(SocialIdentity.objects.filter(person=person))
     canned = [

@@ -18,6 +18,7 @@ from django_tasks import task
 from rapport.consent import services
 from rapport.consent.models import PrivacyRequest, RequestKind, RequestStatus
 from rapport.consent.subject import erase_subject, export_subject
+from rapport.contacts import services as contacts
 from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.models import Member, Role
@@ -87,15 +88,8 @@ def export_for(person: Person, *, actor: Actor, request: PrivacyRequest | None =
 
 
 def record_view(person: Person, *, actor: Actor, what: str) -> None:
-    """Note in the audit log that someone read a person's personal data (their consents, their export)."""
-    record_audit(
-        workspace=person.workspace,
-        actor=actor,
-        action="contact.viewed",
-        object_type="person",
-        object_id=person.pk,
-        after={"what": what},
-    )
+    """Note in the access log that someone read a person's personal data (their consents, their privacy page)."""
+    contacts.record_view(person, actor=actor, what=what)
 
 
 def request_erasure(person: Person, *, actor: Actor, notes: str = "") -> PrivacyRequest:

@@ -121,6 +121,7 @@ def get_contact(request: HttpRequest, contact_id: Id):
     """One person with identities and organisations, and what other apps add (their influence score)."""
     require(request, "contacts.view")
     person = _person(request, contact_id)
+    services.record_view(person, actor=request.actor, what="API")
     return {**contact_out(person), **services.extended_detail(person)}
 
 

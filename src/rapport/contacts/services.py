@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Case, Expression, ExpressionWrapper, IntegerField, Prefetch, Q, QuerySet, Value, When
 from unidecode import unidecode
 
+from rapport.contacts.access import record_view as record_view  # the door to the access log
 from rapport.contacts.identities import attach_identities, person_identities
 from rapport.contacts.models import Affiliation, Organization, OrganizationKind, Person, Touchpoint
 from rapport.contacts.relations import OnDelete, person_relations

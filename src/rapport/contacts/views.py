@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from rapport.contacts import services
+from rapport.contacts.access import VIEWED
 from rapport.contacts.csvfile import CANONICAL_HEADERS, ImportFileError, parse_delimiter, parse_mapping
 from rapport.contacts.exporter import export_rows
 from rapport.contacts.forms import OrganizationForm, PersonForm, TouchpointForm
@@ -84,6 +85,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if person.merged_into_id:
         messages.info(request, f"{person.name} was merged into this contact.")
         return redirect("contacts:detail", pk=person.merged_into_id)
+    services.record_view(person, actor=Actor.for_user(request.user), what="person page")
     return render(request, "contacts/detail.html", _detail_ctx(request, person, log_form=TouchpointForm()))
 
 
@@ -100,7 +102,10 @@ def _detail_ctx(request: HttpRequest, person: Person, *, log_form: TouchpointFor
         ],
         "channels": TouchpointChannel.choices,
         "kinds": TouchpointKind.choices,
-        "audit": audit_trail(workspace=request.workspace, object_type="person", object_id=person.pk, limit=20),
+        # Changes, not reads: who viewed the record is the DPO's access log.
+        "audit": audit_trail(
+            workspace=request.workspace, object_type="person", object_id=person.pk, limit=20, exclude=[VIEWED]
+        ),
         "can_change": has_permission(role=request.role, permission="contacts.change"),
         "log_form": log_form,
     }

@@ -284,10 +284,13 @@ def record_audit_bulk(
     return len(rows)
 
 
-def audit_trail(*, workspace: Workspace, object_type: str, object_id: Any, limit: int = 50) -> list[AuditEvent]:
-    """The newest audit events of one record."""
+def audit_trail(
+    *, workspace: Workspace, object_type: str, object_id: Any, limit: int = 50, exclude: Iterable[str] = ()
+) -> list[AuditEvent]:
+    """The newest audit events of one record (without the actions named in `exclude`)."""
     return list(
         AuditEvent.objects.filter(workspace=workspace, object_type=object_type, object_id=str(object_id))
+        .exclude(action__in=list(exclude))
         .select_related("actor_user")
         .order_by("-created_at", "-id")[:limit]
     )
