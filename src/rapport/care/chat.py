@@ -5,10 +5,18 @@ localStorage); with it they read the answers to their own conversation and nothi
 RAPPORT_CHAT_TOKEN_DAYS without a message (each message renews it), so a token copied from a shared computer
 stops reading the conversation; a visitor writing with an expired token starts a new one. Messages enter the same
 pipeline as every other channel, so they open or join the visitor's conversation in the inbox.
+
+A customer signed in on the brand's site is recognised without asking: the site's server computes
+`identifier_hash = HMAC-SHA256(identity_secret, identifier)` for the customer's number or email (the chat
+channel's `identity_secret` credential, set in the channel's settings) and the widget sends both. A message whose
+hash checks out links its visitor to that customer at once; one whose hash does not is refused and nothing is
+kept. An email typed into the chat without that proof is only a claim an agent confirms.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import timedelta
@@ -94,6 +102,15 @@ def issue_visitor_token(visitor: str, channel: Channel) -> str:
     return signing.dumps({"v": visitor, "c": channel.pk}, salt=SALT)
 
 
+def signed_in_as(channel: Channel, identifier: str, identifier_hash: str) -> str | None:
+    """The identifier when its hash is the HMAC-SHA256 of it under the channel's identity secret, else None."""
+    secret = (channel.credentials or {}).get("identity_secret") or ""
+    if not secret:
+        return None
+    expected = hmac.new(secret.encode(), identifier.encode(), hashlib.sha256).hexdigest()
+    return identifier if hmac.compare_digest(expected, identifier_hash.strip().lower()) else None
+
+
 def _rate_limited(request: HttpRequest, channel: Channel) -> HttpResponse | None:
     """Anonymous visitors are limited per address and the whole widget per channel (a minute's window each), so
     a script cannot flood the inbox or guess tokens; the widget's own polling stays well inside the GET limit."""
@@ -147,7 +164,7 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
         return _error(request, channel, "body", "not JSON")
     if not isinstance(body, dict):
         return _error(request, channel, "body", "expected an object")
-    for name in ("text", "name", "email", "token", "page"):
+    for name in ("text", "name", "email", "token", "page", "identifier", "identifier_hash"):
         problem = _string_problem(body.get(name))
         if problem:
             return _error(request, channel, name, problem)
@@ -158,6 +175,29 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
         email = clean_email(body.get("email") or "")
     except ValueError as exc:
         return _error(request, channel, "email", str(exc))
+    identifier = (body.get("identifier") or "").strip()
+    signed_in = None
+    if identifier or body.get("identifier_hash"):
+        if not identifier or len(identifier) > 254:
+            return _error(
+                request, channel, "identifier", "a signed-in customer needs an identifier of 1 to 254 characters"
+            )
+        if not (channel.credentials or {}).get("identity_secret"):
+            return _error(
+                request,
+                channel,
+                "identifier",
+                "this chat channel verifies no sign-ins: set an identity_secret in the channel's credentials",
+            )
+        signed_in = signed_in_as(channel, identifier, body.get("identifier_hash") or "")
+        if signed_in is None:
+            return _error(
+                request,
+                channel,
+                "identifier_hash",
+                "does not match the identifier (HMAC-SHA256 of it with the channel's identity secret)",
+                status=403,
+            )
     token = body.get("token") or ""
     try:
         visitor = _visitor(token, channel) if token else None
@@ -183,7 +223,7 @@ def messages(request: HttpRequest, key: str) -> HttpResponse:
             "name": (body.get("name") or "")[:200] or None,
             "followers": None,
         },
-        "raw": {"page": (body.get("page") or "")[:500]},
+        "raw": {"page": (body.get("page") or "")[:500], **({"signed_in": signed_in} if signed_in else {})},
     }
     submit_posts(workspace_id=channel.workspace_id, posts=[post], source=f"chat:{channel.pk}")
     return _cors(request, channel, JsonResponse({"token": token, "received": True}, status=201))

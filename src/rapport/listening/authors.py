@@ -39,9 +39,9 @@ def attach_histories(*, workspace_id: int, links: dict[int, int]) -> int:
         return 0
     columns = ("pk", "author_id", "network", "kind", "text", "created_at", "external_id", "url")
     rows = list(
-        Post.objects.filter(
-            workspace_id=workspace_id, author_id__in=list(links), person__isnull=True
-        ).values_list(*columns, "sentiment_label", "language")
+        Post.objects.filter(workspace_id=workspace_id, author_id__in=list(links), person__isnull=True).values_list(
+            *columns, "sentiment_label", "language"
+        )
     )
     if not rows:
         return 0
@@ -74,6 +74,16 @@ def attach_histories(*, workspace_id: int, links: dict[int, int]) -> int:
     return len(rows)
 
 
+def signed_in_identifiers(identifier: str):
+    """What a signed-in chat customer's identifier names: their email, or else their customer number as given."""
+    from rapport.identity.matching.identifiers import Identifiers
+
+    found = extract_identifiers(identifier)
+    if found.emails:
+        return Identifiers(emails=found.emails)
+    return Identifiers(customer_numbers=[identifier.strip()])
+
+
 def _sender_verified(authenticated_by: object) -> bool:
     """Did a receiving mail server the operator trusts vouch for the sender (DMARC, or aligned DKIM, passed)?"""
     trusted = {t.strip().lower() for t in settings.RAPPORT_EMAIL_AUTHSERV_IDS if t.strip()}
@@ -104,6 +114,7 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
             "network",
             "text",
             "raw__sender_authenticated_by",
+            "raw__signed_in",
             "author_id",
             "author__network",
             "author__handle",
@@ -112,9 +123,9 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
         )
     )
     senders, claims = [], []
-    for pk, network, body, authenticated_by, author_id, author_network, handle, external_id, display_name in rows:
+    for pk, network, body, authenticated_by, signed_in, author_id, author_network, handle, external_id, name in rows:
         label = f"{author_network}:{handle or external_id}"
-        name = display_name or ""
+        name = name or ""
         text = body or ""
         if network == "email":  # the sender's address is itself an identifier, proven only when verified
             address = f"{handle or ''} {external_id}"
@@ -124,6 +135,10 @@ def link_posts(*, workspace: Workspace, post_ids: list[int]) -> int:
                     senders.append(Candidate(author_id, label, name, address, found, pk))
             else:
                 text = f"{address}\n{text}"
+        elif network == "chat" and isinstance(signed_in, str) and signed_in:
+            # Signed in on the brand's site, proven by the site's HMAC (checked by the chat endpoint): it links.
+            senders.append(Candidate(author_id, label, name, signed_in, signed_in_identifiers(signed_in), pk))
+            continue
         elif network == "chat":  # the address a chat visitor typed: anyone can type anyone's address
             text = f"{handle or ''} {external_id}\n{text}"
         if not _MAY_IDENTIFY.search(text):

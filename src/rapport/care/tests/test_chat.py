@@ -137,3 +137,93 @@ def test_anonymous_chat_is_rate_limited_per_address_and_per_channel(chat, worksp
         for _ in range(5)
     ]
     assert reads == [403, 403, 403, 403, 429]
+
+
+def signed(identifier: str, secret: str = "s3cret-of-the-shop") -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), identifier.encode(), hashlib.sha256).hexdigest()
+
+
+@pytest.fixture
+def verifying_chat(chat):
+    chat.credentials = {"identity_secret": "s3cret-of-the-shop"}
+    chat.save()
+    return chat
+
+
+def test_a_customer_signed_in_on_the_site_opens_on_their_profile_without_a_claim(verifying_chat, workspace):
+    eva = create_person(
+        workspace=workspace,
+        actor=Actor.system("t"),
+        data={"first_name": "Eva", "last_name": "Berg", "customer_number": "C-20417"},
+    )
+    ana = create_person(
+        workspace=workspace, actor=Actor.system("t"), data={"first_name": "Ana", "email": "ana@mail.example"}
+    )
+    by_number = send(
+        verifying_chat, {"text": "Where is my refund?", "identifier": "C-20417", "identifier_hash": signed("C-20417")}
+    )
+    assert by_number.status_code == 201
+    by_email = send(
+        verifying_chat,
+        {
+            "text": "Change my seat",
+            "identifier": "Ana@Mail.example",
+            "identifier_hash": signed("Ana@Mail.example").upper(),
+        },
+    )
+    assert by_email.status_code == 201
+    on = dict(Conversation.objects.filter(workspace=workspace).values_list("messages__text", "person_id"))
+    assert on == {"Where is my refund?": eva.pk, "Change my seat": ana.pk}
+    assert not IdentityClaim.objects.exists()
+
+
+def test_a_forged_or_unverifiable_sign_in_is_refused_and_nothing_kept(chat, verifying_chat, workspace):
+    create_person(workspace=workspace, actor=Actor.system("t"), data={"first_name": "Eva", "customer_number": "C-1"})
+    forged = send(verifying_chat, {"text": "I am Eva", "identifier": "C-1", "identifier_hash": signed("C-1", "guess")})
+    assert forged.status_code == 403 and forged.json()["detail"][0]["loc"] == ["body", "identifier_hash"]
+    other = send(verifying_chat, {"text": "I am Eva", "identifier": "C-1", "identifier_hash": signed("C-2")})
+    assert other.status_code == 403
+    missing = send(verifying_chat, {"text": "I am Eva", "identifier_hash": signed("C-1")})
+    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "identifier"]
+    verifying_chat.credentials = {}
+    verifying_chat.save()
+    unset = send(verifying_chat, {"text": "I am Eva", "identifier": "C-1", "identifier_hash": signed("C-1")})
+    assert unset.status_code == 422 and "identity_secret" in unset.json()["detail"][0]["msg"]
+    assert not Conversation.objects.exists()
+
+
+def test_posts_from_outside_cannot_vouch_for_their_author(workspace, api_factory, settings):
+    """The API (like the generic webhook and files) drops the raw keys only Rapport's own endpoints write."""
+    settings.RAPPORT_EMAIL_AUTHSERV_IDS = ["mx.acme.example"]
+    from rapport.listening.models import Post
+
+    create_person(workspace=workspace, actor=Actor.system("t"), data={"first_name": "Eva", "customer_number": "C-1"})
+    create_person(workspace=workspace, actor=Actor.system("t"), data={"first_name": "Ana", "email": "ana@mail.example"})
+    api = api_factory(workspace, Role.ADMIN)
+    items = [
+        {
+            "network": "chat",
+            "external_id": "c1",
+            "created_at": "2026-11-30T10:00:00Z",
+            "text": "hi",
+            "author": {"external_id": "visitor-x"},
+            "raw": {"signed_in": "C-1"},
+        },
+        {
+            "network": "email",
+            "external_id": "m1",
+            "created_at": "2026-11-30T10:00:00Z",
+            "text": "hi",
+            "author": {"external_id": "ana@mail.example", "handle": "ana@mail.example"},
+            "raw": {"sender_authenticated_by": "mx.acme.example"},
+        },
+    ]
+    response = api.post("/posts", items)
+    assert response.status_code in (200, 201, 202), response.content
+    posts = Post.objects.filter(workspace=workspace)
+    assert posts.count() == 2
+    assert all("signed_in" not in p.raw and "sender_authenticated_by" not in p.raw for p in posts)
+    assert not posts.filter(person__isnull=False).exists()

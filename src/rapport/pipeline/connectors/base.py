@@ -224,6 +224,20 @@ def make_author(*, external_id: Any = None, handle: Any = None, name: Any = None
     }
 
 
+# Keys of a post's raw payload that say who vouched for its author: written only by Rapport's own endpoints and
+# connectors (a receiving mail server's verdict, a chat visitor signed in on the brand's site), after they checked
+# it. A post that arrives from outside (the API, the generic webhook, a file) never carries them: nobody may vouch
+# for themselves.
+VOUCHED_RAW_KEYS = frozenset({"sender_authenticated_by", "signed_in"})
+
+
+def without_vouched(raw: Any) -> Any:
+    """The raw payload without the keys only Rapport itself may write."""
+    if isinstance(raw, dict) and VOUCHED_RAW_KEYS & raw.keys():
+        return {k: v for k, v in raw.items() if k not in VOUCHED_RAW_KEYS}
+    return raw
+
+
 def make_post(
     *,
     network: str,

@@ -1,6 +1,12 @@
 (function () {
   "use strict";
   var endpoint = {{ endpoint|safe }}, title = {{ title|safe }}, store = "rapport-chat-token";
+  // A customer signed in on the brand's site: the page's server renders data-identifier and data-identifier-hash
+  // (HMAC-SHA256 of the identifier with the channel's identity secret) on this script tag.
+  var me = document.currentScript, who = {};
+  if (me && me.dataset && me.dataset.identifier) {
+    who = {identifier: me.dataset.identifier, identifier_hash: me.dataset.identifierHash || ""};
+  }
   var box = document.createElement("div");
   box.setAttribute("style", "position:fixed;right:16px;bottom:16px;width:300px;font:14px system-ui,sans-serif;" +
     "background:#fff;border:1px solid #ccd;border-radius:8px;box-shadow:0 4px 16px rgba(0,0,0,.15);z-index:99999");
@@ -34,7 +40,8 @@
     e.preventDefault();
     var text = form.text.value;
     fetch(endpoint, {method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({text: text, token: localStorage.getItem(store) || "", page: location.href})})
+      body: JSON.stringify(Object.assign({text: text, token: localStorage.getItem(store) || "", page: location.href},
+        who))})
       .then(function (r) { return r.json(); })
       .then(function (d) { if (d.token) localStorage.setItem(store, d.token); form.text.value = ""; refresh(); });
   });

@@ -16,6 +16,7 @@ from ..base import (
     parse_iso,
     tweet_text,
     utc_iso,
+    without_vouched,
 )
 
 AIRLINE_COLUMNS = (
@@ -119,7 +120,7 @@ def jsonl_to_post(record: Any) -> Post:
         url=record.get("url"),
         thread_id=record.get("thread_id"),
         metrics=metrics,
-        raw=record.get("raw", record),
+        raw=without_vouched(record.get("raw", record)),
     )
 
 
