@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from rapport.core.models import Workspace
 from rapport.pipeline.ingest import BatchResult, process_batch
 
 log = logging.getLogger(__name__)
+# The database restarting or unreachable: nothing is wrong with the posts, so nothing is dead-lettered.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 STREAM = "rapport:posts"
 GROUP = "rapport-workers"
 
@@ -101,9 +104,17 @@ class RedisQueue:
                 out.append(QueuedPost(msg_id, 0, "", None, raw))
         return out
 
-    def read(self, *, consumer: str, count: int, block_ms: int, claim_idle_ms: int) -> list[QueuedPost]:
-        """Messages for this consumer: first ones a dead consumer left idle, else new ones (blocking up to block_ms)."""
+    def read(
+        self, *, consumer: str, count: int, block_ms: int, claim_idle_ms: int, own_pending: bool = False
+    ) -> list[QueuedPost]:
+        """Messages for this consumer: with `own_pending`, first those it read and never acknowledged (a batch the
+        database went away under); then ones a dead consumer left idle; else new ones (blocking up to block_ms)."""
         self.ensure_group()
+        if own_pending:
+            got = self.redis.xreadgroup(self.group, consumer, {self.stream: "0"}, count=count)
+            mine = [e for e in (got[0][1] if got else []) if e[1]]
+            if mine:
+                return self._decode(mine)
         _, claimed, _ = self.redis.xautoclaim(
             self.stream, self.group, consumer, min_idle_time=claim_idle_ms, start_id="0-0", count=count
         )
@@ -150,12 +161,23 @@ class RedisQueue:
         return int(self.redis.xlen(self.stream))
 
     def consume(
-        self, *, consumer: str, count: int = 500, block_ms: int = 1000, claim_idle_ms: int = 60_000
+        self,
+        *,
+        consumer: str,
+        count: int = 500,
+        block_ms: int = 1000,
+        claim_idle_ms: int = 60_000,
+        own_pending: bool = False,
     ) -> BatchResult:
-        """Read one batch, run it through the pipeline per workspace, then XACK it; returns the counts."""
+        """Read one batch, run it through the pipeline per workspace, then XACK it; returns the counts.
+
+        A database that is restarting is not a poisoned post: the error goes up unacknowledged (the worker waits and
+        reads the same messages again) instead of dead-lettering posts that are fine."""
         from rapport.pipeline import deadletters
 
-        messages = self.read(consumer=consumer, count=count, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
+        messages = self.read(
+            consumer=consumer, count=count, block_ms=block_ms, claim_idle_ms=claim_idle_ms, own_pending=own_pending
+        )
         total = BatchResult()
         by_ws: dict[int, list[QueuedPost]] = defaultdict(list)
         for m in messages:
@@ -172,11 +194,15 @@ class RedisQueue:
                 total.add(
                     process_batch(workspace_id=workspace_id, posts=[m.post for m in batch], source=batch[0].source)
                 )
+            except DATABASE_DOWN:
+                raise
             except Exception as exc:  # noqa: BLE001 - one poisoned post must not block the stream
                 log.exception("batch failed; retrying its posts one by one")
                 for m in batch:
                     try:
                         total.add(process_batch(workspace_id=workspace_id, posts=[m.post], source=m.source))
+                    except DATABASE_DOWN:
+                        raise
                     except Exception as one:  # noqa: BLE001
                         deadletters.record(
                             workspace_id=workspace_id,

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
+from django.db import connections
 
 from rapport.core.jobs import recycle_connections
 from rapport.core.runner import JobRunner
 from rapport.pipeline.ingest import BatchResult
-from rapport.pipeline.queue import RedisQueue
+from rapport.pipeline.queue import DATABASE_DOWN, RedisQueue
 
 log = logging.getLogger(__name__)
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
@@ -31,7 +32,7 @@ class WorkerStats:
     totals: BatchResult = field(default_factory=BatchResult)
     busy_seconds: float = 0.0
     tasks: int = 0  # background tasks the job runner ran between batches
-    reconnects: int = 0  # times the queue was unreachable and the worker waited for it
+    reconnects: int = 0  # times the queue or the database was unreachable and the worker waited for it
 
     def as_dict(self) -> dict[str, float | int]:
         """Counts plus posts/s while busy."""
@@ -67,25 +68,49 @@ def run_worker(
     stop = stop or threading.Event()
     stats = WorkerStats()
     last_report = last_work = time.monotonic()
+    failures = 0  # in a row: the wait before the next try grows with them
+    own_pending = False  # after a database outage, the unacknowledged batch is read again first
     while not stop.is_set():
         recycle_connections()  # a long-lived worker must survive database restarts and idle timeouts
-        if jobs is not None and (ran := jobs.step()):
-            stats.tasks += ran
-            last_work = time.monotonic()
-        if stop.is_set():
-            break
         began = time.monotonic()
         try:
-            result = queue.consume(consumer=consumer, count=batch_size, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
+            if jobs is not None and (ran := jobs.step()):
+                stats.tasks += ran
+                last_work = time.monotonic()
+            if stop.is_set():
+                break
+            began = time.monotonic()
+            result = queue.consume(
+                consumer=consumer,
+                count=batch_size,
+                block_ms=block_ms,
+                claim_idle_ms=claim_idle_ms,
+                own_pending=own_pending,
+            )
         except REDIS_DOWN as exc:
             # Redis restarted or is unreachable: wait and reconnect; unacknowledged posts are delivered again.
+            failures += 1
             stats.reconnects += 1
-            delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(stats.reconnects, 6))
+            delay = min(MAX_BACKOFF_S, 0.25 * 2 ** min(failures, 7))
             log.warning("queue unreachable (%s); retrying in %.1f s", exc, delay)
             queue.reset()
             if stop.wait(delay):
                 break
             continue
+        except DATABASE_DOWN as exc:
+            # The database restarted or is unreachable: drop the broken connections, wait, and read the batch
+            # again (it was not acknowledged; what of it committed is recognised as duplicates).
+            failures += 1
+            stats.reconnects += 1
+            own_pending = True
+            delay = min(MAX_BACKOFF_S, 0.25 * 2 ** min(failures, 7))
+            log.warning("database unreachable (%s); retrying in %.1f s", str(exc).strip()[:200], delay)
+            connections.close_all()
+            if stop.wait(delay):
+                break
+            continue
+        failures = 0
+        own_pending = False
         now = time.monotonic()
         if result.received:
             stats.batches += 1

@@ -52,10 +52,45 @@ def not_allowed(request: HttpRequest, permission: str) -> str:
     return f"The {label} role may not {doing}."
 
 
+def _backend_down(exc: BaseException | None) -> str | None:
+    """Which backing service an exception says is unreachable for now ("database", "queue"), or None."""
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, OperationalError | InterfaceError):
+        return "database"
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - redis is a dependency; the queue is optional
+        return None
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError | redis.BusyLoadingError):
+        return "queue"
+    return None
+
+
+MACHINE_PREFIXES = ("/api/", "/webhooks/", "/chat/", "/healthz")
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """The 500 page in the product's layout; without the request's context if that fails too (database down)."""
+    """The 500 page in the product's layout; without the request's context if that fails too (database down).
+
+    A database or queue that is restarting is not a server error: the caller gets 503 with Retry-After (JSON on
+    API, webhook, chat and health routes), so webhook senders and clients retry and nothing they sent is lost."""
+    import sys
+
     from django.template import loader
 
+    down = _backend_down(sys.exc_info()[1])
+    if down is not None:
+        detail = f"temporarily unavailable: the {down} is not answering; retry in a few seconds"
+        if request.path.startswith(MACHINE_PREFIXES):
+            response: HttpResponse = JsonResponse({"detail": detail}, status=503)
+        else:
+            page = (
+                f"<!doctype html><title>Back in a moment</title><h1>Back in a moment</h1><p>{detail.capitalize()}.</p>"
+            )
+            response = HttpResponse(page, status=503)
+        response["Retry-After"] = "5"
+        return response
     try:
         return HttpResponse(loader.render_to_string("500.html", request=request), status=500)
     except Exception:  # the error page must render even when what broke the request is still broken

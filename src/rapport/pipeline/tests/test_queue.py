@@ -196,3 +196,50 @@ def test_a_worker_waits_for_redis_to_come_back(workspace, tmp_path):
     helper.join(30)
     assert stats.reconnects >= 1
     assert stats.totals.stored == 1 and Post.objects.count() == 1
+
+
+@needs_redis
+def test_a_database_outage_mid_batch_dead_letters_nothing_and_the_batch_is_read_again(queue, workspace, monkeypatch):
+    from django.db import OperationalError
+
+    from rapport.pipeline import queue as queue_module
+    from rapport.pipeline.models import DeadLetter
+
+    queue.enqueue(workspace_id=workspace.pk, posts=[make_post(i) for i in range(6)])
+    real = queue_module.process_batch
+
+    def restarting(**kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(queue_module, "process_batch", restarting)
+    with pytest.raises(OperationalError):
+        queue.consume(consumer="A", count=100, block_ms=100)
+    # Not a poisoned post: no dead letter, nothing acknowledged.
+    assert not DeadLetter.objects.exists() and queue.pending() == 6
+    monkeypatch.setattr(queue_module, "process_batch", real)
+    again = queue.consume(consumer="A", count=100, block_ms=100, own_pending=True)
+    assert (again.received, again.stored) == (6, 6) and queue.pending() == 0
+
+
+def test_the_worker_waits_out_a_database_restart_and_reads_its_batch_again(monkeypatch):
+    from django.db import OperationalError
+
+    from rapport.pipeline.ingest import BatchResult
+
+    asked: list[bool] = []
+
+    class Restarting:
+        def consume(self, **kwargs):
+            asked.append(kwargs["own_pending"])
+            if len(asked) == 1:
+                raise OperationalError("server closed the connection unexpectedly")
+            return BatchResult(received=4, stored=4)
+
+        def reset(self):
+            raise AssertionError("a database outage does not reset the queue")
+
+    stop = threading.Event()
+    monkeypatch.setattr("rapport.pipeline.workers.MAX_BACKOFF_S", 0.01)
+    stats = run_worker(Restarting(), consumer="w", max_batches=1, stop=stop)
+    assert asked == [False, True]
+    assert (stats.batches, stats.reconnects, stats.totals.stored) == (1, 1, 4)
