@@ -12,7 +12,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--posts-per-s", type=int, default=1000, help="posts a second through the signed webhook")
     parser.add_argument("--threads", type=int, default=8, help="threads of the `rapport serve` under test")
     parser.add_argument(
-        "--faults", action="store_true", help="SIGKILL a worker (or, without a queue, the server) and restart it"
+        "--faults",
+        action="store_true",
+        help="SIGKILL a worker (or, without a queue, the server), then restart Redis and PostgreSQL during the "
+        "traffic (private servers the run starts and removes)",
     )
     parser.add_argument("--answer-share", type=float, default=0.03, help="share of polls after which an agent answers")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -12,15 +13,38 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from rapport.demo.load.servers import Install, cpu_seconds, remove, rss_mb
 
 GOALS = {"error_rate": 0.0, "p99_ms": 500.0, "healthz_p99_ms": 50.0}
 
 
-def _faults(install: Install, *, at: float, write, log: list[str]) -> None:
-    """A kill -9 in the middle of the run and a restart: a worker if there are any, else the server itself."""
-    time.sleep(at)
+def _faults(install: Install, *, seconds: float, backing: dict, log: list[str]) -> None:
+    """During the traffic: a worker killed with SIGKILL and started again (the server, without workers), then the
+    run's own Redis restarted, then its own PostgreSQL restarted; each noted with when it happened."""
+    start = time.monotonic()
+
+    def at(share: float) -> float:
+        time.sleep(max(0.0, start + seconds * share - time.monotonic()))
+        return time.monotonic() - start
+
+    when = at(0.2)
+    _kill_one(install, at=when, log=log)
+    if "redis" in backing:
+        when = at(0.45)
+        t0 = time.monotonic()
+        backing["redis"].restart()
+        log.append(f"Redis shut down and started again at {when:.0f} s (down {time.monotonic() - t0:.1f} s)")
+    if "postgres" in backing:
+        when = at(0.7)
+        t0 = time.monotonic()
+        backing["postgres"].restart()
+        log.append(f"PostgreSQL restarted (fast shutdown) at {when:.0f} s (down {time.monotonic() - t0:.1f} s)")
+
+
+def _kill_one(install: Install, *, at: float, log: list[str]) -> None:
+    """A kill -9 and a restart: a worker if there are any, else the server itself."""
     if install.workers:
         victim = install.workers[0]
         victim.kill()
@@ -37,6 +61,34 @@ def _faults(install: Install, *, at: float, write, log: list[str]) -> None:
         log.append(f"SIGKILL server pid {victim.pid} at {at:.0f} s (no queue: requests fail until it is back)")
         install.serve(threads=install.threads)
         log.append(f"server restarted as pid {install.server.pid}")
+
+
+def _backing(options: dict, write) -> dict:
+    """The fault run's own Redis and PostgreSQL (each when installed), so that restarting them harms nobody else's."""
+    from rapport.demo.load.backing import PrivatePostgres, PrivateRedis
+
+    root = Path(tempfile.mkdtemp(prefix="rapport-faults-"))
+    out: dict = {"root": root}
+    for name, server in (("redis", PrivateRedis(root)), ("postgres", PrivatePostgres(root))):
+        if not server.available:
+            write(f"fault run: no {name} installed here; its restart is left out")
+            continue
+        server.start()
+        out[name] = server
+        write(f"fault run: a private {name} on 127.0.0.1:{server.port}, restarted during the traffic")
+    return out
+
+
+def _stop_backing(backing: dict) -> None:
+    for name in ("redis", "postgres"):
+        if name in backing:
+            # The run's result matters more than a clean stop of its scratch servers.
+            with contextlib.suppress(Exception):
+                backing[name].stop()
+    if "root" in backing:
+        import shutil
+
+        shutil.rmtree(backing["root"], ignore_errors=True)
 
 
 def _warm_up(install: Install, seeded: dict) -> None:
@@ -91,8 +143,14 @@ def load_run(options: dict, write) -> None:
     minutes, agents, marketers = options["minutes"], options["agents"], options["marketers"]
     rate = options["posts_per_s"]
     queue_url = os.environ.get("RAPPORT_QUEUE_URL") or None
+    database_url = None
     password = secrets.token_urlsafe(12)
-    install = Install(password=password, queue_url=queue_url)
+    backing = _backing(options, write) if options["faults"] else {}
+    if "redis" in backing:
+        queue_url = backing["redis"].url
+    if "postgres" in backing:
+        database_url = backing["postgres"].url
+    install = Install(password=password, queue_url=queue_url, database_url=database_url)
     install.threads = options["threads"]
     prefix = f"load-{secrets.token_hex(3)}-"
     write(f"load run: fresh install in {install.home}, {'Redis queue' if queue_url else 'embedded pipeline'}")
@@ -130,7 +188,7 @@ def load_run(options: dict, write) -> None:
         if options["faults"]:
             threading.Thread(
                 target=_faults,
-                kwargs={"install": install, "at": minutes * 20, "write": write, "log": fault_log},
+                kwargs={"install": install, "seconds": minutes * 60, "backing": backing, "log": fault_log},
                 daemon=True,
             ).start()
         driver = subprocess.run(  # noqa: S603 (our own interpreter and module)
@@ -153,10 +211,15 @@ def load_run(options: dict, write) -> None:
         counts = _drain(install, accepted=traffic["accepted_posts"], prefix=prefix, queued=bool(queue_url))
     except BaseException:
         install.stop()
+        _stop_backing(backing)
         write(f"the run failed; the servers' logs are in {install.logs}")
         raise
     install.stop()
-    remove(install)
+    _stop_backing(backing)
+    if counts["stored"] == counts["routed"] == traffic["accepted_posts"]:
+        remove(install)
+    else:  # something went missing: keep what tells why
+        write(f"posts went missing; the servers' and workers' logs are kept in {install.logs}")
     traffic.update({k: round(v, 2) for k, v in cpu.items()})
     _report(write, traffic=traffic, counts=counts, rss=(rss_start, rss_end), faults=fault_log, options=options)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -30,7 +31,7 @@ def _rapport() -> list[str]:
 class Install:
     """A fresh RAPPORT_HOME (SQLite unless DATABASE_URL is set), migrated and seeded; its servers and workers."""
 
-    def __init__(self, *, password: str, queue_url: str | None = None) -> None:
+    def __init__(self, *, password: str, queue_url: str | None = None, database_url: str | None = None) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="rapport-load-"))
         self.env = {k: v for k, v in os.environ.items() if k not in ("RAPPORT_TESTING", "PYTEST_CURRENT_TEST")}
         self.password = password
@@ -38,12 +39,19 @@ class Install:
         self.env.pop("RAPPORT_QUEUE_URL", None)
         if queue_url:
             self.env["RAPPORT_QUEUE_URL"] = queue_url
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
+            self.env.setdefault("RAPPORT_SECRET_KEY", secrets.token_urlsafe(48))  # a server database needs its own
         self.env.setdefault("RAPPORT_LOGIN_FAILURE_LIMIT", "1000")  # many agents sign in from one address
         self.server: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
         self.port = 0
         self.logs = self.home / "logs"
         self.logs.mkdir()
+        # The models an install builds once (`rapport models build`): the run measures serving, not a first training.
+        built = Path(os.environ.get("RAPPORT_HOME", ".rapport")) / "models"
+        if built.is_dir():
+            shutil.copytree(built, self.home / "models")
 
     def run(self, *args: str, timeout: float = 600, stdin: str | None = None) -> str:
         """Run a command in the install; its stdout."""
