@@ -106,6 +106,12 @@ def marked(workspace, django_capture_on_commit_callbacks):
         [post(f"@acmeair where is my bag {MARK}", handle=f"ann{MARK}", author_id=f"twitter-ann{MARK}")],
         django_capture_on_commit_callbacks,
     )
+    # Someone else's post that names her: it stays theirs, without her handle.
+    ingest(
+        workspace,
+        [post(f"see you at the gate @ann{MARK}!", handle="stranger", author_id="twitter-stranger")],
+        django_capture_on_commit_callbacks,
+    )
     conversation = Conversation.objects.get(workspace=workspace)
     with django_capture_on_commit_callbacks(execute=True):
         care.resolve(conversation=conversation, actor=ACTOR)
@@ -216,7 +222,9 @@ def test_the_marker_is_everywhere_before_and_nowhere_after_an_erasure(
 
     assert find_marker() == []
     assert not Person.objects.filter(pk=marked.pk).exists()
-    assert not Post.objects.filter(workspace=workspace).exists()
+    assert list(Post.objects.filter(workspace=workspace).values_list("text", flat=True)) == [
+        "see you at the gate @[erased]!"
+    ]
     # The care record stays for the reports, anonymously.
     assert Conversation.objects.filter(workspace=workspace).count() == conversations
     assert not Conversation.objects.filter(workspace=workspace, person__isnull=False).exists()
