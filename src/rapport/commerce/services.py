@@ -96,6 +96,8 @@ class BatchResult:
 
 
 def money(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(CENTS, rounding=ROUND_HALF_UP)
     return Decimal(str(value)).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
@@ -729,54 +731,25 @@ def _write_values(
         )
     if not values:
         return []
-    ids = list(values)
-    existing: dict[int, CustomerValue] = {}
-    for start in range(0, len(ids), 5000):
-        for cv in CustomerValue.objects.filter(person_id__in=ids[start : start + 5000]):
-            existing[cv.person_id] = cv
-    changed, to_update, to_create = [], [], []
-    for pid, vals in values.items():
-        cv = existing.get(pid)
-        if cv is None:
-            to_create.append(CustomerValue(workspace=workspace, person_id=pid, **vals))
-            changed.append(pid)
-            continue
-        if any(getattr(cv, k) != v for k, v in vals.items()):
-            for k, v in vals.items():
-                setattr(cv, k, v)
-            to_update.append(cv)
-            changed.append(pid)
-    if to_create:
-        CustomerValue.objects.bulk_create(to_create, batch_size=2000, ignore_conflicts=True)
-    if to_update:
-        _update_values(to_update)
+    now = timezone.now()
+    # A new row's loyalty state starts empty (loyalty writes it); an existing row keeps its own.
+    rows = [[workspace.pk, pid, *(vals[k] for k in _VALUE_FIELDS), "", 0, now] for pid, vals in values.items()]
+    # One upsert: new summaries are inserted, existing ones rewritten only where a value differs, and the people
+    # written come back (a person whose summary did not change is not announced).
+    changed = [
+        pid
+        for (pid,) in bulk.upsert(
+            CustomerValue,
+            ["workspace", "person", *_VALUE_FIELDS, "tier", "points_balance", "updated_at"],
+            rows,
+            conflict=["person"],
+            update=[*_VALUE_FIELDS, "updated_at"],
+            only_changed=_VALUE_FIELDS,
+            returning=["person"],
+        )
+    ]
     announce(workspace, changed)
     return changed
-
-
-def _update_values(rows: list[CustomerValue]) -> None:
-    """Write changed summaries: on PostgreSQL many at once through COPY and one UPDATE ... FROM, else executemany."""
-    if connection.vendor != "postgresql" or len(rows) < 500:
-        bulk.update_fields(rows, [*_VALUE_FIELDS, "updated_at"])
-        return
-    now = timezone.now()
-    meta = CustomerValue._meta
-    fields = [meta.get_field(f) for f in _VALUE_FIELDS]
-    names = ", ".join(f.column for f in fields)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        raw = cursor.cursor
-        raw.execute(
-            f"CREATE TEMP TABLE rapport_cv_tmp ON COMMIT DROP AS SELECT id, {names} FROM {meta.db_table} WITH NO DATA"  # noqa: S608
-        )
-        with raw.copy(f"COPY rapport_cv_tmp (id, {names}) FROM STDIN") as copy:
-            for cv in rows:
-                copy.write_row([cv.pk, *(getattr(cv, f.attname) for f in fields)])
-        sets = ", ".join(f"{f.column} = t.{f.column}" for f in fields)
-        raw.execute(
-            f"UPDATE {meta.db_table} AS cv SET {sets}, updated_at = %s FROM rapport_cv_tmp t WHERE cv.id = t.id",  # noqa: S608
-            [now],
-        )
-        raw.execute("DROP TABLE rapport_cv_tmp")
 
 
 def announce(workspace: Workspace, person_ids: Sequence[int]) -> None:
