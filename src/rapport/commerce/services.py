@@ -119,17 +119,23 @@ def resolve_people(workspace: Workspace, refs: Iterable[dict[str, str]]) -> dict
                 wanted[key].add(value)
     found: dict[tuple[str, str], int] = {}
     ambiguous: set[tuple[str, str]] = set()
-    live = Person.objects.filter(workspace=workspace, merged_into__isnull=True)
+    meta = Person._meta
     for key in ("external_id", "customer_number", "email"):
         values = sorted(wanted[key])
-        for start in range(0, len(values), 5000):
-            chunk = values[start : start + 5000]
-            lookup = {f"{key}__in": chunk}
-            for pid, value in live.filter(**lookup).values_list("id", key):
-                k = (key, value.lower() if key == "email" else value)
-                if k in found and found[k] != pid:
-                    ambiguous.add(k)
-                found[k] = pid
+        if not values:
+            continue
+        # One statement per identifier kind (an array parameter on PostgreSQL): an import batch names thousands.
+        column = meta.get_field(key).column
+        sql = (
+            f"SELECT {meta.pk.column}, {column} FROM {meta.db_table} "  # noqa: S608 - names come from the model
+            f"WHERE {meta.get_field('workspace').column} = %s AND {meta.get_field('merged_into').column} IS NULL "
+            f"AND {column} IN ({{in}})"
+        )
+        for pid, value in bulk.select_in(sql, [workspace.pk], values):
+            k = (key, value.lower() if key == "email" else value)
+            if k in found and found[k] != pid:
+                ambiguous.add(k)
+            found[k] = pid
     cards = sorted(wanted["loyalty_card"])
     for start in range(0, len(cards), 5000):
         for pid, card in Membership.objects.filter(
@@ -312,22 +318,27 @@ def record_orders(
         return result
     # Lines of one order split over several entries of a batch (a file's rows) join the first.
     merged: dict[tuple[str, str], OrderIn] = {}
+    copied: set[tuple[str, str]] = set()
     for o in orders:
         key = (o.source, o.order_id)
-        if key in merged:
-            merged[key].lines.extend(o.lines)
-        else:
-            merged[key] = OrderIn(**{**o.__dict__, "lines": list(o.lines)})
+        first = merged.get(key)
+        if first is None:
+            merged[key] = o
+            continue
+        if key not in copied:  # the caller's order is left as it was: its first entry is copied before joining
+            first = merged[key] = OrderIn(**{**first.__dict__, "lines": list(first.lines)})
+            copied.add(key)
+        first.lines.extend(o.lines)
     unique = list(merged.values())
-    found = resolve_people(workspace, (o.ref() for o in unique))
+    refs = [o.ref() for o in unique]
+    found = resolve_people(workspace, refs)
     products = _upsert_products(workspace, (ln for o in unique for ln in o.lines))
     stores = _upsert_stores(workspace, (o.store for o in unique))
     now = timezone.now()
     prepared = []
-    for o in unique:
-        total = sum((money(ln.amount) for ln in o.lines), Decimal(0))
-        pid = person_for(o.ref(), found)
-        prepared.append((o, pid, total))
+    for o, ref in zip(unique, refs, strict=True):
+        amounts = [money(ln.amount) for ln in o.lines]
+        prepared.append((o, person_for(ref, found), sum(amounts, Decimal(0)), ref, amounts))
     inserted = bulk.insert_ignore(
         Order,
         [
@@ -352,7 +363,7 @@ def record_orders(
                 o.source,
                 o.order_id,
                 pid,
-                o.ref(),
+                ref,
                 o.ordered_at,
                 o.currency.upper(),
                 total,
@@ -363,14 +374,15 @@ def record_orders(
                 now,
                 now,
             ]
-            for o, pid, total in prepared
+            for o, pid, total, ref, _amounts in prepared
         ],
         conflict=["workspace", "source", "order_id"],
         returning=["id", "source", "order_id"],
     )
     new_ids = {(src, oid): pk for pk, src, oid in inserted}
     line_rows, projections = [], []
-    for o, pid, total in prepared:
+    zero = Decimal("0.00")
+    for o, pid, total, _ref, amounts in prepared:
         pk = new_ids.get((o.source, o.order_id))
         if pk is None:
             result.duplicates += 1
@@ -378,7 +390,7 @@ def record_orders(
         result.created += 1
         result.order_ids.append(pk)
         result.created_keys.add((o.source, o.order_id))
-        for ln in o.lines:
+        for ln, amount in zip(o.lines, amounts, strict=True):
             line_rows.append(
                 [
                     pk,
@@ -388,8 +400,8 @@ def record_orders(
                     ln.category[:300],
                     ln.quantity,
                     ln.unit_price,
-                    money(ln.discount),
-                    money(ln.amount),
+                    money(ln.discount) if ln.discount else zero,
+                    amount,
                 ]
             )
         if pid is None:
