@@ -35,6 +35,11 @@ def json_value(value: Any) -> str:
     return _JsonText(_JSON.encode(value))
 
 
+def json_text(text: str) -> str:
+    """JSON the caller serialised itself (a fixed shape, written faster by hand); insert() passes it through."""
+    return _JsonText(text)
+
+
 def _sqlite_datetimes():
     """What Django's SQLite backend stores for a datetime (naive UTC, space separator), without its per-value
     checks. One converter per batch: a batch often stamps every row with one time, so it remembers the last one
