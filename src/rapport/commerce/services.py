@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
 from django.db import connection, transaction
@@ -95,7 +96,15 @@ class BatchResult:
     created_keys: set[tuple[str, str]] = field(default_factory=set)
 
 
+def _flat_json(obj: dict[str, str]) -> str:
+    """A dict of text as JSON, for the rows an import writes by the hundred thousand (the encoder's per-call cost
+    is several times this); the same text json.dumps writes."""
+    return bulk.json_text("{" + ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in obj.items()) + "}")
+
+
 def money(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(CENTS, rounding=ROUND_HALF_UP)
     return Decimal(str(value)).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
@@ -117,17 +126,23 @@ def resolve_people(workspace: Workspace, refs: Iterable[dict[str, str]]) -> dict
                 wanted[key].add(value)
     found: dict[tuple[str, str], int] = {}
     ambiguous: set[tuple[str, str]] = set()
-    live = Person.objects.filter(workspace=workspace, merged_into__isnull=True)
+    meta = Person._meta
     for key in ("external_id", "customer_number", "email"):
         values = sorted(wanted[key])
-        for start in range(0, len(values), 5000):
-            chunk = values[start : start + 5000]
-            lookup = {f"{key}__in": chunk}
-            for pid, value in live.filter(**lookup).values_list("id", key):
-                k = (key, value.lower() if key == "email" else value)
-                if k in found and found[k] != pid:
-                    ambiguous.add(k)
-                found[k] = pid
+        if not values:
+            continue
+        # One statement per identifier kind (an array parameter on PostgreSQL): an import batch names thousands.
+        column = meta.get_field(key).column
+        sql = (
+            f"SELECT {meta.pk.column}, {column} FROM {meta.db_table} "  # noqa: S608 - names come from the model
+            f"WHERE {meta.get_field('workspace').column} = %s AND {meta.get_field('merged_into').column} IS NULL "
+            f"AND {column} IN ({{in}})"
+        )
+        for pid, value in bulk.select_in(sql, [workspace.pk], values):
+            k = (key, value.lower() if key == "email" else value)
+            if k in found and found[k] != pid:
+                ambiguous.add(k)
+            found[k] = pid
     cards = sorted(wanted["loyalty_card"])
     for start in range(0, len(cards), 5000):
         for pid, card in Membership.objects.filter(
@@ -176,7 +191,7 @@ def _touchpoint_rows(orders: Sequence[tuple[int, int, OrderIn, Decimal, int]], w
                 o.currency[:3],
                 "order",
                 str(pk),
-                {"order_id": o.order_id, "source": o.source, "store": o.store},
+                _flat_json({"order_id": o.order_id, "source": o.source, "store": o.store}),
                 False,
                 now,
             ]
@@ -310,22 +325,27 @@ def record_orders(
         return result
     # Lines of one order split over several entries of a batch (a file's rows) join the first.
     merged: dict[tuple[str, str], OrderIn] = {}
+    copied: set[tuple[str, str]] = set()
     for o in orders:
         key = (o.source, o.order_id)
-        if key in merged:
-            merged[key].lines.extend(o.lines)
-        else:
-            merged[key] = OrderIn(**{**o.__dict__, "lines": list(o.lines)})
+        first = merged.get(key)
+        if first is None:
+            merged[key] = o
+            continue
+        if key not in copied:  # the caller's order is left as it was: its first entry is copied before joining
+            first = merged[key] = OrderIn(**{**first.__dict__, "lines": list(first.lines)})
+            copied.add(key)
+        first.lines.extend(o.lines)
     unique = list(merged.values())
-    found = resolve_people(workspace, (o.ref() for o in unique))
+    refs = [o.ref() for o in unique]
+    found = resolve_people(workspace, refs)
     products = _upsert_products(workspace, (ln for o in unique for ln in o.lines))
     stores = _upsert_stores(workspace, (o.store for o in unique))
     now = timezone.now()
     prepared = []
-    for o in unique:
-        total = sum((money(ln.amount) for ln in o.lines), Decimal(0))
-        pid = person_for(o.ref(), found)
-        prepared.append((o, pid, total))
+    for o, ref in zip(unique, refs, strict=True):
+        amounts = [money(ln.amount) for ln in o.lines]
+        prepared.append((o, person_for(ref, found), sum(amounts, Decimal(0)), ref, amounts))
     inserted = bulk.insert_ignore(
         Order,
         [
@@ -350,7 +370,7 @@ def record_orders(
                 o.source,
                 o.order_id,
                 pid,
-                o.ref(),
+                _flat_json(ref),
                 o.ordered_at,
                 o.currency.upper(),
                 total,
@@ -361,14 +381,15 @@ def record_orders(
                 now,
                 now,
             ]
-            for o, pid, total in prepared
+            for o, pid, total, ref, _amounts in prepared
         ],
         conflict=["workspace", "source", "order_id"],
         returning=["id", "source", "order_id"],
     )
     new_ids = {(src, oid): pk for pk, src, oid in inserted}
     line_rows, projections = [], []
-    for o, pid, total in prepared:
+    zero = Decimal("0.00")
+    for o, pid, total, _ref, amounts in prepared:
         pk = new_ids.get((o.source, o.order_id))
         if pk is None:
             result.duplicates += 1
@@ -376,7 +397,7 @@ def record_orders(
         result.created += 1
         result.order_ids.append(pk)
         result.created_keys.add((o.source, o.order_id))
-        for ln in o.lines:
+        for ln, amount in zip(o.lines, amounts, strict=True):
             line_rows.append(
                 [
                     pk,
@@ -386,8 +407,8 @@ def record_orders(
                     ln.category[:300],
                     ln.quantity,
                     ln.unit_price,
-                    money(ln.discount),
-                    money(ln.amount),
+                    money(ln.discount) if ln.discount else zero,
+                    amount,
                 ]
             )
         if pid is None:
@@ -729,54 +750,25 @@ def _write_values(
         )
     if not values:
         return []
-    ids = list(values)
-    existing: dict[int, CustomerValue] = {}
-    for start in range(0, len(ids), 5000):
-        for cv in CustomerValue.objects.filter(person_id__in=ids[start : start + 5000]):
-            existing[cv.person_id] = cv
-    changed, to_update, to_create = [], [], []
-    for pid, vals in values.items():
-        cv = existing.get(pid)
-        if cv is None:
-            to_create.append(CustomerValue(workspace=workspace, person_id=pid, **vals))
-            changed.append(pid)
-            continue
-        if any(getattr(cv, k) != v for k, v in vals.items()):
-            for k, v in vals.items():
-                setattr(cv, k, v)
-            to_update.append(cv)
-            changed.append(pid)
-    if to_create:
-        CustomerValue.objects.bulk_create(to_create, batch_size=2000, ignore_conflicts=True)
-    if to_update:
-        _update_values(to_update)
+    now = timezone.now()
+    # A new row's loyalty state starts empty (loyalty writes it); an existing row keeps its own.
+    rows = [[workspace.pk, pid, *(vals[k] for k in _VALUE_FIELDS), "", 0, now] for pid, vals in values.items()]
+    # One upsert: new summaries are inserted, existing ones rewritten only where a value differs, and the people
+    # written come back (a person whose summary did not change is not announced).
+    changed = [
+        pid
+        for (pid,) in bulk.upsert(
+            CustomerValue,
+            ["workspace", "person", *_VALUE_FIELDS, "tier", "points_balance", "updated_at"],
+            rows,
+            conflict=["person"],
+            update=[*_VALUE_FIELDS, "updated_at"],
+            only_changed=_VALUE_FIELDS,
+            returning=["person"],
+        )
+    ]
     announce(workspace, changed)
     return changed
-
-
-def _update_values(rows: list[CustomerValue]) -> None:
-    """Write changed summaries: on PostgreSQL many at once through COPY and one UPDATE ... FROM, else executemany."""
-    if connection.vendor != "postgresql" or len(rows) < 500:
-        bulk.update_fields(rows, [*_VALUE_FIELDS, "updated_at"])
-        return
-    now = timezone.now()
-    meta = CustomerValue._meta
-    fields = [meta.get_field(f) for f in _VALUE_FIELDS]
-    names = ", ".join(f.column for f in fields)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        raw = cursor.cursor
-        raw.execute(
-            f"CREATE TEMP TABLE rapport_cv_tmp ON COMMIT DROP AS SELECT id, {names} FROM {meta.db_table} WITH NO DATA"  # noqa: S608
-        )
-        with raw.copy(f"COPY rapport_cv_tmp (id, {names}) FROM STDIN") as copy:
-            for cv in rows:
-                copy.write_row([cv.pk, *(getattr(cv, f.attname) for f in fields)])
-        sets = ", ".join(f"{f.column} = t.{f.column}" for f in fields)
-        raw.execute(
-            f"UPDATE {meta.db_table} AS cv SET {sets}, updated_at = %s FROM rapport_cv_tmp t WHERE cv.id = t.id",  # noqa: S608
-            [now],
-        )
-        raw.execute("DROP TABLE rapport_cv_tmp")
 
 
 def announce(workspace: Workspace, person_ids: Sequence[int]) -> None:

@@ -35,6 +35,11 @@ def json_value(value: Any) -> str:
     return _JsonText(_JSON.encode(value))
 
 
+def json_text(text: str) -> str:
+    """JSON the caller serialised itself (a fixed shape, written faster by hand); insert() passes it through."""
+    return _JsonText(text)
+
+
 def _sqlite_datetimes():
     """What Django's SQLite backend stores for a datetime (naive UTC, space separator), without its per-value
     checks. One converter per batch: a batch often stamps every row with one time, so it remembers the last one
@@ -106,17 +111,27 @@ def upsert(
     *,
     conflict: Sequence[str],
     update: Sequence[str],
-) -> None:
+    only_changed: Sequence[str] = (),
+    returning: Sequence[str] = (),
+) -> list[tuple]:
     """Insert rows (values in `columns` order, field names); a row hitting the `conflict` unique key overwrites
-    the existing row's `update` fields with its own values instead."""
+    the existing row's `update` fields with its own values instead. With `only_changed`, an existing row is
+    written only when one of those fields differs. Returns the `returning` columns of the rows written."""
     if not rows:
-        return
+        return []
     fields = [model._meta.get_field(c) for c in columns]
     quote = connection.ops.quote_name
     keys = ", ".join(quote(model._meta.get_field(c).column) for c in conflict)
     sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in (model._meta.get_field(u).column for u in update))
     tail = f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
-    insert_rows(model._meta.db_table, [f.column for f in fields], _adapt(fields, rows), tail=tail)
+    if only_changed:
+        table = quote(model._meta.db_table)
+        differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+        cols = [quote(model._meta.get_field(c).column) for c in only_changed]
+        tail += " WHERE " + " OR ".join(f"{table}.{c} {differs} excluded.{c}" for c in cols)
+    if returning:
+        tail += " RETURNING " + ", ".join(quote(model._meta.get_field(c).column) for c in returning)
+    return insert_rows(model._meta.db_table, [f.column for f in fields], _adapt(fields, rows), tail=tail)
 
 
 def insert(

@@ -29,7 +29,7 @@ def escape_cell(value: Any) -> Any:
 
 def unescape_cell(value: str) -> str:
     """Undo escape_cell (and a user's own `'` typed before a trigger to keep a spreadsheet from computing)."""
-    return value[1:] if _UNESCAPE_RE.match(value) else value
+    return value[1:] if value[:1] == "'" and _UNESCAPE_RE.match(value) else value  # most cells: one comparison
 
 
 class _Writer:

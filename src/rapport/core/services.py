@@ -88,9 +88,7 @@ def check_password_strength(*, password: str, user: User) -> None:
         raise FieldErrors({"password": " ".join(exc.messages)}) from None
 
 
-def create_member(
-    *, email: str, password: str, workspace: Workspace, role: str, check_strength: bool = True
-) -> Member:
+def create_member(*, email: str, password: str, workspace: Workspace, role: str, check_strength: bool = True) -> Member:
     """Create (or update) a user and make them a member of the workspace with the role.
 
     A new password must pass the password validators; only the demo (`check_strength=False`) may set a weak one.
@@ -267,20 +265,32 @@ def record_audit_bulk(
     *, workspace: Workspace, actor: Actor, events: Iterable[tuple[str, str, Any, dict | None]]
 ) -> int:
     """Write many 'created' style audit events at once (imports, seeds): (action, object_type, object_id, after)."""
+    from rapport.core import bulk
+
+    # A lean insert (COPY on PostgreSQL): an import or a lifecycle pass can audit a million rows at once.
+    now = timezone.now()
+    user_id = actor.user.pk if actor.user is not None else None
+    label = actor.label[:200]
     rows = [
-        AuditEvent(
-            workspace=workspace,
-            actor_kind=actor.kind,
-            actor_user=actor.user,
-            actor_label=actor.label[:200],
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            after=after,
-        )
+        [workspace.pk, now, actor.kind, user_id, label, action, object_type, str(object_id), None, after]
         for action, object_type, object_id, after in events
     ]
-    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    bulk.insert(
+        AuditEvent,
+        [
+            "workspace",
+            "created_at",
+            "actor_kind",
+            "actor_user",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "before",
+            "after",
+        ],
+        rows,
+    )
     return len(rows)
 
 

@@ -25,17 +25,20 @@ from django.db.models import (
     BooleanField,
     Count,
     DecimalField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from rapport.commerce.models import Order, OrderLine
 from rapport.consent import services as consent_services
 from rapport.consent.models import ConsentEvent, ContactChannel, Purpose
 from rapport.contacts.models import LifecycleStage
@@ -111,11 +114,29 @@ class Field:
     days: bool = False  # takes a "days" window
     help: str = ""
     nullable: bool = False  # may be unknown (no prediction yet): also takes `exists`
+    period: bool = False  # purchases in a period: optional "days" (the last N days) or "from"/"to" dates
+    category: bool = False  # optionally counts only lines in a "category" (or below it in the hierarchy)
 
     @property
     def ops(self) -> tuple[str, ...]:
         ops = TYPE_OPS[self.type]
         return (*ops, "exists") if self.nullable and "exists" not in ops else ops
+
+    def params(self) -> dict[str, Any]:
+        """What a condition on this field may say besides field, op and value."""
+        if self.days:
+            return {"days": {"default": DEFAULT_DAYS, "min": 1, "max": MAX_DAYS}}
+        out: dict[str, Any] = {}
+        if self.period:
+            out["days"] = {"default": None, "min": 1, "max": MAX_DAYS, "help": "only the last N days"}
+            out["from"] = {"type": "date", "help": "from this day (YYYY-MM-DD), inclusive"}
+            out["to"] = {"type": "date", "help": "to this day (YYYY-MM-DD), inclusive"}
+        if self.category:
+            out["category"] = {
+                "type": "text",
+                "help": 'only lines in this category or below it ("Baby" holds "Baby > Food")',
+            }
+        return out
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -125,7 +146,7 @@ class Field:
             "group": self.group,
             "ops": list(self.ops),
             "choices": list(self.choices),
-            "params": {"days": {"default": DEFAULT_DAYS, "min": 1, "max": MAX_DAYS}} if self.days else {},
+            "params": self.params(),
         }
         if self.help:
             out["help"] = self.help
@@ -225,6 +246,78 @@ def _last_post(f: Field, op: str, value: Any, cond: dict, ctx: Context) -> Q:
     return Q(pk__in=posts.filter(**{f"created_at__{_LOOKUP[op]}": value}).values("person_id"))
 
 
+def _orders_in(ctx: Context, cond: dict):
+    """The linked orders a period condition counts: the workspace's, in its window (the last N days, or from/to)."""
+    qs = Order.objects.filter(workspace_id=ctx.workspace_id, person__isnull=False)
+    if "days" in cond:
+        qs = qs.filter(ordered_at__gte=ctx.now - timedelta(days=cond["days"]), ordered_at__lte=ctx.now)
+    if "from" in cond:
+        qs = qs.filter(ordered_at__gte=cond["from"])
+    if "to" in cond:
+        qs = qs.filter(ordered_at__lt=cond["to"])
+    return qs.order_by()
+
+
+def _in_category(prefix: str, category: str) -> Q:
+    """Lines of a category or of one below it: "Baby" is "Baby" and "Baby > Food", not "Babylon"."""
+    return Q(**{f"{prefix}category__iexact": category}) | Q(**{f"{prefix}category__istartswith": f"{category} >"})
+
+
+def _purchases_in_period(measure: str) -> Callable[[Field, str, Any, dict, Context], Q]:
+    """How many orders, or how much spend, the person had in the window (lines of the category when one is
+    given): a semi-join on the grouped orders, with zero counted right for people without one."""
+
+    def compile_(f: Field, op: str, value: Any, cond: dict, ctx: Context) -> Q:
+        orders = _orders_in(ctx, cond)
+        category = cond.get("category")
+        if category:
+            lines = OrderLine.objects.filter(order_id=OuterRef("pk")).filter(_in_category("", category))
+            if measure == "count":
+                orders = orders.filter(Exists(lines))
+        grouped = orders.values("person_id")
+        zero_value: Any = 0
+        if measure == "count":
+            grouped = grouped.annotate(seg_n=Count("id"))
+        elif category:
+            grouped = grouped.filter(_in_category("lines__", category)).annotate(seg_n=Sum("lines__amount"))
+            zero_value = Decimal(0)
+        else:
+            grouped = grouped.annotate(seg_n=Sum(F("total") - F("returned")))
+            zero_value = Decimal(0)
+        if op == "in":
+            having = grouped.filter(seg_n__in=value)
+            zero = zero_value in value
+        elif op == "ne":
+            having = grouped.exclude(seg_n=value)
+            zero = value != zero_value
+        else:
+            having = grouped.filter(**{f"seg_n__{_LOOKUP[op]}": value})
+            zero = _CMP[op](zero_value, value)
+        q = Q(pk__in=having.values("person_id"))
+        if zero:
+            counted = orders.filter(_in_category("lines__", category)) if category and measure != "count" else orders
+            q |= ~Q(pk__in=counted.values("person_id"))
+        return q
+
+    return compile_
+
+
+def _bought_category(f: Field, op: str, value: Any, cond: dict, ctx: Context) -> Q:
+    """Bought something in the category (or below it) in the window; `contains` matches part of the path."""
+    orders = _orders_in(ctx, cond)
+    if op == "exists":
+        q = Q(pk__in=orders.filter(lines__isnull=False).values("person_id"))
+        return q if value else ~q
+    if op == "contains":
+        match = Q(lines__category__icontains=value)
+    else:
+        match = Q()
+        for category in [value] if op in ("eq", "ne") else value:
+            match |= _in_category("lines__", category)
+    q = Q(pk__in=orders.filter(match).values("person_id"))
+    return ~q if op == "ne" else q
+
+
 def _consent(purpose: str, channel: str) -> Callable[[Field, str, Any, dict, Context], Q]:
     """The person's current word for the purpose on the channel (the ledger's newest entry), or the lawful basis's
     default when there is none: consent purposes need a grant, legitimate interest runs until an objection."""
@@ -251,6 +344,38 @@ def _static_fields() -> list[Field]:
             "purchases.first_at", "datetime", "First purchase", "Purchases", "value", _column("value__first_order_at")
         ),
         Field("purchases.last_at", "datetime", "Last purchase", "Purchases", "value", _column("value__last_order_at")),
+        Field(
+            "purchases.orders_in_period",
+            "number",
+            "Orders in a period",
+            "Purchases",
+            "value",
+            _purchases_in_period("count"),
+            period=True,
+            category=True,
+            help="all time, or the last N days, or from/to; only orders with a line in the category when given",
+        ),
+        Field(
+            "purchases.spend_in_period",
+            "money",
+            "Spend in a period",
+            "Purchases",
+            "value",
+            _purchases_in_period("spend"),
+            period=True,
+            category=True,
+            help="orders' totals less returns, or the lines of the category when given",
+        ),
+        Field(
+            "purchases.category",
+            "text",
+            "Bought in category",
+            "Purchases",
+            "value",
+            _bought_category,
+            period=True,
+            help='a category path such as "Baby" (includes "Baby > Food"); contains matches part of it',
+        ),
         Field(
             "value.clv_12m",
             "money",
@@ -496,14 +621,51 @@ class _Compiler:
             return out
         return self.condition(node, path)
 
+    def window(self, f: Field, node: dict, path: str, cond: dict[str, Any]) -> bool:
+        """A period field's from/to dates and category into cond; False (errors named) when they are wrong."""
+        ok = True
+        for key in ("from", "to"):
+            if key not in node:
+                continue
+            if not f.period:
+                self.errors[f"{path}.{key}"] = f"{f.name} takes no {key} date"
+                ok = False
+                continue
+            day = _day(node[key])
+            if day is None:
+                self.errors[f"{path}.{key}"] = f"{f.name}: {key} is a date (YYYY-MM-DD), not {node[key]!r}"
+                ok = False
+                continue
+            start = datetime.combine(day if key == "from" else day + timedelta(days=1), time.min)
+            cond[key] = _aware(start)  # to is inclusive: before the next day's start
+        if ok and "from" in cond and "to" in cond and cond["from"] >= cond["to"]:
+            self.errors[f"{path}.to"] = f"{f.name}: to is before from"
+            ok = False
+        if ok and "days" in node and ("from" in node or "to" in node):
+            self.errors[f"{path}.days"] = f"{f.name}: give either days or from/to, not both"
+            ok = False
+        if "category" in node:
+            category = node["category"]
+            if not f.category:
+                self.errors[f"{path}.category"] = f"{f.name} takes no category"
+                ok = False
+            elif not isinstance(category, str) or not category.strip() or len(category) > 300 or not storable(category):
+                self.errors[f"{path}.category"] = f"{f.name}: category is a text of 1 to 300 characters"
+                ok = False
+            else:
+                cond["category"] = category.strip()
+        return ok
+
     def condition(self, node: dict, path: str) -> Q:
         self.conditions += 1
         if self.conditions > MAX_CONDITIONS:
             self.errors.setdefault("definition", f"has more than {MAX_CONDITIONS} conditions")
             return Q()
-        unknown = sorted(set(node) - {"field", "op", "value", "days"})
+        unknown = sorted(set(node) - {"field", "op", "value", "days", "from", "to", "category"})
         if unknown:
-            self.errors[path] = f"unexpected key {unknown[0]!r} (a condition has field, op, value and maybe days)"
+            self.errors[path] = (
+                f"unexpected key {unknown[0]!r} (a condition has field, op, value and maybe days, from, to, category)"
+            )
             return Q()
         name = node.get("field")
         f = get_field(name, self.ctx.workspace_id) if isinstance(name, str) else None
@@ -522,10 +684,12 @@ class _Compiler:
         except ValueError as exc:
             self.errors[f"{path}.value"] = f"{f.name} {op}: {exc}"
             return Q()
-        cond = {}
+        cond: dict[str, Any] = {}
+        if not self.window(f, node, path, cond):
+            return Q()
         if "days" in node:
             days = node["days"]
-            if not f.days:
+            if not (f.days or f.period):
                 self.errors[f"{path}.days"] = f"{f.name} takes no days window"
                 return Q()
             if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
@@ -535,6 +699,16 @@ class _Compiler:
         self.ctx.families.add(f.family)
         self.fields[f.name] = f
         return f.compile(f, op, value, cond, self.ctx)
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        day = date.fromisoformat(value.strip()[:10]) if len(value.strip()) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and 1 < day.year < 9999 else None
 
 
 @dataclass

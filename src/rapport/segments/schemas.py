@@ -17,7 +17,8 @@ class SegmentIn(Schema):
     definition: dict[str, Any] | None = Field(
         default=None,
         description='{"all": [...]}, {"any": [...]}, {"not": {...}} or {"field", "op", "value"} '
-        "(ops eq, ne, lt, lte, gt, gte, in, contains, exists, within_days; social fields take days)",
+        "(ops eq, ne, lt, lte, gt, gte, in, contains, exists, within_days; social fields take days; purchase period "
+        "fields take days or from/to dates and a category)",
         examples=[{"all": [{"field": "purchases.count", "op": "gte", "value": 1}]}],
     )
 
@@ -63,9 +64,13 @@ class PreviewOut(Schema):
 
 
 class FieldParamOut(Schema):
-    default: int
-    min: int
-    max: int
+    """A condition's extra key: days (a whole number, with its default and bounds), from/to (dates), category."""
+
+    type: str = "integer"
+    default: int | None = None
+    min: int | None = None
+    max: int | None = None
+    help: str = ""
 
 
 class FieldOut(Schema):

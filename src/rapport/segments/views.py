@@ -60,6 +60,21 @@ def describe(node: Any, workspace_id: int) -> str:
         text = f"{label} {OP_WORDS.get(op, op)} {shown}"
     if f is not None and f.days:
         text += f" (last {node.get('days', DEFAULT_DAYS)} days)"
+    if f is not None and f.category and node.get("category"):
+        text += f" in category {node['category']}"
+    if f is not None and f.period:
+        if node.get("days"):
+            text += f" (last {node['days']} days)"
+        elif node.get("from") or node.get("to"):
+            span = " ".join(
+                p
+                for p in (
+                    f"from {node['from']}" if node.get("from") else "",
+                    f"to {node['to']}" if node.get("to") else "",
+                )
+                if p
+            )
+            text += f" ({span})"
     return text
 
 

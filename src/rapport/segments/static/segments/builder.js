@@ -87,9 +87,25 @@
     field.ops.forEach((o) => { const opt = el("option", { value: o, text: OPS[o] || o }); if (o === op) opt.selected = true; opSel.appendChild(opt); });
     const remove = el("button", { type: "button", class: "link", "aria-label": "Remove condition", text: "✕" });
     li.append(el("label", { class: "inline" }, [not, document.createTextNode(" not ")]), fieldSel, opSel, valueInput(field, op, cond.value));
-    if (field.params && field.params.days) {
-      const days = el("input", { type: "number", min: "1", "aria-label": "Days", "data-role": "days", style: "width:5em", value: cond.days || field.params.days.default });
+    const params = field.params || {};
+    if (params.category) {
+      const category = el("input", { type: "text", "aria-label": "Category", "data-role": "category", placeholder: "any category", style: "width:10em" });
+      if (cond.category) category.value = cond.category;
+      li.append(el("span", { class: "muted", text: " in category " }), category);
+    }
+    if (params.days) {
+      const days = el("input", { type: "number", min: "1", "aria-label": "Days", "data-role": "days", style: "width:5em" });
+      const initial = cond.days || params.days.default;
+      if (initial) days.value = initial;
+      if (params.from) days.placeholder = "all";
       li.append(el("span", { class: "muted", text: " in the last " }), days, el("span", { class: "muted", text: " days" }));
+    }
+    if (params.from) {
+      const from = el("input", { type: "date", "aria-label": "From", "data-role": "from" });
+      const to = el("input", { type: "date", "aria-label": "To", "data-role": "to" });
+      if (cond.from) from.value = cond.from;
+      if (cond.to) to.value = cond.to;
+      li.append(el("span", { class: "muted", text: " or from " }), from, el("span", { class: "muted", text: " to " }), to);
     }
     li.append(remove);
     fieldSel.addEventListener("change", () => { li.replaceWith(row({ negated: not.checked, cond: { field: fieldSel.value } })); sync(); });
@@ -108,6 +124,10 @@
       const cond = { field: field.name, op, value: readValue(field, op, li.querySelector("[data-role=value]").value) };
       const days = li.querySelector("[data-role=days]");
       if (days && days.value) cond.days = parseInt(days.value, 10);
+      ["from", "to", "category"].forEach((key) => {
+        const input = li.querySelector(`[data-role=${key}]`);
+        if (input && input.value.trim()) cond[key] = input.value.trim();
+      });
       return li.querySelector("[data-role=not]").checked ? { not: cond } : cond;
     });
     return { [box.querySelector("[data-role=mode]").value]: items };
