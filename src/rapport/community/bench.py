@@ -14,8 +14,17 @@ from django.db.models import Count, Q
 from django.test import Client
 from django.utils import timezone
 
-from rapport.community import services
-from rapport.community.models import Answer, Category, CommunityMember, CommunitySettings, Question, Vote
+from rapport.community import expertise, services
+from rapport.community.models import (
+    Answer,
+    Category,
+    CommunityMember,
+    CommunitySettings,
+    Expertise,
+    Question,
+    QuestionTopic,
+    Vote,
+)
 from rapport.core.services import get_or_create_workspace
 
 NAME = "community"
@@ -116,9 +125,13 @@ def generate(ws, *, questions: int, members: int, categories: int, write) -> Non
             if voter != author:
                 votes.append(Vote(workspace=ws, answer_id=apk, member_id=voter))
     Vote.objects.bulk_create(votes, batch_size=5000, ignore_conflicts=True)
+    expertise.rebuild(ws.pk)  # bulk inserts bypass the services that keep topics and expertise current
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute("ANALYZE community_question; ANALYZE community_answer; ANALYZE community_vote;")
+            cur.execute(
+                "ANALYZE community_question; ANALYZE community_answer; ANALYZE community_vote; "
+                "ANALYZE community_questiontopic; ANALYZE community_expertise;"
+            )
     write(
         f"  {len(qs):,} questions, {len(apks):,} answers, {Vote.objects.filter(workspace=ws).count():,} votes, "
         f"{len(people):,} members in {time.perf_counter() - start:.1f} s"
@@ -142,6 +155,8 @@ def run(options: dict, write) -> None:
         if have or Category.objects.filter(workspace=ws).exists():
             write("dropping the previous bench data")
             Vote.objects.filter(workspace=ws).delete()
+            Expertise.objects.filter(workspace=ws).delete()
+            QuestionTopic.objects.filter(workspace=ws).delete()
             Question.objects.filter(workspace=ws).update(accepted_answer=None)
             Answer.objects.filter(workspace=ws).delete()
             Question.objects.filter(workspace=ws).delete()
@@ -155,6 +170,9 @@ def run(options: dict, write) -> None:
             categories=options["categories"],
             write=write,
         )
+    elif not Expertise.objects.filter(workspace=ws).exists():
+        write("building the topic and expertise rows of data generated before they existed")
+        expertise.rebuild(ws.pk)
     n = options["requests"]
     rng = random.Random(7)
     ids = list(Question.objects.filter(workspace=ws).values_list("pk", flat=True))

@@ -251,3 +251,38 @@ class BadgeAward(WorkspaceScoped):
 
     def delete(self, *args, **kwargs):
         raise ValueError("badge awards are append-only")
+
+
+class QuestionTopic(WorkspaceScoped):
+    """The topics a question counts for, normalised (lower case): its category's slug and name, and each tag. What
+    expertise is learned per, and what "find the expert for iPhone 5" looks up by index instead of by LIKE over JSON."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="topics")
+    topic = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["question", "topic"], name="community_qtopic_uniq")]
+        indexes = [models.Index(fields=["workspace", "topic"], name="community_qtopic_idx")]
+
+
+class Expertise(WorkspaceScoped):
+    """A member's standing on one topic, maintained on every write that changes it (an answer posted, accepted,
+    voted helpful, hidden or approved) by rapport.community.expertise.
+
+    `weight` is the sum of the member's points on the topic, each grown by 2^((when - epoch) / half-life): today's
+    score is weight x 2^(-(now - epoch) / half-life), so the ranking by weight is the ranking by decayed score at
+    any moment and never needs rewriting as time passes."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(max_length=100)
+    weight = models.FloatField(default=0.0)
+    accepted = models.PositiveIntegerField(default=0)
+    helpful = models.PositiveIntegerField(default=0)
+    answers = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "topic", "member"], name="community_expertise_uniq")
+        ]
+        indexes = [models.Index(fields=["workspace", "topic", "-weight"], name="community_expertise_rank_idx")]

@@ -197,7 +197,18 @@ def flag(
         locked.moderation = Moderation.FLAGGED
         locked.moderation_reason = f"{open_flags} flag{'s' * (open_flags != 1)} from members"
         locked.save(update_fields=["hidden", "moderation", "moderation_reason"])
+        _hidden_changed(locked)
     return f
+
+
+def _hidden_changed(post: Question | Answer) -> None:
+    """A post went off or back onto the public pages: what it counts for elsewhere follows."""
+    from rapport.community import expertise
+
+    if isinstance(post, Question):
+        expertise.refresh_question(post)
+    else:
+        expertise.refresh_answer(post)
 
 
 def flag_hides_at_once(member: CommunityMember) -> bool:
@@ -278,6 +289,8 @@ def moderate(*, post: Question | Answer, action: str, user: User, note: str = ""
     post.hidden = post.moderation in HIDDEN_STATES
     post.moderation_reason = note or {"approve": "", "hide": "hidden by a moderator", "delete": "deleted"}[action]
     post.save(update_fields=["moderation", "hidden", "moderation_reason"])
+    if post.hidden != before["hidden"]:
+        _hidden_changed(post)
     if post.author is not None:
         levels.refresh(post.author, now=now)  # a post made public or taken down changes what its author did
     closed = Flag.objects.filter(**{model.__name__.lower(): post}, resolved_at__isnull=True).update(resolved_at=now)

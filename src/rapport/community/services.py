@@ -3,7 +3,6 @@ reputation ledger with its anti-gaming rules, topic experts and the hero of the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,11 +13,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from rapport.community import levels, moderation
+from rapport.community import expertise, levels, moderation
+from rapport.community.expertise import ACCEPTED_POINTS, EXPERT_HALF_LIFE_DAYS, HELPFUL_POINTS  # noqa: F401
 from rapport.community.models import (
     Answer,
     Category,
     CommunityMember,
+    Expertise,
     Moderation,
     Question,
     ReputationEntry,
@@ -31,10 +32,7 @@ from rapport.core.apitypes import CONTROL
 from rapport.core.errors import FieldErrors
 from rapport.core.models import User, Workspace
 
-ACCEPTED_POINTS = 15
-HELPFUL_POINTS = 10
 DAILY_CAP = 200  # points a member may earn from helpful votes in one day (accepted answers are not capped)
-EXPERT_HALF_LIFE_DAYS = 180.0
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 
 
@@ -180,6 +178,7 @@ def ask(
         moderation=Moderation.PENDING if held else Moderation.VISIBLE,
         moderation_reason=held,
     )
+    expertise.index_question(q)
     if author is not None and not held:
         levels.refresh(author)
     events.emit("community.question_asked", {"workspace_id": q.workspace_id, "question_id": q.pk, "held": bool(held)})
@@ -213,6 +212,7 @@ def answer(*, question: Question, author: CommunityMember, body: str, now: datet
         a.created_at = now
     if not held:
         levels.refresh(author, now=now)
+        expertise.refresh_answer(a)
     events.emit("community.answer_posted", {"workspace_id": a.workspace_id, "answer_id": a.pk, "held": bool(held)})
     return a
 
@@ -250,6 +250,7 @@ def vote_helpful(*, answer: Answer, voter: CommunityMember, now: datetime | None
             created_at=now,
         )
     levels.refresh(author, now=now)
+    expertise.refresh_answer(answer)
     return vote
 
 
@@ -290,6 +291,7 @@ def accept(
             created_at=now,
         )
     levels.refresh(answer.author, now=now)
+    expertise.refresh_answer(answer)
     events.emit(
         "community.answer_accepted",
         {"workspace_id": answer.workspace_id, "question_id": question.pk, "answer_id": answer.pk},
@@ -340,55 +342,30 @@ def topic_categories(workspace: Workspace, topic: str) -> QuerySet[Category]:
 
 def experts(*, workspace: Workspace, topic: str, limit: int = 10, now: datetime | None = None) -> list[Expert]:
     """Members ranked by accepted answers (15) and helpful votes (10 each) on the topic (a category's name or slug,
-    or a question tag), each weighted by recency: a contribution halves in value every 180 days."""
+    or a question tag), each weighted by recency: a contribution halves in value every 180 days.
+
+    One indexed read of the topic's top rows in the expertise table kept up to date on write (see expertise)."""
     now = now or timezone.now()
-    topic = topic.strip()
-    if not topic:
+    key = expertise.normalise(topic)
+    if not key:
         return []
-    cats = set(topic_categories(workspace, topic).values_list("pk", flat=True))
-    tag = topic.lower()
-    # Tags are a short JSON list per question: the database narrows by the list's text (the same LIKE on SQLite
-    # and PostgreSQL; JSON text escapes non-ASCII, so such tags are looked for in every question), and the exact
-    # membership is checked here.
-    scope = Question.objects.filter(workspace=workspace, hidden=False)
-    if tag.isascii():
-        scope = scope.filter(Q(category__in=cats) | Q(tags__icontains=json.dumps(tag)))
-    in_scope = [
-        pk for pk, cat, tags in scope.values_list("pk", "category_id", "tags") if cat in cats or tag in (tags or [])
-    ]
-    # Plain rows, not model instances: a busy topic has thousands of answers; only the ranked members are loaded.
-    answers = Answer.objects.filter(
-        workspace=workspace, hidden=False, question_id__in=in_scope, author__suspended=False
-    ).values_list("pk", "author_id", "created_at", "accepted_at")
-    rows = list(answers.order_by("pk"))
-    votes: dict[int, list[datetime]] = defaultdict(list)
-    for answer_id, at in Vote.objects.filter(answer_id__in=[r[0] for r in rows]).values_list("answer_id", "created_at"):
-        votes[answer_id].append(at)
-
-    def decay(at: datetime) -> float:
-        return 0.5 ** (max((now - at).total_seconds(), 0) / 86400 / EXPERT_HALF_LIFE_DAYS)
-
-    found: dict[int, Expert] = {}
-    for pk, author_id, created_at, accepted_at in rows:
-        e = found.get(author_id)
-        if e is None:
-            e = found[author_id] = Expert(member=None)  # type: ignore[arg-type]  # filled in for the ranked below
-        e.answers += 1
-        e.last_at = max(e.last_at or created_at, created_at)
-        if accepted_at is not None:
-            e.accepted += 1
-            e.score += ACCEPTED_POINTS * decay(accepted_at)
-        for at in votes.get(pk, []):
-            e.helpful += 1
-            e.score += HELPFUL_POINTS * decay(at)
-    top = sorted((a for a, e in found.items() if e.score > 0), key=lambda a: (-found[a].score, a))[:limit]
-    members = CommunityMember.objects.in_bulk(top)
+    rows = (
+        Expertise.objects.filter(workspace=workspace, topic=key, weight__gt=0, member__suspended=False)
+        .select_related("member")
+        .order_by("-weight", "member_id")[:limit]
+    )
+    factor = expertise.decay_factor(now)
+    topic = topic.strip()
     ranked = []
-    for author_id in top:
-        found[author_id].member = members[author_id]
-        ranked.append(found[author_id])
-    for e in ranked:
-        e.score = round(e.score, 2)
+    for row in rows:
+        e = Expert(
+            member=row.member,
+            score=round(row.weight * factor, 2),
+            accepted=row.accepted,
+            helpful=row.helpful,
+            answers=row.answers,
+            last_at=row.last_at,
+        )
         e.reasons = [f"{e.accepted} accepted answer{'s' * (e.accepted != 1)} on {topic}"]
         if e.helpful:
             e.reasons.append(f"{e.helpful} helpful vote{'s' * (e.helpful != 1)} on {topic}")
@@ -397,6 +374,7 @@ def experts(*, workspace: Workspace, topic: str, limit: int = 10, now: datetime 
             e.reasons.append("last answered today" if days == 0 else f"last answered {days} days ago")
         if e.member.away_notice:
             e.reasons.append(f"away: {e.member.away_notice}")
+        ranked.append(e)
     return ranked
 
 

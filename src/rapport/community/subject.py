@@ -33,8 +33,16 @@ def _export(subject: Subject) -> list[dict[str, Any]]:
 def _erase(subject: Subject) -> dict[str, int]:
     """What they wrote is blanked (the threads others answered in stay readable); the member is anonymised, so
     reputation statistics and accepted answers keep their counts without naming anyone."""
+    from rapport.community import expertise
+
     members = list(_members(subject).values_list("pk", flat=True))
+    theirs = list(Question.objects.filter(author_id__in=members).select_related("category"))
     questions = Question.objects.filter(author_id__in=members).update(title=ERASED, body=ERASED, tags=[])
+    for q in theirs:  # their tags were their words too: the topic rows and others' expertise on them follow
+        old = {t.topic for t in q.topics.all()}
+        q.tags = []
+        expertise.index_question(q)
+        expertise.refresh_question(q, topics=old)
     answers = Answer.objects.filter(author_id__in=members).update(body=ERASED)
     for pk in members:
         CommunityMember.objects.filter(pk=pk).update(

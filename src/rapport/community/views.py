@@ -73,13 +73,16 @@ def index(request: HttpRequest, ws: str) -> HttpResponse:
 def category(request: HttpRequest, ws: str, slug: str) -> HttpResponse:
     workspace = _workspace(ws)
     cat = get_object_or_404(Category, workspace=workspace, slug=slug)
-    questions = (
-        services.visible_questions(workspace)
-        .filter(category=cat)
-        .select_related("author")
-        .annotate(n=Count("answers", filter=Q(answers__hidden=False)))
-        .order_by("-created_at")[:50]
+    # The page's 50 questions first, then their answer counts: never a GROUP BY over the whole topic.
+    questions = list(services.visible_questions(workspace).filter(category=cat).order_by("-created_at", "-pk")[:50])
+    counts = dict(
+        Answer.objects.filter(question__in=[q.pk for q in questions], hidden=False)
+        .values("question_id")
+        .annotate(n=Count("pk"))
+        .values_list("question_id", "n")
     )
+    for q in questions:
+        q.n = counts.get(q.pk, 0)
     experts = services.experts(workspace=workspace, topic=cat.slug, limit=5)
     return _page(request, workspace, "category.html", {"cat": cat, "questions": questions, "experts": experts})
 
