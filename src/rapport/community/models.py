@@ -4,6 +4,7 @@ append-only reputation ledger."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -116,6 +117,9 @@ class Question(WorkspaceScoped):
     moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
     moderation_reason = models.CharField(max_length=200, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
+    search_vector = SearchVectorField(
+        null=True, blank=True, help_text="PostgreSQL full text of the public question and answers (search.refresh)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -203,12 +203,14 @@ def flag(
 
 def _hidden_changed(post: Question | Answer) -> None:
     """A post went off or back onto the public pages: what it counts for elsewhere follows."""
-    from rapport.community import expertise
+    from rapport.community import expertise, search
 
     if isinstance(post, Question):
         expertise.refresh_question(post)
+        search.refresh([post.pk])
     else:
         expertise.refresh_answer(post)
+        search.refresh([post.question_id])
 
 
 def flag_hides_at_once(member: CommunityMember) -> bool:

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from rapport.community import expertise, levels, moderation
+from rapport.community import search as search_index
 from rapport.community.expertise import ACCEPTED_POINTS, EXPERT_HALF_LIFE_DAYS, HELPFUL_POINTS  # noqa: F401
 from rapport.community.models import (
     Answer,
@@ -109,16 +110,9 @@ def visible_questions(workspace: Workspace) -> QuerySet[Question]:
 
 
 def search(workspace: Workspace, text: str, *, limit: int = 50) -> list[Question]:
-    """Questions whose title, body or an answer contains every word of `text`."""
-    qs = visible_questions(workspace)
-    words = [w for w in CONTROL.sub(" ", text).split() if w][:8]  # control characters separate words
-    if not words:
-        return []
-    for w in words:
-        qs = qs.filter(
-            Q(title__icontains=w) | Q(body__icontains=w) | Q(answers__body__icontains=w, answers__hidden=False)
-        )
-    return list(qs.distinct().select_related("category").order_by("-created_at")[:limit])
+    """Public questions whose title, body or a public answer contains every word of `text`, best match first
+    (PostgreSQL full text or SQLite FTS5: see rapport.community.search)."""
+    return search_index.search(workspace, text, limit=limit)
 
 
 def _clean_text(errors: dict, name: str, value: str, *, low: int, high: int) -> str:
@@ -179,6 +173,7 @@ def ask(
         moderation_reason=held,
     )
     expertise.index_question(q)
+    search_index.refresh([q.pk])
     if author is not None and not held:
         levels.refresh(author)
     events.emit("community.question_asked", {"workspace_id": q.workspace_id, "question_id": q.pk, "held": bool(held)})
@@ -213,6 +208,7 @@ def answer(*, question: Question, author: CommunityMember, body: str, now: datet
     if not held:
         levels.refresh(author, now=now)
         expertise.refresh_answer(a)
+        search_index.refresh([question.pk])
     events.emit("community.answer_posted", {"workspace_id": a.workspace_id, "answer_id": a.pk, "held": bool(held)})
     return a
 

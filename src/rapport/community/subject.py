@@ -33,7 +33,7 @@ def _export(subject: Subject) -> list[dict[str, Any]]:
 def _erase(subject: Subject) -> dict[str, int]:
     """What they wrote is blanked (the threads others answered in stay readable); the member is anonymised, so
     reputation statistics and accepted answers keep their counts without naming anyone."""
-    from rapport.community import expertise
+    from rapport.community import expertise, search
 
     members = list(_members(subject).values_list("pk", flat=True))
     theirs = list(Question.objects.filter(author_id__in=members).select_related("category"))
@@ -43,7 +43,11 @@ def _erase(subject: Subject) -> dict[str, int]:
         q.tags = []
         expertise.index_question(q)
         expertise.refresh_question(q, topics=old)
+    touched = {q.pk for q in theirs} | set(
+        Answer.objects.filter(author_id__in=members).values_list("question_id", flat=True)
+    )
     answers = Answer.objects.filter(author_id__in=members).update(body=ERASED)
+    search.refresh(touched)  # the search index held their words too
     for pk in members:
         CommunityMember.objects.filter(pk=pk).update(
             handle=f"erased-{pk}", email="", password="", away_notice="", person=None, suspended=True
