@@ -320,3 +320,104 @@ def patch_moderation_settings(request: HttpRequest, payload: ModerationSettingsP
     given = {k: v for k, v in payload.dict().items() if v is not None}
     merged = {k: given.get(k, getattr(current, k)) for k in ModerationSettingsPatch.model_fields}
     return moderation.update_settings(workspace=request.workspace, actor=request.actor, **merged)
+
+
+# --- suspensions and edit history --------------------------------------------------------------------------------
+
+
+class SuspendIn(Schema):
+    reason: Text(300) = Field(..., description="why (for moderators; the member only sees that they are suspended)")
+    until: datetime | None = Field(None, description="when the suspension ends by itself; empty: until lifted")
+
+
+class SuspensionOut(Schema):
+    member_id: int
+    name: str
+    suspended: bool
+    until: datetime | None
+    reason: str
+
+
+class SuspensionsOut(Schema):
+    items: list[SuspensionOut]
+
+
+def suspension_out(m) -> dict:
+    return {
+        "member_id": m.pk,
+        "name": m.handle,
+        "suspended": m.suspended,
+        "until": m.suspended_until,
+        "reason": m.suspension_reason,
+    }
+
+
+def _member_or_404(request: HttpRequest, member_id: int):
+    from rapport.community.models import CommunityMember
+
+    return get_object_or_404(CommunityMember, workspace=request.workspace, pk=member_id)
+
+
+@router.get("/suspensions", response=SuspensionsOut)
+def list_suspensions(request: HttpRequest):
+    """Members a moderator has suspended, with the reason and the end date."""
+    require(request, "community.moderate")
+    return {"items": [suspension_out(m) for m in moderation.suspended_members(request.workspace)]}
+
+
+@router.post("/members/{member_id}/suspension", response=SuspensionOut)
+def suspend_member(request: HttpRequest, member_id: Id, payload: SuspendIn):
+    """Suspend a member: they may read but not post, answer, vote or report until `until` (or until lifted)."""
+    require(request, "community.moderate")
+    member = _member_or_404(request, member_id)
+    moderation.suspend(member=member, user=request.actor.user, reason=payload.reason, until=payload.until)
+    return suspension_out(member)
+
+
+@router.delete("/members/{member_id}/suspension", response=SuspensionOut)
+def lift_suspension(request: HttpRequest, member_id: Id):
+    require(request, "community.moderate")
+    member = _member_or_404(request, member_id)
+    try:
+        moderation.lift(member=member, user=request.actor.user)
+    except moderation.ModerationError as e:
+        raise FieldErrors({"member_id": str(e)}) from None
+    return suspension_out(member)
+
+
+class EditOut(Schema):
+    edited_at: datetime
+    editor: str | None = Field(description="the member's community name, or the moderator's email")
+    title_before: str
+    title_after: str
+    body_before: str
+    body_after: str
+
+
+class EditsOut(Schema):
+    kind: Literal["question", "answer"]
+    id: int
+    items: list[EditOut]
+
+
+@router.get("/moderation/{kind}/{post_id}/edits", response=EditsOut)
+def post_edits(request: HttpRequest, kind: Literal["question", "answer"], post_id: Id):
+    """A post's edit history, oldest first (append-only: the text before and after each edit)."""
+    from rapport.community import edits
+
+    require(request, "community.moderate")
+    post = moderation.find(request.workspace, kind, post_id)
+    if post is None:
+        raise Http404
+    items = [
+        {
+            "edited_at": e.edited_at,
+            "editor": e.editor.handle if e.editor else (e.editor_user.email if e.editor_user else None),
+            "title_before": e.title_before,
+            "title_after": e.title_after,
+            "body_before": e.body_before,
+            "body_after": e.body_after,
+        }
+        for e in edits.history(post)
+    ]
+    return {"kind": kind, "id": post.pk, "items": items}

@@ -11,6 +11,14 @@ from django.db.models import Q
 from rapport.core.models import WorkspaceScoped
 
 
+class SearchVectorColumn(SearchVectorField):
+    """A tsvector on PostgreSQL; elsewhere an unused, always empty text column (SQLite searches through FTS5), so
+    that tools reading the schema see a type they know."""
+
+    def db_type(self, connection) -> str:
+        return "tsvector" if connection.vendor == "postgresql" else "text"
+
+
 class CommunityMember(WorkspaceScoped):
     """A member of a workspace's public community; `handle` is all the public ever sees of them."""
 
@@ -20,6 +28,10 @@ class CommunityMember(WorkspaceScoped):
     password = models.CharField(max_length=128, blank=True, help_text="a Django password hash")
     away_notice = models.CharField(max_length=200, blank=True, help_text='e.g. "back after my wedding"')
     suspended = models.BooleanField(default=False)
+    suspended_until = models.DateTimeField(
+        null=True, blank=True, help_text="when a moderator's suspension ends by itself (empty: until lifted)"
+    )
+    suspension_reason = models.CharField(max_length=300, blank=True, help_text="private: for moderators only")
     trust_level = models.PositiveSmallIntegerField(
         default=0, help_text="computed from activity by rapport.community.levels; kept here for the pages"
     )
@@ -117,7 +129,8 @@ class Question(WorkspaceScoped):
     moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
     moderation_reason = models.CharField(max_length=200, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
-    search_vector = SearchVectorField(
+    edited_at = models.DateTimeField(null=True, blank=True, help_text="last edit (the history is in PostEdit)")
+    search_vector = SearchVectorColumn(
         null=True, blank=True, help_text="PostgreSQL full text of the public question and answers (search.refresh)"
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -142,6 +155,7 @@ class Answer(WorkspaceScoped):
     moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
     moderation_reason = models.CharField(max_length=200, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
+    edited_at = models.DateTimeField(null=True, blank=True, help_text="last edit (the history is in PostEdit)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -290,3 +304,57 @@ class Expertise(WorkspaceScoped):
             models.UniqueConstraint(fields=["workspace", "topic", "member"], name="community_expertise_uniq")
         ]
         indexes = [models.Index(fields=["workspace", "topic", "-weight"], name="community_expertise_rank_idx")]
+
+
+class Suspension(WorkspaceScoped):
+    """One suspension of a member by a moderator, kept after it ends: who, why, until when, and how it ended."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="suspensions")
+    by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=300)
+    until = models.DateTimeField(null=True, blank=True, help_text="empty: until a moderator lifts it")
+    created_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_note = models.CharField(max_length=300, blank=True, help_text='e.g. "expired" when the end date passed')
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["workspace", "member", "-created_at"], name="community_susp_member_idx")]
+
+
+class PostEdit(WorkspaceScoped):
+    """One edit of a question or an answer, append-only: the text before and after, who edited and when. The
+    public pages only say a post was edited; moderators read the history."""
+
+    question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.CASCADE, related_name="edits")
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="edits")
+    editor = models.ForeignKey(CommunityMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    editor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title_before = models.CharField(max_length=200, blank=True)
+    title_after = models.CharField(max_length=200, blank=True)
+    body_before = models.TextField(max_length=10_000)
+    body_after = models.TextField(max_length=10_000)
+    edited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["edited_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="community_edit_one_target",
+            )
+        ]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("edit history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("edit history is append-only")

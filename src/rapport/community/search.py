@@ -103,6 +103,17 @@ def refresh(question_ids: Iterable[int]) -> None:
                 cur.execute(FTS_INSERT_ONE, [pk])
 
 
+FTS_OPTIMIZE = "INSERT INTO community_question_fts(community_question_fts) VALUES ('optimize')"
+
+
+def forget() -> None:
+    """After an erasure: FTS5 keeps a deleted entry's terms in its segments until they merge; merge them now, so
+    the erased words are gone from the index itself, not only unreachable. (PostgreSQL rewrote the row already.)"""
+    if backend() == "fts5":
+        with connection.cursor() as cur:
+            cur.execute(FTS_OPTIMIZE)
+
+
 def rebuild(workspace_id: int | None = None) -> None:
     """Every entry of a workspace (or of all) from scratch: after bulk loads, or to repair."""
     kind = backend()

@@ -94,7 +94,7 @@ def authenticate(*, workspace: Workspace, email: str, password: str) -> Communit
     member = (
         None
         if CONTROL.search(email)  # no member has such an email; PostgreSQL would refuse the lookup
-        else CommunityMember.objects.filter(workspace=workspace, email=email, suspended=False).first()
+        else CommunityMember.objects.filter(workspace=workspace, email=email).first()
     )
     if member is None or not member.password:
         make_password(password)  # the same work either way
@@ -133,8 +133,15 @@ def _clean_tags(errors: dict, tags: list[str] | None) -> list[str]:
 
 
 def _active(member: CommunityMember | None) -> None:
-    if member is not None and member.suspended:
-        raise CommunityError("this member is suspended")
+    """Suspended members may read but not post, answer, vote, accept or report."""
+    if member is None or not member.suspended:
+        return
+    moderation.lift_if_ended(member)
+    if member.suspended:
+        until = member.suspended_until
+        raise CommunityError(
+            "your membership is suspended" + (f" until {until:%Y-%m-%d %H:%M} UTC" if until else "") + " by a moderator"
+        )
 
 
 @transaction.atomic
@@ -262,6 +269,7 @@ def accept(
     points (not for their own question); a question asked from the inbox gets the answer as a note and is resolved
     as deflected."""
     now = now or timezone.now()
+    _active(by_member)
     question = Question.objects.select_for_update().get(pk=answer.question_id)
     if by_member is not None:
         if question.author_id is None or question.author_id != by_member.pk:

@@ -10,3 +10,11 @@ from rapport.core.jobs import scheduled
 def return_unanswered_tick() -> dict[str, int]:
     """Every 15 minutes (idempotent: each question returns once)."""
     return return_unanswered()
+
+
+@scheduled("community.lift_ended_suspensions", every=900, retries=3)
+def lift_ended_suspensions_tick() -> int:
+    """Every 15 minutes: suspensions whose end date has passed are lifted (and audited as expired)."""
+    from rapport.community.moderation import lift_ended
+
+    return lift_ended()

@@ -36,7 +36,9 @@ def _member(request: HttpRequest, workspace: Workspace) -> CommunityMember | Non
     pk = request.session.get(_session_key(workspace))
     if not pk:
         return None
-    return CommunityMember.objects.filter(pk=pk, workspace=workspace, suspended=False).first()
+    # A suspended member stays signed in and may read; every action refuses them (services._active) and the pages
+    # say why. A suspension whose end has passed is lifted here.
+    return moderation.lift_if_ended(CommunityMember.objects.filter(pk=pk, workspace=workspace).first())
 
 
 def _client(request: HttpRequest) -> str:
@@ -104,8 +106,8 @@ def question(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         {
             "q": q,
             "answers": answers,
-            "can_accept": me is not None and q.author_id == me.pk and not q.accepted_answer_id,
-            "can_flag": me is not None and moderation.may_flag(me),
+            "can_accept": me is not None and not me.suspended and q.author_id == me.pk and not q.accepted_answer_id,
+            "can_flag": me is not None and not me.suspended and moderation.may_flag(me),
             "flag_reasons": FlagReason.choices,
         },
     )
@@ -145,6 +147,8 @@ def ask(request: HttpRequest, ws: str) -> HttpResponse:
             return redirect(f"/community/{workspace.slug}/q/{q.pk}/")
         except FieldErrors as e:
             errors = e.errors
+        except services.CommunityError as e:
+            return _page(request, workspace, "message.html", {"message": str(e)}, 403)
     return _page(request, workspace, "ask.html", {"errors": errors, "form": request.POST}, 422 if errors else 200)
 
 
@@ -161,6 +165,8 @@ def answer(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         a = services.answer(question=q, author=me, body=request.POST.get("body", ""))
     except FieldErrors as e:
         return _page(request, workspace, "message.html", {"message": f"Your answer: {e.errors['body']}."}, 422)
+    except services.CommunityError as e:
+        return _page(request, workspace, "message.html", {"message": str(e)}, 403)
     if a.hidden:
         return _held(request, workspace, "answer", a.moderation_reason)
     return redirect(f"/community/{workspace.slug}/q/{q.pk}/")
@@ -302,4 +308,39 @@ def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
             "answers": answers,
             "levels": levels.LEVELS,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit_post(request: HttpRequest, ws: str, kind: str, pk: int) -> HttpResponse:
+    """A member edits their own question or answer; the old text is kept in the history moderators read."""
+    from rapport.community import edits
+    from rapport.community.models import Question
+
+    workspace = _workspace(ws)
+    me = _member(request, workspace)
+    if me is None:
+        return redirect(f"/community/{workspace.slug}/signin")
+    model = Question if kind == "q" else Answer
+    post = get_object_or_404(model.objects.filter(workspace=workspace, author=me), pk=pk)
+    back = post.pk if kind == "q" else post.question_id
+    errors: dict[str, str] = {}
+    form = {"title": getattr(post, "title", ""), "body": post.body}
+    if request.method == "POST":
+        if not hit(f"community:post:{me.pk}", limit=POSTS_PER_HOUR, window=3600):
+            return _too_many(request, workspace)
+        form = {"title": request.POST.get("title", ""), "body": request.POST.get("body", "")}
+        try:
+            edits.edit(post=post, member=me, body=form["body"], title=form["title"] if kind == "q" else None)
+            return redirect(f"/community/{workspace.slug}/q/{back}/")
+        except FieldErrors as e:
+            errors = e.errors
+        except edits.EditError as e:
+            return _page(request, workspace, "message.html", {"message": str(e)}, 403)
+    return _page(
+        request,
+        workspace,
+        "edit.html",
+        {"kind": kind, "post": post, "form": form, "errors": errors, "back": back},
+        422 if errors else 200,
     )

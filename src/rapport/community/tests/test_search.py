@@ -75,3 +75,34 @@ def test_the_public_search_page(workspace):
     assert "asker@mail.example" not in page.content.decode()
     empty = Client().get(f"/community/{workspace.slug}/search?q=nothingmatches")
     assert "Nothing found" in empty.content.decode()
+
+
+def test_an_erasure_takes_the_words_out_of_the_index_itself(workspace):
+    from django.db import connection
+
+    from rapport.community import subject as community_subject
+    from rapport.consent.subject import Subject
+
+    cat = category(workspace)
+    asker, helper = member(workspace, "asker"), member(workspace, "helper")
+    q = services.ask(author=asker, category=cat, title="Qwzmarker question title", body="qwzmarker body")
+    services.answer(question=q, author=helper, body="An answer without it.")
+    assert _titles(workspace, "qwzmarker") == ["Qwzmarker question title"]
+    community_subject._erase(Subject(workspace_id=workspace.pk, person_ids=[asker.person_id]))
+    assert _titles(workspace, "qwzmarker") == []
+
+    def hits() -> int:
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                cur.execute("SELECT count(*) FROM community_question WHERE search_vector::text LIKE '%%qwzmarker%%'")
+                return cur.fetchone()[0]
+            cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'community_question_fts%%'")
+            found = 0
+            for (table,) in cur.fetchall():
+                cur.execute(f'PRAGMA table_info("{table}")')
+                for col in [r[1] for r in cur.fetchall()]:
+                    cur.execute(f'SELECT count(*) FROM "{table}" WHERE CAST("{col}" AS TEXT) LIKE %s', ["%qwzmarker%"])
+                    found += cur.fetchone()[0]
+            return found
+
+    assert hits() == 0
