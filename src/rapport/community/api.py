@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.care import routing
-from rapport.community import moderation, services
+from rapport.community import levels, moderation, services
 from rapport.community.models import Answer, Category, Question
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Id, Text
@@ -421,3 +421,78 @@ def post_edits(request: HttpRequest, kind: Literal["question", "answer"], post_i
         for e in edits.history(post)
     ]
     return {"kind": kind, "id": post.pk, "items": items}
+
+
+# --- trust levels ------------------------------------------------------------------------------------------------
+
+
+class LevelOut(Schema):
+    number: int
+    name: str
+    posts: int = Field(description="public questions and answers needed")
+    accepted: int = Field(description="accepted answers needed")
+    helpful: int = Field(description="helpful votes received needed")
+    days: int = Field(description="days of membership needed")
+    unlocks: list[str]
+
+
+class LevelsOut(Schema):
+    items: list[LevelOut]
+
+
+class Thresholds(Schema):
+    posts: int | None = None
+    accepted: int | None = None
+    helpful: int | None = None
+    days: int | None = None
+
+
+class LevelsIn(Schema):
+    thresholds: dict[Literal["1", "2", "3"], Thresholds] = Field(
+        ..., description='per level, what it asks; e.g. {"2": {"posts": 5, "helpful": 3, "days": 7}}'
+    )
+
+
+def levels_out(table) -> dict:
+    return {
+        "items": [
+            {
+                "number": lv.number,
+                "name": lv.name,
+                "posts": lv.posts,
+                "accepted": lv.accepted,
+                "helpful": lv.helpful,
+                "days": lv.days,
+                "unlocks": list(lv.unlocks),
+            }
+            for lv in table
+        ]
+    }
+
+
+@router.get("/levels", response=LevelsOut)
+def get_levels(request: HttpRequest):
+    """The workspace's trust levels: what each asks and unlocks."""
+    require(request, "community.moderate")
+    return levels_out(levels.table(request.workspace.pk))
+
+
+@router.patch("/levels", response=LevelsOut)
+def patch_levels(request: HttpRequest, payload: LevelsIn):
+    """Set what levels 1 to 3 ask (a dimension left out keeps its current value); each level must ask at least what
+    the one below asks. Audited; every member's level is recomputed in the background."""
+    require(request, "community.moderate")
+    current = levels.thresholds_of(levels.table(request.workspace.pk))
+    merged = {
+        n: {
+            **row,
+            **{
+                k: v
+                for k, v in (payload.thresholds.get(n).dict() if n in payload.thresholds else {}).items()
+                if v is not None
+            },
+        }
+        for n, row in current.items()
+    }
+    table = levels.update_thresholds(workspace=request.workspace, actor=request.actor, thresholds=merged)
+    return levels_out(table)

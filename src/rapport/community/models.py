@@ -84,6 +84,12 @@ class CommunitySettings(WorkspaceScoped):
     return_after_hours = models.PositiveSmallIntegerField(
         default=48, help_text="hours until a question asked from the inbox with no accepted answer returns (0: never)"
     )
+    level_thresholds = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='what each trust level asks, e.g. {"2": {"posts": 5, "accepted": 0, "helpful": 3, "days": 7}}; '
+        "levels left out keep the defaults (rapport.community.levels)",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace"], name="community_settings_one")]

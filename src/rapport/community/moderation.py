@@ -53,6 +53,17 @@ def settings_for(workspace: Workspace | int) -> CommunitySettings:
     return CommunitySettings.objects.filter(workspace_id=ws_id).first() or CommunitySettings(workspace_id=ws_id)
 
 
+def settings_errors(*, flags_to_hide: int, new_member_max_links: int, return_after_hours: int | None) -> dict:
+    errors = {}
+    if not 1 <= flags_to_hide <= MAX_FLAGS_TO_HIDE:
+        errors["flags_to_hide"] = f"1 to {MAX_FLAGS_TO_HIDE}"
+    if not 0 <= new_member_max_links <= MAX_LINKS:
+        errors["new_member_max_links"] = f"0 to {MAX_LINKS}"
+    if return_after_hours is not None and not 0 <= return_after_hours <= MAX_RETURN_HOURS:
+        errors["return_after_hours"] = f"0 (never) to {MAX_RETURN_HOURS}"
+    return errors
+
+
 def update_settings(
     *,
     workspace: Workspace,
@@ -64,13 +75,9 @@ def update_settings(
 ) -> CommunitySettings:
     from rapport.core.services import record_audit
 
-    errors = {}
-    if not 1 <= flags_to_hide <= MAX_FLAGS_TO_HIDE:
-        errors["flags_to_hide"] = f"1 to {MAX_FLAGS_TO_HIDE}"
-    if not 0 <= new_member_max_links <= MAX_LINKS:
-        errors["new_member_max_links"] = f"0 to {MAX_LINKS}"
-    if return_after_hours is not None and not 0 <= return_after_hours <= MAX_RETURN_HOURS:
-        errors["return_after_hours"] = f"0 (never) to {MAX_RETURN_HOURS}"
+    errors = settings_errors(
+        flags_to_hide=flags_to_hide, new_member_max_links=new_member_max_links, return_after_hours=return_after_hours
+    )
     if errors:
         raise FieldErrors(errors)
     current = settings_for(workspace)
@@ -176,7 +183,9 @@ def flag(
         raise CommunityError("you cannot flag your own post")
     levels.current(member, now=now)
     if not may_flag(member):
-        raise CommunityError(f"reporting posts opens up at the {levels.LEVELS[levels.MAY_FLAG].name} level")
+        raise CommunityError(
+            f"reporting posts opens up at the {levels.table(member.workspace_id)[levels.MAY_FLAG].name} level"
+        )
     model = type(post)
     locked = model.objects.select_for_update().get(pk=post.pk)
     if locked.hidden:

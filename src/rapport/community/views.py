@@ -285,9 +285,10 @@ def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
     if CONTROL.search(handle) or len(handle) > 40:
         raise Http404
     who = get_object_or_404(CommunityMember, workspace=workspace, handle=handle, suspended=False)
-    levels.refresh(who)  # membership age alone can move the level
+    table = levels.table(workspace.pk)
+    levels.refresh(who, levels=table)  # membership age alone can move the level
     s = levels.stats(who)
-    reached = [lv for lv in levels.LEVELS if lv.number <= who.trust_level]
+    reached = [lv for lv in table if lv.number <= who.trust_level]
     answers = (
         Answer.objects.filter(author=who, hidden=False, question__hidden=False)
         .select_related("question")
@@ -303,10 +304,10 @@ def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
             "stats": s,
             "score": services.score(who),
             "unlocks": [u for lv in reached for u in lv.unlocks],
-            "next": levels.next_level(who, s),
+            "next": levels.next_level(who, s, table),
             "badges": [(d, b) for d, b in badges if d is not None],
             "answers": answers,
-            "levels": levels.LEVELS,
+            "levels": table,
         },
     )
 
