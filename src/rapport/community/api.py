@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.db.models import Count
@@ -496,3 +496,39 @@ def patch_levels(request: HttpRequest, payload: LevelsIn):
     }
     table = levels.update_thresholds(workspace=request.workspace, actor=request.actor, thresholds=merged)
     return levels_out(table)
+
+
+# --- analytics ---------------------------------------------------------------------------------------------------
+
+
+class WeekOut(Schema):
+    week: date
+    members: int = Field(description="members who asked, answered or voted helpful that week")
+    questions: int
+    answers: int
+
+
+class AnalyticsOut(Schema):
+    start: datetime
+    end: datetime
+    questions: int = Field(description="public questions asked in the period")
+    answered: int
+    accepted: int
+    answer_rate: float | None = Field(description="share of the period's questions with a public answer")
+    acceptance_rate: float | None = Field(description="share of the period's questions with an accepted answer")
+    first_answer_hours_median: float | None
+    first_answer_hours_p90: float | None
+    from_inbox: int = Field(description="questions asked from the care inbox in the period")
+    deflected: int = Field(description="inbox cases whose community answer was accepted in the period")
+    returned_to_care: int
+    weeks: list[WeekOut]
+
+
+@router.get("/analytics", response=AnalyticsOut)
+def get_analytics(request: HttpRequest, days: int = 90):
+    """The community report over the last `days` (1 to 730): deflected cases, time to first answer, answer and
+    acceptance rates, active members per week."""
+    from rapport.community import analytics
+
+    require(request, "community.moderate")
+    return analytics.as_dict(analytics.report(request.workspace, days=days))

@@ -155,3 +155,54 @@ def post_history(request: HttpRequest, ws: str, kind: str, pk: int) -> HttpRespo
         "community/history.html",
         {"nav": "community", "ws": ws, "kind": kind, "post": post, "edits": edits.history(post)},
     )
+
+
+def _days(request: HttpRequest) -> int | None:
+    raw = request.GET.get("days", "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise FieldErrors({"days": "a whole number of days"}) from None
+
+
+@workspace_required("community.moderate")
+@_in_workspace
+def analytics_page(request: HttpRequest, ws: str) -> HttpResponse:
+    """Deflected cases, time to first answer, answer and acceptance rates, active members per week."""
+    from rapport.community import analytics
+
+    try:
+        days = _days(request)
+        report = analytics.report(request.workspace, days=days)
+    except FieldErrors as e:
+        field, error = next(iter(e.errors.items()))
+        return HttpResponse(f"{field}: {error}", status=422, content_type="text/plain")
+    return render(
+        request,
+        "community/analytics.html",
+        {
+            "nav": "community",
+            "ws": ws,
+            "r": report,
+            "days": days or analytics.DEFAULT_DAYS,
+            "chart": analytics.chart(report.weeks),
+            "choices": (30, 90, 365),
+        },
+    )
+
+
+@workspace_required("community.moderate")
+@_in_workspace
+def analytics_csv(request: HttpRequest, ws: str) -> HttpResponse:
+    from rapport.community import analytics
+
+    try:
+        report = analytics.report(request.workspace, days=_days(request))
+    except FieldErrors as e:
+        field, error = next(iter(e.errors.items()))
+        return HttpResponse(f"{field}: {error}", status=422, content_type="text/plain")
+    response = HttpResponse(analytics.to_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="community-{ws}-weekly.csv"'
+    return response
