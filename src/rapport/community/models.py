@@ -32,6 +32,12 @@ class CommunityMember(WorkspaceScoped):
         null=True, blank=True, help_text="when a moderator's suspension ends by itself (empty: until lifted)"
     )
     suspension_reason = models.CharField(max_length=300, blank=True, help_text="private: for moderators only")
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the member confirmed their address (empty: not yet, may not post)"
+    )
+    verify_nonce = models.CharField(
+        max_length=32, blank=True, help_text="the one confirmation link still valid; emptied when it is used"
+    )
     trust_level = models.PositiveSmallIntegerField(
         default=0, help_text="computed from activity by rapport.community.levels; kept here for the pages"
     )

@@ -46,9 +46,17 @@ class CommunityError(Exception):
 
 @transaction.atomic
 def join(
-    *, workspace: Workspace, handle: str, email: str, password: str | None, away_notice: str = ""
+    *,
+    workspace: Workspace,
+    handle: str,
+    email: str,
+    password: str | None,
+    away_notice: str = "",
+    confirm_email: bool = False,
 ) -> CommunityMember:
-    """A new member; linked to the person with this email when the CRM knows them, otherwise a new person."""
+    """A new member; linked to the person with this email when the CRM knows them, otherwise a new person.
+    `confirm_email` (the public sign-up): the address is unconfirmed until the member uses the link mailed to it
+    (rapport.community.verification), and they may not post before."""
     from rapport.contacts import services as contacts  # here: the CLI starts without the phone-number library
 
     handle = handle.strip()
@@ -81,7 +89,12 @@ def join(
         email=email,
         password=make_password(password) if password else "",
         away_notice=away_notice,
+        email_verified_at=None if confirm_email else timezone.now(),
     )
+    if confirm_email:
+        from rapport.community import verification
+
+        transaction.on_commit(lambda: verification.send(member))
     events.emit(
         "community.member_joined", {"workspace_id": workspace.pk, "member_id": member.pk, "person_id": person.pk}
     )
@@ -133,8 +146,13 @@ def _clean_tags(errors: dict, tags: list[str] | None) -> list[str]:
 
 
 def _active(member: CommunityMember | None) -> None:
-    """Suspended members may read but not post, answer, vote, accept or report."""
-    if member is None or not member.suspended:
+    """Suspended members, and members who have not confirmed their address yet, may read but not post, answer,
+    vote, accept or report."""
+    if member is None:
+        return
+    if member.email_verified_at is None:
+        raise CommunityError("confirm your email address first: use the link we sent you (or ask for a new one)")
+    if not member.suspended:
         return
     moderation.lift_if_ended(member)
     if member.suspended:

@@ -30,4 +30,6 @@ urlpatterns = [
     path("<slug:ws>/join", views.join, name="join"),
     path("<slug:ws>/signin", views.signin, name="signin"),
     path("<slug:ws>/signout", views.signout, name="signout"),
+    path("<slug:ws>/verify/resend", views.resend_verification, name="verify-resend"),
+    path("<slug:ws>/verify/<str:token>", views.verify, name="verify"),
 ]

@@ -243,10 +243,12 @@ def join(request: HttpRequest, ws: str) -> HttpResponse:
                 handle=request.POST.get("handle", ""),
                 email=request.POST.get("email", ""),
                 password=request.POST.get("password", ""),
+                confirm_email=True,
             )
             request.session.cycle_key()
             request.session[_session_key(workspace)] = member.pk
-            return redirect(f"/community/{workspace.slug}/")
+            message = "Welcome! We sent you an email: use its link to confirm your address, then ask and answer."
+            return _page(request, workspace, "message.html", {"message": message}, 201)
         except FieldErrors as e:
             errors = e.errors
     form = {"handle": request.POST.get("handle", ""), "email": request.POST.get("email", "")}
@@ -344,4 +346,35 @@ def edit_post(request: HttpRequest, ws: str, kind: str, pk: int) -> HttpResponse
         "edit.html",
         {"kind": kind, "post": post, "form": form, "errors": errors, "back": back},
         422 if errors else 200,
+    )
+
+
+def verify(request: HttpRequest, ws: str, token: str) -> HttpResponse:
+    """The link from the confirmation email (works once, expires)."""
+    from rapport.community import verification
+
+    workspace = _workspace(ws)
+    try:
+        verification.confirm(workspace.pk, token)
+    except verification.BadLink as e:
+        return _page(request, workspace, "message.html", {"message": str(e)}, 400)
+    message = "Thank you: your email address is confirmed. You can ask, answer and vote now."
+    return _page(request, workspace, "message.html", {"message": message})
+
+
+@require_POST
+def resend_verification(request: HttpRequest, ws: str) -> HttpResponse:
+    from rapport.community import verification
+
+    workspace = _workspace(ws)
+    me = _member(request, workspace)
+    if me is None:
+        return redirect(f"/community/{workspace.slug}/signin")
+    if me.email_verified_at is not None:
+        return _page(request, workspace, "message.html", {"message": "Your address is already confirmed."})
+    if not hit(f"community:verify:{me.pk}", limit=3, window=3600):
+        return _too_many(request, workspace)
+    verification.send(me)
+    return _page(
+        request, workspace, "message.html", {"message": "We sent you a new link; the old one no longer works."}
     )

@@ -122,13 +122,25 @@ def _signed_in(workspace, email: str) -> Client:
     return c
 
 
-def test_join_ask_answer_vote_accept_without_javascript(workspace):
+def test_join_ask_answer_vote_accept_without_javascript(workspace, mailoutbox, django_capture_on_commit_callbacks):
     cat = category(workspace)
     base = f"/community/{workspace.slug}/"
     newbie = Client()
-    r = newbie.post(f"{base}join", {"handle": "newbie", "email": "newbie@mail.example", "password": MEMBER_PASSWORD})
-    assert r.status_code == 302
-    r = newbie.post(f"{base}ask", {"category": cat.slug, "title": "Where is the SIM tray?", "body": "Cannot find it."})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = newbie.post(
+            f"{base}join", {"handle": "newbie", "email": "newbie@mail.example", "password": MEMBER_PASSWORD}
+        )
+    assert r.status_code == 201 and "We sent you an email" in r.content.decode()
+    (mail,) = mailoutbox
+    assert mail.to == ["newbie@mail.example"]
+    link = re.search(r"https?://\S+(/community/\S+/verify/\S+)", mail.body).group(1)
+    ask = {"category": cat.slug, "title": "Where is the SIM tray?", "body": "Cannot find it."}
+    refused = newbie.post(f"{base}ask", ask)  # not before the address is confirmed
+    assert refused.status_code == 403 and "confirm your email" in refused.content.decode()
+    assert "Please confirm your email address" in newbie.get(base).content.decode()
+    assert "is confirmed" in newbie.get(link).content.decode()
+    assert newbie.get(link).status_code == 400  # once
+    r = newbie.post(f"{base}ask", ask)
     assert r.status_code == 302
     qurl = r["Location"]
     member(workspace, "kohlmark")
@@ -167,7 +179,7 @@ def test_posts_need_the_csrf_token(workspace):
         f"/community/{workspace.slug}/join",
         {"handle": "x1x", "email": "x@mail.example", "password": "p" * 12, "csrfmiddlewaretoken": token},
     )
-    assert r.status_code == 302
+    assert r.status_code == 201
 
 
 def test_sign_in_is_rate_limited_and_a_member_of_one_workspace_is_not_signed_in_elsewhere(workspace, other_workspace):
