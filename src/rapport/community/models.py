@@ -115,8 +115,18 @@ class Moderation(models.TextChoices):
 HIDDEN_STATES = {Moderation.PENDING, Moderation.FLAGGED, Moderation.HIDDEN, Moderation.DELETED}
 
 
+class QuestionManager(models.Manager):
+    """Questions without their search vector: it holds every public answer's words and only the database reads
+    it, so no page or list pays for fetching it."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("search_vector")
+
+
 class Question(WorkspaceScoped):
     """A question asked by a member, or posted anonymised from a care conversation by an agent."""
+
+    objects = QuestionManager()
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="questions")
     author = models.ForeignKey(CommunityMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

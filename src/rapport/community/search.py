@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 
 from rapport.community.models import Question
 from rapport.core.apitypes import CONTROL
@@ -149,8 +149,10 @@ def search(workspace, text: str, *, limit: int = 50, kind: str | None = None) ->
         query = SearchQuery(" ".join(found), config=CONFIG, search_type="plain")
         return list(
             public.filter(search_vector=query)
-            .annotate(rank=SearchRank("search_vector", query))
+            # F(): the stored vector itself (a bare name would be wrapped in to_tsvector and re-parsed per row)
+            .annotate(rank=SearchRank(F("search_vector"), query))
             .select_related("category")
+            .defer("body", "tags", "suggested_experts")  # the results list shows the title and the category
             .order_by("-rank", "-created_at", "-pk")[:limit]
         )
     if kind == "fts5":
