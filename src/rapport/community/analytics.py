@@ -5,7 +5,6 @@ community's answers)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import statistics
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from rapport.community.models import Answer, Question, Vote
+from rapport.core import csvsafe
 from rapport.core.errors import FieldErrors
 from rapport.core.models import Workspace
 
@@ -137,7 +137,7 @@ def as_dict(r: Report) -> dict:
 
 def to_csv(r: Report) -> str:
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csvsafe.writer(out)  # numbers and dates only today, but every CSV goes through the escaping writer
     w.writerow(["week", "active_members", "questions", "answers"])
     for row in r.weeks:
         w.writerow([row["week"].isoformat(), row["members"], row["questions"], row["answers"]])
