@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("rapport.commerce.urls")),
     path("", include("rapport.segments.urls")),
     path("", include("rapport.campaigns.urls")),
+    path("", include("rapport.community.settings_urls")),
     path("community/", include("rapport.community.urls")),
     path("", include("rapport.web.urls")),
 ]

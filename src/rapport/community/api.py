@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.db.models import Count
@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.care import routing
-from rapport.community import moderation, services
+from rapport.community import levels, moderation, services
 from rapport.community.models import Answer, Category, Question
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Id, Text
@@ -320,3 +320,215 @@ def patch_moderation_settings(request: HttpRequest, payload: ModerationSettingsP
     given = {k: v for k, v in payload.dict().items() if v is not None}
     merged = {k: given.get(k, getattr(current, k)) for k in ModerationSettingsPatch.model_fields}
     return moderation.update_settings(workspace=request.workspace, actor=request.actor, **merged)
+
+
+# --- suspensions and edit history --------------------------------------------------------------------------------
+
+
+class SuspendIn(Schema):
+    reason: Text(300) = Field(..., description="why (for moderators; the member only sees that they are suspended)")
+    until: datetime | None = Field(None, description="when the suspension ends by itself; empty: until lifted")
+
+
+class SuspensionOut(Schema):
+    member_id: int
+    name: str
+    suspended: bool
+    until: datetime | None
+    reason: str
+
+
+class SuspensionsOut(Schema):
+    items: list[SuspensionOut]
+
+
+def suspension_out(m) -> dict:
+    return {
+        "member_id": m.pk,
+        "name": m.handle,
+        "suspended": m.suspended,
+        "until": m.suspended_until,
+        "reason": m.suspension_reason,
+    }
+
+
+def _member_or_404(request: HttpRequest, member_id: int):
+    from rapport.community.models import CommunityMember
+
+    return get_object_or_404(CommunityMember, workspace=request.workspace, pk=member_id)
+
+
+@router.get("/suspensions", response=SuspensionsOut)
+def list_suspensions(request: HttpRequest):
+    """Members a moderator has suspended, with the reason and the end date."""
+    require(request, "community.moderate")
+    return {"items": [suspension_out(m) for m in moderation.suspended_members(request.workspace)]}
+
+
+@router.post("/members/{member_id}/suspension", response=SuspensionOut)
+def suspend_member(request: HttpRequest, member_id: Id, payload: SuspendIn):
+    """Suspend a member: they may read but not post, answer, vote or report until `until` (or until lifted)."""
+    require(request, "community.moderate")
+    member = _member_or_404(request, member_id)
+    moderation.suspend(member=member, user=request.actor.user, reason=payload.reason, until=payload.until)
+    return suspension_out(member)
+
+
+@router.delete("/members/{member_id}/suspension", response=SuspensionOut)
+def lift_suspension(request: HttpRequest, member_id: Id):
+    require(request, "community.moderate")
+    member = _member_or_404(request, member_id)
+    try:
+        moderation.lift(member=member, user=request.actor.user)
+    except moderation.ModerationError as e:
+        raise FieldErrors({"member_id": str(e)}) from None
+    return suspension_out(member)
+
+
+class EditOut(Schema):
+    edited_at: datetime
+    editor: str | None = Field(description="the member's community name, or the moderator's email")
+    title_before: str
+    title_after: str
+    body_before: str
+    body_after: str
+
+
+class EditsOut(Schema):
+    kind: Literal["question", "answer"]
+    id: int
+    items: list[EditOut]
+
+
+@router.get("/moderation/{kind}/{post_id}/edits", response=EditsOut)
+def post_edits(request: HttpRequest, kind: Literal["question", "answer"], post_id: Id):
+    """A post's edit history, oldest first (append-only: the text before and after each edit)."""
+    from rapport.community import edits
+
+    require(request, "community.moderate")
+    post = moderation.find(request.workspace, kind, post_id)
+    if post is None:
+        raise Http404
+    items = [
+        {
+            "edited_at": e.edited_at,
+            "editor": e.editor.handle if e.editor else (e.editor_user.email if e.editor_user else None),
+            "title_before": e.title_before,
+            "title_after": e.title_after,
+            "body_before": e.body_before,
+            "body_after": e.body_after,
+        }
+        for e in edits.history(post)
+    ]
+    return {"kind": kind, "id": post.pk, "items": items}
+
+
+# --- trust levels ------------------------------------------------------------------------------------------------
+
+
+class LevelOut(Schema):
+    number: int
+    name: str
+    posts: int = Field(description="public questions and answers needed")
+    accepted: int = Field(description="accepted answers needed")
+    helpful: int = Field(description="helpful votes received needed")
+    days: int = Field(description="days of membership needed")
+    unlocks: list[str]
+
+
+class LevelsOut(Schema):
+    items: list[LevelOut]
+
+
+class Thresholds(Schema):
+    posts: int | None = None
+    accepted: int | None = None
+    helpful: int | None = None
+    days: int | None = None
+
+
+class LevelsIn(Schema):
+    thresholds: dict[Literal["1", "2", "3"], Thresholds] = Field(
+        ..., description='per level, what it asks; e.g. {"2": {"posts": 5, "helpful": 3, "days": 7}}'
+    )
+
+
+def levels_out(table) -> dict:
+    return {
+        "items": [
+            {
+                "number": lv.number,
+                "name": lv.name,
+                "posts": lv.posts,
+                "accepted": lv.accepted,
+                "helpful": lv.helpful,
+                "days": lv.days,
+                "unlocks": list(lv.unlocks),
+            }
+            for lv in table
+        ]
+    }
+
+
+@router.get("/levels", response=LevelsOut)
+def get_levels(request: HttpRequest):
+    """The workspace's trust levels: what each asks and unlocks."""
+    require(request, "community.moderate")
+    return levels_out(levels.table(request.workspace.pk))
+
+
+@router.patch("/levels", response=LevelsOut)
+def patch_levels(request: HttpRequest, payload: LevelsIn):
+    """Set what levels 1 to 3 ask (a dimension left out keeps its current value); each level must ask at least what
+    the one below asks. Audited; every member's level is recomputed in the background."""
+    require(request, "community.moderate")
+    current = levels.thresholds_of(levels.table(request.workspace.pk))
+    merged = {
+        n: {
+            **row,
+            **{
+                k: v
+                for k, v in (payload.thresholds.get(n).dict() if n in payload.thresholds else {}).items()
+                if v is not None
+            },
+        }
+        for n, row in current.items()
+    }
+    table = levels.update_thresholds(workspace=request.workspace, actor=request.actor, thresholds=merged)
+    return levels_out(table)
+
+
+# --- analytics ---------------------------------------------------------------------------------------------------
+
+
+class WeekOut(Schema):
+    week: date
+    members: int = Field(description="members who asked, answered or voted helpful that week")
+    questions: int
+    answers: int
+
+
+class AnalyticsOut(Schema):
+    start: datetime
+    end: datetime
+    questions: int = Field(description="public questions asked in the period")
+    answered: int
+    accepted: int
+    answer_rate: float | None = Field(description="share of the period's questions with a public answer")
+    acceptance_rate: float | None = Field(description="share of the period's questions with an accepted answer")
+    first_answer_hours_median: float | None
+    first_answer_hours_p90: float | None
+    from_inbox: int = Field(description="questions asked from the care inbox in the period")
+    deflected: int = Field(description="inbox cases whose community answer was accepted in the period")
+    returned_to_care: int
+    weeks: list[WeekOut]
+
+
+@router.get("/analytics", response=AnalyticsOut)
+def get_analytics(request: HttpRequest, days: int = 90):
+    """The community report over the last `days` (1 to 730): deflected cases, time to first answer, answer and
+    acceptance rates, active members per week."""
+    from rapport.community import analytics
+
+    require(request, "community.moderate")
+    return analytics.as_dict(analytics.report(request.workspace, days=days))

@@ -19,3 +19,8 @@ class CommunityConfig(AppConfig):
         from rapport.community import subject
 
         subject.register()
+
+        from rapport.community import settings_views
+        from rapport.web.settings_registry import register_sections
+
+        register_sections(settings_views.SECTIONS)  # report threshold, moderation rules, trust level thresholds

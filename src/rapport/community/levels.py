@@ -8,7 +8,7 @@ ledger with one award per member and badge (a unique constraint: no double award
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -60,6 +60,110 @@ LEVELS = (
 MAY_FLAG = 1
 MAY_LINK = 2
 FLAG_HIDES = 3
+DIMENSIONS = ("posts", "accepted", "helpful", "days")
+LIMITS = {"posts": 10_000, "accepted": 1_000, "helpful": 10_000, "days": 3_650}
+DIMENSION_WORDS = {
+    "posts": "public posts",
+    "accepted": "accepted answers",
+    "helpful": "helpful votes received",
+    "days": "days of membership",
+}
+
+
+def table(workspace_id: int) -> tuple[Level, ...]:
+    """The workspace's levels: the defaults above with the thresholds its admins set (names and unlocks stay)."""
+    from rapport.community.models import CommunitySettings
+
+    raw = CommunitySettings.objects.filter(workspace_id=workspace_id).values_list("level_thresholds", flat=True)
+    return apply(next(iter(raw), None) or {})
+
+
+def apply(thresholds: dict) -> tuple[Level, ...]:
+    out = []
+    for lv in LEVELS:
+        given = thresholds.get(str(lv.number)) or {}
+        out.append(replace(lv, **{d: int(given[d]) for d in DIMENSIONS if d in given}) if lv.number else lv)
+    return tuple(out)
+
+
+def thresholds_of(levels: tuple[Level, ...]) -> dict[str, dict[str, int]]:
+    return {str(lv.number): {d: getattr(lv, d) for d in DIMENSIONS} for lv in levels if lv.number}
+
+
+def clean_thresholds(raw: dict) -> dict[str, dict[str, int]]:
+    """Thresholds for levels 1 to 3 from a form or the API, checked: whole numbers in range, and each level asking
+    at least what the one below asks (otherwise a member could skip a level). Errors name the field, e.g.
+    level2_helpful."""
+    from rapport.core.errors import FieldErrors
+
+    errors: dict[str, str] = {}
+    out: dict[str, dict[str, int]] = {}
+    for lv in LEVELS[1:]:
+        given = raw.get(str(lv.number)) or {}
+        if not isinstance(given, dict):
+            errors[f"level{lv.number}"] = "an object of posts, accepted, helpful and days"
+            continue
+        row = {}
+        for d in DIMENSIONS:
+            value = given.get(d, getattr(lv, d))
+            name = f"level{lv.number}_{d}"
+            if isinstance(value, bool) or not isinstance(value, int):
+                try:
+                    value = int(str(value).strip())
+                except ValueError:
+                    errors[name] = "a whole number"
+                    continue
+            if not 0 <= value <= LIMITS[d]:
+                errors[name] = f"0 to {LIMITS[d]:,}"
+                continue
+            row[d] = value
+        out[str(lv.number)] = row
+    for n in (2, 3):
+        for d in DIMENSIONS:
+            low, high = out.get(str(n - 1), {}).get(d), out.get(str(n), {}).get(d)
+            if low is not None and high is not None and high < low and f"level{n}_{d}" not in errors:
+                errors[f"level{n}_{d}"] = f"at least level {n - 1}'s {low} {DIMENSION_WORDS[d]}"
+    if errors:
+        raise FieldErrors(errors)
+    return out
+
+
+def update_thresholds(*, workspace, actor, thresholds: dict) -> tuple[Level, ...]:
+    """Save a workspace's level thresholds (audited) and recompute every member's level in the background."""
+    from rapport.community.models import CommunitySettings
+    from rapport.core.services import record_audit
+
+    clean = clean_thresholds(thresholds)
+    with transaction.atomic():
+        rules, _ = CommunitySettings.objects.select_for_update().get_or_create(workspace=workspace)
+        before = thresholds_of(apply(rules.level_thresholds or {}))
+        rules.level_thresholds = clean
+        rules.save(update_fields=["level_thresholds"])
+        record_audit(
+            workspace=workspace,
+            actor=actor,
+            action="community.levels_changed",
+            object_type="community.settings",
+            object_id=workspace.pk,
+            before=before,
+            after=clean,
+        )
+        if before != clean:
+            from rapport.community.tasks import refresh_levels
+
+            transaction.on_commit(lambda: refresh_levels.enqueue(workspace.pk))
+    return apply(clean)
+
+
+def refresh_all(workspace_id: int) -> int:
+    """Every member's level again (after the thresholds changed); returns how many moved."""
+    moved = 0
+    levels = table(workspace_id)
+    for m in CommunityMember.objects.filter(workspace_id=workspace_id).order_by("pk").iterator(chunk_size=500):
+        before = m.trust_level
+        refresh(m, levels=levels)
+        moved += m.trust_level != before
+    return moved
 
 
 @dataclass(frozen=True)
@@ -119,15 +223,16 @@ def stats(member: CommunityMember, *, now: datetime | None = None) -> Stats:
     )
 
 
-def level_for(s: Stats) -> int:
-    return max(lv.number for lv in LEVELS if lv.reached(s))
+def level_for(s: Stats, levels: tuple[Level, ...] = LEVELS) -> int:
+    return max(lv.number for lv in levels if lv.reached(s))
 
 
-def refresh(member: CommunityMember, *, now: datetime | None = None) -> int:
-    """Recompute the member's level and award the badges they have earned; returns the level."""
+def refresh(member: CommunityMember, *, now: datetime | None = None, levels: tuple[Level, ...] | None = None) -> int:
+    """Recompute the member's level (by the workspace's thresholds) and award the badges they have earned; returns
+    the level."""
     now = now or timezone.now()
     s = stats(member, now=now)
-    level = level_for(s)
+    level = level_for(s, levels or table(member.workspace_id))
     if level != member.trust_level:
         CommunityMember.objects.filter(pk=member.pk).update(trust_level=level)
         member.trust_level = level
@@ -153,8 +258,8 @@ def current(member: CommunityMember, *, now: datetime | None = None) -> int:
     return refresh(member, now=now)
 
 
-def next_level(member: CommunityMember, s: Stats) -> tuple[Level, list[str]] | None:
-    if member.trust_level + 1 >= len(LEVELS):
+def next_level(member: CommunityMember, s: Stats, levels: tuple[Level, ...] = LEVELS) -> tuple[Level, list[str]] | None:
+    if member.trust_level + 1 >= len(levels):
         return None
-    nxt = LEVELS[member.trust_level + 1]
+    nxt = levels[member.trust_level + 1]
     return nxt, nxt.missing(s)

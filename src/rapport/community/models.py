@@ -4,10 +4,19 @@ append-only reputation ledger."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
 from rapport.core.models import WorkspaceScoped
+
+
+class SearchVectorColumn(SearchVectorField):
+    """A tsvector on PostgreSQL; elsewhere an unused, always empty text column (SQLite searches through FTS5), so
+    that tools reading the schema see a type they know."""
+
+    def db_type(self, connection) -> str:
+        return "tsvector" if connection.vendor == "postgresql" else "text"
 
 
 class CommunityMember(WorkspaceScoped):
@@ -19,6 +28,16 @@ class CommunityMember(WorkspaceScoped):
     password = models.CharField(max_length=128, blank=True, help_text="a Django password hash")
     away_notice = models.CharField(max_length=200, blank=True, help_text='e.g. "back after my wedding"')
     suspended = models.BooleanField(default=False)
+    suspended_until = models.DateTimeField(
+        null=True, blank=True, help_text="when a moderator's suspension ends by itself (empty: until lifted)"
+    )
+    suspension_reason = models.CharField(max_length=300, blank=True, help_text="private: for moderators only")
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the member confirmed their address (empty: not yet, may not post)"
+    )
+    verify_nonce = models.CharField(
+        max_length=32, blank=True, help_text="the one confirmation link still valid; emptied when it is used"
+    )
     trust_level = models.PositiveSmallIntegerField(
         default=0, help_text="computed from activity by rapport.community.levels; kept here for the pages"
     )
@@ -71,6 +90,12 @@ class CommunitySettings(WorkspaceScoped):
     return_after_hours = models.PositiveSmallIntegerField(
         default=48, help_text="hours until a question asked from the inbox with no accepted answer returns (0: never)"
     )
+    level_thresholds = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='what each trust level asks, e.g. {"2": {"posts": 5, "accepted": 0, "helpful": 3, "days": 7}}; '
+        "levels left out keep the defaults (rapport.community.levels)",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace"], name="community_settings_one")]
@@ -90,8 +115,18 @@ class Moderation(models.TextChoices):
 HIDDEN_STATES = {Moderation.PENDING, Moderation.FLAGGED, Moderation.HIDDEN, Moderation.DELETED}
 
 
+class QuestionManager(models.Manager):
+    """Questions without their search vector: it holds every public answer's words and only the database reads
+    it, so no page or list pays for fetching it."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("search_vector")
+
+
 class Question(WorkspaceScoped):
     """A question asked by a member, or posted anonymised from a care conversation by an agent."""
+
+    objects = QuestionManager()
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="questions")
     author = models.ForeignKey(CommunityMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -116,6 +151,10 @@ class Question(WorkspaceScoped):
     moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
     moderation_reason = models.CharField(max_length=200, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
+    edited_at = models.DateTimeField(null=True, blank=True, help_text="last edit (the history is in PostEdit)")
+    search_vector = SearchVectorColumn(
+        null=True, blank=True, help_text="PostgreSQL full text of the public question and answers (search.refresh)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,6 +177,7 @@ class Answer(WorkspaceScoped):
     moderation = models.CharField(max_length=10, choices=Moderation.choices, blank=True, default="")
     moderation_reason = models.CharField(max_length=200, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of the normalised text: duplicates")
+    edited_at = models.DateTimeField(null=True, blank=True, help_text="last edit (the history is in PostEdit)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -251,3 +291,92 @@ class BadgeAward(WorkspaceScoped):
 
     def delete(self, *args, **kwargs):
         raise ValueError("badge awards are append-only")
+
+
+class QuestionTopic(WorkspaceScoped):
+    """The topics a question counts for, normalised (lower case): its category's slug and name, and each tag. What
+    expertise is learned per, and what "find the expert for iPhone 5" looks up by index instead of by LIKE over JSON."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="topics")
+    topic = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["question", "topic"], name="community_qtopic_uniq")]
+        indexes = [models.Index(fields=["workspace", "topic"], name="community_qtopic_idx")]
+
+
+class Expertise(WorkspaceScoped):
+    """A member's standing on one topic, maintained on every write that changes it (an answer posted, accepted,
+    voted helpful, hidden or approved) by rapport.community.expertise.
+
+    `weight` is the sum of the member's points on the topic, each grown by 2^((when - epoch) / half-life): today's
+    score is weight x 2^(-(now - epoch) / half-life), so the ranking by weight is the ranking by decayed score at
+    any moment and never needs rewriting as time passes."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(max_length=100)
+    weight = models.FloatField(default=0.0)
+    accepted = models.PositiveIntegerField(default=0)
+    helpful = models.PositiveIntegerField(default=0)
+    answers = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "topic", "member"], name="community_expertise_uniq")
+        ]
+        indexes = [models.Index(fields=["workspace", "topic", "-weight"], name="community_expertise_rank_idx")]
+
+
+class Suspension(WorkspaceScoped):
+    """One suspension of a member by a moderator, kept after it ends: who, why, until when, and how it ended."""
+
+    member = models.ForeignKey(CommunityMember, on_delete=models.CASCADE, related_name="suspensions")
+    by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=300)
+    until = models.DateTimeField(null=True, blank=True, help_text="empty: until a moderator lifts it")
+    created_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_note = models.CharField(max_length=300, blank=True, help_text='e.g. "expired" when the end date passed')
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["workspace", "member", "-created_at"], name="community_susp_member_idx")]
+
+
+class PostEdit(WorkspaceScoped):
+    """One edit of a question or an answer, append-only: the text before and after, who edited and when. The
+    public pages only say a post was edited; moderators read the history."""
+
+    question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.CASCADE, related_name="edits")
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="edits")
+    editor = models.ForeignKey(CommunityMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    editor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title_before = models.CharField(max_length=200, blank=True)
+    title_after = models.CharField(max_length=200, blank=True)
+    body_before = models.TextField(max_length=10_000)
+    body_after = models.TextField(max_length=10_000)
+    edited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["edited_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="community_edit_one_target",
+            )
+        ]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("edit history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("edit history is append-only")

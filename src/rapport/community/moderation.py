@@ -7,6 +7,7 @@ A post's `hidden` flag is what every public page filters on; `moderation` says w
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from rapport.community.models import (
     FlagReason,
     Moderation,
     Question,
+    Suspension,
 )
 from rapport.core.actors import Actor
 from rapport.core.apitypes import CONTROL
@@ -51,6 +53,17 @@ def settings_for(workspace: Workspace | int) -> CommunitySettings:
     return CommunitySettings.objects.filter(workspace_id=ws_id).first() or CommunitySettings(workspace_id=ws_id)
 
 
+def settings_errors(*, flags_to_hide: int, new_member_max_links: int, return_after_hours: int | None) -> dict:
+    errors = {}
+    if not 1 <= flags_to_hide <= MAX_FLAGS_TO_HIDE:
+        errors["flags_to_hide"] = f"1 to {MAX_FLAGS_TO_HIDE}"
+    if not 0 <= new_member_max_links <= MAX_LINKS:
+        errors["new_member_max_links"] = f"0 to {MAX_LINKS}"
+    if return_after_hours is not None and not 0 <= return_after_hours <= MAX_RETURN_HOURS:
+        errors["return_after_hours"] = f"0 (never) to {MAX_RETURN_HOURS}"
+    return errors
+
+
 def update_settings(
     *,
     workspace: Workspace,
@@ -62,13 +75,9 @@ def update_settings(
 ) -> CommunitySettings:
     from rapport.core.services import record_audit
 
-    errors = {}
-    if not 1 <= flags_to_hide <= MAX_FLAGS_TO_HIDE:
-        errors["flags_to_hide"] = f"1 to {MAX_FLAGS_TO_HIDE}"
-    if not 0 <= new_member_max_links <= MAX_LINKS:
-        errors["new_member_max_links"] = f"0 to {MAX_LINKS}"
-    if return_after_hours is not None and not 0 <= return_after_hours <= MAX_RETURN_HOURS:
-        errors["return_after_hours"] = f"0 (never) to {MAX_RETURN_HOURS}"
+    errors = settings_errors(
+        flags_to_hide=flags_to_hide, new_member_max_links=new_member_max_links, return_after_hours=return_after_hours
+    )
     if errors:
         raise FieldErrors(errors)
     current = settings_for(workspace)
@@ -165,15 +174,18 @@ def flag(
     note = clean_note(note)
     post = question or answer
     assert post is not None
-    if member.suspended:
-        raise CommunityError("this member is suspended")
+    from rapport.community.services import _active
+
+    _active(member)
     if member.workspace_id != post.workspace_id:
         raise CommunityError("not a member of this community")
     if post.author_id == member.pk:
         raise CommunityError("you cannot flag your own post")
     levels.current(member, now=now)
     if not may_flag(member):
-        raise CommunityError(f"reporting posts opens up at the {levels.LEVELS[levels.MAY_FLAG].name} level")
+        raise CommunityError(
+            f"reporting posts opens up at the {levels.table(member.workspace_id)[levels.MAY_FLAG].name} level"
+        )
     model = type(post)
     locked = model.objects.select_for_update().get(pk=post.pk)
     if locked.hidden:
@@ -197,7 +209,20 @@ def flag(
         locked.moderation = Moderation.FLAGGED
         locked.moderation_reason = f"{open_flags} flag{'s' * (open_flags != 1)} from members"
         locked.save(update_fields=["hidden", "moderation", "moderation_reason"])
+        _hidden_changed(locked)
     return f
+
+
+def _hidden_changed(post: Question | Answer) -> None:
+    """A post went off or back onto the public pages: what it counts for elsewhere follows."""
+    from rapport.community import expertise, search
+
+    if isinstance(post, Question):
+        expertise.refresh_question(post)
+        search.refresh([post.pk])
+    else:
+        expertise.refresh_answer(post)
+        search.refresh([post.question_id])
 
 
 def flag_hides_at_once(member: CommunityMember) -> bool:
@@ -278,6 +303,8 @@ def moderate(*, post: Question | Answer, action: str, user: User, note: str = ""
     post.hidden = post.moderation in HIDDEN_STATES
     post.moderation_reason = note or {"approve": "", "hide": "hidden by a moderator", "delete": "deleted"}[action]
     post.save(update_fields=["moderation", "hidden", "moderation_reason"])
+    if post.hidden != before["hidden"]:
+        _hidden_changed(post)
     if post.author is not None:
         levels.refresh(post.author, now=now)  # a post made public or taken down changes what its author did
     closed = Flag.objects.filter(**{model.__name__.lower(): post}, resolved_at__isnull=True).update(resolved_at=now)
@@ -292,3 +319,133 @@ def moderate(*, post: Question | Answer, action: str, user: User, note: str = ""
         after={"moderation": post.moderation, "hidden": post.hidden, "note": note, "flags_closed": closed},
     )
     return post
+
+
+# --- suspending members ------------------------------------------------------------------------------------------
+
+MAX_SUSPENSION_DAYS = 3650
+
+
+def suspend(
+    *,
+    member: CommunityMember,
+    user: User,
+    reason: str,
+    until: datetime | None = None,
+    now: datetime | None = None,
+) -> Suspension:
+    """A moderator suspends a member (until a date, or until lifted): they may still read and sign in, but not post,
+    answer, vote or report. Written to the audit log with the reason."""
+    from rapport.core.services import record_audit
+
+    now = now or timezone.now()
+    if until is not None and timezone.is_naive(until):
+        until = timezone.make_aware(until)
+    reason = clean_note(reason, "reason")
+    errors = {}
+    if len(reason) < 3:
+        errors["reason"] = "say why, in 3 to 300 characters (the member is not shown it)"
+    if until is not None and (until <= now or until > now + timedelta(days=MAX_SUSPENSION_DAYS)):
+        errors["until"] = f"a moment in the next {MAX_SUSPENSION_DAYS} days, or empty for until lifted"
+    if errors:
+        raise FieldErrors(errors)
+    with transaction.atomic():
+        locked = CommunityMember.objects.select_for_update().get(pk=member.pk)
+        before = _suspension_state(locked)
+        open_ = Suspension.objects.filter(member=locked, lifted_at__isnull=True)
+        open_.update(lifted_at=now, lifted_by=user, lift_note="replaced by a new suspension")
+        s = Suspension.objects.create(
+            workspace_id=locked.workspace_id, member=locked, by_user=user, reason=reason, until=until, created_at=now
+        )
+        locked.suspended, locked.suspended_until, locked.suspension_reason = True, until, reason
+        locked.save(update_fields=["suspended", "suspended_until", "suspension_reason"])
+        record_audit(
+            workspace=locked.workspace,
+            actor=Actor.for_user(user),
+            action="community.member_suspended",
+            object_type="community.member",
+            object_id=locked.pk,
+            before=before,
+            after=_suspension_state(locked),
+        )
+    member.suspended, member.suspended_until, member.suspension_reason = True, until, reason
+    return s
+
+
+def lift(*, member: CommunityMember, user: User | None, note: str = "", now: datetime | None = None) -> CommunityMember:
+    """End a member's suspension (a moderator, or the end date passing: `user` None). Audited."""
+    from rapport.core.services import record_audit
+
+    now = now or timezone.now()
+    note = clean_note(note)
+    with transaction.atomic():
+        locked = CommunityMember.objects.select_for_update().get(pk=member.pk)
+        if not locked.suspended:
+            raise ModerationError("this member is not suspended")
+        if locked.handle.startswith("erased-") and not locked.email:
+            raise ModerationError("this member was erased")
+        before = _suspension_state(locked)
+        Suspension.objects.filter(member=locked, lifted_at__isnull=True).update(
+            lifted_at=now, lifted_by=user, lift_note=note or ("lifted" if user else "expired")
+        )
+        locked.suspended, locked.suspended_until, locked.suspension_reason = False, None, ""
+        locked.save(update_fields=["suspended", "suspended_until", "suspension_reason"])
+        record_audit(
+            workspace=locked.workspace,
+            actor=Actor.for_user(user) if user else Actor.system("community suspension ended"),
+            action="community.member_unsuspended",
+            object_type="community.member",
+            object_id=locked.pk,
+            before=before,
+            after={**_suspension_state(locked), "note": note or ("lifted" if user else "expired")},
+        )
+    member.suspended, member.suspended_until, member.suspension_reason = False, None, ""
+    return member
+
+
+def _suspension_state(m: CommunityMember) -> dict:
+    return {
+        "suspended": m.suspended,
+        "until": m.suspended_until.isoformat() if m.suspended_until else None,
+        "reason": m.suspension_reason,
+    }
+
+
+def lift_if_ended(member: CommunityMember | None, *, now: datetime | None = None) -> CommunityMember | None:
+    """A suspension whose end date has passed is lifted the moment the member next shows up (and by the tick)."""
+    now = now or timezone.now()
+    if member is not None and member.suspended and member.suspended_until and member.suspended_until <= now:
+        with contextlib.suppress(ModerationError):  # erased meanwhile
+            lift(member=member, user=None, now=now)
+    return member
+
+
+def lift_ended(*, now: datetime | None = None) -> int:
+    """Every suspension whose end date has passed (the periodic tick)."""
+    now = now or timezone.now()
+    n = 0
+    for m in CommunityMember.objects.filter(suspended=True, suspended_until__lte=now).iterator():
+        lift_if_ended(m, now=now)
+        n += 1
+    return n
+
+
+def suspended_members(workspace: Workspace) -> list[CommunityMember]:
+    """Members a moderator suspended (not erased ones), newest suspension first, with their suspension record."""
+    members = list(
+        CommunityMember.objects.filter(workspace=workspace, suspended=True)
+        .exclude(suspension_reason="")
+        .order_by("handle")
+    )
+    latest: dict[int, Suspension] = {}
+    for s in Suspension.objects.filter(member__in=members, lifted_at__isnull=True).select_related("by_user"):
+        latest.setdefault(s.member_id, s)
+    for m in members:
+        m.current_suspension = latest.get(m.pk)  # type: ignore[attr-defined]
+    return members
+
+
+def member_by_handle(workspace: Workspace, handle: str) -> CommunityMember | None:
+    if CONTROL.search(handle or "") or len(handle or "") > 40:
+        return None
+    return CommunityMember.objects.filter(workspace=workspace, handle=handle).first()

@@ -3,7 +3,6 @@ reputation ledger with its anti-gaming rules, topic experts and the hero of the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,11 +13,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from rapport.community import levels, moderation
+from rapport.community import expertise, levels, moderation
+from rapport.community import search as search_index
+from rapport.community.expertise import ACCEPTED_POINTS, EXPERT_HALF_LIFE_DAYS, HELPFUL_POINTS  # noqa: F401
 from rapport.community.models import (
     Answer,
     Category,
     CommunityMember,
+    Expertise,
     Moderation,
     Question,
     ReputationEntry,
@@ -31,10 +33,7 @@ from rapport.core.apitypes import CONTROL
 from rapport.core.errors import FieldErrors
 from rapport.core.models import User, Workspace
 
-ACCEPTED_POINTS = 15
-HELPFUL_POINTS = 10
 DAILY_CAP = 200  # points a member may earn from helpful votes in one day (accepted answers are not capped)
-EXPERT_HALF_LIFE_DAYS = 180.0
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 
 
@@ -47,9 +46,17 @@ class CommunityError(Exception):
 
 @transaction.atomic
 def join(
-    *, workspace: Workspace, handle: str, email: str, password: str | None, away_notice: str = ""
+    *,
+    workspace: Workspace,
+    handle: str,
+    email: str,
+    password: str | None,
+    away_notice: str = "",
+    confirm_email: bool = False,
 ) -> CommunityMember:
-    """A new member; linked to the person with this email when the CRM knows them, otherwise a new person."""
+    """A new member; linked to the person with this email when the CRM knows them, otherwise a new person.
+    `confirm_email` (the public sign-up): the address is unconfirmed until the member uses the link mailed to it
+    (rapport.community.verification), and they may not post before."""
     from rapport.contacts import services as contacts  # here: the CLI starts without the phone-number library
 
     handle = handle.strip()
@@ -82,7 +89,12 @@ def join(
         email=email,
         password=make_password(password) if password else "",
         away_notice=away_notice,
+        email_verified_at=None if confirm_email else timezone.now(),
     )
+    if confirm_email:
+        from rapport.community import verification
+
+        transaction.on_commit(lambda: verification.send(member))
     events.emit(
         "community.member_joined", {"workspace_id": workspace.pk, "member_id": member.pk, "person_id": person.pk}
     )
@@ -95,7 +107,7 @@ def authenticate(*, workspace: Workspace, email: str, password: str) -> Communit
     member = (
         None
         if CONTROL.search(email)  # no member has such an email; PostgreSQL would refuse the lookup
-        else CommunityMember.objects.filter(workspace=workspace, email=email, suspended=False).first()
+        else CommunityMember.objects.filter(workspace=workspace, email=email).first()
     )
     if member is None or not member.password:
         make_password(password)  # the same work either way
@@ -111,16 +123,9 @@ def visible_questions(workspace: Workspace) -> QuerySet[Question]:
 
 
 def search(workspace: Workspace, text: str, *, limit: int = 50) -> list[Question]:
-    """Questions whose title, body or an answer contains every word of `text`."""
-    qs = visible_questions(workspace)
-    words = [w for w in CONTROL.sub(" ", text).split() if w][:8]  # control characters separate words
-    if not words:
-        return []
-    for w in words:
-        qs = qs.filter(
-            Q(title__icontains=w) | Q(body__icontains=w) | Q(answers__body__icontains=w, answers__hidden=False)
-        )
-    return list(qs.distinct().select_related("category").order_by("-created_at")[:limit])
+    """Public questions whose title, body or a public answer contains every word of `text`, best match first
+    (PostgreSQL full text or SQLite FTS5: see rapport.community.search)."""
+    return search_index.search(workspace, text, limit=limit)
 
 
 def _clean_text(errors: dict, name: str, value: str, *, low: int, high: int) -> str:
@@ -141,8 +146,20 @@ def _clean_tags(errors: dict, tags: list[str] | None) -> list[str]:
 
 
 def _active(member: CommunityMember | None) -> None:
-    if member is not None and member.suspended:
-        raise CommunityError("this member is suspended")
+    """Suspended members, and members who have not confirmed their address yet, may read but not post, answer,
+    vote, accept or report."""
+    if member is None:
+        return
+    if member.email_verified_at is None:
+        raise CommunityError("confirm your email address first: use the link we sent you (or ask for a new one)")
+    if not member.suspended:
+        return
+    moderation.lift_if_ended(member)
+    if member.suspended:
+        until = member.suspended_until
+        raise CommunityError(
+            "your membership is suspended" + (f" until {until:%Y-%m-%d %H:%M} UTC" if until else "") + " by a moderator"
+        )
 
 
 @transaction.atomic
@@ -180,6 +197,8 @@ def ask(
         moderation=Moderation.PENDING if held else Moderation.VISIBLE,
         moderation_reason=held,
     )
+    expertise.index_question(q)
+    search_index.refresh([q.pk])
     if author is not None and not held:
         levels.refresh(author)
     events.emit("community.question_asked", {"workspace_id": q.workspace_id, "question_id": q.pk, "held": bool(held)})
@@ -213,6 +232,8 @@ def answer(*, question: Question, author: CommunityMember, body: str, now: datet
         a.created_at = now
     if not held:
         levels.refresh(author, now=now)
+        expertise.refresh_answer(a)
+        search_index.refresh([question.pk])
     events.emit("community.answer_posted", {"workspace_id": a.workspace_id, "answer_id": a.pk, "held": bool(held)})
     return a
 
@@ -250,6 +271,7 @@ def vote_helpful(*, answer: Answer, voter: CommunityMember, now: datetime | None
             created_at=now,
         )
     levels.refresh(author, now=now)
+    expertise.refresh_answer(answer)
     return vote
 
 
@@ -265,6 +287,7 @@ def accept(
     points (not for their own question); a question asked from the inbox gets the answer as a note and is resolved
     as deflected."""
     now = now or timezone.now()
+    _active(by_member)
     question = Question.objects.select_for_update().get(pk=answer.question_id)
     if by_member is not None:
         if question.author_id is None or question.author_id != by_member.pk:
@@ -290,6 +313,7 @@ def accept(
             created_at=now,
         )
     levels.refresh(answer.author, now=now)
+    expertise.refresh_answer(answer)
     events.emit(
         "community.answer_accepted",
         {"workspace_id": answer.workspace_id, "question_id": question.pk, "answer_id": answer.pk},
@@ -340,55 +364,30 @@ def topic_categories(workspace: Workspace, topic: str) -> QuerySet[Category]:
 
 def experts(*, workspace: Workspace, topic: str, limit: int = 10, now: datetime | None = None) -> list[Expert]:
     """Members ranked by accepted answers (15) and helpful votes (10 each) on the topic (a category's name or slug,
-    or a question tag), each weighted by recency: a contribution halves in value every 180 days."""
+    or a question tag), each weighted by recency: a contribution halves in value every 180 days.
+
+    One indexed read of the topic's top rows in the expertise table kept up to date on write (see expertise)."""
     now = now or timezone.now()
-    topic = topic.strip()
-    if not topic:
+    key = expertise.normalise(topic)
+    if not key:
         return []
-    cats = set(topic_categories(workspace, topic).values_list("pk", flat=True))
-    tag = topic.lower()
-    # Tags are a short JSON list per question: the database narrows by the list's text (the same LIKE on SQLite
-    # and PostgreSQL; JSON text escapes non-ASCII, so such tags are looked for in every question), and the exact
-    # membership is checked here.
-    scope = Question.objects.filter(workspace=workspace, hidden=False)
-    if tag.isascii():
-        scope = scope.filter(Q(category__in=cats) | Q(tags__icontains=json.dumps(tag)))
-    in_scope = [
-        pk for pk, cat, tags in scope.values_list("pk", "category_id", "tags") if cat in cats or tag in (tags or [])
-    ]
-    # Plain rows, not model instances: a busy topic has thousands of answers; only the ranked members are loaded.
-    answers = Answer.objects.filter(
-        workspace=workspace, hidden=False, question_id__in=in_scope, author__suspended=False
-    ).values_list("pk", "author_id", "created_at", "accepted_at")
-    rows = list(answers.order_by("pk"))
-    votes: dict[int, list[datetime]] = defaultdict(list)
-    for answer_id, at in Vote.objects.filter(answer_id__in=[r[0] for r in rows]).values_list("answer_id", "created_at"):
-        votes[answer_id].append(at)
-
-    def decay(at: datetime) -> float:
-        return 0.5 ** (max((now - at).total_seconds(), 0) / 86400 / EXPERT_HALF_LIFE_DAYS)
-
-    found: dict[int, Expert] = {}
-    for pk, author_id, created_at, accepted_at in rows:
-        e = found.get(author_id)
-        if e is None:
-            e = found[author_id] = Expert(member=None)  # type: ignore[arg-type]  # filled in for the ranked below
-        e.answers += 1
-        e.last_at = max(e.last_at or created_at, created_at)
-        if accepted_at is not None:
-            e.accepted += 1
-            e.score += ACCEPTED_POINTS * decay(accepted_at)
-        for at in votes.get(pk, []):
-            e.helpful += 1
-            e.score += HELPFUL_POINTS * decay(at)
-    top = sorted((a for a, e in found.items() if e.score > 0), key=lambda a: (-found[a].score, a))[:limit]
-    members = CommunityMember.objects.in_bulk(top)
+    rows = (
+        Expertise.objects.filter(workspace=workspace, topic=key, weight__gt=0, member__suspended=False)
+        .select_related("member")
+        .order_by("-weight", "member_id")[:limit]
+    )
+    factor = expertise.decay_factor(now)
+    topic = topic.strip()
     ranked = []
-    for author_id in top:
-        found[author_id].member = members[author_id]
-        ranked.append(found[author_id])
-    for e in ranked:
-        e.score = round(e.score, 2)
+    for row in rows:
+        e = Expert(
+            member=row.member,
+            score=round(row.weight * factor, 2),
+            accepted=row.accepted,
+            helpful=row.helpful,
+            answers=row.answers,
+            last_at=row.last_at,
+        )
         e.reasons = [f"{e.accepted} accepted answer{'s' * (e.accepted != 1)} on {topic}"]
         if e.helpful:
             e.reasons.append(f"{e.helpful} helpful vote{'s' * (e.helpful != 1)} on {topic}")
@@ -397,6 +396,7 @@ def experts(*, workspace: Workspace, topic: str, limit: int = 10, now: datetime 
             e.reasons.append("last answered today" if days == 0 else f"last answered {days} days ago")
         if e.member.away_notice:
             e.reasons.append(f"away: {e.member.away_notice}")
+        ranked.append(e)
     return ranked
 
 

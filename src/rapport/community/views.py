@@ -36,7 +36,9 @@ def _member(request: HttpRequest, workspace: Workspace) -> CommunityMember | Non
     pk = request.session.get(_session_key(workspace))
     if not pk:
         return None
-    return CommunityMember.objects.filter(pk=pk, workspace=workspace, suspended=False).first()
+    # A suspended member stays signed in and may read; every action refuses them (services._active) and the pages
+    # say why. A suspension whose end has passed is lifted here.
+    return moderation.lift_if_ended(CommunityMember.objects.filter(pk=pk, workspace=workspace).first())
 
 
 def _client(request: HttpRequest) -> str:
@@ -73,13 +75,16 @@ def index(request: HttpRequest, ws: str) -> HttpResponse:
 def category(request: HttpRequest, ws: str, slug: str) -> HttpResponse:
     workspace = _workspace(ws)
     cat = get_object_or_404(Category, workspace=workspace, slug=slug)
-    questions = (
-        services.visible_questions(workspace)
-        .filter(category=cat)
-        .select_related("author")
-        .annotate(n=Count("answers", filter=Q(answers__hidden=False)))
-        .order_by("-created_at")[:50]
+    # The page's 50 questions first, then their answer counts: never a GROUP BY over the whole topic.
+    questions = list(services.visible_questions(workspace).filter(category=cat).order_by("-created_at", "-pk")[:50])
+    counts = dict(
+        Answer.objects.filter(question__in=[q.pk for q in questions], hidden=False)
+        .values("question_id")
+        .annotate(n=Count("pk"))
+        .values_list("question_id", "n")
     )
+    for q in questions:
+        q.n = counts.get(q.pk, 0)
     experts = services.experts(workspace=workspace, topic=cat.slug, limit=5)
     return _page(request, workspace, "category.html", {"cat": cat, "questions": questions, "experts": experts})
 
@@ -101,8 +106,8 @@ def question(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         {
             "q": q,
             "answers": answers,
-            "can_accept": me is not None and q.author_id == me.pk and not q.accepted_answer_id,
-            "can_flag": me is not None and moderation.may_flag(me),
+            "can_accept": me is not None and not me.suspended and q.author_id == me.pk and not q.accepted_answer_id,
+            "can_flag": me is not None and not me.suspended and moderation.may_flag(me),
             "flag_reasons": FlagReason.choices,
         },
     )
@@ -142,6 +147,8 @@ def ask(request: HttpRequest, ws: str) -> HttpResponse:
             return redirect(f"/community/{workspace.slug}/q/{q.pk}/")
         except FieldErrors as e:
             errors = e.errors
+        except services.CommunityError as e:
+            return _page(request, workspace, "message.html", {"message": str(e)}, 403)
     return _page(request, workspace, "ask.html", {"errors": errors, "form": request.POST}, 422 if errors else 200)
 
 
@@ -158,6 +165,8 @@ def answer(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         a = services.answer(question=q, author=me, body=request.POST.get("body", ""))
     except FieldErrors as e:
         return _page(request, workspace, "message.html", {"message": f"Your answer: {e.errors['body']}."}, 422)
+    except services.CommunityError as e:
+        return _page(request, workspace, "message.html", {"message": str(e)}, 403)
     if a.hidden:
         return _held(request, workspace, "answer", a.moderation_reason)
     return redirect(f"/community/{workspace.slug}/q/{q.pk}/")
@@ -234,10 +243,12 @@ def join(request: HttpRequest, ws: str) -> HttpResponse:
                 handle=request.POST.get("handle", ""),
                 email=request.POST.get("email", ""),
                 password=request.POST.get("password", ""),
+                confirm_email=True,
             )
             request.session.cycle_key()
             request.session[_session_key(workspace)] = member.pk
-            return redirect(f"/community/{workspace.slug}/")
+            message = "Welcome! We sent you an email: use its link to confirm your address, then ask and answer."
+            return _page(request, workspace, "message.html", {"message": message}, 201)
         except FieldErrors as e:
             errors = e.errors
     form = {"handle": request.POST.get("handle", ""), "email": request.POST.get("email", "")}
@@ -276,9 +287,10 @@ def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
     if CONTROL.search(handle) or len(handle) > 40:
         raise Http404
     who = get_object_or_404(CommunityMember, workspace=workspace, handle=handle, suspended=False)
-    levels.refresh(who)  # membership age alone can move the level
+    table = levels.table(workspace.pk)
+    levels.refresh(who, levels=table)  # membership age alone can move the level
     s = levels.stats(who)
-    reached = [lv for lv in levels.LEVELS if lv.number <= who.trust_level]
+    reached = [lv for lv in table if lv.number <= who.trust_level]
     answers = (
         Answer.objects.filter(author=who, hidden=False, question__hidden=False)
         .select_related("question")
@@ -294,9 +306,75 @@ def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
             "stats": s,
             "score": services.score(who),
             "unlocks": [u for lv in reached for u in lv.unlocks],
-            "next": levels.next_level(who, s),
+            "next": levels.next_level(who, s, table),
             "badges": [(d, b) for d, b in badges if d is not None],
             "answers": answers,
-            "levels": levels.LEVELS,
+            "levels": table,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit_post(request: HttpRequest, ws: str, kind: str, pk: int) -> HttpResponse:
+    """A member edits their own question or answer; the old text is kept in the history moderators read."""
+    from rapport.community import edits
+    from rapport.community.models import Question
+
+    workspace = _workspace(ws)
+    me = _member(request, workspace)
+    if me is None:
+        return redirect(f"/community/{workspace.slug}/signin")
+    model = Question if kind == "q" else Answer
+    post = get_object_or_404(model.objects.filter(workspace=workspace, author=me), pk=pk)
+    back = post.pk if kind == "q" else post.question_id
+    errors: dict[str, str] = {}
+    form = {"title": getattr(post, "title", ""), "body": post.body}
+    if request.method == "POST":
+        if not hit(f"community:post:{me.pk}", limit=POSTS_PER_HOUR, window=3600):
+            return _too_many(request, workspace)
+        form = {"title": request.POST.get("title", ""), "body": request.POST.get("body", "")}
+        try:
+            edits.edit(post=post, member=me, body=form["body"], title=form["title"] if kind == "q" else None)
+            return redirect(f"/community/{workspace.slug}/q/{back}/")
+        except FieldErrors as e:
+            errors = e.errors
+        except edits.EditError as e:
+            return _page(request, workspace, "message.html", {"message": str(e)}, 403)
+    return _page(
+        request,
+        workspace,
+        "edit.html",
+        {"kind": kind, "post": post, "form": form, "errors": errors, "back": back},
+        422 if errors else 200,
+    )
+
+
+def verify(request: HttpRequest, ws: str, token: str) -> HttpResponse:
+    """The link from the confirmation email (works once, expires)."""
+    from rapport.community import verification
+
+    workspace = _workspace(ws)
+    try:
+        verification.confirm(workspace.pk, token)
+    except verification.BadLink as e:
+        return _page(request, workspace, "message.html", {"message": str(e)}, 400)
+    message = "Thank you: your email address is confirmed. You can ask, answer and vote now."
+    return _page(request, workspace, "message.html", {"message": message})
+
+
+@require_POST
+def resend_verification(request: HttpRequest, ws: str) -> HttpResponse:
+    from rapport.community import verification
+
+    workspace = _workspace(ws)
+    me = _member(request, workspace)
+    if me is None:
+        return redirect(f"/community/{workspace.slug}/signin")
+    if me.email_verified_at is not None:
+        return _page(request, workspace, "message.html", {"message": "Your address is already confirmed."})
+    if not hit(f"community:verify:{me.pk}", limit=3, window=3600):
+        return _too_many(request, workspace)
+    verification.send(me)
+    return _page(
+        request, workspace, "message.html", {"message": "We sent you a new link; the old one no longer works."}
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from rapport.care.conversations import add_note
 from rapport.care.models import Conversation, Message, MessageDirection
-from rapport.community import services
+from rapport.community import edits, moderation, services
 from rapport.community.models import CommunityMember
 from rapport.community.tests.helpers import MEMBER_PASSWORD, category, member
 from rapport.contacts.services import create_person
@@ -45,6 +45,15 @@ def community(workspace, other_workspace, member_factory):
     agent = member_factory(workspace).user
     add_note(conversation=conv, agent=agent, text="INTERNAL: VIP, offer a voucher")
     inbox_q = services.ask_from_conversation(conversation=conv, category=cat, agent=agent)
+    # An edited post (its old text only in the moderators' history), a suspended member with a public answer (the
+    # reason is for moderators), and an answer a moderator hid.
+    edited = services.ask(author=asker, category=cat, title="Router setup details", body="PRIVATEOLDTEXT street 5")
+    edits.edit(post=edited, member=asker, body="details removed")
+    troll = member(workspace, "troll")
+    services.answer(question=edited, author=troll, body="Try turning it off and on.")
+    moderation.suspend(member=troll, user=agent, reason="SUSPENSIONREASON repeated insults")
+    hidden = services.answer(question=edited, author=expert, body="HIDDENANSWERTEXT call me")
+    moderation.moderate(post=hidden, action="hide", user=agent)
     # Another workspace's community.
     ocat = category(other_workspace, "Globex Widgets", "iphone-5")
     oq = services.ask(author=member(other_workspace, "rival"), category=ocat, title="GLOBEX SECRET PLAN", body="x")
@@ -61,6 +70,9 @@ FORBIDDEN = [
     "Globex Widgets",
     "<script>alert",
     "<b>yesterday",
+    "PRIVATEOLDTEXT",
+    "SUSPENSIONREASON",
+    "HIDDENANSWERTEXT",
 ]
 
 
@@ -68,6 +80,7 @@ def test_every_public_page_as_an_anonymous_visitor_leaks_nothing(client, workspa
     base = f"/community/{workspace.slug}/"
     seen: set[str] = set()
     todo = [base, f"{base}search?q=phone", f"{base}search?q=flickers", f"{base}join", f"{base}signin"]
+    todo += [f"{base}search?q={w}" for w in ("street", "call", "details", "router", "insults")]
     while todo:
         url = todo.pop()
         if url in seen:
@@ -88,6 +101,10 @@ def test_every_public_page_as_an_anonymous_visitor_leaks_nothing(client, workspa
     assert "Clean the port &lt;script&gt;" in page and "Accepted answer" in page and "kohlmark" in page
     assert "screen flickers" in client.get(f"{base}q/{community['inbox'].pk}/").content.decode()
     assert "Phone will not charge" in client.get(f"{base}search?q=charge").content.decode()
+    # Words only in an edited-away text or a hidden answer find nothing; the edited text finds the question.
+    for gone in ("street", "call"):
+        assert "Nothing found" in client.get(f"{base}search?q={gone}").content.decode(), gone
+    assert "Router setup details" in client.get(f"{base}search?q=removed").content.decode()
     # Another workspace's question is not reachable through this workspace's address.
     assert client.get(f"{base}q/{community['other'].pk}/").status_code == 404
     assert client.get("/community/no-such-workspace/").status_code == 404
@@ -105,13 +122,25 @@ def _signed_in(workspace, email: str) -> Client:
     return c
 
 
-def test_join_ask_answer_vote_accept_without_javascript(workspace):
+def test_join_ask_answer_vote_accept_without_javascript(workspace, mailoutbox, django_capture_on_commit_callbacks):
     cat = category(workspace)
     base = f"/community/{workspace.slug}/"
     newbie = Client()
-    r = newbie.post(f"{base}join", {"handle": "newbie", "email": "newbie@mail.example", "password": MEMBER_PASSWORD})
-    assert r.status_code == 302
-    r = newbie.post(f"{base}ask", {"category": cat.slug, "title": "Where is the SIM tray?", "body": "Cannot find it."})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = newbie.post(
+            f"{base}join", {"handle": "newbie", "email": "newbie@mail.example", "password": MEMBER_PASSWORD}
+        )
+    assert r.status_code == 201 and "We sent you an email" in r.content.decode()
+    (mail,) = mailoutbox
+    assert mail.to == ["newbie@mail.example"]
+    link = re.search(r"https?://\S+(/community/\S+/verify/\S+)", mail.body).group(1)
+    ask = {"category": cat.slug, "title": "Where is the SIM tray?", "body": "Cannot find it."}
+    refused = newbie.post(f"{base}ask", ask)  # not before the address is confirmed
+    assert refused.status_code == 403 and "confirm your email" in refused.content.decode()
+    assert "Please confirm your email address" in newbie.get(base).content.decode()
+    assert "is confirmed" in newbie.get(link).content.decode()
+    assert newbie.get(link).status_code == 400  # once
+    r = newbie.post(f"{base}ask", ask)
     assert r.status_code == 302
     qurl = r["Location"]
     member(workspace, "kohlmark")
@@ -150,7 +179,7 @@ def test_posts_need_the_csrf_token(workspace):
         f"/community/{workspace.slug}/join",
         {"handle": "x1x", "email": "x@mail.example", "password": "p" * 12, "csrfmiddlewaretoken": token},
     )
-    assert r.status_code == 302
+    assert r.status_code == 201
 
 
 def test_sign_in_is_rate_limited_and_a_member_of_one_workspace_is_not_signed_in_elsewhere(workspace, other_workspace):

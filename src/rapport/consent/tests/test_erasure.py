@@ -39,7 +39,10 @@ def text_columns() -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             for col in connection.introspection.get_table_description(cursor, table):
-                kind = connection.introspection.get_field_type(col.type_code, col)
+                try:
+                    kind = connection.introspection.get_field_type(col.type_code, col)
+                except KeyError:  # a type Django does not map (a tsvector, an untyped full-text column): scan it
+                    kind = "TextField"
                 if (
                     kind in ("CharField", "TextField", "JSONField", "SlugField", "EmailField", "URLField")
                     or connection.vendor == "sqlite"

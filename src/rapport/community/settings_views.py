@@ -1,0 +1,94 @@
+"""The community's section of the settings hub: the report threshold, the moderation rules and what each trust level
+asks. The same services as the moderation page and the API (checked, audited); changed thresholds recompute every
+member's level in the background."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from rapport.community import levels, moderation
+from rapport.core.errors import FieldErrors
+from rapport.web.settings_kit import actor, add_field_errors, render_settings
+from rapport.web.settings_registry import Section
+from rapport.web.views import workspace_required
+
+PERMISSION = "community.moderate"
+SECTIONS = (
+    Section(
+        "community",
+        "Community",
+        "Reports that hide a post, new members' first posts and links, and what each trust level asks.",
+        "community-settings:rules",
+        90,
+        PERMISSION,
+    ),
+)
+RULE_FIELDS = ("flags_to_hide", "moderate_first_posts", "new_member_max_links", "return_after_hours")
+
+
+class CommunityRulesForm(forms.Form):
+    flags_to_hide = forms.IntegerField(
+        label="Reports that hide a post",
+        help_text="reports from different members that hide a post until a moderator reviews it",
+    )
+    moderate_first_posts = forms.BooleanField(label="New members' first posts wait for a moderator", required=False)
+    new_member_max_links = forms.IntegerField(
+        label="Links allowed before a member is trusted with links", help_text="more links hold the post"
+    )
+    return_after_hours = forms.IntegerField(
+        label="Hours until an unanswered question from the inbox returns to care", help_text="0: never"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for lv in levels.LEVELS[1:]:
+            for d in levels.DIMENSIONS:
+                self.fields[f"level{lv.number}_{d}"] = forms.IntegerField(
+                    label=f"Level {lv.number} ({lv.name}): {levels.DIMENSION_WORDS[d]}",
+                    help_text=f"0 to {levels.LIMITS[d]:,}",
+                )
+
+    def thresholds(self) -> dict:
+        data = self.cleaned_data
+        return {
+            str(lv.number): {d: data[f"level{lv.number}_{d}"] for d in levels.DIMENSIONS} for lv in levels.LEVELS[1:]
+        }
+
+
+def initial_for(workspace) -> dict:
+    rules = moderation.settings_for(workspace)
+    initial = {f: getattr(rules, f) for f in RULE_FIELDS}
+    for n, row in levels.thresholds_of(levels.table(workspace.pk)).items():
+        initial.update({f"level{n}_{d}": v for d, v in row.items()})
+    return initial
+
+
+@workspace_required(PERMISSION)
+def rules(request: HttpRequest) -> HttpResponse:
+    form = CommunityRulesForm(request.POST or None, initial=initial_for(request.workspace))
+    if request.method == "POST" and form.is_valid():
+        rules = {f: form.cleaned_data[f] for f in RULE_FIELDS}
+        errors = moderation.settings_errors(**{k: v for k, v in rules.items() if k != "moderate_first_posts"})
+        try:
+            thresholds = levels.clean_thresholds(form.thresholds())
+        except FieldErrors as exc:
+            errors.update(exc.errors)
+        if errors:  # every mistake at once, nothing saved
+            add_field_errors(form, FieldErrors(errors))
+        else:
+            moderation.update_settings(workspace=request.workspace, actor=actor(request), **rules)
+            levels.update_thresholds(workspace=request.workspace, actor=actor(request), thresholds=thresholds)
+            messages.success(request, "Community rules saved; members' levels are being recomputed.")
+            return redirect("community-settings:rules")
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render_settings(
+        request,
+        "community/settings_rules.html",
+        {"form": form},
+        section="community",
+        status=status,
+        history=("community.settings", request.workspace.pk),
+    )
