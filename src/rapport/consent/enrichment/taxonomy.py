@@ -453,7 +453,7 @@ RUNNING = FactKind(
         "en": (
             *_c(
                 0.75,
-                r"(?:half[- ])?marathon|ultramarathon|\b(?:5|10|21)k\b|#running|running (?:shoes|club|race)|parkrun|strava",
+                r"(?:half[- ])?marathon|ultramarathon|5k|10k|21k|#running|running (?:shoes|club|race)|parkrun|strava",
             ),
             *_c(
                 _MEDIUM, r"(?:went|go|going) for a run|my (?:morning |evening )?run\b|training for a (?:race|marathon)"

@@ -228,3 +228,22 @@ def test_the_evaluation_runs_on_the_labelled_set_and_beats_the_baseline():
     wedding = report["labels"]["wedding"]
     assert wedding["support"] >= 20 and wedding["detector"]["precision"] > wedding["keyword_baseline"]["precision"]
     assert report["detector_macro_f1"] > report["keyword_baseline_macro_f1"]
+
+
+def test_the_literal_prefilter_changes_no_reading_of_real_posts():
+    import csv
+
+    from django.conf import settings
+
+    from rapport.consent.enrichment import taxonomy
+    from rapport.consent.enrichment.detect import required_literals
+
+    assert all(required_literals(c.pattern) for f in taxonomy.ALL for cues in f.cues.values() for c in cues)
+    path = settings.RAPPORT_DATA_DIR / "Tweets.csv"
+    if not path.exists():
+        pytest.skip("the shared data sets are not here")
+    with path.open(encoding="utf-8", newline="") as fh:
+        texts = [row["text"] for row in csv.DictReader(fh)][:4000]
+    for language in ("en", ""):
+        for text in texts[:: 1 if language else 4]:
+            assert detect(text, language=language) == detect(text, language=language, prefilter=False), text
