@@ -39,9 +39,9 @@ def attach_histories(*, workspace_id: int, links: dict[int, int]) -> int:
         return 0
     columns = ("pk", "author_id", "network", "kind", "text", "created_at", "external_id", "url")
     rows = list(
-        Post.objects.filter(workspace_id=workspace_id, author_id__in=list(links), person__isnull=True).values_list(
-            *columns, "sentiment_label", "language"
-        )
+        Post.objects.filter(
+            workspace_id=workspace_id, author_id__in=list(links), person__isnull=True
+        ).values_list(*columns, "sentiment_label", "language")
     )
     if not rows:
         return 0

@@ -32,7 +32,7 @@ def posts(workspace):
         workspace_id=workspace.pk,
         posts=[
             make_post(1, "acme lost my parcel, furious and nobody helps", at=DAY),
-            make_post(2, '=HYPERLINK("http://evil.example") acme is great, thanks', at=DAY + timedelta(days=1)),
+            make_post(2, "=HYPERLINK(\"http://evil.example\") acme is great, thanks", at=DAY + timedelta(days=1)),
             make_post(3, "acme again, the parcel arrived broken", at=DAY + timedelta(days=9)),
         ],
     )
@@ -53,9 +53,8 @@ def test_empty_days_are_drawn_and_the_axis_is_linear():
     assert [value for _, value in chart["y_axis"]] == [0, 1, 2, 3] and chart["total"] == 4
 
 
-@pytest.mark.parametrize(
-    ("top", "ticks"), [(0, [0, 1]), (3, [0, 1, 2, 3]), (17, [0, 5, 10, 15, 20]), (960, [0, 250, 500, 750, 1000])]
-)
+@pytest.mark.parametrize(("top", "ticks"), [(0, [0, 1]), (3, [0, 1, 2, 3]), (17, [0, 5, 10, 15, 20]),
+                                            (960, [0, 250, 500, 750, 1000])])
 def test_y_axis_values_are_round(top, ticks):
     assert nice_ticks(top) == ticks
 
