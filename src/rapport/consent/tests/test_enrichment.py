@@ -247,3 +247,33 @@ def test_the_literal_prefilter_changes_no_reading_of_real_posts():
     for language in ("en", ""):
         for text in texts[:: 1 if language else 4]:
             assert detect(text, language=language) == detect(text, language=language, prefilter=False), text
+
+
+@pytest.mark.django_db
+def test_admins_edit_rules_in_the_settings_and_agents_may_not(workspace, admin_client, member_factory):
+    from django.test import Client
+
+    page = admin_client.get("/settings/actions/")
+    assert page.status_code == 200 and "Wedding while the camera is in repair" in page.content.decode()
+    assert "Next best actions" in admin_client.get("/settings/").content.decode()
+    form = {
+        "name": "Movers",
+        "action": "Offer the moving kit",
+        "life_event": "moving_house",
+        "within_days": "14",
+        "interest": "",
+        "conversation_tags": "",
+        "keywords": "moving, Boxes",
+        "active": "on",
+        "position": "50",
+    }
+    assert admin_client.post("/settings/actions/new/", form).status_code == 302
+    rule = ActionRule.objects.get(workspace=workspace, name="Movers")
+    assert rule.keywords == ["moving", "boxes"] and rule.within_days == 14
+    bad = admin_client.post("/settings/actions/new/", {**form, "name": "Nothing", "life_event": "", "within_days": ""})
+    assert bad.status_code == 400 and "needs a life event or an interest" in bad.content.decode()
+    agent = Client()
+    agent.force_login(member_factory(workspace, Role.AGENT).user)
+    assert agent.get("/settings/actions/").status_code == 403
+    assert admin_client.post(f"/settings/actions/{rule.pk}/delete/").status_code == 302
+    assert not ActionRule.objects.filter(pk=rule.pk).exists()
