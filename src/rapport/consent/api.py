@@ -212,6 +212,11 @@ def rule_out(r: ActionRule) -> dict[str, Any]:
 
 
 def _checked(data: dict[str, Any]) -> dict[str, Any]:
+    for key in ("name", "action"):
+        data[key] = (data.get(key) or "").strip()
+        if not data[key]:
+            raise FieldErrors({key: "may not be empty"})
+    data["life_event"], data["interest"] = data.get("life_event") or "", data.get("interest") or ""
     data["conversation_tags"] = actions.clean_words(data.get("conversation_tags") or [])
     data["keywords"] = actions.clean_words(data.get("keywords") or [])
     errors = actions.validate(
@@ -260,10 +265,8 @@ def update_action_rule(request: HttpRequest, rule_id: Id, payload: ActionRulePat
     require(request, "workspace.manage")
     rule = get_object_or_404(ActionRule, workspace=request.workspace, pk=rule_id)
     before = {k: getattr(rule, k) for k in RULE_FIELDS}
-    changes = payload.model_dump(exclude_unset=True)
-    for key in ("name", "action"):
-        if key in changes and not (changes[key] or "").strip():
-            raise FieldErrors({key: "may not be empty"})
+    # An explicit null clears a condition (within_days) and leaves the rest as they were.
+    changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None or k == "within_days"}
     merged = _checked({**before, "position": rule.position, **changes})
     for key, value in merged.items():
         setattr(rule, key, value)

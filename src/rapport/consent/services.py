@@ -122,9 +122,10 @@ def record(
             occurred_at=occurred_at or timezone.now(),
         )
         _apply_state(event)
-        if purpose == Purpose.ENRICHMENT and not channel and not granted and _state(person.pk, purpose, "") is False:
-            # Withdrawn (and the newest word): what was read about them goes with the permission.
-            forget_enrichment([person.pk])
+    if purpose == Purpose.ENRICHMENT and not channel and not granted and _state(person.pk, purpose, "") is False:
+        # Withdrawn (and the newest word): what was read about them goes with the permission, after the withdrawal
+        # itself is safely written (the retention purge sweeps up should this fail).
+        forget_enrichment([person.pk])
     return event
 
 

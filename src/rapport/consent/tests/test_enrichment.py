@@ -204,6 +204,11 @@ def test_rules_api_edits_validate_and_need_an_admin(workspace, people, api_facto
     assert bad.status_code == 422 and "life_event" in str(bad.json())
     assert admin.patch(f"/enrichment/rules/{rid}", {"active": False}).json()["active"] is False
     assert admin.patch(f"/enrichment/rules/{rid}", {"bogus": 1}).status_code == 422
+    kept = admin.patch(f"/enrichment/rules/{rid}", {"interest": None, "name": None, "within_days": None})
+    assert kept.status_code == 200 and kept.json()["interest"] == "running" and kept.json()["name"] == "Runners"
+    assert admin.patch(f"/enrichment/rules/{rid}", {"within_days": 5}).status_code == 422  # needs a life event
+    blank = admin.post("/enrichment/rules", {**body, "name": "   "})
+    assert blank.status_code == 422 and "name" in str(blank.json())
     assert admin.delete(f"/enrichment/rules/{rid}").status_code == 204
     assert not ActionRule.objects.filter(pk=rid).exists()
 
