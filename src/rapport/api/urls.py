@@ -19,7 +19,7 @@ from rapport.commerce.api import orders_router, vouchers_router
 from rapport.commerce.api import router as value_router
 from rapport.community.api import conversation_router as community_conversation_router
 from rapport.community.api import router as community_router
-from rapport.consent.api import privacy_router
+from rapport.consent.api import enrichment_router, privacy_router
 from rapport.consent.api import router as consent_router
 from rapport.contacts.api import organisations_router
 from rapport.contacts.api import router as contacts_router
@@ -115,6 +115,7 @@ api.add_router("/contacts", influence_contact_router)
 api.add_router("/influence", influence_router)
 api.add_router("/contacts", consent_router)
 api.add_router("/privacy", privacy_router)
+api.add_router("/enrichment", enrichment_router)
 api.add_router("/contacts", value_router)
 api.add_router("/orders", orders_router)
 api.add_router("/vouchers", vouchers_router)

@@ -38,6 +38,11 @@ class CareConfig(AppConfig):
         from rapport.web.settings_registry import register_sections
 
         register_sections(settings_views.SECTIONS)  # teams, skills, routing, SLA policies, canned replies
+        # Next-best-action rules read the open conversation's tags and the customer's words.
+        from rapport.care import enrichment
+        from rapport.consent.enrichment.actions import register_context
+
+        register_context(enrichment.context_for)
         # What it holds about a person, for access exports, erasures and retention.
         from rapport.care import subject
 

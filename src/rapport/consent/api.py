@@ -12,9 +12,10 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from rapport.consent import collection, requests, retention, services
+from rapport.consent.enrichment import actions, sources
 from rapport.consent.models import (
+    ActionRule,
     ConsentEvent,
-    EnrichmentFact,
     PrivacyRequest,
     Purpose,
     RequestKind,
@@ -23,6 +24,9 @@ from rapport.consent.models import (
 )
 from rapport.consent.schemas import (
     AccessPage,
+    ActionRuleIn,
+    ActionRuleOut,
+    ActionRulePatch,
     ConsentEventOut,
     ConsentIn,
     ConsentsOut,
@@ -45,8 +49,10 @@ from rapport.core.apiauth import require
 from rapport.core.apitypes import Id
 from rapport.core.errors import FieldErrors
 from rapport.core.models import AuditEvent
+from rapport.core.services import record_audit
 
 router = Router(tags=["consent"])  # mounted under /contacts
+enrichment_router = Router(tags=["enrichment"])  # mounted under /enrichment
 privacy_router = Router(tags=["privacy"])  # mounted under /privacy
 
 
@@ -167,26 +173,130 @@ def erase_contact(request: HttpRequest, contact_id: Id):
 
 
 @router.get("/{contact_id}/enrichment", response=EnrichmentOut)
-def contact_enrichment(request: HttpRequest, contact_id: Id):
-    """Facts read from the person's own public posts and forms, with suggested actions: only with their consent to
-    enrichment (an empty list without it), and only facts that have not expired."""
+def contact_enrichment(request: HttpRequest, contact_id: Id, conversation: Id | None = None):
+    """Facts read from the person's own public posts and forms (interests, life events with their date), each with
+    its source post, confidence and expiry, and the next-best-action suggestions whose rules hold, with why: only
+    with the person's consent to enrichment (empty lists without it), only facts that have not expired. The context
+    of the rules is the given conversation, or the person's open one."""
     require(request, "contacts.view")
     person = _person(request, contact_id)
-    permitted = services.may_process(person, Purpose.ENRICHMENT)
-    facts = []
-    if permitted:
-        facts = [
-            {
-                "kind": f.kind,
-                "value": f.value,
-                "confidence": f.confidence,
-                "source_post": f.source_post,
-                "event_date": f.event_date.isoformat() if f.event_date else None,
-                "expires_at": f.expires_at,
-            }
-            for f in EnrichmentFact.objects.filter(person=person, expires_at__gt=timezone.now()).order_by("-confidence")
-        ]
-    return {"contact_id": person.pk, "permitted": permitted, "facts": facts, "suggestions": []}
+    view = services.enrichment_for(person, conversation_id=conversation)
+    return {
+        "contact_id": person.pk,
+        "permitted": view.permitted,
+        "facts": sources.describe(request.workspace.pk, view.facts),
+        "suggestions": [
+            {"rule_id": s.rule_id, "name": s.name, "action": s.action, "because": s.because, "reasons": list(s.reasons)}
+            for s in view.suggestions
+        ],
+    }
+
+
+# --- /enrichment/rules: next-best-action rules ----------------------------------------------------------------------
+
+
+def rule_out(r: ActionRule) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "name": r.name,
+        "action": r.action,
+        "life_event": r.life_event,
+        "within_days": r.within_days,
+        "interest": r.interest,
+        "conversation_tags": list(r.conversation_tags or []),
+        "keywords": list(r.keywords or []),
+        "active": r.active,
+        "position": r.position,
+        "default": bool(r.key),
+    }
+
+
+def _checked(data: dict[str, Any]) -> dict[str, Any]:
+    for key in ("name", "action"):
+        data[key] = (data.get(key) or "").strip()
+        if not data[key]:
+            raise FieldErrors({key: "may not be empty"})
+    data["life_event"], data["interest"] = data.get("life_event") or "", data.get("interest") or ""
+    data["conversation_tags"] = actions.clean_words(data.get("conversation_tags") or [])
+    data["keywords"] = actions.clean_words(data.get("keywords") or [])
+    errors = actions.validate(
+        life_event=data.get("life_event") or "",
+        within_days=data.get("within_days"),
+        interest=data.get("interest") or "",
+        conversation_tags=data["conversation_tags"],
+        keywords=data["keywords"],
+    )
+    if errors:
+        raise FieldErrors(errors)
+    return data
+
+
+RULE_FIELDS = ("name", "action", "life_event", "within_days", "interest", "conversation_tags", "keywords", "active")
+
+
+@enrichment_router.get("/rules", response=list[ActionRuleOut])
+def list_action_rules(request: HttpRequest):
+    """The workspace's next-best-action rules, in the order they are tried (the defaults are seeded on first use)."""
+    require(request, "contacts.view")
+    return [rule_out(r) for r in actions.rules(request.workspace.pk)]
+
+
+@enrichment_router.post("/rules", response={201: ActionRuleOut})
+def create_action_rule(request: HttpRequest, payload: ActionRuleIn):
+    """A rule: a life event (within N days) and/or an interest, optionally a context (conversation tags or words
+    the customer wrote), and the action the agent is prompted with."""
+    require(request, "workspace.manage")
+    data = _checked(payload.model_dump())
+    actions.ensure_defaults(request.workspace.pk)
+    rule = ActionRule.objects.create(workspace=request.workspace, **data)
+    record_audit(
+        workspace=request.workspace,
+        actor=request.actor,
+        action="action_rule.created",
+        object_type="action_rule",
+        object_id=rule.pk,
+        after={k: getattr(rule, k) for k in RULE_FIELDS},
+    )
+    return Status(201, rule_out(rule))
+
+
+@enrichment_router.patch("/rules/{rule_id}", response=ActionRuleOut)
+def update_action_rule(request: HttpRequest, rule_id: Id, payload: ActionRulePatch):
+    require(request, "workspace.manage")
+    rule = get_object_or_404(ActionRule, workspace=request.workspace, pk=rule_id)
+    before = {k: getattr(rule, k) for k in RULE_FIELDS}
+    # An explicit null clears a condition (within_days) and leaves the rest as they were.
+    changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None or k == "within_days"}
+    merged = _checked({**before, "position": rule.position, **changes})
+    for key, value in merged.items():
+        setattr(rule, key, value)
+    rule.save()
+    record_audit(
+        workspace=request.workspace,
+        actor=request.actor,
+        action="action_rule.updated",
+        object_type="action_rule",
+        object_id=rule.pk,
+        before=before,
+        after={k: getattr(rule, k) for k in RULE_FIELDS},
+    )
+    return rule_out(rule)
+
+
+@enrichment_router.delete("/rules/{rule_id}", response={204: None})
+def delete_action_rule(request: HttpRequest, rule_id: Id):
+    require(request, "workspace.manage")
+    rule = get_object_or_404(ActionRule, workspace=request.workspace, pk=rule_id)
+    record_audit(
+        workspace=request.workspace,
+        actor=request.actor,
+        action="action_rule.deleted",
+        object_type="action_rule",
+        object_id=rule.pk,
+        before={k: getattr(rule, k) for k in RULE_FIELDS},
+    )
+    rule.delete()
+    return Status(204, None)
 
 
 # --- /privacy -----------------------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ class ConsentConfig(AppConfig):
         register_relation(PersonRelation("consent_states", "consent.ConsentState", moves_on_merge=False))
         register_relation(PersonRelation("privacy_flags", "consent.PrivacyFlags", moves_on_merge=False))
         register_relation(PersonRelation("form_answers", "consent.FormAnswer"))
-        register_relation(PersonRelation("enrichment_facts", "consent.EnrichmentFact"))
+        # A fact the kept person already holds (the same interest) stays with the absorbed record.
+        register_relation(PersonRelation("enrichment_facts", "consent.EnrichmentFact", unique_with=("kind", "value")))
         # A data-subject request outlives the person (the log must show it was handled).
         register_relation(
             PersonRelation(
@@ -30,3 +31,7 @@ class ConsentConfig(AppConfig):
         events.subscribe("contact.unmerged", services.on_merge)
         subject.register_own()
         retention.register_own()
+        from rapport.consent import settings_views
+        from rapport.web.settings_registry import register_sections
+
+        register_sections(settings_views.SECTIONS)  # next-best-action rules

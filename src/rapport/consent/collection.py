@@ -315,6 +315,10 @@ def apply(sub: Submission, *, source: str) -> Person:
             wording_version=form.wording_version,
             evidence={**sub.evidence, "form": form.slug},
         )
+    if sub.answers:  # what they gave, read as facts if (and only if) they allow enrichment
+        from rapport.consent.enrichment.forms import enrich_from_answers
+
+        enrich_from_answers(form.workspace_id, [person.pk])
     return person
 
 

@@ -150,20 +150,78 @@ class PrivacyRequest(WorkspaceScoped):
         ordering = ["-received_at", "-id"]
 
 
+class FactKind(models.TextChoices):
+    INTEREST = "interest", "Interest"
+    LIFE_EVENT = "life_event", "Life event"
+
+
 class EnrichmentFact(WorkspaceScoped):
-    """An interest or a life event read from the person's own public posts or forms; it expires."""
+    """An interest or a life event read from the person's own public posts or forms; it expires. One row per
+    person, kind and value: a later reading refreshes it (`services.record_enrichment`)."""
 
     person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="enrichment_facts")
-    kind = models.CharField(max_length=16, help_text="interest or life_event")
+    kind = models.CharField(max_length=16, choices=FactKind.choices, help_text="interest or life_event")
     value = models.CharField(max_length=100)
     confidence = models.FloatField()
     source_post = models.BigIntegerField(null=True, blank=True, help_text="id of the post it was read from")
+    source = models.CharField(max_length=80, blank=True, help_text="post, or form:<slug> when a form gave it")
+    evidence = models.CharField(max_length=200, blank=True, help_text="the words it was read from")
+    observed_at = models.DateTimeField(null=True, blank=True, help_text="when the post was written or form given")
     event_date = models.DateField(null=True, blank=True)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind", "value"], name="enrichment_fact_unique"),
+        ]
         indexes = [models.Index(fields=["person", "expires_at"], name="enrichment_person_idx")]
+
+
+class ActionRule(WorkspaceScoped):
+    """A next-best-action rule an admin edits: when the person's current facts (a life event within N days, an
+    interest) and the context (the open conversation's tags, words in what the customer wrote) all hold, the agent
+    is shown the action. Defaults carry a key so they are seeded once per workspace and never again."""
+
+    name = models.CharField(max_length=120)
+    action = models.TextField(help_text="What the agent is prompted to do")
+    life_event = models.CharField(max_length=32, blank=True, help_text="wedding, moving_house, new_baby or new_job")
+    within_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="the life event's date lies within this many days of today (either side)"
+    )
+    interest = models.CharField(max_length=64, blank=True)
+    conversation_tags = models.JSONField(
+        default=list, blank=True, help_text="any of these tags on the open conversation (e.g. repair)"
+    )
+    keywords = models.JSONField(
+        default=list, blank=True, help_text="any of these words in what the customer wrote (e.g. camera, kamera)"
+    )
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=100)
+    key = models.CharField(max_length=40, blank=True, help_text="set on the seeded defaults")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "key"], condition=~models.Q(key=""), name="action_rule_unique_key"
+            ),
+        ]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActionRuleSeeding(WorkspaceScoped):
+    """That a workspace was given the default rules once (deleting them all does not bring them back)."""
+
+    seeded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="action_rule_seeded_once")]
 
 
 class SignupForm(WorkspaceScoped):

@@ -84,11 +84,14 @@ def purge_all(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
 
 
 def _purge_enrichment(workspace_id: int, cutoff: datetime) -> int:
-    # Facts go when they expire (social data changes daily) or when older than the policy, whichever is first.
+    # Facts go when they expire (social data changes daily) or when older than the policy, whichever is first, and
+    # with the permission: the facts of anyone who may no longer be processed for enrichment go too.
+    from rapport.consent.services import purge_unpermitted_enrichment
+
     now = timezone.now()
     qs = EnrichmentFact.objects.filter(workspace_id=workspace_id)
     n, _ = (qs.filter(expires_at__lte=now) | qs.filter(created_at__lt=cutoff)).delete()
-    return n
+    return n + purge_unpermitted_enrichment(workspace_id)
 
 
 def _purge_audit_details(workspace_id: int, cutoff: datetime) -> int:

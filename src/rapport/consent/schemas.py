@@ -118,17 +118,65 @@ class EraseOut(Schema):
 
 
 class FactOut(Schema):
-    kind: str
-    value: str
+    kind: str = Field(description="interest or life_event")
+    value: str = Field(description="e.g. wildlife_photography, wedding, moving_house, new_baby, new_job")
+    label: str
     confidence: float
-    source_post: int | None
-    event_date: str | None
+    source_post: int | None = Field(description="id of the post it was read from (null: a form)")
+    source_url: str = Field(description="the post on its network, when known")
+    source: str = Field(description="post, or form:<slug>")
+    evidence: str = Field(description="the words it was read from")
+    observed_at: datetime | None = Field(description="when the post was written or the form given")
+    event_date: str | None = Field(description="the life event's date (ISO), when the text gave one")
     expires_at: datetime
 
 
 class SuggestionOut(Schema):
+    rule_id: int
+    name: str
     action: str
-    because: str
+    because: str = Field(description="why it matched: the facts and the context, in words")
+    reasons: list[str]
+
+
+class ActionRuleIn(Schema):
+    name: Text(120)  # type: ignore[valid-type]
+    action: Text(2000)  # type: ignore[valid-type]
+    life_event: Literal["", "wedding", "moving_house", "new_baby", "new_job"] = ""
+    within_days: int | None = Field(None, ge=0, le=3650, description="the event's date within N days of today")
+    interest: Text(64) = ""  # type: ignore[valid-type]
+    conversation_tags: list[Text(60)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
+    keywords: list[Text(60)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
+    active: bool = True
+    position: int = Field(100, ge=0, le=10000)
+
+
+class ActionRulePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text(120) | None = None  # type: ignore[valid-type]
+    action: Text(2000) | None = None  # type: ignore[valid-type]
+    life_event: Literal["", "wedding", "moving_house", "new_baby", "new_job"] | None = None
+    within_days: int | None = Field(None, ge=0, le=3650)
+    interest: Text(64) | None = None  # type: ignore[valid-type]
+    conversation_tags: list[Text(60)] | None = Field(None, max_length=50)  # type: ignore[valid-type]
+    keywords: list[Text(60)] | None = Field(None, max_length=50)  # type: ignore[valid-type]
+    active: bool | None = None
+    position: int | None = Field(None, ge=0, le=10000)
+
+
+class ActionRuleOut(Schema):
+    id: int
+    name: str
+    action: str
+    life_event: str
+    within_days: int | None
+    interest: str
+    conversation_tags: list[str]
+    keywords: list[str]
+    active: bool
+    position: int
+    default: bool = Field(description="one of the seeded defaults")
 
 
 class EnrichmentOut(Schema):

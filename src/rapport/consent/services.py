@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -20,6 +21,8 @@ from rapport.consent.models import (
     ConsentEvent,
     ConsentState,
     ContactChannel,
+    EnrichmentFact,
+    FactKind,
     LawfulBasis,
     PrivacyFlags,
     Purpose,
@@ -119,6 +122,10 @@ def record(
             occurred_at=occurred_at or timezone.now(),
         )
         _apply_state(event)
+    if purpose == Purpose.ENRICHMENT and not channel and not granted and _state(person.pk, purpose, "") is False:
+        # Withdrawn (and the newest word): what was read about them goes with the permission, after the withdrawal
+        # itself is safely written (the retention purge sweeps up should this fail).
+        forget_enrichment([person.pk])
     return event
 
 
@@ -182,9 +189,12 @@ def set_flags(person, **flags: bool) -> PrivacyFlags:
     unknown = set(flags) - {"do_not_contact", "do_not_track", "restricted"}
     if unknown:
         raise ValueError(f"unknown privacy flag(s): {', '.join(sorted(unknown))}")
-    row, _ = PrivacyFlags.objects.update_or_create(
-        person_id=person.pk, defaults={"workspace_id": person.workspace_id, **flags}
-    )
+    with transaction.atomic():
+        row, _ = PrivacyFlags.objects.update_or_create(
+            person_id=person.pk, defaults={"workspace_id": person.workspace_id, **flags}
+        )
+        if row.do_not_track:  # do-not-track stops enrichment: what was read goes
+            forget_enrichment([person.pk])
     return row
 
 
@@ -432,3 +442,182 @@ def history(person, limit: int = 500) -> list[ConsentEvent]:
         .select_related("recorded_by")
         .order_by("-occurred_at", "-id")[:limit]
     )
+
+
+# --- enrichment: facts read with permission -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactReading:
+    """One fact read about a person (from a post or a form), before it is stored."""
+
+    person_id: int
+    kind: str  # interest | life_event
+    value: str
+    confidence: float
+    expires_at: datetime
+    observed_at: datetime
+    event_date: date | None = None
+    source_post: int | None = None
+    source: str = "post"
+    evidence: str = ""
+
+
+@dataclass
+class EnrichmentResult:
+    created: int = 0
+    refreshed: int = 0
+    refused: int = 0  # readings of people without the enrichment purpose: not stored
+    life_events: int = 0  # consent.life_event_detected emitted
+
+
+def record_enrichment(workspace_id: int, readings: Iterable[FactReading]) -> EnrichmentResult:
+    """Store what was read about people, but only of those who may be processed for enrichment, asked here at the
+    moment of writing. One row per person, kind and value: a later reading refreshes the row (its expiry, and its
+    source, confidence and date when it is newer). A life event found for the first time, or found with a date it
+    did not have, is announced as `consent.life_event_detected` in the same transaction.
+
+    Bulk: the consent answer, the existing facts and the writes are a fixed number of queries per call."""
+    from rapport.core.events import emit
+
+    result = EnrichmentResult()
+    now = timezone.now()
+    readings = [r for r in readings if r.expires_at > now]
+    if not readings:
+        return result
+    allowed = permitted(workspace_id, {r.person_id for r in readings}, Purpose.ENRICHMENT)
+    best: dict[tuple[int, str, str], FactReading] = {}
+    for r in readings:
+        if r.person_id not in allowed:
+            result.refused += 1
+            continue
+        key = (r.person_id, r.kind, r.value)
+        held = best.get(key)
+        if held is None or (r.observed_at, r.confidence) > (held.observed_at, held.confidence):
+            best[key] = r
+    if not best:
+        return result
+    with transaction.atomic():
+        existing = {
+            (f.person_id, f.kind, f.value): f
+            for f in EnrichmentFact.objects.select_for_update().filter(
+                workspace_id=workspace_id,
+                person_id__in={k[0] for k in best},
+                value__in={k[2] for k in best},
+            )
+        }
+        new, changed, announce = [], [], []
+        for key, r in best.items():
+            fact = existing.get(key)
+            if fact is None:
+                new.append(
+                    EnrichmentFact(
+                        workspace_id=workspace_id,
+                        person_id=r.person_id,
+                        kind=r.kind,
+                        value=r.value,
+                        confidence=r.confidence,
+                        source_post=r.source_post,
+                        source=r.source[:80],
+                        evidence=r.evidence[:200],
+                        observed_at=r.observed_at,
+                        event_date=r.event_date,
+                        expires_at=r.expires_at,
+                    )
+                )
+                if r.kind == FactKind.LIFE_EVENT:
+                    announce.append(r)
+                continue
+            newer = fact.observed_at is None or r.observed_at >= fact.observed_at
+            dated = r.event_date is not None and r.event_date != fact.event_date and (newer or not fact.event_date)
+            expired = fact.expires_at <= now
+            if not (newer or dated or expired or r.confidence > fact.confidence):
+                continue
+            if newer or expired:
+                fact.source_post, fact.source, fact.evidence = r.source_post, r.source[:80], r.evidence[:200]
+                fact.observed_at = r.observed_at
+                fact.confidence = r.confidence if expired else max(fact.confidence, r.confidence)
+            else:
+                fact.confidence = max(fact.confidence, r.confidence)
+            if dated:
+                fact.event_date = r.event_date
+            fact.expires_at = max(fact.expires_at, r.expires_at)
+            fact.updated_at = now
+            changed.append(fact)
+            if fact.kind == FactKind.LIFE_EVENT and (dated or expired):
+                announce.append(r)
+        EnrichmentFact.objects.bulk_create(new, batch_size=500)
+        EnrichmentFact.objects.bulk_update(
+            changed,
+            ["confidence", "source_post", "source", "evidence", "observed_at", "event_date", "expires_at"]
+            + ["updated_at"],
+            batch_size=500,
+        )
+        for r in announce:
+            emit(
+                "consent.life_event_detected",
+                {
+                    "workspace_id": workspace_id,
+                    "person_id": r.person_id,
+                    "value": r.value,
+                    "event_date": r.event_date.isoformat() if r.event_date else None,
+                    "source_post": r.source_post,
+                },
+            )
+    result.created, result.refreshed, result.life_events = len(new), len(changed), len(announce)
+    return result
+
+
+def enrichment_facts(person, *, now: datetime | None = None) -> list[EnrichmentFact]:
+    """The person's current (unexpired) facts, surest first; none without their enrichment purpose."""
+    if not may_process(person, Purpose.ENRICHMENT):
+        return []
+    return list(
+        EnrichmentFact.objects.filter(person_id=person.pk, expires_at__gt=now or timezone.now()).order_by(
+            "kind", "-confidence", "value"
+        )
+    )
+
+
+def forget_enrichment(person_ids: Iterable[int]) -> int:
+    """Delete every enrichment fact of these people (their enrichment purpose was withdrawn)."""
+    n, _ = EnrichmentFact.objects.filter(person_id__in=set(person_ids)).delete()
+    return n
+
+
+def purge_unpermitted_enrichment(workspace_id: int) -> int:
+    """Delete the facts of people who may no longer be processed for enrichment (a withdrawal, do-not-track, a
+    restriction, a consent that lapsed): the sweep behind the deletion each withdrawal does itself."""
+    holders = set(EnrichmentFact.objects.filter(workspace_id=workspace_id).values_list("person_id", flat=True))
+    if not holders:
+        return 0
+    gone = holders - permitted(workspace_id, holders, Purpose.ENRICHMENT)
+    return forget_enrichment(gone) if gone else 0
+
+
+@dataclass(frozen=True)
+class EnrichmentView:
+    permitted: bool
+    facts: list
+    suggestions: list
+
+
+def enrichment_for(person, *, conversation_id: int | None = None) -> EnrichmentView:
+    """What the agent may be shown about a person: their current facts and the next-best-action suggestions that
+    hold for them in the context of the given (or their open) conversation; nothing without their permission."""
+    from rapport.consent.enrichment import actions
+
+    if not may_process(person, Purpose.ENRICHMENT):
+        return EnrichmentView(False, [], [])
+    facts = enrichment_facts(person)
+    context = actions.context_for(person.workspace_id, person.pk, conversation_id) if facts else None
+    return EnrichmentView(True, facts, actions.suggestions(person.workspace_id, facts, context))
+
+
+def granted_people(workspace_id: int, purpose: str, *, recorded_since: datetime | None = None) -> set[int]:
+    """Ids of the people whose current word on a processing purpose is a grant (recorded since a time, if given):
+    the candidates a batch asks `permitted` about."""
+    qs = ConsentState.objects.filter(workspace_id=workspace_id, purpose=purpose, channel="", granted=True)
+    if recorded_since is not None:
+        qs = qs.filter(event__recorded_at__gte=recorded_since)
+    return set(qs.values_list("person_id", flat=True))

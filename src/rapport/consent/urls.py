@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rapport.consent import views
+from rapport.consent import settings_views, views
 
 app_name = "consent"
 urlpatterns = [
@@ -15,4 +15,13 @@ urlpatterns = [
     path("privacy/people/<int:pk>/", views.person_privacy, name="person"),
     path("privacy/people/<int:pk>/act/", views.person_action, name="act"),
     path("privacy/people/<int:pk>/export/", views.export_document, name="export"),
+    path("contacts/<int:pk>/enrichment/", views.enrichment_panel, name="enrichment-panel"),
+]
+
+# Settings (admin-only): next-best-action rules, listed on the settings hub.
+urlpatterns += [
+    path("settings/actions/", settings_views.rules, name="settings-actions"),
+    path("settings/actions/new/", settings_views.rule_edit, name="settings-action-new"),
+    path("settings/actions/<int:pk>/", settings_views.rule_edit, name="settings-action-edit"),
+    path("settings/actions/<int:pk>/delete/", settings_views.rule_delete, name="settings-action-delete"),
 ]

@@ -266,3 +266,27 @@ def access_audit(request: HttpRequest) -> HttpResponse:
         workspace=request.workspace, object_type="person", action__in=["contact.viewed", "contact.exported"]
     ).order_by("-created_at", "-id")[:500]
     return render(request, "consent/access.html", {"nav": "privacy", "events": events})
+
+
+@workspace_required("contacts.view")
+def enrichment_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's enrichment as the agent sees it (the contact page, and the inbox beside a conversation, which
+    passes `?conversation=`): current facts with their source post, confidence and date, and the next-best-action
+    suggestions with why. Nothing but a line saying so when the person has not allowed enrichment."""
+    from rapport.consent.enrichment import sources
+
+    person = get_object_or_404(Person, workspace=request.workspace, pk=pk)
+    raw = request.GET.get("conversation") or ""
+    conversation = int(raw) if raw.isdigit() else None
+    view = services.enrichment_for(person, conversation_id=conversation)
+    return render(
+        request,
+        "consent/_enrichment_panel.html",
+        {
+            "person": person,
+            "permitted": view.permitted,
+            "facts": sources.describe(request.workspace.pk, view.facts),
+            "suggestions": view.suggestions,
+            "today": timezone.localdate(),
+        },
+    )

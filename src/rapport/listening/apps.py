@@ -21,6 +21,14 @@ class ListeningConfig(AppConfig):
         from rapport.listening import authors
 
         events.subscribe("listening.posts_stored", authors.on_posts_stored)
+        # Interests and life events from people's own posts, with their permission (stored by consent).
+        from rapport.listening import enrichment
+
+        events.subscribe("identity.posts_linked", enrichment.on_posts_linked)
+        events.subscribe("identity.linked", enrichment.on_identity_linked)
+        from rapport.consent.enrichment import sources
+
+        sources.register_post_lookup(enrichment.post_lookup)
         history.register(authors.attach_histories)
 
         from rapport.listening import settings_views

@@ -95,6 +95,9 @@ class Command(BaseCommand):
                 **seed_consent(workspace)
             )
         )
+        from rapport.demo.enrichment import seed_enrichment
+
+        self.stdout.write(seed_enrichment(workspace))  # after consent: the story people allow enrichment
         self.stdout.write(seed_and_describe(workspace))
         from rapport.demo.segments import seed_segments
 
