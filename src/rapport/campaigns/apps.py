@@ -14,6 +14,7 @@ class CampaignsConfig(AppConfig):
         from rapport.campaigns import journeys_engine, subject
         from rapport.contacts.relations import PersonRelation, register_relation
         from rapport.core.events import subscribe
+        from rapport.web.settings_registry import Section, register_section
 
         # A send is the record of what one person was sent: it stays with the kept person on a merge (a clash on
         # the same campaign stays put, so the kept person is still never sent that campaign twice).
@@ -31,4 +32,15 @@ class CampaignsConfig(AppConfig):
         register_relation(PersonRelation("journey_steps", "campaigns.StepRun"))
         for event, handler in journeys_engine.HANDLERS.items():
             subscribe(event, handler)
+        register_section(
+            Section(
+                "messaging",
+                "Frequency cap and quiet hours",
+                "How many marketing messages a person may get per week, and when nothing is sent, for every campaign "
+                "and journey.",
+                "campaigns:policy",
+                80,
+                permission="campaigns.manage",
+            )
+        )
         subject.register()  # access exports list what each person was sent; an erasure deletes the rows
