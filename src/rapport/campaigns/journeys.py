@@ -2,7 +2,8 @@
 purpose for its messages, a re-entry rule and an optional goal (a purchase within N days of entering).
 
 Triggers (the event that enrols a person, and what its `trigger_config` may narrow):
-- `purchase` (commerce.order_placed) — {"first_only": true} for a first purchase only;
+- `purchase` (commerce.order_placed) — {"first_only": true} for a first purchase only, {"category": "Cameras"}
+  for an order with a product of that category;
 - `segment_entered` / `segment_left` (segment.entered / segment.left) — {"segment_id"};
 - `conversation_resolved` (conversation.resolved);
 - `low_csat` (conversation.csat_recorded) — {"max_score": 2}, the highest score that counts as low;
@@ -98,6 +99,11 @@ def _clean_trigger(workspace: Workspace, errors: dict[str, str], trigger: str, c
         out["segment_id"] = sid
     elif trigger == "purchase":
         out["first_only"] = bool(config.get("first_only", False))
+        category = str(config.get("category") or "").strip()
+        if len(category) > 300:
+            errors["trigger_config.category"] = "at most 300 characters"
+        if category:
+            out["category"] = category
     elif trigger == "low_csat":
         n = _int(errors, "trigger_config.max_score", config.get("max_score", 2), low=1, high=4)
         out["max_score"] = n or 2

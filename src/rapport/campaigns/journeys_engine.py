@@ -75,8 +75,10 @@ def _matches(journey: Journey, c: Candidate) -> bool:
     t = journey.trigger
     if t in ("segment_entered", "segment_left"):
         return c.data.get("segment_id") == cfg.get("segment_id")
-    if t == "purchase" and cfg.get("first_only"):
-        return bool(c.data.get("first"))
+    if t == "purchase":
+        if cfg.get("first_only") and not c.data.get("first"):
+            return False
+        return not cfg.get("category") or cfg["category"].lower() in c.data.get("categories", ())
     if t == "low_csat":
         return int(c.data.get("score", 99)) <= int(cfg.get("max_score", 2))
     if t == "answer_accepted":
@@ -152,7 +154,8 @@ def _enrol_in(journey: Journey, chosen: dict[int, Candidate], at: datetime) -> i
 
 
 def convert(workspace_id: int, orders: Iterable[tuple[int, datetime, int]]) -> int:
-    """A purchase within a journey's goal window of entering converts the pass: (person id, ordered at, order id)."""
+    """A purchase within a journey's goal window of entering converts the pass, whether it is still in the journey or
+    went through (or out at an exit step): (person id, ordered at, order id)."""
     by_person: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for pid, at, oid in orders:
         by_person[pid].append((at, oid))
@@ -161,7 +164,7 @@ def convert(workspace_id: int, orders: Iterable[tuple[int, datetime, int]]) -> i
     passes = Enrolment.objects.filter(
         workspace_id=workspace_id,
         person_id__in=list(by_person),
-        status__in=(EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED),
+        status__in=(EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.EXITED),
         journey__goal_days__isnull=False,
     ).select_related("journey")
     n = 0
@@ -190,15 +193,30 @@ def on_orders_placed(event: str, payload: dict) -> None:
     ws = payload["workspace_id"]
     orders = [(o["person_id"], _dt(o["ordered_at"]), o["order_id"]) for o in payload.get("orders", [])]
     orders = [o for o in orders if o[0] and o[1]]
-    convert(ws, orders)
+    if Enrolment.objects.filter(workspace_id=ws, journey__goal_days__isnull=False).exists():
+        convert(ws, orders)
     from rapport.commerce import services as commerce
 
+    if (
+        not orders
+        or not Journey.objects.filter(workspace_id=ws, status=JourneyStatus.ACTIVE, trigger="purchase").exists()
+    ):
+        return
     first = commerce.first_orders(workspace_id=ws, person_ids={o[0] for o in orders})
+    categories = commerce.order_categories(order_ids=[o[2] for o in orders])
     enrol(
         ws,
         "purchase",
         [
-            Candidate(pid, {"order_id": oid, "ordered_at": at.isoformat(), "first": first.get(pid) == oid})
+            Candidate(
+                pid,
+                {
+                    "order_id": oid,
+                    "ordered_at": at.isoformat(),
+                    "first": first.get(pid) == oid,
+                    "categories": sorted(categories.get(oid, ())),
+                },
+            )
             for pid, at, oid in orders
         ],
     )

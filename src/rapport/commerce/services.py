@@ -1010,3 +1010,16 @@ def first_orders(*, workspace_id: int, person_ids: Iterable[int]) -> dict[int, i
         for pid, oid in rows:
             out.setdefault(pid, oid)
     return out
+
+
+def order_categories(*, order_ids: Iterable[int]) -> dict[int, set[str]]:
+    """order id -> the product categories of its lines (lower case), for a trigger on a purchase in a category."""
+    out: dict[int, set[str]] = {}
+    ids = list(order_ids)
+    for start in range(0, len(ids), 1000):
+        for oid, cat in OrderLine.objects.filter(order_id__in=ids[start : start + 1000]).values_list(
+            "order_id", "category"
+        ):
+            if cat:
+                out.setdefault(oid, set()).add(cat.strip().lower())
+    return out
