@@ -4,7 +4,7 @@ Enrolling (event handlers, in the event's delivery transaction): each active jou
 matches gets one `Enrolment` per person who may enter (once ever, or again `reentry_days` after their last entry;
 never while a pass is active: a partial unique index says so). Re-delivery of an event enrols nobody twice.
 
-Moving (`tick`, the `campaigns.journeys` job and `rapport journeys tick`): passes due at `now` are claimed with a
+Moving (`tick`: the `campaigns.journeys` job, or `rapport jobs run campaigns.journeys`): passes due at `now` are claimed with a
 lease (one conditional UPDATE, so two workers never move the same person) and walked step by step until one has to
 wait. Every step a pass takes is a `StepRun`, unique per (pass, step), written before the step's effect is visible
 (an email's row is committed as "sending" before the mail server gets it; a task's note is written in the row's own
@@ -24,7 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +32,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from rapport.campaigns import policy, tracking
@@ -351,7 +350,8 @@ def tick(*, now: datetime | None = None, limit: int = BATCH, workspace_id: int |
     return result.as_dict()
 
 
-def _wait_until(step: dict, e: Enrolment, started: datetime) -> datetime:
+def _wait_until(step: dict, e: Enrolment, started: datetime, tz=None) -> datetime:
+    """When a wait that began at `started` ends; a date is reached at midnight in the workspace's time zone."""
     until = step.get("until")
     if not until:
         return started + timedelta(days=step.get("days", 0), hours=step.get("hours", 0), minutes=step.get("minutes", 0))
@@ -362,7 +362,7 @@ def _wait_until(step: dict, e: Enrolment, started: datetime) -> datetime:
     if base is None:
         base = e.entered_at.date()
     day = base + timedelta(days=step.get("offset_days", 0))
-    return datetime.combine(day, datetime.min.time(), tzinfo=policy.now().tzinfo or timezone.get_current_timezone())
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz or UTC)
 
 
 class _Walk:
@@ -442,7 +442,7 @@ class _Walk:
     def _wait(self, step: dict) -> str | None:
         row = self._run_row(step)
         if row is None:
-            due = _wait_until(step, self.e, self.t)
+            due = _wait_until(step, self.e, self.t, self.policy.tz)
             if due > self.now:
                 row = self._new_row(step, status=StepStatus.WAITING, outcome=due.isoformat())
                 if row is not None:
