@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from tests.fakes.smtp import fake_smtp  # noqa: F401 - fixture
 
 from rapport.campaigns import journeys_engine, policy
 from rapport.care.models import Conversation
@@ -25,6 +24,7 @@ from rapport.core.actors import Actor
 from rapport.core.events import emit
 from rapport.core.models import Role
 from rapport.demo.journeys import MOVING_STEPS
+from tests.fakes.smtp import fake_smtp  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ACTOR = Actor.system("scenario")

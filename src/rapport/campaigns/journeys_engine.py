@@ -4,12 +4,15 @@ Enrolling (event handlers, in the event's delivery transaction): each active jou
 matches gets one `Enrolment` per person who may enter (once ever, or again `reentry_days` after their last entry;
 never while a pass is active: a partial unique index says so). Re-delivery of an event enrols nobody twice.
 
-Moving (`tick`: the `campaigns.journeys` job, or `rapport jobs run campaigns.journeys`): passes due at `now` are claimed with a
-lease (one conditional UPDATE, so two workers never move the same person) and walked step by step until one has to
-wait. Every step a pass takes is a `StepRun`, unique per (pass, step), written before the step's effect is visible
-(an email's row is committed as "sending" before the mail server gets it; a task's note is written in the row's own
-transaction). A run killed at any point therefore converges when the next run finds the pass again: a step whose
-row exists is not done again, and an email found "sending" is marked uncertain and never sent again.
+Moving (`tick`, run by the `campaigns.journeys` job): passes due at `now` are claimed with a lease (one conditional
+UPDATE, so two workers never move the same person) and walked step by step until one has to wait. A batch's steps
+that only write to the database run in one transaction (a savepoint per pass, so one failing pass is put off alone);
+a pass that reaches a message is walked on after that commit, outside it, so its send row is durable before the
+mail server gets the message. Every step a pass takes is a `StepRun`, unique per (pass, step), written with or
+before the step's effect (an email's row is committed as "sending" before the mail server gets it; a task's note is
+written in the row's transaction). A run killed at any point therefore converges when the next run finds the pass
+again: a step whose row exists is not done again, and an email found "sending" is marked uncertain and never sent
+again.
 
 Goal: a purchase within `goal_days` of entering converts the pass (it leaves the journey, counted as converted).
 
@@ -50,6 +53,7 @@ from rapport.consent.collection import unsubscribe_headers
 from rapport.consent.models import Purpose
 from rapport.contacts.models import Person, TouchpointChannel, TouchpointDirection, TouchpointKind
 from rapport.contacts.services import log_touchpoints_bulk
+from rapport.core import bulk
 from rapport.core.actors import Actor
 from rapport.core.links import public_url
 
@@ -134,22 +138,40 @@ def _enrol_in(journey: Journey, chosen: dict[int, Candidate], at: datetime) -> i
         if n and (journey.reentry_days is None or last > at - timedelta(days=journey.reentry_days)):
             continue
         rows.append(
-            Enrolment(
-                workspace_id=journey.workspace_id,
-                journey=journey,
-                person_id=pid,
-                seq=n + 1,
-                step=first,
-                due_at=at,
-                entered_at=at,
-                trigger_data=chosen[pid].data,
-            )
+            [
+                journey.workspace_id,
+                journey.pk,
+                pid,
+                n + 1,
+                EnrolmentStatus.ACTIVE,
+                first,
+                at,
+                at,
+                chosen[pid].data,
+                "",
+                "",
+            ]
         )
     if not rows:
         return 0
     # A concurrent delivery of the same event loses to the unique constraints and enrols nobody twice.
-    created = Enrolment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return len(created)
+    made = bulk.insert_ignore(Enrolment, ENROL_COLUMNS, rows, conflict=None, returning=["id"])
+    return len(made)
+
+
+ENROL_COLUMNS = (
+    "workspace",
+    "journey",
+    "person",
+    "seq",
+    "status",
+    "step",
+    "due_at",
+    "entered_at",
+    "trigger_data",
+    "exit_reason",
+    "claim_token",
+)
 
 
 def convert(workspace_id: int, orders: Iterable[tuple[int, datetime, int]]) -> int:
@@ -338,16 +360,97 @@ def tick(*, now: datetime | None = None, limit: int = BATCH, workspace_id: int |
             token, ids = claim(now, limit=limit, workspace_id=workspace_id)
             if not ids:
                 break
-            passes = Enrolment.objects.filter(pk__in=ids).select_related("journey", "person").order_by("due_at", "id")
-            for e in passes:
-                pol = policies.get(e.workspace_id) or policies.setdefault(
-                    e.workspace_id, policy.policy_for(e.workspace_id)
-                )
-                _Walk(e, token, now, pol, mailer, result).run()
-                result.moved += 1
+            passes = list(
+                Enrolment.objects.filter(pk__in=ids).select_related("journey", "person").order_by("due_at", "id")
+            )
+            batch = _Batch(passes)
+            deferred: list[_Walk] = []
+            failed: list[int] = []
+            with transaction.atomic():
+                for e in passes:
+                    pol = policies.get(e.workspace_id) or policies.setdefault(
+                        e.workspace_id, policy.policy_for(e.workspace_id)
+                    )
+                    walk = _Walk(e, token, now, pol, mailer, result, batch=batch, defer_mail=True)
+                    try:
+                        with transaction.atomic():
+                            walk.run()
+                    except Exception:
+                        log.exception("journey pass %s failed; tried again later", e.pk)
+                        failed.append(e.pk)
+                        continue
+                    batch.take(walk)
+                    if walk.deferred:
+                        deferred.append(walk)
+                    result.moved += 1
+                batch.flush(token)
+                if failed:
+                    Enrolment.objects.filter(pk__in=failed, claim_token=token).update(
+                        due_at=now + RETRY_AFTER, claimed_until=None
+                    )
+            for walk in deferred:  # messages: outside the batch's transaction, each send row committed first
+                walk.defer_mail = False
+                walk.run()
     finally:
         mailer.close()
     return result.as_dict()
+
+
+RUN_FKS = ("workspace", "enrolment", "journey", "person")
+RUN_COLUMNS = (*RUN_FKS, "step", "kind", "status", "outcome", "purpose", "message_hash", "at")
+
+
+class _Batch:
+    """What a batch of passes reads once: the step rows they have, and consent answers per purpose and channel."""
+
+    def __init__(self, passes: list[Enrolment]) -> None:
+        self.passes = passes
+        self.runs: dict[tuple[int, str], StepRun] = {}
+        for row in StepRun.objects.filter(enrolment_id__in=[e.pk for e in passes]):
+            self.runs[(row.enrolment_id, row.step)] = row
+        self._permitted: dict[tuple[int, str, str], set[int]] = {}
+
+        self.new_runs: list[StepRun] = []
+        self.waits_done: list[int] = []
+        self.updates: list[tuple[Enrolment, dict[str, Any]]] = []
+
+    def take(self, walk: _Walk) -> None:
+        """A walk that succeeded: its writes join the batch's."""
+        self.new_runs.extend(walk.new_runs.values())
+        self.waits_done.extend(walk.waits_done)
+        if walk.updates:
+            self.updates.append((walk.e, walk.updates))
+
+    def flush(self, token: str) -> None:
+        """Write what the batch's walks did: the new step rows in bulk, the ended waits, the passes' new state
+        (one UPDATE per distinct state, or a bulk update when the states are many)."""
+        bulk.insert(
+            StepRun,
+            RUN_COLUMNS,
+            [[getattr(r, c + "_id" if c in RUN_FKS else c) for c in RUN_COLUMNS] for r in self.new_runs],
+        )
+        for start in range(0, len(self.waits_done), 500):
+            StepRun.objects.filter(pk__in=self.waits_done[start : start + 500], status=StepStatus.WAITING).update(
+                status=StepStatus.DONE
+            )
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for e, fields in self.updates:
+            groups[tuple(sorted(fields.items()))].append(e.pk)
+        if len(groups) <= 20:
+            for key, ids in groups.items():
+                for start in range(0, len(ids), 500):
+                    Enrolment.objects.filter(pk__in=ids[start : start + 500], claim_token=token).update(**dict(key))
+        else:
+            names = sorted({k for _, fields in self.updates for k in fields})
+            Enrolment.objects.bulk_update([e for e, _ in self.updates], names, batch_size=200)
+        self.new_runs, self.waits_done, self.updates = [], [], []
+
+    def permitted(self, workspace_id: int, person_id: int, purpose: str, channel: str) -> bool:
+        key = (workspace_id, purpose, channel)
+        if key not in self._permitted:
+            ids = [e.person_id for e in self.passes if e.workspace_id == workspace_id]
+            self._permitted[key] = consent.permitted(workspace_id, ids, purpose, channel)
+        return person_id in self._permitted[key]
 
 
 def _wait_until(step: dict, e: Enrolment, started: datetime, tz=None) -> datetime:
@@ -368,8 +471,25 @@ def _wait_until(step: dict, e: Enrolment, started: datetime, tz=None) -> datetim
 class _Walk:
     """One pass's walk through its steps during a tick."""
 
-    def __init__(self, e: Enrolment, token: str, now: datetime, pol: policy.Policy, mailer: _Mailer, result) -> None:
+    def __init__(
+        self,
+        e: Enrolment,
+        token: str,
+        now: datetime,
+        pol: policy.Policy,
+        mailer: _Mailer,
+        result,
+        *,
+        batch: _Batch | None = None,
+        defer_mail: bool = False,
+    ) -> None:
         self.e, self.token, self.now, self.policy, self.mailer, self.result = e, token, now, pol, mailer, result
+        self.batch = batch
+        self.defer_mail = defer_mail  # stop at a message (to walk on outside the batch's transaction)
+        self.deferred = False
+        self.new_runs: dict[str, StepRun] = {}  # buffered writes, handed to the batch when the walk succeeds
+        self.updates: dict[str, Any] = {}
+        self.waits_done: list[int] = []
         self.journey = e.journey
         # The walk's own time: when the pass was due (a late tick does not push its waits later), then the end of
         # each wait it passes.
@@ -378,8 +498,16 @@ class _Walk:
         self.index = {s["id"]: i for i, s in enumerate(self.steps)}
 
     # The pass's own row, written only while this walk holds its claim.
+    @property
+    def buffered(self) -> bool:
+        """In a batch's transaction, a walk's writes are collected and written for the whole batch at its end."""
+        return self.batch is not None and not self.deferred
+
     def _save(self, **fields) -> None:
-        Enrolment.objects.filter(pk=self.e.pk, claim_token=self.token).update(**fields)
+        if self.buffered:
+            self.updates.update(fields)
+        else:
+            Enrolment.objects.filter(pk=self.e.pk, claim_token=self.token).update(**fields)
         for k, v in fields.items():
             setattr(self.e, k, v)
 
@@ -395,14 +523,34 @@ class _Walk:
         i = self.index[step_id] + 1
         return self.steps[i]["id"] if i < len(self.steps) else ""
 
+    def _db_row(self, step: dict) -> StepRun:
+        """The row another run wrote first (an insert lost to the unique constraint)."""
+        return StepRun.objects.get(enrolment=self.e, step=step["id"])
+
     def _run_row(self, step: dict) -> StepRun | None:
+        if self.buffered:  # the batch read them; this walk adds what it writes
+            return self.new_runs.get(step["id"]) or self.batch.runs.get((self.e.pk, step["id"]))
         return StepRun.objects.filter(enrolment=self.e, step=step["id"]).first()
 
     def _new_row(self, step: dict, **fields) -> StepRun | None:
-        """The step's row, or None when another run wrote it first (the unique constraint decides)."""
+        """The step's row, or None when another run wrote it first (the unique constraint decides). In a batch the
+        row is written with the batch's (the batch holds the claims, and read the rows its passes had)."""
+        if self.buffered:
+            row = StepRun(
+                workspace_id=self.e.workspace_id,
+                enrolment_id=self.e.pk,
+                journey_id=self.e.journey_id,
+                person_id=self.e.person_id,
+                step=step["id"],
+                kind=step["type"],
+                at=fields.pop("at", self.now),
+                **fields,
+            )
+            self.new_runs[step["id"]] = row
+            return row
         try:
             with transaction.atomic():
-                return StepRun.objects.create(
+                row = StepRun.objects.create(
                     workspace_id=self.e.workspace_id,
                     enrolment=self.e,
                     journey_id=self.e.journey_id,
@@ -414,6 +562,7 @@ class _Walk:
                 )
         except IntegrityError:
             return None
+        return row
 
     def run(self) -> None:
         for _ in range(len(self.steps) + 1):  # branches jump forward only: each step at most once
@@ -427,6 +576,9 @@ class _Walk:
                 self._finish(EnrolmentStatus.COMPLETED, "" if not sid else f"step {sid} no longer exists")
                 return
             step = self.steps[self.index[sid]]
+            if self.defer_mail and step["type"] in ("email", "invite"):
+                self.deferred = True  # walked on after the batch's transaction commits
+                return
             nxt = getattr(self, f"_{step['type']}")(step)
             if nxt is None:  # waiting: the step released the pass with its due time
                 return
@@ -448,7 +600,7 @@ class _Walk:
                 if row is not None:
                     self._release(due)
                     return None
-                row = self._run_row(step)
+                row = self._db_row(step)
             else:
                 self._new_row(step, status=StepStatus.DONE, outcome="no wait: the date had passed")
                 return self._next_of(step["id"])
@@ -457,7 +609,10 @@ class _Walk:
             if due > self.now:
                 self._release(due)
                 return None
-            StepRun.objects.filter(pk=row.pk, status=StepStatus.WAITING).update(status=StepStatus.DONE)
+            if self.buffered:
+                self.waits_done.append(row.pk)
+            else:
+                StepRun.objects.filter(pk=row.pk, status=StepStatus.WAITING).update(status=StepStatus.DONE)
             self.t = max(self.t, due)
         return self._next_of(step["id"])
 
@@ -469,7 +624,7 @@ class _Walk:
         row = self._run_row(step)
         if row is None:
             yes = self._holds(step.get("condition") or {})
-            row = self._new_row(step, status=StepStatus.DONE, outcome="yes" if yes else "no") or self._run_row(step)
+            row = self._new_row(step, status=StepStatus.DONE, outcome="yes" if yes else "no") or self._db_row(step)
         target = step.get("then" if row.outcome == "yes" else "else") or "next"
         return self._next_of(step["id"]) if target == "next" else target
 
@@ -481,7 +636,10 @@ class _Walk:
 
             return SegmentMember.objects.filter(segment_id=cond.get("segment_id"), person_id=person.pk).exists()
         if kind == "consent":
-            return consent.may_contact(person, cond.get("purpose", ""), cond.get("channel", "email"))
+            purpose, channel = cond.get("purpose", ""), cond.get("channel", "email")
+            if self.batch is not None and not self.deferred:
+                return self.batch.permitted(self.e.workspace_id, person.pk, purpose, channel)
+            return consent.may_contact(person, purpose, channel)
         if kind == "purchased":
             from rapport.commerce import services as commerce
 
@@ -512,7 +670,10 @@ class _Walk:
             text = render(compile_template(step.get("text", "")), self._context())
             try:
                 with transaction.atomic():
-                    self._new_row_strict(step, status=StepStatus.DONE, outcome="note for the agents")
+                    if self.buffered:
+                        self._new_row(step, status=StepStatus.DONE, outcome="note for the agents")
+                    else:
+                        self._new_row_strict(step, status=StepStatus.DONE, outcome="note for the agents")
                     care.add_system_note(
                         workspace=self.e.journey.workspace,
                         person_id=self.e.person_id,
