@@ -23,6 +23,7 @@ from django.utils import timezone
 from rapport.campaigns import journeys, journeys_engine, policy
 from rapport.campaigns.models import Journey, StepRun, StepStatus
 from rapport.commerce.services import LineIn, OrderIn, record_order
+from rapport.consent import services as consent
 from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.events import emit
@@ -126,7 +127,15 @@ def seed_journeys(workspace: Workspace) -> str:
     now = timezone.now()
     start = now - timedelta(days=HISTORY_DAYS)
     rng = random.Random(5)
-    movers = _people(workspace, 24, seed=1)
+    candidates = _people(workspace, 200, seed=1)
+    allowed = consent.permitted(workspace.pk, [p.pk for p in candidates], "offers", "email")
+    movers = [p for p in candidates if p.pk in allowed][:16]
+    # Some said yes to offers on the preference centre as they told us of the move; the others get an agent's call.
+    never_asked = [p for p in candidates if p.pk not in allowed and consent.current_word(p, "offers", "email") is None]
+    for p in never_asked[: 16 - len(movers)]:  # nobody who said no is asked again here
+        consent.record(p, "offers", granted=True, channel="email", source="preference_centre")
+        movers.append(p)
+    movers += [p for p in candidates if p.pk not in allowed and p not in movers][:8]
     hanne = Person.objects.filter(workspace=workspace, external_id="story-fouragents").first()
     if hanne is not None and hanne not in movers:
         movers.append(hanne)
@@ -171,7 +180,7 @@ def seed_journeys(workspace: Workspace) -> str:
                     )
                 )
                 for p in movers:
-                    if p.pk in offered and rng.random() < 0.08:
+                    if p.pk in offered and rng.random() < 0.03:
                         record_order(
                             workspace=workspace,
                             order=OrderIn(

@@ -9,6 +9,7 @@ from rapport.campaigns import journeys
 from rapport.campaigns.models import Journey
 from rapport.campaigns.tests.journey_helpers import person
 from rapport.care.models import Conversation
+from rapport.consent import services as consent
 from rapport.demo.journeys import CAMERA, MOVING, seed_journeys
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,12 +18,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_demo_journeys_have_history_and_are_seeded_once(workspace, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: the seed must not use it
-    for i in range(30):
-        person(workspace, f"P{i:02d}", purposes=("offers",) if i % 3 else ())
+    people = [person(workspace, f"P{i:02d}", purposes=("offers",) if i % 3 else ()) for i in range(30)]
+    no = people[0]
+    consent.record(no, "offers", granted=False, channel="email", source="preference_centre")
     text = seed_journeys(workspace)
+    assert not consent.may_contact(no, "offers", "email")  # a no is never turned into a yes by the demo
     moving = journeys.counts(Journey.objects.get(workspace=workspace, name=MOVING))
     camera = journeys.counts(Journey.objects.get(workspace=workspace, name=CAMERA))
-    assert moving["entered"] == 24 and camera["entered"] == 6
+    assert moving["entered"] == 24 and camera["entered"] == 6  # 16 who allow offers, 8 who do not
     offered = moving["steps"][2]["sent"]
     tasks = moving["steps"][4]["reached"]
     assert offered > 0 and tasks > 0 and offered + tasks <= 24
