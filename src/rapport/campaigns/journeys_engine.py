@@ -390,7 +390,13 @@ def tick(*, now: datetime | None = None, limit: int = BATCH, workspace_id: int |
                     )
             for walk in deferred:  # messages: outside the batch's transaction, each send row committed first
                 walk.defer_mail = False
-                walk.run()
+                try:
+                    walk.run()
+                except Exception:  # a kill is not an Exception: it leaves the claim to its lease
+                    log.exception("journey pass %s failed at a message; tried again later", walk.e.pk)
+                    Enrolment.objects.filter(pk=walk.e.pk, claim_token=token).update(
+                        due_at=now + RETRY_AFTER, claimed_until=None
+                    )
     finally:
         mailer.close()
     return result.as_dict()

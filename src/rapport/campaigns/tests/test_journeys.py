@@ -352,3 +352,39 @@ def test_a_click_on_a_journey_email_is_recorded_and_a_branch_reads_it(
     tick(clock)
     later = sorted((m["To"], m["Subject"]) for m in fake_smtp.messages[2:])
     assert later == sorted([(ann.email, "Thanks for looking"), (bob.email, "Reminder")])
+
+
+def test_a_pass_that_fails_is_put_off_alone(workspace, settings, monkeypatch, fake_smtp):  # noqa: F811
+    smtp_settings(settings, fake_smtp)
+    clock = install_clock(monkeypatch)
+    ann, bob = person(workspace, "Ann"), person(workspace, "Bob")
+    journey(
+        workspace,
+        trigger="life_event",
+        steps=[
+            {"type": "task", "text": "Call {{ first_name }}"},
+            {"type": "email", "subject": "Hi {{ first_name }}", "body": "x"},
+        ],
+    )
+    life_event(workspace, ann)
+    life_event(workspace, bob)
+    from rapport.care import services as care
+
+    real = care.add_system_note
+
+    def fails_for_ann(**kwargs):
+        if kwargs["person_id"] == ann.pk:
+            raise RuntimeError("the inbox is down")
+        return real(**kwargs)
+
+    monkeypatch.setattr(care, "add_system_note", fails_for_ann)
+    tick(clock)
+    assert [m["To"] for m in fake_smtp.messages] == [bob.email]
+    e = Enrolment.objects.get(person=ann)
+    assert e.status == EnrolmentStatus.ACTIVE and e.step == "s1" and e.due_at == clock() + timedelta(minutes=5)
+    assert not StepRun.objects.filter(person=ann).exists()  # its savepoint took the half-done step back
+    monkeypatch.setattr(care, "add_system_note", real)
+    clock.advance(minutes=6)
+    tick(clock)
+    assert sorted(m["To"] for m in fake_smtp.messages) == sorted([ann.email, bob.email])
+    assert Conversation.objects.get(person=ann).messages.count() == 1
