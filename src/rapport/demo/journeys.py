@@ -180,7 +180,7 @@ def seed_journeys(workspace: Workspace) -> str:
                     )
                 )
                 for p in movers:
-                    if p.pk in offered and rng.random() < 0.03:
+                    if p.pk in offered and rng.random() < 0.01:
                         record_order(
                             workspace=workspace,
                             order=OrderIn(
