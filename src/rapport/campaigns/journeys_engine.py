@@ -4,7 +4,7 @@ Enrolling (event handlers, in the event's delivery transaction): each active jou
 matches gets one `Enrolment` per person who may enter (once ever, or again `reentry_days` after their last entry;
 never while a pass is active: a partial unique index says so). Re-delivery of an event enrols nobody twice.
 
-Moving (`tick`, run by the `campaigns.journeys` job): passes due at `now` are claimed with a lease (one conditional
+Moving (`tick`, run by the `journeys.tick` job): passes due at `now` are claimed with a lease (one conditional
 UPDATE, so two workers never move the same person) and walked step by step until one has to wait. A batch's steps
 that only write to the database run in one transaction (a savepoint per pass, so one failing pass is put off alone);
 a pass that reaches a message is walked on after that commit, outside it, so its send row is durable before the

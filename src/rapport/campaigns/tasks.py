@@ -14,7 +14,7 @@ def send_campaign(campaign_id: int) -> dict:
     return sending.run(campaign_id)
 
 
-@scheduled("campaigns.journeys", every=30, retries=3)
+@scheduled("journeys.tick", every=30, retries=3)
 def journeys_tick() -> dict:
     """Move every journey pass that is due: waits that ended, messages whose quiet hours are over, new entries."""
     return journeys_engine.tick()
