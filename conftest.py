@@ -46,6 +46,9 @@ class ApiClient:
     def patch(self, path: str, body):
         return self.client.patch(f"/api/v1{path}", body, content_type="application/json", **self._headers())
 
+    def put(self, path: str, body):
+        return self.client.put(f"/api/v1{path}", body, content_type="application/json", **self._headers())
+
     def delete(self, path: str):
         return self.client.delete(f"/api/v1{path}", **self._headers())
 

@@ -12,6 +12,8 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from rapport.campaigns.api import contact_router as recommendations_router
 from rapport.campaigns.api import router as campaigns_router
+from rapport.campaigns.journeys_api import policy_router as messaging_policy_router
+from rapport.campaigns.journeys_api import router as journeys_router
 from rapport.care.api import canned_router
 from rapport.care.api import router as conversations_router
 from rapport.channels.api import router as channels_router
@@ -133,4 +135,6 @@ api.add_router("/conversations", community_conversation_router)
 api.add_router("/community", community_router)
 api.add_router("/segments", segments_router)
 api.add_router("/campaigns", campaigns_router)
+api.add_router("/journeys", journeys_router)
+api.add_router("/messaging-policy", messaging_policy_router)
 api.add_router("/contacts", recommendations_router)

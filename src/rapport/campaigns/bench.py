@@ -1,6 +1,11 @@
 """`rapport bench campaigns`: render, consent-check and hand personalised campaign emails to a local SMTP sink
 through the real sending job (claim, send, record, touchpoint), beside the transport floor measured in the same run:
-the same number of one fixed, pre-built message handed to the same sink with no rendering, checks or bookkeeping."""
+the same number of one fixed, pre-built message handed to the same sink with no rendering, checks or bookkeeping.
+
+Then the journey engine (`--journey-events N`, 0 to skip): N people's trigger events processed end to end (the
+outbox, enrolment, the leased walk through a consent branch to a wait), as segments announce them (`segment.entered`,
+1,000 people a row) and one event per person (a life event each), beside the baseline of the same events delivered
+by the outbox to a handler that does nothing."""
 
 from __future__ import annotations
 
@@ -59,6 +64,8 @@ class _Server(socketserver.ThreadingTCPServer):
 def add_arguments(parser) -> None:
     parser.add_argument("--people", type=int, default=2000, help="people in the campaign's audience")
     parser.add_argument("--workspace", default="bench-campaigns")
+    parser.add_argument("--journey-events", type=int, default=5000, help="trigger events for the journey engine")
+    parser.add_argument("--journeys-only", action="store_true", help="skip the campaign send")
 
 
 def _setup(slug: str, people: int, write):
@@ -93,6 +100,109 @@ def _setup(slug: str, people: int, write):
 
 
 def run(options: dict, write) -> None:
+    if not options.get("journeys_only"):
+        _campaign(options, write)
+    if options.get("journey_events", 0) > 0:
+        _journeys(options, write)
+
+
+JOURNEY_GOAL_PER_S = 10_000
+
+
+def _noop(event: str, payload: dict) -> None:
+    return None
+
+
+def _journeys(options: dict, write) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapport.campaigns import journeys, journeys_engine
+    from rapport.campaigns.models import Enrolment, Journey
+    from rapport.core.events import emit, subscribe, unsubscribe
+
+    n = options["journey_events"]
+    ws, seg = _setup(options["workspace"] + "-journeys", n, write)
+    ids = list(Person.objects.filter(workspace=ws).order_by("pk").values_list("pk", flat=True))
+    steps = [
+        {
+            "type": "branch",
+            "condition": {"kind": "consent", "purpose": "newsletter", "channel": "email"},
+            "else": "exit",
+        },
+        {"type": "wait", "days": 1},
+    ]
+    Journey.objects.filter(workspace=ws).delete()
+    by_segment = journeys.create_journey(
+        workspace=ws,
+        actor=ACTOR,
+        data={
+            "name": "bench",
+            "trigger": "segment_entered",
+            "trigger_config": {"segment_id": seg.pk},
+            "steps": steps,
+            "status": "active",
+        },
+    )
+    now = timezone.now()
+
+    def walk() -> int:
+        done = 0
+        while True:
+            r = journeys_engine.tick(now=now + timedelta(seconds=1), workspace_id=ws.pk)
+            done += r["moved"]
+            if not r["moved"]:
+                return done
+
+    start = time.perf_counter()
+    for i in range(0, n, 1000):
+        emit("segment.entered", {"workspace_id": ws.pk, "segment_id": seg.pk, "person_ids": ids[i : i + 1000]})
+    enrolled = Enrolment.objects.filter(journey=by_segment).count()
+    walked = walk()
+    batched = time.perf_counter() - start
+    write(
+        f"journey engine, segment.entered (1,000 a row): {enrolled:,} enrolled and {walked:,} walked in {batched:.2f} s"
+        f" = {enrolled / batched:,.0f} events/s (goal >= {JOURNEY_GOAL_PER_S:,}/s "
+        f"{'MET' if enrolled / batched >= JOURNEY_GOAL_PER_S else 'NOT MET'})"
+    )
+    Journey.objects.filter(pk=by_segment.pk).update(status="paused")
+    per_person = journeys.create_journey(
+        workspace=ws,
+        actor=ACTOR,
+        data={"name": "bench life", "trigger": "life_event", "steps": steps, "status": "active"},
+    )
+    start = time.perf_counter()
+    for pid in ids:
+        emit(
+            "consent.life_event_detected",
+            {
+                "workspace_id": ws.pk,
+                "person_id": pid,
+                "value": "new_job",
+                "event_date": "2030-01-01",
+                "source_post": None,
+            },
+        )
+    enrolled = Enrolment.objects.filter(journey=per_person).count()
+    walk()
+    single = time.perf_counter() - start
+    write(
+        f"journey engine, one event per person (life events): {enrolled:,} in {single:.2f} s = "
+        f"{enrolled / single:,.0f} events/s"
+    )
+    subscribe("bench.nothing", _noop)
+    try:
+        start = time.perf_counter()
+        for pid in ids:
+            emit("bench.nothing", {"workspace_id": ws.pk, "person_id": pid})
+        floor = n / (time.perf_counter() - start)
+    finally:
+        unsubscribe("bench.nothing", _noop)
+    write(f"  baseline: the same {n:,} events through the outbox to a handler that does nothing: {floor:,.0f} events/s")
+
+
+def _campaign(options: dict, write) -> None:
     people = options["people"]
     server = _Server(("127.0.0.1", 0), _Sink)
     port = server.server_address[1]

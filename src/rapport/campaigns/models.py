@@ -53,6 +53,7 @@ class SendStatus(models.TextChoices):
     NO_ADDRESS = "no_address", "No address on the channel"
     FAILED = "failed", "Refused by the mail server"
     UNCERTAIN = "uncertain", "Interrupted while being handed over: never sent again"
+    CAPPED = "capped", "Not sent: the person's frequency cap was reached"
 
 
 class CampaignSend(WorkspaceScoped):
@@ -90,3 +91,136 @@ class CampaignResponse(WorkspaceScoped):
 
     class Meta:
         indexes = [models.Index(fields=["campaign", "kind", "send"], name="campaign_resp_kind_idx")]
+
+
+# --- the workspace's messaging policy: frequency caps and quiet hours --------------------------------------------
+
+
+class MessagingPolicy(WorkspaceScoped):
+    """How often and when a workspace's marketing messages may reach a person, across every campaign and journey.
+    Service messages are exempt from the cap (a receipt or a repair notice is not marketing); quiet hours apply to
+    every message a campaign or journey sends."""
+
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Amsterdam")
+    quiet_start = models.TimeField(null=True, blank=True, help_text="local time quiet hours begin (none: no quiet)")
+    quiet_end = models.TimeField(null=True, blank=True, help_text="local time quiet hours end")
+    cap_messages = models.PositiveIntegerField(
+        default=0, help_text="marketing messages per person per window; 0 = none"
+    )
+    cap_days = models.PositiveIntegerField(default=7)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="messaging_policy_one_per_ws")]
+
+
+# --- journeys -----------------------------------------------------------------------------------------------------
+
+
+class JourneyStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active (enrolling)"
+    PAUSED = "paused", "Paused (nobody enters, nobody moves)"
+
+
+class Journey(WorkspaceScoped):
+    """An automated sequence of steps a person enters on a trigger: waits, branches, messages, tasks for agents.
+    `steps` is a list of {"id", "type", ...} (see journeys.py); a branch names the step ids it jumps to."""
+
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=JourneyStatus.choices, default=JourneyStatus.DRAFT)
+    trigger = models.CharField(max_length=32)
+    trigger_config = models.JSONField(default=dict, blank=True)
+    steps = models.JSONField(default=list)
+    purpose = models.CharField(max_length=32, default="offers", help_text="the consent purpose of its messages")
+    channel = models.CharField(max_length=16, default="email")
+    reentry_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="none: a person enters once ever; N: again once N days after entering"
+    )
+    goal_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="a purchase within this many days of entering is the goal (none: no goal)"
+    )
+    created_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "status", "trigger"], name="journey_ws_trigger_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnrolmentStatus(models.TextChoices):
+    ACTIVE = "active", "In the journey"
+    COMPLETED = "completed", "Went through every step"
+    CONVERTED = "converted", "Reached the goal"
+    EXITED = "exited", "Left at an exit step"
+
+
+class Enrolment(WorkspaceScoped):
+    """One person's pass through a journey. `seq` counts their entries (unique with journey and person); at most
+    one pass per person and journey is active at a time (a partial unique index). `step` is the step the person is
+    at, `due_at` when the engine looks at them next; `claimed_until` is the lease of the run moving them."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="enrolments", db_index=False)
+    person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="journey_enrolments")
+    seq = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE)
+    step = models.CharField(max_length=40, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    entered_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    trigger_data = models.JSONField(default=dict, blank=True)
+    exit_reason = models.CharField(max_length=200, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "person", "seq"], name="enrolment_unique_seq"),
+            models.UniqueConstraint(
+                fields=["journey", "person"], condition=models.Q(status="active"), name="enrolment_one_active"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="enrolment_due_idx"),
+            models.Index(fields=["journey", "status", "step"], name="enrolment_step_idx"),
+        ]
+
+
+class StepStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    DONE = "done", "Done"
+    SENDING = "sending", "Being handed to the mail server"
+    SENT = "sent", "Sent"
+    NO_CONSENT = "no_consent", "Not sent: no consent for the purpose and channel"
+    NO_ADDRESS = "no_address", "Not sent: no address on the channel"
+    CAPPED = "capped", "Not sent: the person's frequency cap was reached"
+    FAILED = "failed", "Refused by the mail server"
+    UNCERTAIN = "uncertain", "Interrupted while being handed over: never sent again"
+
+
+class StepRun(WorkspaceScoped):
+    """A step one pass took: unique per (enrolment, step), so nobody is given a step twice whatever crashed. An
+    email step's row is also its send: the tracking links carry its id, and its first click and open land here."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="runs", db_index=False)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="runs", db_index=False)
+    person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="journey_steps")
+    step = models.CharField(max_length=40)
+    kind = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.DONE)
+    outcome = models.CharField(max_length=200, blank=True)
+    purpose = models.CharField(max_length=32, blank=True, help_text="of a message, for the frequency cap")
+    message_hash = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField()
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "step"], name="step_run_unique")]
+        indexes = [
+            models.Index(fields=["journey", "step", "status"], name="step_run_counts_idx"),
+            models.Index(fields=["person", "at"], name="step_run_person_at_idx"),
+        ]

@@ -44,6 +44,7 @@ class StatsOut(Schema):
     sent: int
     failed: int
     uncertain: int = Field(description="interrupted while being handed to the mail server; never sent again")
+    capped: int = Field(description="not sent: the person had reached the workspace's frequency cap")
     unique_messages: int = Field(description="distinct rendered messages among those sent")
     opened: int = Field(description="sends whose open image loaded or whose link was clicked (opens are unreliable)")
     clicked: int = Field(description="people who clicked a link of the message")
@@ -82,3 +83,120 @@ class RecommendationOut(Schema):
 
 class RecommendationList(Schema):
     items: list[RecommendationOut]
+
+
+# --- journeys -----------------------------------------------------------------------------------------------------
+
+
+class ConditionIn(Schema):
+    kind: Text(16) = Field(description="in_segment, consent, field, purchased (since entering) or clicked")
+    segment_id: int | None = None
+    purpose: Text(32) | None = None
+    channel: Text(16) | None = None
+    field: Text(40) | None = Field(default=None, description="a person's field, tags, or a value field (total_spend)")
+    op: Text(8) | None = Field(default=None, description="eq, neq, gte, lte or contains")
+    value: str | float | int | None = None
+
+
+class StepIn(Schema):
+    id: Text(40) | None = Field(default=None, description="stable id (s1, s2... when left out); branches name it")
+    type: Text(16) = Field(description="wait, branch, email, invite, task or exit")
+    label: Text(100) | None = None
+    days: int | None = None
+    hours: int | None = None
+    minutes: int | None = None
+    until: Text(16) | None = Field(default=None, description="wait until event_date or entered, plus offset_days")
+    offset_days: int | None = None
+    condition: ConditionIn | None = None
+    then: Text(40) | None = Field(default=None, description="step id, next or exit when the condition holds")
+    otherwise: Text(40) | None = Field(default=None, alias="else", description="step id, next or exit otherwise")
+    subject: Text(300) | None = None
+    body: Text(100_000) | None = None
+    text: Text(2000) | None = Field(default=None, description="a task's note for the agents (a template)")
+
+
+class JourneyIn(Schema):
+    name: Text(200)
+    trigger: Text(32) = Field(
+        description="purchase, segment_entered, segment_left, conversation_resolved, low_csat, answer_accepted, "
+        "life_event"
+    )
+    trigger_config: dict = Field(default_factory=dict, description='e.g. {"segment_id": 3}, {"value": "moving_house"}')
+    steps: list[StepIn] = Field(max_length=50)
+    purpose: Text(32) = "offers"
+    channel: Text(16) = "email"
+    status: Text(16) = Field(default="draft", description="draft, active or paused")
+    reentry_days: int | None = Field(default=None, description="none: once per person; N: again N days after entry")
+    goal_days: int | None = Field(default=None, description="a purchase within N days of entering is the goal")
+
+
+class JourneyPatch(Schema):
+    name: Text(200) | None = None
+    trigger: Text(32) | None = None
+    trigger_config: dict | None = None
+    steps: list[StepIn] | None = Field(default=None, max_length=50)
+    purpose: Text(32) | None = None
+    channel: Text(16) | None = None
+    status: Text(16) | None = None
+    reentry_days: int | None = None
+    goal_days: int | None = None
+
+
+class StepCountsOut(Schema):
+    id: str
+    type: str
+    label: str
+    reached: int = Field(description="passes that got to this step")
+    waiting: int = Field(description="active passes at this step now")
+    sent: int = Field(description="messages handed to the mail server")
+    skipped: int = Field(description="messages not sent: no consent, no address, the frequency cap, refused")
+    yes: int
+    no: int
+    converted: int = Field(description="passes that reached this step and then the goal")
+
+
+class JourneyCountsOut(Schema):
+    entered: int
+    active: int
+    completed: int
+    converted: int
+    exited: int
+    conversion: float = Field(description="converted / entered")
+    steps: list[StepCountsOut]
+
+
+class JourneyOut(Schema):
+    id: int
+    name: str
+    status: str
+    trigger: str
+    trigger_config: dict
+    steps: list[dict]
+    purpose: str
+    channel: str
+    reentry_days: int | None
+    goal_days: int | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    counts: JourneyCountsOut
+
+
+class JourneyList(Schema):
+    items: list[JourneyOut]
+
+
+class PolicyIn(Schema):
+    time_zone: Text(64) = "UTC"
+    quiet_start: Text(8) | None = Field(default=None, description="HH:MM local time, e.g. 21:00")
+    quiet_end: Text(8) | None = Field(default=None, description="HH:MM local time, e.g. 08:00")
+    cap_messages: int = Field(default=0, description="marketing messages per person per window; 0 = no cap")
+    cap_days: int = 7
+
+
+class PolicyOut(Schema):
+    time_zone: str
+    quiet_start: str | None
+    quiet_end: str | None
+    cap_messages: int
+    cap_days: int

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rapport.campaigns import services, tracking
+from rapport.campaigns import policy, services, tracking
 from rapport.campaigns.models import Campaign, CampaignSend, CampaignStatus, SendStatus
 from rapport.campaigns.rendering import compile_template, context_for, message_hash, render
 from rapport.consent import services as consent
@@ -90,7 +90,7 @@ def _claim(row: int, variant: str, digest: str) -> bool:
     """pending -> sending for one row just before its hand-over, with the variant and message it is being sent: the
     durable mark that lets a later run tell an interrupted hand-over (never sent again) from a row nobody tried yet.
     One plain statement on the campaigns' own table (the ORM's per-query overhead is most of a message's budget)."""
-    now = db.ops.adapt_datetimefield_value(timezone.now())
+    now = db.ops.adapt_datetimefield_value(policy.now())
     with db.cursor() as cur:
         cur.execute(
             f"UPDATE {CampaignSend._meta.db_table} SET status = %s, claimed_at = %s, variant = %s, message_hash = %s "  # noqa: S608
@@ -100,13 +100,15 @@ def _claim(row: int, variant: str, digest: str) -> bool:
         return cur.rowcount == 1
 
 
-def _record(campaign: Campaign, handed: list[Handed], withdrawn: list[int]) -> None:
+def _record(campaign: Campaign, handed: list[Handed], withdrawn: list[int], capped: list[int] | None = None) -> None:
     """Write a chunk's outcome at once: its sent rows, their timeline entries (one bulk insert through contacts,
     audited in bulk) and the withdrawals seen just before a message. A crash before this leaves the handed-over
     rows "sending" (so uncertain, never resent) and the withdrawn ones pending (checked again on resume)."""
-    if not handed and not withdrawn:
+    if not handed and not withdrawn and not capped:
         return
     with transaction.atomic():
+        if capped:
+            CampaignSend.objects.filter(pk__in=capped, status=SendStatus.PENDING).update(status=SendStatus.CAPPED)
         if withdrawn:
             CampaignSend.objects.filter(pk__in=withdrawn, status=SendStatus.PENDING).update(status=SendStatus.WITHDRAWN)
         if not handed:
@@ -169,8 +171,13 @@ def run(campaign_id: int) -> dict[str, Any]:
     except (smtplib.SMTPException, OSError) as exc:
         Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.FAILED, error=f"mail server: {exc}"[:300])
         return services.stats(campaign)
+    pol = policy.policy_for(campaign.workspace_id)
     try:
         while True:
+            quiet = pol.quiet_until(policy.now())
+            if quiet is not None:  # quiet hours: the rest waits, and the job resumes when they end
+                _resume_at(campaign, quiet)
+                return services.stats(campaign)
             ids = list(
                 CampaignSend.objects.filter(campaign=campaign, status=SendStatus.PENDING)
                 .order_by("id")
@@ -178,7 +185,7 @@ def run(campaign_id: int) -> dict[str, Any]:
             )
             if not ids:
                 break
-            if not _send_chunk(campaign, ids, variants, connection):
+            if not _send_chunk(campaign, ids, variants, connection, pol):
                 return services.stats(campaign)
     finally:
         connection.close()
@@ -187,7 +194,16 @@ def run(campaign_id: int) -> dict[str, Any]:
     return services.stats(campaign)
 
 
-def _send_chunk(campaign: Campaign, ids: list[tuple[int, int]], variants: list[Variant], connection) -> bool:
+def _resume_at(campaign: Campaign, at: datetime) -> None:
+    from rapport.campaigns.tasks import send_campaign
+
+    Campaign.objects.filter(pk=campaign.pk).update(error=f"quiet hours: resumes at {at.isoformat()}"[:300])
+    send_campaign.using(run_after=at).enqueue(campaign.pk)
+
+
+def _send_chunk(
+    campaign: Campaign, ids: list[tuple[int, int]], variants: list[Variant], connection, pol: policy.Policy
+) -> bool:
     """Send one chunk; False when the mail server could not be reached (the campaign is marked failed). Consent is
     asked for the chunk at once, and again for each person just before their message (cheaply, unless something
     moved); each row is claimed just before its hand-over; what was sent is written once, for the whole chunk."""
@@ -197,8 +213,11 @@ def _send_chunk(campaign: Campaign, ids: list[tuple[int, int]], variants: list[V
     if refused:
         CampaignSend.objects.filter(pk__in=refused, status=SendStatus.PENDING).update(status=SendStatus.WITHDRAWN)
     people = Person.objects.in_bulk([pid for _, pid in ids if pid in allowed])
+    # The frequency cap, across every campaign and journey: counted once for the chunk, at the moment it goes.
+    counts = policy.recent_counts(pol, list(people), policy.now()) if pol.capped(campaign.purpose) else None
     handed: list[Handed] = []
     withdrawn: list[int] = []
+    capped: list[int] = []
     reachable = True
     try:
         for row, pid in ids:
@@ -209,6 +228,9 @@ def _send_chunk(campaign: Campaign, ids: list[tuple[int, int]], variants: list[V
                 person, campaign.purpose, campaign.channel
             ):
                 withdrawn.append(row)
+                continue
+            if counts is not None and counts[pid] >= pol.cap_messages:
+                capped.append(row)
                 continue
             variant = pick(variants, campaign.pk, pid)
             msg, subject, digest = _message(campaign, person, variant, connection, row)
@@ -227,11 +249,11 @@ def _send_chunk(campaign: Campaign, ids: list[tuple[int, int]], variants: list[V
                 _stop(campaign, row, exc)
                 reachable = False
                 break
-            handed.append(Handed(row, pid, variant.name, subject, timezone.now()))
+            handed.append(Handed(row, pid, variant.name, subject, policy.now()))
     except Exception:
-        _record(campaign, handed, withdrawn)  # what went out is on record before the error goes up
+        _record(campaign, handed, withdrawn, capped)  # what went out is on record before the error goes up
         raise
-    _record(campaign, handed, withdrawn)
+    _record(campaign, handed, withdrawn, capped)
     return reachable
 
 

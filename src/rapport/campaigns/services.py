@@ -219,6 +219,7 @@ def stats(campaign: Campaign) -> dict[str, Any]:
         "sent": groups.get(SendStatus.SENT, 0),
         "failed": groups.get(SendStatus.FAILED, 0),
         "uncertain": groups.get(SendStatus.UNCERTAIN, 0),
+        "capped": groups.get(SendStatus.CAPPED, 0),
         "unique_messages": unique,
     }
     return out | response(campaign)

@@ -34,14 +34,16 @@ def links_of(source: str) -> list[str]:
     return out
 
 
-def token(send_id: int, link: int | str) -> str:
-    return signing.dumps({"s": send_id, "l": link}, salt=SALT, compress=True)
+def token(send_id: int, link: int | str, *, journey: bool = False) -> str:
+    """A campaign send's link ({"s": id}) or a journey email's ({"j": its step run's id})."""
+    return signing.dumps({"j" if journey else "s": send_id, "l": link}, salt=SALT, compress=True)
 
 
 @dataclass
 class Target:
     send_id: int
     link: int | str
+    journey: bool = False
 
 
 def read(tok: str) -> Target | None:
@@ -50,23 +52,27 @@ def read(tok: str) -> Target | None:
         data = signing.loads(tok, salt=SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
+    if not isinstance(data, dict):
+        return None
+    journey = "j" in data
+    send_id = data.get("j" if journey else "s")
+    if not isinstance(send_id, int):
         return None
     link = data.get("l")
     if not (isinstance(link, int) and link >= 0) and link != OPEN:
         return None
-    return Target(data["s"], link)
+    return Target(send_id, link, journey)
 
 
-def click_url(send_id: int, link: int) -> str:
-    return public_url(reverse("campaigns:click", kwargs={"token": token(send_id, link)}))
+def click_url(send_id: int, link: int, *, journey: bool = False) -> str:
+    return public_url(reverse("campaigns:click", kwargs={"token": token(send_id, link, journey=journey)}))
 
 
-def open_url(send_id: int) -> str:
-    return public_url(reverse("campaigns:open", kwargs={"token": token(send_id, OPEN)}))
+def open_url(send_id: int, *, journey: bool = False) -> str:
+    return public_url(reverse("campaigns:open", kwargs={"token": token(send_id, OPEN, journey=journey)}))
 
 
-def rewrite(text: str, links: list[str], send_id: int) -> str:
+def rewrite(text: str, links: list[str], send_id: int, *, journey: bool = False) -> str:
     """Replace each fixed template URL in the rendered text with its tracking link."""
     if not links:
         return text
@@ -78,7 +84,7 @@ def rewrite(text: str, links: list[str], send_id: int) -> str:
         if i is None:
             return m.group(0)
         if i not in made:
-            made[i] = click_url(send_id, i)
+            made[i] = click_url(send_id, i, journey=journey)
         return made[i]
 
     return URL_RE.sub(sub, text)

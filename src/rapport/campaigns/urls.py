@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rapport.campaigns import track_views, views
+from rapport.campaigns import journey_views, track_views, views
 
 app_name = "campaigns"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_create, name="create"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="detail"),
     path("campaigns/<int:pk>/send/", views.campaign_send, name="send"),
+    path("journeys/", journey_views.journey_list, name="journeys"),
+    path("journeys/new/", journey_views.journey_create, name="journey-create"),
+    path("journeys/<int:pk>/", journey_views.journey_detail, name="journey-detail"),
+    path("journeys/<int:pk>/edit/", journey_views.journey_edit, name="journey-edit"),
+    path("journeys/policy/", journey_views.messaging_policy, name="policy"),
     path("r/<str:token>", track_views.click, name="click"),
     path("o/<str:token>.gif", track_views.open_image, name="open"),
 ]

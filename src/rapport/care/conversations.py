@@ -319,6 +319,14 @@ def set_status(*, conversation: Conversation, actor: Actor, status: str, now: da
     if status == ConversationStatus.RESOLVED:
         sla.stop(conversation=conversation, now=now)
         compute_effort(conversation)
+        events.emit(
+            "conversation.resolved",
+            {
+                "workspace_id": conversation.workspace_id,
+                "conversation_id": conversation.pk,
+                "person_id": conversation.person_id,
+            },
+        )
         # Survey senders (email, the network's DM) subscribe to this; the answer comes back via record_csat.
         events.emit(
             "conversation.csat_requested",
@@ -360,6 +368,35 @@ def record_csat(*, conversation: Conversation, score: int, comment: str = "") ->
         raise ValueError("CSAT is asked after resolution")
     if not 1 <= int(score) <= 5:
         raise ValueError("score must be 1 to 5")
-    return CsatResponse.objects.create(
+    answer = CsatResponse.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, score=int(score), comment=comment[:2000]
+    )
+    events.emit(
+        "conversation.csat_recorded",
+        {
+            "workspace_id": conversation.workspace_id,
+            "conversation_id": conversation.pk,
+            "person_id": conversation.person_id,
+            "score": int(score),
+        },
+    )
+    return answer
+
+
+def add_system_note(*, workspace: Workspace, person_id: int, text: str, label: str, tag: str = "") -> Message:
+    """A note for the agents that Rapport itself writes (a journey's task): on the person's open conversation, which
+    is opened when they have none, tagged so the inbox can find it."""
+    conv, _ = open_or_join(workspace=workspace, person_id=person_id, identity_id=None, network="email", subject=text)
+    if tag and tag not in conv.tags:
+        conv.tags = [*conv.tags, tag]
+        conv.save(update_fields=["tags"])
+    return Message.objects.create(
+        workspace_id=workspace.pk,
+        conversation=conv,
+        network="note",
+        kind="note",
+        direction=MessageDirection.NOTE,
+        text=text.strip(),
+        created_at=timezone.now(),
+        author_label=label[:200],
     )

@@ -428,9 +428,27 @@ def record_orders(
         from rapport.commerce import loyalty
 
         loyalty.earn_for_orders(workspace=workspace, order_ids=[p[0] for p in projections], refresh=False)
+    announce_orders(workspace, [(pk, pid, o.ordered_at) for pk, pid, o, _, _ in projections])
     if refresh and result.person_ids:
         refresh_values(workspace=workspace, person_ids=result.person_ids)
     return result
+
+
+def announce_orders(workspace: Workspace, orders: Sequence[tuple[int, int, datetime]]) -> None:
+    """Emit commerce.order_placed for newly recorded (or newly linked) orders of known people, in chunks, in the
+    caller's transaction: each entry {"order_id", "person_id", "ordered_at"} (journeys enrol and convert on it)."""
+    for start in range(0, len(orders), EVENT_CHUNK):
+        part = orders[start : start + EVENT_CHUNK]
+        emit(
+            "commerce.order_placed",
+            {
+                "workspace_id": workspace.pk,
+                "orders": [
+                    {"order_id": pk, "person_id": pid, "ordered_at": at.isoformat() if at else None}
+                    for pk, pid, at in part
+                ],
+            },
+        )
 
 
 @transaction.atomic
@@ -525,6 +543,8 @@ def link_order(*, workspace: Workspace, order: Order, person: Person) -> Order:
     from rapport.commerce import loyalty
 
     loyalty.earn_for_orders(workspace=workspace, order_ids=[order.pk], refresh=False)
+    if before != person.pk:
+        announce_orders(workspace, [(order.pk, person.pk, order.ordered_at)])
     refresh_values(workspace=workspace, person_ids={person.pk} | ({before} if before else set()))
     return order
 
@@ -967,3 +987,31 @@ def orders_since(
     rows = Order.objects.filter(workspace_id=workspace_id, person_id__in=list(person_ids), ordered_at__gte=since)
     for person_id, at, total, returned in rows.values_list("person_id", "ordered_at", "total", "returned").iterator():
         yield person_id, at, (total or Decimal(0)) - (returned or Decimal(0))
+
+
+def first_orders(*, workspace_id: int, person_ids: Iterable[int]) -> dict[int, int]:
+    """person id -> the id of their first order (earliest placed), for a trigger on a first purchase."""
+    out: dict[int, int] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 1000):
+        rows = (
+            Order.objects.filter(workspace_id=workspace_id, person_id__in=ids[start : start + 1000])
+            .order_by("person_id", "ordered_at", "id")
+            .values_list("person_id", "id")
+        )
+        for pid, oid in rows:
+            out.setdefault(pid, oid)
+    return out
+
+
+def order_categories(*, order_ids: Iterable[int]) -> dict[int, set[str]]:
+    """order id -> the product categories of its lines (lower case), for a trigger on a purchase in a category."""
+    out: dict[int, set[str]] = {}
+    ids = list(order_ids)
+    for start in range(0, len(ids), 1000):
+        for oid, cat in OrderLine.objects.filter(order_id__in=ids[start : start + 1000]).values_list(
+            "order_id", "category"
+        ):
+            if cat:
+                out.setdefault(oid, set()).add(cat.strip().lower())
+    return out

@@ -108,6 +108,9 @@ class Command(BaseCommand):
         from rapport.demo.campaigns import seed_campaigns
 
         self.stdout.write(seed_campaigns(workspace))  # after the segments: it sends to one of them
+        from rapport.demo.journeys import seed_journeys
+
+        self.stdout.write(seed_journeys(workspace))  # after the campaign: its messages count against the cap
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and sign in as {DEMO_EMAIL} with password {password}")
         self.stdout.write("(also agent@, marketer@, community@ and dpo@rapport.example with the same password)")
         if not no_serve:
