@@ -478,7 +478,7 @@ def record_enrichment(workspace_id: int, readings: Iterable[FactReading]) -> Enr
     did not have, is announced as `consent.life_event_detected` in the same transaction.
 
     Bulk: the consent answer, the existing facts and the writes are a fixed number of queries per call."""
-    from rapport.core.events import emit
+    from rapport.core.events import emit_many
 
     result = EnrichmentResult()
     now = timezone.now()
@@ -553,17 +553,20 @@ def record_enrichment(workspace_id: int, readings: Iterable[FactReading]) -> Enr
             + ["updated_at"],
             batch_size=500,
         )
-        for r in announce:
-            emit(
-                "consent.life_event_detected",
+        # One event per life event, written in one insert whatever the batch's size.
+        emit_many(
+            "consent.life_event_detected",
+            [
                 {
                     "workspace_id": workspace_id,
                     "person_id": r.person_id,
                     "value": r.value,
                     "event_date": r.event_date.isoformat() if r.event_date else None,
                     "source_post": r.source_post,
-                },
-            )
+                }
+                for r in announce
+            ],
+        )
     result.created, result.refreshed, result.life_events = len(new), len(changed), len(announce)
     return result
 

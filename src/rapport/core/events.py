@@ -68,6 +68,21 @@ def emit(event: str, payload: dict[str, Any]) -> None:
     transaction.on_commit(lambda: deliver_ids([row.pk]))
 
 
+def emit_many(event: str, payloads: list[dict[str, Any]]) -> None:
+    """Record many events of one name at once (one row each, one insert for all): what a batch announces."""
+    from rapport.core.models import OutboxEvent
+
+    names = list(subscribers(event))
+    if not names or not payloads:
+        return
+    rows = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(workspace_id=p.get("workspace_id"), name=event, payload=p, pending=names) for p in payloads],
+        batch_size=500,
+    )
+    ids = [r.pk for r in rows]
+    transaction.on_commit(lambda: deliver_ids(ids))
+
+
 def _claim(ids: Iterable[int], now) -> list:
     from rapport.core.models import OutboxEvent
 

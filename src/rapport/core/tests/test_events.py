@@ -162,3 +162,21 @@ def test_the_deliver_job_picks_up_what_a_dead_process_left(workspace, handlers):
     assert jobs.get_job("events.deliver").every == 10
     assert jobs.run_now("events.deliver") == {"due": 1, "delivered": 1}
     assert seen == [3] and ScheduledJob.objects.get(name="events.deliver").runs == 1
+
+
+def test_emit_many_writes_one_row_per_event_in_one_insert_and_delivers_each(
+    workspace, handlers, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seen: list[int] = []
+    handlers(lambda event, payload: seen.append(payload["n"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        with CaptureQueriesContext(connection) as queries:
+            events.emit_many("test.happened", [{"workspace_id": workspace.pk, "n": n} for n in range(40)])
+        assert len(queries) == 1
+    assert sorted(seen) == list(range(40))
+    assert OutboxEvent.objects.filter(name="test.happened", delivered_at__isnull=False).count() == 40
+    events.emit_many("test.happened", [])
+    assert OutboxEvent.objects.count() == 40
