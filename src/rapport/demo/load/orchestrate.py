@@ -154,10 +154,10 @@ def load_run(options: dict, write) -> None:
     install.threads = options["threads"]
     prefix = f"load-{secrets.token_hex(3)}-"
     write(f"load run: fresh install in {install.home}, {'Redis queue' if queue_url else 'embedded pipeline'}")
-    install.migrate()
-    seeded = install.inside("seed", "--agents", str(max(1, agents)), "--marketers", str(max(1, marketers)))
     fault_log: list[str] = []
     try:
+        install.migrate()
+        seeded = install.inside("seed", "--agents", str(max(1, agents)), "--marketers", str(max(1, marketers)))
         install.serve(threads=install.threads, jobs=not queue_url)
         if queue_url:
             install.start_worker()
