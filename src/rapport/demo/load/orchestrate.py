@@ -73,7 +73,11 @@ def _backing(options: dict, write) -> dict:
         if not server.available:
             write(f"fault run: no {name} installed here; its restart is left out")
             continue
-        server.start()
+        try:
+            server.start()
+        except BaseException:
+            _stop_backing(out)
+            raise
         out[name] = server
         write(f"fault run: a private {name} on 127.0.0.1:{server.port}, restarted during the traffic")
     return out
