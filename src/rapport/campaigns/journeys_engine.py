@@ -262,17 +262,12 @@ def on_csat_recorded(event: str, payload: dict) -> None:
 
 
 def on_answer_accepted(event: str, payload: dict) -> None:
-    from rapport.community.models import Answer
-
-    answer = Answer.objects.select_related("author", "question__author").filter(pk=payload.get("answer_id")).first()
-    if answer is None:
-        return
     out = []
-    data = {"question_id": answer.question_id, "answer_id": answer.pk}
-    if answer.question.author and answer.question.author.person_id:
-        out.append(Candidate(answer.question.author.person_id, data | {"who": "asker"}))
-    if answer.author and answer.author.person_id:
-        out.append(Candidate(answer.author.person_id, data | {"who": "answerer"}))
+    data = {"question_id": payload.get("question_id"), "answer_id": payload.get("answer_id")}
+    if payload.get("asker_person_id"):
+        out.append(Candidate(payload["asker_person_id"], data | {"who": "asker"}))
+    if payload.get("answerer_person_id"):
+        out.append(Candidate(payload["answerer_person_id"], data | {"who": "answerer"}))
     for c in out:  # the asker and the answerer may be the same person, in two journeys
         enrol(payload["workspace_id"], "answer_accepted", [c])
 

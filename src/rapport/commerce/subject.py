@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from rapport.commerce.models import CustomerValue, Membership, Order, OrderLine, PointsEntry, Return, Voucher
@@ -23,11 +23,9 @@ def _orders_of(subject: Subject):
 
 def _unlinked_naming(subject: Subject):
     """Orders nobody is linked to whose customer reference names one of the person's identifiers."""
-    if not subject.identifiers:
+    names = subject.named_in("ref_text")
+    if names is None:
         return Order.objects.none()
-    names = Q()
-    for value in subject.identifiers:
-        names |= Q(ref_text__icontains=value)
     return (
         Order.objects.filter(workspace_id=subject.workspace_id, person__isnull=True)
         .annotate(ref_text=Cast("customer_ref", TextField()))

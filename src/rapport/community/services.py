@@ -316,7 +316,14 @@ def accept(
     expertise.refresh_answer(answer)
     events.emit(
         "community.answer_accepted",
-        {"workspace_id": answer.workspace_id, "question_id": question.pk, "answer_id": answer.pk},
+        {
+            "workspace_id": answer.workspace_id,
+            "question_id": question.pk,
+            "answer_id": answer.pk,
+            # The people behind the two members, so that listeners need not read community's models.
+            "asker_person_id": question.author.person_id if question.author_id else None,
+            "answerer_person_id": answer.author.person_id if answer.author_id else None,
+        },
     )
     if question.conversation_id is not None:
         _back_to_care(question=question, answer=answer, agent=by_user or question.asked_by_user, now=now)

@@ -47,6 +47,15 @@ class Subject:
     def person_id(self) -> int:
         return self.person_ids[0]
 
+    def named_in(self, field_name: str) -> Q | None:
+        """A filter for rows whose `field_name` holds one of the person's identifiers (any case); None without any."""
+        if not self.identifiers:
+            return None
+        names = Q()
+        for value in self.identifiers:
+            names |= Q(**{f"{field_name}__icontains": value})
+        return names
+
 
 @dataclass(frozen=True)
 class SubjectData:

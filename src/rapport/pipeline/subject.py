@@ -10,19 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
-
 from rapport.consent.retention import register_retention
 from rapport.consent.subject import Subject, register_subject_data
 from rapport.pipeline.models import DeadLetter
 
 
 def _naming(subject: Subject):
-    if not subject.identifiers:
+    names = subject.named_in("payload")
+    if names is None:
         return DeadLetter.objects.none()
-    names = Q()
-    for value in subject.identifiers:
-        names |= Q(payload__icontains=value)
     return DeadLetter.objects.filter(names, workspace_id=subject.workspace_id)
 
 

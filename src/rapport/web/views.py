@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from rapport.core import jobs as background_jobs
 from rapport.core.actors import Actor
-from rapport.core.middleware import SESSION_KEY
+from rapport.core.middleware import MACHINE_PREFIXES, SESSION_KEY
 from rapport.core.models import Member, Role
 from rapport.core.services import has_permission, list_tokens, revoke_token
 
@@ -67,9 +67,6 @@ def _backend_down(exc: BaseException | None) -> str | None:
     return None
 
 
-MACHINE_PREFIXES = ("/api/", "/webhooks/", "/chat/", "/healthz")
-
-
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page in the product's layout; without the request's context if that fails too (database down).
 
@@ -82,7 +79,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     down = _backend_down(sys.exc_info()[1])
     if down is not None:
         detail = f"temporarily unavailable: the {down} is not answering; retry in a few seconds"
-        if request.path.startswith(MACHINE_PREFIXES):
+        if request.path.startswith((*MACHINE_PREFIXES, "/healthz")):  # callers that read JSON, and the probes
             response: HttpResponse = JsonResponse({"detail": detail}, status=503)
         else:
             page = (
