@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from datetime import datetime
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
@@ -72,16 +73,21 @@ def compute_effort(conversation: Conversation) -> EffortScore:
     return effort
 
 
-def effort_report(*, workspace_id: int) -> dict:
-    """Average effort and CSAT per team and per channel over resolved conversations."""
+def effort_report(*, workspace_id: int, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """Average effort and CSAT per team and per channel over resolved conversations opened in [since, until)."""
     by: dict[str, dict[str, list[float]]] = {"team": defaultdict(list), "channel": defaultdict(list)}
     csat: dict[str, dict[str, list[int]]] = {"team": defaultdict(list), "channel": defaultdict(list)}
-    rows = EffortScore.objects.filter(workspace_id=workspace_id).select_related("conversation__team")
+    period = {}
+    if since is not None:
+        period["conversation__created_at__gte"] = since
+    if until is not None:
+        period["conversation__created_at__lt"] = until
+    rows = EffortScore.objects.filter(workspace_id=workspace_id, **period).select_related("conversation__team")
     for e in rows:
         conv = e.conversation
         by["team"][conv.team.name if conv.team else "unassigned"].append(e.score)
         by["channel"][conv.channel or "other"].append(e.score)
-    for r in CsatResponse.objects.filter(workspace_id=workspace_id).select_related("conversation__team"):
+    for r in CsatResponse.objects.filter(workspace_id=workspace_id, **period).select_related("conversation__team"):
         conv = r.conversation
         csat["team"][conv.team.name if conv.team else "unassigned"].append(r.score)
         csat["channel"][conv.channel or "other"].append(r.score)

@@ -316,11 +316,14 @@ def check_slas(*, now: datetime | None = None, workspace_id: int | None = None) 
     return counts
 
 
-def sla_report(*, workspace_id: int, since: datetime | None = None) -> dict:
-    """Share of SLA targets met, overall and per channel, over targets already decided."""
+def sla_report(*, workspace_id: int, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """Share of SLA targets met, overall and per channel, over targets already decided, of the conversations
+    opened in [since, until)."""
     qs = AppliedSLA.objects.filter(workspace_id=workspace_id).select_related("conversation")
     if since is not None:
         qs = qs.filter(conversation__created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(conversation__created_at__lt=until)
     overall = {"met": 0, "missed": 0}
     per_channel: dict[str, dict[str, int]] = {}
     for sla in qs.iterator(chunk_size=1000):

@@ -390,15 +390,101 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("care:conversation", pk=conv.pk)
 
 
+def _report_period(request: HttpRequest) -> tuple[dict, str]:
+    """The report's period from ?from=&to= (ISO dates, in the workspace's time zone; either may be left out), and
+    the error naming the field that is not a date."""
+    from datetime import date, time
+
+    days: dict[str, date | None] = {"from": None, "to": None}
+    for name in days:
+        raw = request.GET.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            days[name] = date.fromisoformat(raw[:10])
+        except ValueError:
+            return {
+                "from": None,
+                "to": None,
+                "since": None,
+                "until": None,
+            }, f"{name}: {raw[:20]!r} is not a date (YYYY-MM-DD)"
+    if days["from"] and days["to"] and days["to"] < days["from"]:
+        days["from"], days["to"] = days["to"], days["from"]
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(days["from"], time.min, zone) if days["from"] else None
+    until = datetime.combine(days["to"] + timedelta(days=1), time.min, zone) if days["to"] else None
+    return {**days, "since": since, "until": until}, ""
+
+
+def _report_rows(slas: dict, effort: dict) -> list[dict]:
+    """The report as rows, one per channel and per team: what the page's tables and the CSV both show."""
+    rows = []
+    for channel in sorted(set(slas["channels"]) | set(effort["channels"])):
+        s, e = slas["channels"].get(channel, {}), effort["channels"].get(channel, {})
+        rows.append({"dimension": "channel", "name": channel, **_report_cells(s, e)})
+    for team, e in effort["teams"].items():
+        rows.append({"dimension": "team", "name": team, **_report_cells({}, e)})
+    return rows
+
+
+def _report_cells(s: dict, e: dict) -> dict:
+    share = s.get("share_met")
+    return {
+        "targets_met": s.get("met", ""),
+        "targets_missed": s.get("missed", ""),
+        "sla_met_percent": "" if share is None else round(share * 100, 1),
+        "resolved_with_effort_score": e.get("conversations", ""),
+        "ces": "" if e.get("ces") is None else e["ces"],
+        "csat": "" if e.get("csat") is None else e["csat"],
+    }
+
+
+REPORT_COLUMNS = [
+    "dimension",
+    "name",
+    "targets_met",
+    "targets_missed",
+    "sla_met_percent",
+    "resolved_with_effort_score",
+    "ces",
+    "csat",
+]
+
+
 @workspace_required("care.manage")
 def report(request: HttpRequest) -> HttpResponse:
-    """SLA compliance and Customer Effort per channel (SVG), and CES / CSAT per team."""
-    slas = sla_report(workspace_id=request.workspace.pk)
-    effort = effort_report(workspace_id=request.workspace.pk)
+    """SLA compliance and Customer Effort per channel (SVG), and CES / CSAT per team, for a period; ?format=csv
+    downloads the same rows."""
+    from rapport.core import csvsafe
+
+    period, error = _report_period(request)
+    slas = sla_report(workspace_id=request.workspace.pk, since=period["since"], until=period["until"])
+    effort = effort_report(workspace_id=request.workspace.pk, since=period["since"], until=period["until"])
+    rows = _report_rows(slas, effort)
+    if request.GET.get("format") == "csv" and not error:
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        return csvsafe.download(
+            csvsafe.dict_lines(REPORT_COLUMNS, rows), f"care-report-{request.workspace.slug}-{stamp}.csv"
+        )
+    overall = slas["overall"]["share_met"]
     return render(
         request,
         "care/report.html",
-        {"nav": "inbox", "sla": slas, "effort": effort, "chart": report_chart(slas, effort)},
+        {
+            "nav": "inbox",
+            "sla": slas,
+            "overall_percent": None if overall is None else round(overall * 100, 1),
+            "channel_rows": [r for r in rows if r["dimension"] == "channel"],
+            "team_rows": [r for r in rows if r["dimension"] == "team"],
+            "chart": report_chart(slas, effort),
+            "period": period,
+            "error": error,
+            "csv_query": urlencode(
+                {k: request.GET[k] for k in ("from", "to") if request.GET.get(k)} | {"format": "csv"}
+            ),
+        },
+        status=422 if error else 200,
     )
 
 

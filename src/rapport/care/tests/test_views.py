@@ -1,5 +1,7 @@
 """The agent's pages: queue, live polling with ETags, conversation with timeline, reply, note, resolve, report."""
 
+from datetime import UTC
+
 import pytest
 from conftest import PASSWORD
 from django.test import Client
@@ -88,6 +90,74 @@ def test_report_page_for_admins(workspace, member_factory, conv):
     services.resolve(conversation=conv, actor=Actor.system("test"))
     report = client.get("/inbox/report/").content.decode()
     assert "report-chart" in report and "twitter" in report
+
+
+def test_report_for_a_period_as_percentages_and_csv(workspace, member_factory, conv):
+    """The report shows the period asked for, 0 % as 0 % (not "—"), percentages rather than fractions, and
+    downloads the same rows as CSV; a bad date names its field."""
+    import csv
+    import html
+    import io
+    from datetime import datetime
+
+    from rapport.care.models import AppliedSLA
+
+    admin = member_factory(workspace, Role.ADMIN)
+    client = Client()
+    client.login(username=admin.user.email, password=PASSWORD)
+    applied = AppliedSLA.objects.get(conversation=conv)
+    Conversation.objects.filter(pk=conv.pk).update(created_at=datetime(2026, 3, 10, 12, tzinfo=UTC))
+    AppliedSLA.objects.filter(pk=applied.pk).update(
+        first_response_met=False, next_response_met=None, resolution_met=None
+    )
+
+    march = client.get("/inbox/report/?from=2026-03-01&to=2026-03-31").content.decode()
+    assert "Conversations opened from 2026-03-01 to 2026-03-31" in march
+    overall = march.split('id="sla-overall">')[1].split("<")[0]
+    assert overall == "0 %"  # one target decided, missed: 0 %, not "—"
+    channels = march.split('id="report-channels"')[1]
+    assert "<td>twitter</td><td>0 %</td><td>0 · 1</td>" in channels
+    april = client.get("/inbox/report/?from=2026-04-01&to=2026-04-30").content.decode()
+    assert "— (no target decided yet)" in april and "Nothing in this period." in april
+
+    AppliedSLA.objects.filter(pk=applied.pk).update(first_response_met=True, resolution_met=False)
+    march = client.get("/inbox/report/?from=2026-03-01&to=2026-03-31").content.decode()
+    assert march.split('id="sla-overall">')[1].split("<")[0] == "50 %"
+
+    response = client.get("/inbox/report/?from=2026-03-01&to=2026-03-31&format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == {
+        "dimension": "channel",
+        "name": "twitter",
+        "targets_met": "1",
+        "targets_missed": "1",
+        "sla_met_percent": "50.0",
+        "resolved_with_effort_score": "",
+        "ces": "",
+        "csat": "",
+    }
+    empty = client.get("/inbox/report/?from=2026-04-01&to=2026-04-30&format=csv")
+    assert b"".join(empty.streaming_content).decode().strip().splitlines() == [
+        ",".join(
+            [
+                "dimension",
+                "name",
+                "targets_met",
+                "targets_missed",
+                "sla_met_percent",
+                "resolved_with_effort_score",
+                "ces",
+                "csat",
+            ]
+        )
+    ]
+
+    bad = client.get("/inbox/report/?from=2026-02-30")
+    assert bad.status_code == 422
+    assert "from: '2026-02-30' is not a date" in html.unescape(bad.content.decode())
+    assert client.get("/inbox/report/?format=csv", HTTP_ACCEPT="text/csv").status_code == 200
 
 
 def test_other_workspace_and_marketers_cannot_open(conv, other_workspace, member_factory, workspace):
