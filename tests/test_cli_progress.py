@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import subprocess
@@ -49,6 +50,39 @@ def _sample(tmp_path: Path, rows: int) -> Path:
         for row in itertools.islice(reader, rows):
             writer.writerow({k: (v or "").replace("\n", " ").replace("\r", " ") for k, v in row.items()})
     return path
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str], *, stdout_too: bool = False) -> tuple[int, str, str]:
+    """Run a command with stderr (and stdout too, when asked) on a pseudo-terminal: (exit code, screen, stdout)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [*RAPPORT, *args],
+        env={**env, "COLUMNS": "120", "TERM": "xterm"},
+        stdout=slave if stdout_too else subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    screen = _read(master, proc)
+    out, _ = proc.communicate(timeout=300)
+    os.close(master)
+    return proc.returncode, screen.decode(errors="replace"), (out or b"").decode()
+
+
+def _read(master: int, proc: subprocess.Popen) -> bytes:
+    screen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        elif proc.poll() is not None:
+            break
+    return screen
 
 
 def test_on_a_terminal_stderr_shows_a_bar_and_stdout_stays_json(home, tmp_path):
@@ -99,3 +133,64 @@ def test_piped_output_is_plain(home, tmp_path):
     assert "\x1b[" not in proc.stderr and "━" not in proc.stderr
     assert json.loads(proc.stdout)["received"] == 300
     assert proc.stderr.startswith("backfill: 300 posts older than")  # the one line a pipe gets, plain
+
+
+def test_eval_shows_its_phase_and_the_import_inside_it_on_a_terminal(home):
+    """`rapport eval ...` is made of phases: a spinner names the one it is in; stdout is exactly what a pipe
+    gets."""
+    code, screen, out = _on_a_terminal(["eval", "identity", "--pairs", "200"], home)
+    assert code == 0, screen
+    assert "eval identity" in screen
+    assert "━" in screen
+    assert "precision" in screen  # a phase the eval reported, shown beside the spinner
+    piped = subprocess.run(
+        [*RAPPORT, "eval", "identity", "--pairs", "200"], env=home, capture_output=True, text=True, timeout=300
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert "\x1b[" not in piped.stderr and "━" not in piped.stderr
+    for got in (out, piped.stdout):
+        summary = json.loads(got.strip().splitlines()[-1])
+        assert summary["pairs"] == 200 and "auto_f1" in summary
+
+
+def test_eval_on_one_terminal_prints_its_lines_above_the_spinner(home):
+    code, screen, _ = _on_a_terminal(["eval", "identity", "--pairs", "200"], home, stdout_too=True)
+    assert code == 0, screen
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen).replace("\r", "\n")
+    last = [line for line in plain.splitlines() if line.strip().startswith('{"pairs"') and line.strip().endswith("}")]
+    assert last and json.loads(last[-1].strip())["pairs"] == 200  # the result line is whole, not overdrawn
+
+
+def test_dedupe_shows_a_bar_on_a_terminal(home, tmp_path):
+    people = tmp_path / "people.csv"
+    with people.open("w", encoding="utf-8") as fh:
+        fh.write("first_name,last_name,email\n")
+        for i in range(40):
+            fh.write(f"Hanne{i},Kristensen,hanne{i}@example.dk\n")
+    subprocess.run(
+        [*RAPPORT, "contacts", "import", str(people), "--workspace", "acme"], env=home, check=True, capture_output=True
+    )
+    report = tmp_path / "dupes.csv"
+    code, screen, out = _on_a_terminal(["contacts", "dedupe", "--workspace", "acme", "--report", str(report)], home)
+    assert code == 0, screen
+    assert "comparing people" in screen and "/40" in screen
+    summary = json.loads(out)
+    assert summary["report"] == str(report) and report.exists()
+
+
+def test_a_bar_inside_a_phased_command_joins_its_display():
+    """An import run by a bench (call_command) draws its bar as a line of the bench's display: a terminal holds
+    one live display at a time, and rich refuses a second."""
+    from rapport.core import cli
+
+    lines: list[str] = []
+    with cli.activity("bench value", lines.append) as out:
+        outer = cli._active[-1]
+        with cli.progress_bar("importing", 10) as advance:
+            assert cli._active == [outer]  # no second display was opened
+            advance(4)
+            (task,) = [t for t in outer.tasks if t.description == "importing"]
+            assert task.completed == 4
+        assert [t.description for t in outer.tasks] == ["bench value"]  # the bar's line is gone with it
+        out("import: 7,100 lines/s")
+    assert lines == ["import: 7,100 lines/s"] and cli._active == []

@@ -27,7 +27,7 @@ class ContactMatching:
     # outcome(workspace=, result=, resolver=, report=path or None, dry_run=): writes the per-row match report when
     # asked, queues doubtful rows for review unless it is a dry run; returns the counts for the import's summary.
     outcome: Callable[..., dict[str, int]]
-    # dedupe(workspace=, report=path, queue_review=): writes the clusters of likely duplicates to the report,
+    # dedupe(workspace=, report=path, queue_review=, progress=): writes the clusters of likely duplicates to the report,
     # queues doubtful pairs for review when asked; returns the command's summary.
     dedupe: Callable[..., dict[str, Any]]
 

@@ -89,4 +89,8 @@ class RegistryCommand(BaseCommand):
         entries = registry(self.module_name)
         if name not in entries:
             raise CommandError(f"unknown {self.dest} {name!r}")
-        importlib.import_module(entries[name].module).run(options, self.stdout.write)
+        from rapport.core.cli import activity
+
+        module = importlib.import_module(entries[name].module)
+        with activity(f"{self.__module__.rsplit('.', 1)[-1]} {name}", self.stdout.write) as write:
+            module.run(options, write)

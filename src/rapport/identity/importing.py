@@ -153,10 +153,13 @@ def match_outcome(
     return counts
 
 
-def dedupe_report(*, workspace: Workspace, report: str | Path, queue_review: bool = False) -> dict[str, Any]:
+def dedupe_report(
+    *, workspace: Workspace, report: str | Path, queue_review: bool = False, progress: Any = None
+) -> dict[str, Any]:
     """Write the workspace's clusters of likely duplicates to `report` (queueing doubtful pairs for review when
-    asked) and return the summary `rapport contacts dedupe` prints."""
-    rows, queued = dedupe_workspace(workspace=workspace, queue=queue_review)
+    asked) and return the summary `rapport contacts dedupe` prints. `progress` is `core.cli.progress_bar` when a
+    terminal watches."""
+    rows, queued = dedupe_workspace(workspace=workspace, queue=queue_review, progress=progress)
     write_report(Path(report), rows, DEDUPE_COLUMNS)
     clusters = len({r["cluster_id"] for r in rows})
     summary: dict[str, Any] = {"clusters": clusters, "contacts": len(rows), "report": str(report)}
@@ -174,22 +177,27 @@ def write_report(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> 
 
 
 def dedupe_workspace(
-    *, workspace: Workspace, matcher: Matcher | None = None, queue: bool = False
+    *, workspace: Workspace, matcher: Matcher | None = None, queue: bool = False, progress: Any = None
 ) -> tuple[list[dict[str, Any]], int]:
     """Clusters of likely duplicates among the live people (cluster_id, contact_id, score), and how many
     doubtful pairs (between the review and link thresholds) were queued for review when `queue` is set."""
+    from rapport.core.cli import no_progress
     from rapport.identity.services import queue_review
 
+    progress = progress or no_progress
     matcher = matcher or workspace_matcher(workspace)
     records = list(person_records(workspace))
-    rows = [
-        {"cluster_id": cluster, "contact_id": cid, "score": f"{score:.4f}"}
-        for cluster, cid, score in dedupe(records, matcher)
-    ]
+    with progress("comparing people", len(records)) as advance:
+        rows = [
+            {"cluster_id": cluster, "contact_id": cid, "score": f"{score:.4f}"}
+            for cluster, cid, score in dedupe(records, matcher, advance=advance)
+        ]
     queued = 0
     if queue:
         by_id = {r["id"]: r for r in records}
-        for m in scored_pairs(records, matcher, min_score=matcher.review_threshold):
+        with progress("finding pairs to review", len(records)) as advance:
+            doubtful = scored_pairs(records, matcher, min_score=matcher.review_threshold, advance=advance)
+        for m in doubtful:
             if m.score < matcher.link_threshold:
                 pair = (by_id[m.a_id], by_id[m.b_id]) if m.a_id < m.b_id else (by_id[m.b_id], by_id[m.a_id])
                 item = queue_review(

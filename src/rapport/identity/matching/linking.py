@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,14 +76,24 @@ def link(
     ]
 
 
-def scored_pairs(records: Sequence[Any], matcher: Matcher, *, limit: int = 10, min_score: float = 0.0) -> list[Match]:
-    """Every blocked pair within a set of records, scored once (a < b by position)."""
+def scored_pairs(
+    records: Sequence[Any],
+    matcher: Matcher,
+    *,
+    limit: int = 10,
+    min_score: float = 0.0,
+    advance: Callable[[int], Any] | None = None,
+) -> list[Match]:
+    """Every blocked pair within a set of records, scored once (a < b by position); `advance(n)` is told of
+    each 1,000 records compared."""
     index = CandidateIndex()
     normalised = [normalise_record(r) for r in records]
     index.add(normalised)
     seen: set[tuple[Any, Any]] = set()
     out: list[Match] = []
-    for r in normalised:
+    for i, r in enumerate(normalised, 1):
+        if advance is not None and i % 1000 == 0:
+            advance(1000)
         for cid in index.candidates(r, limit):
             key = (r.id, cid) if repr(r.id) < repr(cid) else (cid, r.id)
             if key in seen:
@@ -92,11 +102,18 @@ def scored_pairs(records: Sequence[Any], matcher: Matcher, *, limit: int = 10, m
             m = matcher.score(r, index.records[cid])
             if m.score >= min_score:
                 out.append(m)
+    if advance is not None:
+        advance(len(normalised) % 1000)
     return out
 
 
 def dedupe(
-    records: Sequence[Any], matcher: Matcher, *, link_threshold: float | None = None, limit: int = 20
+    records: Sequence[Any],
+    matcher: Matcher,
+    *,
+    link_threshold: float | None = None,
+    limit: int = 20,
+    advance: Callable[[int], Any] | None = None,
 ) -> list[tuple[Any, Any, float]]:
     """Clusters of duplicates as (cluster_id, contact_id, score) rows.
 
@@ -116,7 +133,7 @@ def dedupe(
         return root
 
     best: dict[Any, float] = {}
-    for m in scored_pairs(records, matcher, limit=limit, min_score=threshold):
+    for m in scored_pairs(records, matcher, limit=limit, min_score=threshold, advance=advance):
         ra, rb = find(m.a_id), find(m.b_id)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)

@@ -114,7 +114,9 @@ class Command(BaseCommand):
 
     def do_dedupe(self, *, workspace, report, queue_review=False, **_):
         ws = resolve_workspace(workspace)
-        summary = contact_matching().dedupe(workspace=ws, report=report, queue_review=queue_review)
+        summary = contact_matching().dedupe(
+            workspace=ws, report=report, queue_review=queue_review, progress=progress_bar
+        )
         self.stdout.write(json.dumps(summary))
 
     def do_export(self, *, file, workspace, **_):
