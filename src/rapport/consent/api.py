@@ -205,6 +205,7 @@ def rule_out(r: ActionRule) -> dict[str, Any]:
         "interest": r.interest,
         "conversation_tags": list(r.conversation_tags or []),
         "keywords": list(r.keywords or []),
+        "context_match": r.context_match,
         "active": r.active,
         "position": r.position,
         "default": bool(r.key),
@@ -225,13 +226,24 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
         interest=data.get("interest") or "",
         conversation_tags=data["conversation_tags"],
         keywords=data["keywords"],
+        context_match=data.get("context_match") or "any",
     )
     if errors:
         raise FieldErrors(errors)
     return data
 
 
-RULE_FIELDS = ("name", "action", "life_event", "within_days", "interest", "conversation_tags", "keywords", "active")
+RULE_FIELDS = (
+    "name",
+    "action",
+    "life_event",
+    "within_days",
+    "interest",
+    "conversation_tags",
+    "keywords",
+    "context_match",
+    "active",
+)
 
 
 @enrichment_router.get("/rules", response=list[ActionRuleOut])

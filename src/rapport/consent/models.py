@@ -197,6 +197,12 @@ class ActionRule(WorkspaceScoped):
     keywords = models.JSONField(
         default=list, blank=True, help_text="any of these words in what the customer wrote (e.g. camera, kamera)"
     )
+    context_match = models.CharField(
+        max_length=3,
+        choices=[("any", "a tag or a word"), ("all", "a tag and a word")],
+        default="any",
+        help_text="with both tags and words: either is enough (any), or the conversation needs one of each (all)",
+    )
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=100)
     key = models.CharField(max_length=40, blank=True, help_text="set on the seeded defaults")

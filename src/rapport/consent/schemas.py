@@ -147,6 +147,9 @@ class ActionRuleIn(Schema):
     interest: Text(64) = ""  # type: ignore[valid-type]
     conversation_tags: list[Text(60)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
     keywords: list[Text(60)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
+    context_match: Literal["any", "all"] = Field(
+        "any", description="any: a conversation tag or a word is enough; all: one of each is needed"
+    )
     active: bool = True
     position: int = Field(100, ge=0, le=10000)
 
@@ -161,6 +164,7 @@ class ActionRulePatch(Schema):
     interest: Text(64) | None = None  # type: ignore[valid-type]
     conversation_tags: list[Text(60)] | None = Field(None, max_length=50)  # type: ignore[valid-type]
     keywords: list[Text(60)] | None = Field(None, max_length=50)  # type: ignore[valid-type]
+    context_match: Literal["any", "all"] | None = None
     active: bool | None = None
     position: int | None = Field(None, ge=0, le=10000)
 
@@ -174,6 +178,7 @@ class ActionRuleOut(Schema):
     interest: str
     conversation_tags: list[str]
     keywords: list[str]
+    context_match: str
     active: bool
     position: int
     default: bool = Field(description="one of the seeded defaults")

@@ -32,7 +32,17 @@ SECTIONS = (
         75,
     ),
 )
-FIELDS = ("name", "action", "life_event", "within_days", "interest", "conversation_tags", "keywords", "active")
+FIELDS = (
+    "name",
+    "action",
+    "life_event",
+    "within_days",
+    "interest",
+    "conversation_tags",
+    "keywords",
+    "context_match",
+    "active",
+)
 
 
 class ActionRuleForm(forms.ModelForm):
@@ -53,6 +63,12 @@ class ActionRuleForm(forms.ModelForm):
         required=False, help_text="the open conversation carries one of these tags (e.g. repair) ..."
     )
     keywords = ListField(required=False, help_text="... or the customer wrote one of these words (e.g. camera)")
+    context_match = forms.ChoiceField(
+        required=False,
+        choices=[("any", "a tag or a word is enough"), ("all", "needs a tag and a word")],
+        initial="any",
+        help_text="with both tags and words: is either enough, or does the conversation need one of each?",
+    )
 
     class Meta:
         model = ActionRule
@@ -63,12 +79,14 @@ class ActionRuleForm(forms.ModelForm):
         data = super().clean()
         data["conversation_tags"] = actions.clean_words(data.get("conversation_tags") or [])
         data["keywords"] = actions.clean_words(data.get("keywords") or [])
+        data["context_match"] = data.get("context_match") or "any"
         for field, message in actions.validate(
             life_event=data.get("life_event") or "",
             within_days=data.get("within_days"),
             interest=data.get("interest") or "",
             conversation_tags=data["conversation_tags"],
             keywords=data["keywords"],
+            context_match=data.get("context_match") or "any",
         ).items():
             self.add_error(field, message)
         return data

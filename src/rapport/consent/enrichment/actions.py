@@ -120,10 +120,20 @@ def rules(workspace_id: int, *, active_only: bool = False) -> list[ActionRule]:
 
 
 def validate(
-    *, life_event: str, within_days: int | None, interest: str, conversation_tags: list, keywords: list
+    *,
+    life_event: str,
+    within_days: int | None,
+    interest: str,
+    conversation_tags: list,
+    keywords: list,
+    context_match: str = "any",
 ) -> dict[str, str]:
     """Field errors of a rule, by field name (empty when it is sound)."""
     errors: dict[str, str] = {}
+    if context_match not in ("any", "all"):
+        errors["context_match"] = "any (a tag or a word) or all (a tag and a word)"
+    elif context_match == "all" and not (conversation_tags and keywords):
+        errors["context_match"] = "all needs both conversation tags and words; with only one of them use any"
     if life_event and life_event not in taxonomy.LIFE_EVENT_VALUES:
         errors["life_event"] = f"one of {', '.join(taxonomy.LIFE_EVENT_VALUES)}"
     if interest and interest not in taxonomy.INTEREST_VALUES:
@@ -168,7 +178,8 @@ def _in_days(when: date, today: date) -> str:
 
 def _context_reason(rule: ActionRule, context: Context | None) -> str | None:
     """Why the context holds ("conversation tagged repair", "the customer wrote “camera”"), "" when the rule asks
-    for none, None when it does not hold. A tag or a word: either is the topic."""
+    for none, None when it does not hold. By default a tag or a word is the topic; a rule whose `context_match` is
+    "all" and that names both needs one of its tags and one of its words (tagged repair and "camera" written)."""
     tags = [t.lower() for t in rule.conversation_tags or []]
     words = [w.lower() for w in rule.keywords or []]
     if not tags and not words:
@@ -176,14 +187,15 @@ def _context_reason(rule: ActionRule, context: Context | None) -> str | None:
     if context is None:
         return None
     have = {t.lower() for t in context.tags}
-    for tag in tags:
-        if tag in have:
-            return f"the conversation is tagged {tag}"
+    tagged = next((f"the conversation is tagged {tag}" for tag in tags if tag in have), None)
     text = f"{context.subject}\n{context.text}"
-    for word in words:
-        if re.search(rf"(?<!\w){re.escape(word)}", text, re.IGNORECASE):
-            return f"the customer wrote “{word}”"
-    return None
+    wrote = next(
+        (f"the customer wrote “{w}”" for w in words if re.search(rf"(?<!\w){re.escape(w)}", text, re.IGNORECASE)),
+        None,
+    )
+    if rule.context_match == "all" and tags and words:
+        return f"{tagged} and {wrote}" if tagged and wrote else None
+    return tagged or wrote
 
 
 def match(rule: ActionRule, facts: list[EnrichmentFact], context: Context | None, *, today: date) -> Suggestion | None:

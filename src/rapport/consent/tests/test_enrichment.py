@@ -186,6 +186,47 @@ def test_rules_match_facts_and_context_and_say_why(workspace, people):
 
 
 @pytest.mark.django_db
+def test_a_rule_can_need_a_tag_and_a_word_together(workspace, people, api_factory):
+    """"Wildlife photographer with a lens question on a repair case": the tag repair alone, or the word lens
+    alone, is not the topic; both together are. The default (any) keeps matching either."""
+    admin = api_factory(workspace)
+    body = {
+        "name": "Lens on a repair case",
+        "action": "Offer the telephoto lens loan while the camera is in repair",
+        "interest": "wildlife_photography",
+        "conversation_tags": ["repair"],
+        "keywords": ["lens", "objektiv"],
+        "context_match": "all",
+    }
+    created = admin.post("/enrichment/rules", body)
+    assert created.status_code == 201, created.json()
+    assert created.json()["context_match"] == "all"
+    ActionRule.objects.exclude(pk=created.json()["id"]).update(active=False)  # only this rule is tried
+    p = people("Amelia", enrichment=True)
+    services.record_enrichment(
+        workspace.pk,
+        [_reading(p, value="wildlife_photography", kind="interest")],
+    )
+    facts = services.enrichment_facts(p)
+    both = actions.Context(conversation_id=1, tags=("repair",), text="Will a loan lens fit?")
+    tag_only = actions.Context(conversation_id=1, tags=("repair",), text="When is it back?")
+    word_only = actions.Context(conversation_id=1, tags=(), text="Which lens for owls?")
+    [s] = actions.suggestions(workspace.pk, facts, both)
+    assert "the conversation is tagged repair and the customer wrote “lens”" in s.because
+    assert actions.suggestions(workspace.pk, facts, tag_only) == []
+    assert actions.suggestions(workspace.pk, facts, word_only) == []
+    rid = created.json()["id"]
+    assert admin.patch(f"/enrichment/rules/{rid}", {"context_match": "any"}).json()["context_match"] == "any"
+    assert len(actions.suggestions(workspace.pk, facts, tag_only)) == 1
+    assert len(actions.suggestions(workspace.pk, facts, word_only)) == 1
+    # "all" with only one kind of context cannot be met as meant: the field is named.
+    bad = admin.post("/enrichment/rules", {**body, "keywords": []})
+    assert bad.status_code == 422 and "context_match" in str(bad.json())
+    bad = admin.post("/enrichment/rules", {**body, "context_match": "both"})
+    assert bad.status_code == 422 and "context_match" in str(bad.json())
+
+
+@pytest.mark.django_db
 def test_rules_api_edits_validate_and_need_an_admin(workspace, people, api_factory):
     admin, agent = api_factory(workspace), api_factory(workspace, Role.AGENT)
     listed = agent.get("/enrichment/rules").json()
