@@ -532,3 +532,86 @@ def get_analytics(request: HttpRequest, days: int = 90):
 
     require(request, "community.moderate")
     return analytics.as_dict(analytics.report(request.workspace, days=days))
+
+
+# --- categories --------------------------------------------------------------------------------------------------
+
+
+class CategoryIn(Schema):
+    slug: Text(64)  # type: ignore[valid-type]
+    name: Text(100)  # type: ignore[valid-type]
+    description: Text(300) = ""  # type: ignore[valid-type]
+
+
+class CategoryPatch(Schema):
+    slug: Text(64) | None = None  # type: ignore[valid-type]
+    name: Text(100) | None = None  # type: ignore[valid-type]
+    description: Text(300) | None = None  # type: ignore[valid-type]
+
+
+class CategoryOut(Schema):
+    id: int
+    slug: str
+    name: str
+    description: str
+    questions: int
+
+
+class CategoryDeleteQuery(Schema):
+    move_to: Text(64) = Field("", description="the slug of the category its questions move to (needed if it holds any)")  # type: ignore[valid-type]
+
+
+def _category_out(c: Category) -> dict:
+    return {
+        "id": c.pk,
+        "slug": c.slug,
+        "name": c.name,
+        "description": c.description,
+        "questions": Question.objects.filter(category=c).count(),
+    }
+
+
+@router.get("/categories", response=list[CategoryOut])
+def list_categories(request: HttpRequest):
+    """The community's categories, by name, with how many questions each holds."""
+    require(request, "community.moderate")
+    rows = Category.objects.filter(workspace=request.workspace).annotate(n=Count("questions")).order_by("name")
+    return [{"id": c.pk, "slug": c.slug, "name": c.name, "description": c.description, "questions": c.n} for c in rows]
+
+
+@router.post("/categories", response={201: CategoryOut})
+def create_category(request: HttpRequest, payload: CategoryIn):
+    require(request, "community.moderate")
+    from rapport.community import categories
+
+    c = categories.save(workspace=request.workspace, actor=request.actor, **payload.model_dump())
+    return Status(201, _category_out(c))
+
+
+@router.patch("/categories/{category_id}", response=CategoryOut)
+def update_category(request: HttpRequest, category_id: Id, payload: CategoryPatch):
+    """Rename a category or change its address: its questions' topics and their answerers' expertise follow."""
+    require(request, "community.moderate")
+    from rapport.community import categories
+
+    c = get_object_or_404(Category, workspace=request.workspace, pk=category_id)
+    data = {"slug": c.slug, "name": c.name, "description": c.description}
+    data.update({k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None})
+    c = categories.save(workspace=request.workspace, actor=request.actor, category=c, **data)
+    return _category_out(c)
+
+
+@router.delete("/categories/{category_id}", response={204: None})
+def delete_category(request: HttpRequest, category_id: Id, query: Query[CategoryDeleteQuery]):
+    """Delete a category; one that holds questions needs ?move_to=<slug> of the category they move to."""
+    require(request, "community.moderate")
+    from rapport.community import categories
+
+    c = get_object_or_404(Category, workspace=request.workspace, pk=category_id)
+    target = None
+    if query.move_to:
+        target = Category.objects.filter(workspace=request.workspace, slug=query.move_to.strip()).first()
+        if target is None:
+            raise FieldErrors({"move_to": f"no category {query.move_to.strip()!r} in this community"})
+    categories.delete(workspace=request.workspace, actor=request.actor, category=c, move_to=target)
+    return Status(204, None)

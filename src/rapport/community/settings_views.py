@@ -25,6 +25,14 @@ SECTIONS = (
         90,
         PERMISSION,
     ),
+    Section(
+        "community-categories",
+        "Community categories",
+        "The products and topics members post under: add, rename (experts follow), delete by moving questions.",
+        "community-settings:categories",
+        91,
+        PERMISSION,
+    ),
 )
 RULE_FIELDS = ("flags_to_hide", "moderate_first_posts", "new_member_max_links", "return_after_hours")
 
@@ -91,4 +99,105 @@ def rules(request: HttpRequest) -> HttpResponse:
         section="community",
         status=status,
         history=("community.settings", request.workspace.pk),
+    )
+
+
+# --- categories ----------------------------------------------------------------------------------------------------
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="as members see it, e.g. iPhone 5")
+    slug = forms.CharField(max_length=64, help_text="its address: /community/<workspace>/c/<slug>/")
+    description = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CategoryDeleteForm(forms.Form):
+    move_to = forms.ModelChoiceField(queryset=None, required=False, label="Move its questions to")
+
+    def __init__(self, *args, workspace, category, **kwargs):
+        super().__init__(*args, **kwargs)
+        from rapport.community.models import Category
+
+        self.fields["move_to"].queryset = Category.objects.filter(workspace=workspace).exclude(pk=category.pk)
+
+
+@workspace_required(PERMISSION)
+def category_list(request: HttpRequest) -> HttpResponse:
+    from django.db.models import Count
+
+    from rapport.community.models import Category
+
+    rows = Category.objects.filter(workspace=request.workspace).annotate(n=Count("questions")).order_by("name")
+    return render_settings(
+        request, "community/settings_categories.html", {"rows": rows}, section="community-categories"
+    )
+
+
+@workspace_required(PERMISSION)
+def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    from django.urls import reverse
+
+    from rapport.community import categories
+    from rapport.community.models import Category
+    from rapport.web.settings_kit import render_edit, scoped
+
+    category = scoped(Category, request, pk) if pk else None
+    initial = {"name": category.name, "slug": category.slug, "description": category.description} if category else {}
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = categories.save(
+                workspace=request.workspace, actor=actor(request), category=category, **form.cleaned_data
+            )
+        except FieldErrors as exc:
+            add_field_errors(form, exc)
+        else:
+            messages.success(request, f"Category {saved.name} is saved.")
+            return redirect("community-settings:categories")
+    return render_edit(
+        request,
+        form,
+        section="community-categories",
+        heading=category.name if category else "New category",
+        intro="Renaming a category re-files its questions under the new name at once: topic experts follow.",
+        back="community-settings:categories",
+        back_label="Categories",
+        delete_url=reverse("community-settings:category-delete", args=[category.pk]) if category else "",
+        delete_note="A category that holds questions is deleted by moving them into another: you are asked where.",
+        history=("community.category", category.pk if category else None),
+    )
+
+
+@workspace_required(PERMISSION)
+def category_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    from rapport.community import categories
+    from rapport.community.models import Category, Question
+    from rapport.web.settings_kit import scoped
+
+    category = scoped(Category, request, pk)
+    form = CategoryDeleteForm(
+        request.POST if request.method == "POST" else None, workspace=request.workspace, category=category
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = categories.delete(
+                workspace=request.workspace,
+                actor=actor(request),
+                category=category,
+                move_to=form.cleaned_data["move_to"],
+            )
+        except FieldErrors as exc:
+            add_field_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Category {category.name} is deleted" + (f"; {moved} questions moved." if moved else ".")
+            )
+            return redirect("community-settings:categories")
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render_settings(
+        request,
+        "community/settings_category_delete.html",
+        {"form": form, "category": category, "held": Question.objects.filter(category=category).count()},
+        section="community-categories",
+        status=status,
     )
