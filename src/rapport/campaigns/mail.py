@@ -238,9 +238,7 @@ def dns_record(workspace_id: int) -> tuple[str, str] | None:
 @lru_cache(maxsize=64)
 def public_key_b64(key_pem: bytes) -> str:
     key = serialization.load_pem_private_key(key_pem, password=None)
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(der).decode()
 
 

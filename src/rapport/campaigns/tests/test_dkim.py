@@ -3,7 +3,6 @@ the bytes a real SMTP server on loopback received verify with dkimpy against the
 
 from __future__ import annotations
 
-
 import dkim
 import pytest
 from tests.fakes.smtp import fake_smtp  # noqa: F401 - fixture
