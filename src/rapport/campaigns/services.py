@@ -11,7 +11,16 @@ from django.db import transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from rapport.campaigns.models import Campaign, CampaignResponse, CampaignSend, CampaignStatus, ResponseKind, SendStatus
+from rapport.campaigns.models import (
+    Bounce,
+    BounceKind,
+    Campaign,
+    CampaignResponse,
+    CampaignSend,
+    CampaignStatus,
+    ResponseKind,
+    SendStatus,
+)
 from rapport.campaigns.rendering import TemplateError, compile_template, context_for, render
 from rapport.commerce import services as commerce
 from rapport.consent import services as consent
@@ -222,7 +231,20 @@ def stats(campaign: Campaign) -> dict[str, Any]:
         "capped": groups.get(SendStatus.CAPPED, 0),
         "unique_messages": unique,
     }
-    return out | response(campaign)
+    return out | bounce_counts(campaign) | response(campaign)
+
+
+def bounce_counts(campaign: Campaign) -> dict[str, int]:
+    """bounced (sends with a hard or soft bounce), hard_bounced, complained (sends marked as spam)."""
+    if campaign.resolved_at is None:
+        return {"bounced": 0, "hard_bounced": 0, "complained": 0}
+    rows = Bounce.objects.filter(campaign=campaign, send__isnull=False)
+    by_kind = dict(rows.values_list("kind").annotate(n=Count("send_id", distinct=True)).order_by())
+    return {
+        "bounced": rows.filter(kind__in=(BounceKind.HARD, BounceKind.SOFT)).values("send_id").distinct().count(),
+        "hard_bounced": by_kind.get(BounceKind.HARD, 0),
+        "complained": by_kind.get(BounceKind.COMPLAINT, 0),
+    }
 
 
 def response(campaign: Campaign) -> dict[str, Any]:

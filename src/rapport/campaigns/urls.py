@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rapport.campaigns import journey_views, track_views, views
+from rapport.campaigns import bounce_views, journey_views, mail_views, track_views, views
 
 app_name = "campaigns"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("journeys/<int:pk>/", journey_views.journey_detail, name="journey-detail"),
     path("journeys/<int:pk>/edit/", journey_views.journey_edit, name="journey-edit"),
     path("journeys/policy/", journey_views.messaging_policy, name="policy"),
+    path("campaigns/mail-settings/", mail_views.mail_settings, name="mail-settings"),
+    path("mail/bounces/<str:key>", bounce_views.receive, name="bounces"),
     path("r/<str:token>", track_views.click, name="click"),
     path("o/<str:token>.gif", track_views.open_image, name="open"),
 ]
