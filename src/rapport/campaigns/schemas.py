@@ -72,8 +72,55 @@ class CampaignOut(Schema):
     created_by: str
     created_at: datetime
     queued_at: datetime | None
+    scheduled_at: datetime | None = Field(description="when a scheduled campaign starts sending")
     finished_at: datetime | None
     stats: StatsOut
+
+
+class VariantResultOut(Schema):
+    name: str
+    sent: int
+    clicked: int
+    converted: int
+    revenue: float
+    click_rate: float
+    conversion_rate: float
+
+
+class ComparisonOut(Schema):
+    variant: str = Field(description="the leader")
+    against: str
+    diff: float = Field(description="the leader's rate minus the other's")
+    ci_low: float = Field(description="95% interval of the difference")
+    ci_high: float
+    z: float
+    p_value: float = Field(description="two-sided, before the correction")
+    confidence: float = Field(description="1 - the Bonferroni-corrected p-value")
+
+
+class ExperimentOut(Schema):
+    metric: str = Field(description="converted, or clicked while no variant has a conversion")
+    variants: list[VariantResultOut]
+    comparisons: list[ComparisonOut]
+    winner: str | None = Field(description="the variant whose lead holds at 95% confidence, if one does")
+    confidence: float = Field(description="the weakest of the leader's comparisons")
+    verdict: str
+
+
+class TestSendIn(Schema):
+    to: list[Text(254)] = Field(default_factory=list, max_length=10, description="addresses (default: the person's)")
+    person_id: Id | None = Field(default=None, description="render as this person (default: the first member)")
+    variant: Text(40) | None = Field(default=None, description="a campaign's variant by name (default A)")
+
+
+class TestSendOut(Schema):
+    to: list[str]
+    subject: str
+    as_person: int | None = Field(description="the person the message was rendered as")
+
+
+class ScheduleIn(Schema):
+    at: Text(40) = Field(description="ISO date and time; without an offset it is the workspace's local time")
 
 
 class RecommendationOut(Schema):

@@ -177,6 +177,14 @@ def _message(
 def run(campaign_id: int) -> dict[str, Any]:
     """Send (or resume sending) a queued campaign; returns its stats."""
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
+    if campaign.status == CampaignStatus.SCHEDULED:
+        # Its time has come (a job for a schedule since moved later finds it not yet due, and leaves it to its own).
+        due = Campaign.objects.filter(
+            pk=campaign.pk, status=CampaignStatus.SCHEDULED, scheduled_at__lte=policy.now()
+        ).update(status=CampaignStatus.QUEUED, queued_at=timezone.now())
+        if not due:
+            return services.stats(campaign)
+        campaign.refresh_from_db()
     if campaign.status not in (CampaignStatus.QUEUED, CampaignStatus.SENDING):
         return services.stats(campaign)
     Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENDING)

@@ -3,7 +3,7 @@ consent), and count what happened to them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -129,6 +129,80 @@ def queue_send(*, actor: Actor, campaign: Campaign) -> Campaign:
         after={"name": campaign.name},
     )
     transaction.on_commit(lambda: send_campaign.enqueue(campaign.pk))
+    return campaign
+
+
+MAX_SCHEDULE_DAYS = 366
+
+
+def parse_when(workspace_id: int, at: str | datetime) -> datetime:
+    """An aware time from ISO text; without an offset it is read in the workspace's time zone (the messaging
+    policy's). FieldErrors({"at": ...}) when it does not parse, is past, or is more than a year ahead."""
+    from rapport.campaigns import policy
+
+    if isinstance(at, datetime):
+        when = at
+    else:
+        try:
+            when = datetime.fromisoformat(str(at).strip())
+        except ValueError:
+            raise FieldErrors({"at": f"{at!r} is not a date and time (e.g. 2026-12-24T09:00)"}) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=policy.policy_for(workspace_id).tz)
+    now = policy.now()
+    if when <= now:
+        raise FieldErrors({"at": f"{when.isoformat()} is not in the future"})
+    if when > now + timedelta(days=MAX_SCHEDULE_DAYS):
+        raise FieldErrors({"at": "at most a year ahead"})
+    return when
+
+
+def schedule(*, actor: Actor, campaign: Campaign, at: str | datetime) -> Campaign:
+    """Schedule a draft (or move a scheduled) campaign to start at `at`: a job waits in the runner until then. The
+    job finds the campaign as it is then: cancelled or moved, it does nothing (the moved one has its own job)."""
+    from rapport.campaigns.tasks import send_campaign
+
+    when = parse_when(campaign.workspace_id, at)
+    with transaction.atomic():
+        moved = Campaign.objects.filter(
+            pk=campaign.pk, status__in=(CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+        ).update(status=CampaignStatus.SCHEDULED, scheduled_at=when, error="")
+        if not moved:
+            raise FieldErrors({"status": f"a {campaign.get_status_display().lower()} campaign cannot be scheduled"})
+        before = campaign.scheduled_at
+        campaign.refresh_from_db()
+        record_audit(
+            workspace=campaign.workspace,
+            actor=actor,
+            action="campaign.scheduled",
+            object_type="campaign",
+            object_id=campaign.pk,
+            before={"scheduled_at": before.isoformat() if before else None},
+            after={"scheduled_at": when.isoformat()},
+        )
+        transaction.on_commit(lambda: send_campaign.using(run_after=when).enqueue(campaign.pk))
+    return campaign
+
+
+def unschedule(*, actor: Actor, campaign: Campaign) -> Campaign:
+    """Cancel a schedule that has not started: the campaign is a draft again (its waiting job then does nothing)."""
+    with transaction.atomic():
+        if not Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SCHEDULED).update(
+            status=CampaignStatus.DRAFT, scheduled_at=None
+        ):
+            state = campaign.get_status_display().lower()
+            raise FieldErrors({"status": f"a {state} campaign has no schedule to cancel"})
+        before = campaign.scheduled_at
+        campaign.refresh_from_db()
+        record_audit(
+            workspace=campaign.workspace,
+            actor=actor,
+            action="campaign.unscheduled",
+            object_type="campaign",
+            object_id=campaign.pk,
+            before={"scheduled_at": before.isoformat() if before else None},
+            after={"scheduled_at": None},
+        )
     return campaign
 
 
