@@ -146,3 +146,21 @@ def test_bad_settings_name_the_field(workspace):
         )
     assert "RSA" in exc.value.errors["dkim_private_key"]
     assert not Campaign.objects.exists()
+
+
+def test_the_openssl_rsa_step_gives_dkimpys_own_signature():
+    """The swapped RSA step signs byte for byte as dkimpy's pure-Python one (PKCS#1 v1.5 is deterministic)."""
+    import hashlib
+
+    from dkim.crypto import parse_pem_private_key
+
+    key = parse_pem_private_key(mail.generate_key().encode())
+
+    class Digest:
+        name = "sha256"
+
+        def digest(self):
+            return hashlib.sha256(b"the signed headers").digest()
+
+    assert mail._openssl_sign(Digest(), key) == mail._PURE_PYTHON_SIGN(Digest(), key)
+    assert dkim.RSASSA_PKCS1_v1_5_sign is mail._openssl_sign
