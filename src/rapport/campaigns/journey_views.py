@@ -173,6 +173,7 @@ def _form_data(post) -> dict[str, Any]:
         "status": post.get("status", JourneyStatus.DRAFT),
         "reentry_days": post.get("reentry_days") or None,
         "goal_days": post.get("goal_days") or None,
+        "when_capped": post.get("when_capped") or "skip",
         "steps": _posted_steps(post),
     }
 
@@ -189,6 +190,7 @@ def _form(request: HttpRequest, journey: Journey | None) -> HttpResponse:
             "status": journey.status,
             "reentry_days": journey.reentry_days,
             "goal_days": journey.goal_days,
+            "when_capped": journey.when_capped,
             "steps": list(journey.steps),
         }
     else:
@@ -200,6 +202,7 @@ def _form(request: HttpRequest, journey: Journey | None) -> HttpResponse:
             "status": JourneyStatus.DRAFT,
             "reentry_days": None,
             "goal_days": None,
+            "when_capped": "skip",
             "steps": [],
         }
     if request.method == "POST":

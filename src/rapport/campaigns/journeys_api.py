@@ -38,6 +38,7 @@ def journey_out(j: Journey) -> dict:
         "channel": j.channel,
         "reentry_days": j.reentry_days,
         "goal_days": j.goal_days,
+        "when_capped": j.when_capped,
         "created_by": j.created_by,
         "created_at": j.created_at,
         "updated_at": j.updated_at,

@@ -750,6 +750,9 @@ class _Walk:
             self.policy.capped(purpose)
             and policy.recent_counts(self.policy, [person.pk], self.now)[person.pk] >= self.policy.cap_messages
         ):
+            if self.journey.when_capped == "delay":  # the pass waits at this step until the cap allows the email
+                self._release(policy.next_permitted(self.policy, person.pk, self.now))
+                return None
             self._new_row(step, status=StepStatus.CAPPED, purpose=purpose)
             return nxt
         ctx = self._context()

@@ -142,6 +142,11 @@ class Journey(WorkspaceScoped):
     goal_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="a purchase within this many days of entering is the goal (none: no goal)"
     )
+    when_capped = models.CharField(
+        max_length=8,
+        default="skip",
+        help_text="an email over the frequency cap: skip it (the pass goes on) or delay it until the cap allows",
+    )
     created_by = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -178,6 +178,7 @@ class JourneyIn(Schema):
     status: Text(16) = Field(default="draft", description="draft, active or paused")
     reentry_days: int | None = Field(default=None, description="none: once per person; N: again N days after entry")
     goal_days: int | None = Field(default=None, description="a purchase within N days of entering is the goal")
+    when_capped: Text(8) = Field(default="skip", description="an email over the frequency cap: skip or delay")
 
 
 class JourneyPatch(Schema):
@@ -190,6 +191,7 @@ class JourneyPatch(Schema):
     status: Text(16) | None = None
     reentry_days: int | None = None
     goal_days: int | None = None
+    when_capped: Text(8) | None = None
 
 
 class StepCountsOut(Schema):
@@ -226,6 +228,7 @@ class JourneyOut(Schema):
     channel: str
     reentry_days: int | None
     goal_days: int | None
+    when_capped: str
     created_by: str
     created_at: datetime
     updated_at: datetime
