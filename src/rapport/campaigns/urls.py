@@ -15,6 +15,7 @@ urlpatterns = [
     path("journeys/", journey_views.journey_list, name="journeys"),
     path("journeys/new/", journey_views.journey_create, name="journey-create"),
     path("journeys/<int:pk>/", journey_views.journey_detail, name="journey-detail"),
+    path("journeys/<int:pk>/test/", journey_views.journey_test, name="journey-test"),
     path("journeys/<int:pk>/edit/", journey_views.journey_edit, name="journey-edit"),
     path("journeys/policy/", journey_views.messaging_policy, name="policy"),
     path("campaigns/mail-settings/", mail_views.mail_settings, name="mail-settings"),

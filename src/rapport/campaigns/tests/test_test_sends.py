@@ -126,3 +126,30 @@ def test_the_test_form_on_the_campaign_page(workspace, settings, fake_smtp, memb
     assert r.status_code == 422 and "not an email address: qa@@nowhere" in r.content.decode()
     run_jobs()
     assert len(fake_smtp.messages) == 1
+
+
+def test_the_test_form_on_the_journey_page(workspace, settings, fake_smtp, member_factory):  # noqa: F811
+    smtp_settings(settings, fake_smtp)
+    ann = person(workspace, "Ann")
+    j = journey(
+        workspace,
+        trigger="life_event",
+        steps=[
+            {"id": "care", "type": "email", "label": "Care guide", "subject": "Care, {{ first_name }}", "body": "b"}
+        ],
+    )
+    client = Client()
+    client.force_login(member_factory(workspace, Role.MARKETER).user)
+    page = client.get(f"/journeys/{j.pk}/").content.decode()
+    assert 'id="journey-test-form"' in page and '<option value="care"' in page
+    r = client.post(f"/journeys/{j.pk}/test/", {"step_id": "care", "to": "qa@example.com", "as_email": ann.email})
+    assert r.status_code == 302
+    (mail,) = fake_smtp.messages
+    assert mail["To"] == "qa@example.com" and mail["Subject"] == "[Test] Care, Ann"
+    r = client.post(
+        f"/journeys/{j.pk}/test/", {"step_id": "care", "to": "qa@example.com", "as_email": "x@nowhere.example"}
+    )
+    assert r.status_code == 422 and "nobody has the address x@nowhere.example" in r.content.decode()
+    r = client.post(f"/journeys/{j.pk}/test/", {"step_id": "care", "to": ""})
+    assert r.status_code == 422 and "name an address" in r.content.decode()
+    assert len(fake_smtp.messages) == 1
