@@ -7,7 +7,10 @@ message/rfc822 or multipart/report). Bad input gets 422 naming the field; nothin
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -45,6 +48,12 @@ def receive(request: HttpRequest, key: str) -> HttpResponse:
         return JsonResponse({"detail": f"signature check failed: {exc}"}, status=401)
     except CredentialsUnreadable:
         return JsonResponse({"detail": "the bounce secret cannot be read: set a new one in the mail settings"}, 503)
+    seen = (
+        "bounce-seen:"
+        + hashlib.sha256(f"{row.pk}:{request.headers.get(signing.SIGNATURE_HEADER)}".encode()).hexdigest()
+    )
+    if cache.get(seen):  # a replay, or the provider's retry of a delivery that went through: not counted twice
+        return JsonResponse({"recorded": 0, "suppressed": 0, "matched": 0, "replayed": True})
     ctype = (request.content_type or "").lower()
     try:
         if ctype == "application/json":
@@ -59,4 +68,6 @@ def receive(request: HttpRequest, key: str) -> HttpResponse:
             {"loc": ["body", *field.split(".")], "msg": msg, "type": "value_error"} for field, msg in exc.errors.items()
         ]
         return JsonResponse({"detail": detail}, status=422)
-    return JsonResponse(bounces.record(row.workspace_id, reports, source=source))
+    result = bounces.record(row.workspace_id, reports, source=source)
+    cache.set(seen, True, timeout=2 * signing.TOLERANCE_SECONDS)
+    return JsonResponse(result)

@@ -12,7 +12,6 @@ import base64
 import os
 import re
 import secrets
-from dataclasses import dataclass
 from functools import lru_cache
 
 import dkim
@@ -22,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.core.mail import EmailMultiAlternatives
 
 from rapport.campaigns.models import MailSettings
-from rapport.channels.crypto import CredentialsUnreadable, decrypt_json, encrypt_json
+from rapport.channels.crypto import CredentialsUnreadable, decrypt_json, encrypt_json  # noqa: F401 - re-exported
 from rapport.core.errors import FieldErrors
 
 SIGNED_HEADERS = [
@@ -145,16 +144,6 @@ def parse_message_id(value: str) -> tuple[str, int] | None:
 
 
 # --- the workspace's settings --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Settings:
-    dkim_domain: str
-    dkim_selector: str
-    has_key: bool
-    key_from_environment: bool
-    bounce_key: str
-    soft_bounce_limit: int
 
 
 def settings_row(workspace_id: int) -> MailSettings:
@@ -281,12 +270,3 @@ def public_key_b64(key_pem: bytes) -> str:
     key = serialization.load_pem_private_key(key_pem, password=None)
     der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(der).decode()
-
-
-def key_readable(workspace_id: int) -> bool:
-    row = MailSettings.objects.filter(workspace_id=workspace_id).first()
-    try:
-        _stored_key(row) if row else None
-    except CredentialsUnreadable:
-        return False
-    return True

@@ -22,9 +22,9 @@ from rapport.core.models import Role
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def post(client, ws, payload: bytes, content_type="application/json", *, secret=None, key=None):
+def post(client, ws, payload: bytes, content_type="application/json", *, secret=None, key=None, ts=None):
     row = mail.settings_row(ws.pk)
-    ts = int(time.time())
+    ts = ts or int(time.time())
     sig = signing.sign(payload, timestamp=ts, secret=secret or mail.bounce_secret(row))
     return client.post(
         f"/mail/bounces/{key or row.bounce_key}",
@@ -111,10 +111,23 @@ def test_soft_bounces_suppress_after_the_limit(workspace, settings, fake_smtp): 
     mail.save_settings(workspace_id=workspace.pk, data={"soft_bounce_limit": 2})
     client = Client()
     soft = json.dumps({"type": "bounce", "email": ann.email, "status": "4.2.2", "message_id": ids[ann.email]})
-    r = post(client, workspace, soft.encode())
+    sent_at = int(time.time())
+    r = post(client, workspace, soft.encode(), ts=sent_at)
     assert r.json()["suppressed"] == 0 and not consent.is_suppressed(workspace.pk, "email", ann.email)
     assert services.stats(c)["bounced"] == 1 and services.stats(c)["hard_bounced"] == 0
-    r = post(client, workspace, soft.encode())
+    # The same signed request again (a replay, or the provider's retry) is not counted twice.
+    r = post(client, workspace, soft.encode(), ts=sent_at)
+    assert r.json()["replayed"] is True and not consent.is_suppressed(workspace.pk, "email", ann.email)
+    second = json.dumps(
+        {
+            "type": "bounce",
+            "email": ann.email,
+            "status": "4.2.2",
+            "diagnostic": "mailbox full again",
+            "message_id": ids[ann.email],
+        }
+    )
+    r = post(client, workspace, second.encode())
     assert r.json()["suppressed"] == 1 and consent.is_suppressed(workspace.pk, "email", ann.email)
     assert services.stats(c)["bounced"] == 1  # one send, bounced twice
 
