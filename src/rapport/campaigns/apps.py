@@ -43,4 +43,13 @@ class CampaignsConfig(AppConfig):
                 permission="campaigns.manage",
             )
         )
+        register_section(
+            Section(
+                "mail",
+                "Sender signature and bounces",
+                "The DKIM domain, selector and key that sign campaign and journey mail, and the bounce webhook.",
+                "campaigns:mail-settings",
+                81,
+            )
+        )
         subject.register()  # access exports list what each person was sent; an erasure deletes the rows

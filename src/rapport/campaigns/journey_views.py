@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from rapport.campaigns import journeys, policy
+from rapport.campaigns import journeys, policy, testsend
 from rapport.campaigns.models import Journey, JourneyStatus
 from rapport.consent.models import Purpose
 from rapport.core.actors import Actor
@@ -119,6 +120,10 @@ def journey_list(request: HttpRequest) -> HttpResponse:
 @workspace_required("campaigns.view")
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     journey = get_object_or_404(Journey.objects.filter(workspace=request.workspace), pk=pk)
+    return _detail(request, journey)
+
+
+def _detail(request: HttpRequest, journey: Journey, *, errors=None, posted=None, status: int = 200) -> HttpResponse:
     counts = journeys.counts(journey)
     ctx = {
         "nav": "journeys",
@@ -127,8 +132,53 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map": journey_map(journey, counts),
         "trigger_label": journeys.TRIGGERS.get(journey.trigger, journey.trigger),
         "can_manage": _can_manage(request),
+        "email_steps": [s for s in journey.steps or [] if s.get("type") in ("email", "invite")],
+        "errors": errors or {},
+        "posted": posted or {},
     }
-    return render(request, "campaigns/journey_detail.html", ctx)
+    return render(request, "campaigns/journey_detail.html", ctx, status=status)
+
+
+@workspace_required("campaigns.manage")
+@require_POST
+def journey_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send one email step as a test to the addresses typed, rendered as the person with the email given."""
+    journey = get_object_or_404(Journey.objects.filter(workspace=request.workspace), pk=pk)
+    posted = {k: request.POST.get(k, "").strip() for k in ("step_id", "to", "as_email")}
+    person_id = None
+    if posted["as_email"]:
+        from rapport.contacts.models import Person
+
+        found = (
+            Person.objects.filter(
+                workspace=request.workspace, merged_into__isnull=True, email__iexact=posted["as_email"]
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            return _detail(
+                request,
+                journey,
+                errors={"as_email": f"nobody has the address {posted['as_email']}"},
+                posted=posted,
+                status=422,
+            )
+        person_id = found
+    try:
+        result = testsend.journey_test(
+            journey=journey,
+            step_id=posted["step_id"],
+            actor=Actor.for_user(request.user),
+            to=posted["to"],
+            person_id=person_id,
+        )
+    except FieldErrors as exc:
+        return _detail(request, journey, errors=exc.errors, posted=posted, status=422)
+    except testsend.MailServerDown as exc:
+        return _detail(request, journey, errors={"to": str(exc)}, posted=posted, status=502)
+    messages.success(request, f"Test sent to {', '.join(result.to)}: “{result.subject}”. It is not counted.")
+    return redirect("campaigns:journey-detail", pk=journey.pk)
 
 
 def _posted_steps(post) -> list[dict]:
@@ -173,6 +223,7 @@ def _form_data(post) -> dict[str, Any]:
         "status": post.get("status", JourneyStatus.DRAFT),
         "reentry_days": post.get("reentry_days") or None,
         "goal_days": post.get("goal_days") or None,
+        "when_capped": post.get("when_capped") or "skip",
         "steps": _posted_steps(post),
     }
 
@@ -189,6 +240,7 @@ def _form(request: HttpRequest, journey: Journey | None) -> HttpResponse:
             "status": journey.status,
             "reentry_days": journey.reentry_days,
             "goal_days": journey.goal_days,
+            "when_capped": journey.when_capped,
             "steps": list(journey.steps),
         }
     else:
@@ -200,6 +252,7 @@ def _form(request: HttpRequest, journey: Journey | None) -> HttpResponse:
             "status": JourneyStatus.DRAFT,
             "reentry_days": None,
             "goal_days": None,
+            "when_capped": "skip",
             "steps": [],
         }
     if request.method == "POST":

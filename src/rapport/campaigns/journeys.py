@@ -223,6 +223,12 @@ def clean_steps(workspace: Workspace, steps: Any, errors: dict[str, str]) -> lis
     return out
 
 
+WHEN_CAPPED = {
+    "skip": "skip the email (the pass goes on to the next step)",
+    "delay": "delay the email until the cap allows it (the pass waits at the step)",
+}
+
+
 def clean(workspace: Workspace, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     name = (data.get("name") or "").strip()
@@ -241,6 +247,9 @@ def clean(workspace: Workspace, data: dict[str, Any]) -> dict[str, Any]:
         errors["status"] = f"unknown status {status!r}: one of {', '.join(JourneyStatus.values)}"
     reentry = _int(errors, "reentry_days", data.get("reentry_days"), low=1, high=3650)
     goal = _int(errors, "goal_days", data.get("goal_days"), low=1, high=365)
+    when_capped = data.get("when_capped") or "skip"
+    if when_capped not in WHEN_CAPPED:
+        errors["when_capped"] = f"unknown choice {when_capped!r}: one of {', '.join(WHEN_CAPPED)}"
     steps = clean_steps(workspace, data.get("steps"), errors)
     if errors:
         raise FieldErrors(errors)
@@ -253,6 +262,7 @@ def clean(workspace: Workspace, data: dict[str, Any]) -> dict[str, Any]:
         "status": status,
         "reentry_days": reentry,
         "goal_days": goal,
+        "when_capped": when_capped,
         "steps": steps,
     }
 
@@ -284,6 +294,7 @@ def update_journey(*, journey: Journey, actor: Actor, data: dict[str, Any]) -> J
         "status": journey.status,
         "reentry_days": journey.reentry_days,
         "goal_days": journey.goal_days,
+        "when_capped": journey.when_capped,
         "steps": journey.steps,
     }
     cleaned = clean(journey.workspace, current | {k: v for k, v in data.items() if k in current})

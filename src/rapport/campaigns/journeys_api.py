@@ -7,9 +7,18 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
-from rapport.campaigns import journeys, policy
+from rapport.campaigns import journeys, policy, testsend
 from rapport.campaigns.models import Journey
-from rapport.campaigns.schemas import JourneyIn, JourneyList, JourneyOut, JourneyPatch, PolicyIn, PolicyOut
+from rapport.campaigns.schemas import (
+    JourneyIn,
+    JourneyList,
+    JourneyOut,
+    JourneyPatch,
+    PolicyIn,
+    PolicyOut,
+    TestSendIn,
+    TestSendOut,
+)
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Id
 
@@ -29,6 +38,7 @@ def journey_out(j: Journey) -> dict:
         "channel": j.channel,
         "reentry_days": j.reentry_days,
         "goal_days": j.goal_days,
+        "when_capped": j.when_capped,
         "created_by": j.created_by,
         "created_at": j.created_at,
         "updated_at": j.updated_at,
@@ -74,6 +84,21 @@ def update_journey(request: HttpRequest, journey_id: Id, payload: JourneyPatch):
     if "steps" in data:
         data["steps"] = _steps(payload)
     return journey_out(journeys.update_journey(journey=j, actor=request.actor, data=data))
+
+
+@router.post("/{journey_id}/steps/{step_id}/test", response={200: TestSendOut, 502: dict})
+def test_step(request: HttpRequest, journey_id: Id, step_id: str, payload: TestSendIn):
+    """Send one email step of the journey, marked as a test, to chosen addresses (or the person's), rendered as the
+    person: not counted, not capped. 422 names an unknown step, a step that is not an email, a bad address."""
+    require(request, "campaigns.manage")
+    journey = get_object_or_404(Journey.objects.filter(workspace=request.workspace), pk=journey_id)
+    try:
+        result = testsend.journey_test(
+            journey=journey, step_id=step_id, actor=request.actor, to=payload.to, person_id=payload.person_id
+        )
+    except testsend.MailServerDown as exc:
+        return Status(502, {"detail": str(exc)})
+    return result.as_dict()
 
 
 def policy_out(p: policy.Policy) -> dict:

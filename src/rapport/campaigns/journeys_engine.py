@@ -31,13 +31,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_date, parse_datetime
 
-from rapport.campaigns import policy, tracking
+from rapport.campaigns import mail, policy, tracking
 from rapport.campaigns.journeys import VALUE_FIELDS
 from rapport.campaigns.models import (
     Enrolment,
@@ -311,6 +311,21 @@ class _Mailer:
 
     def __init__(self) -> None:
         self.connection = None
+        self.senders: dict[int, Any] = {}
+
+    def sender(self, workspace_id: int):
+        """The workspace's DKIM signer and Message-ID domain, read once a tick."""
+        from rapport.campaigns.sending import Sender, sender_for
+
+        if workspace_id not in self.senders:
+            try:
+                self.senders[workspace_id] = sender_for(workspace_id)
+            except (mail.CredentialsUnreadable, ValueError, OSError):
+                # A key Rapport can no longer read must not stop every other workspace's journeys: logged, unsigned.
+                log.exception("the DKIM key of workspace %s cannot be read: journey mail goes unsigned", workspace_id)
+                self.senders[workspace_id] = Sender()
+        return self.senders[workspace_id]
+        return self.senders[workspace_id]
 
     def get(self):
         if self.connection is None:
@@ -735,6 +750,9 @@ class _Walk:
             self.policy.capped(purpose)
             and policy.recent_counts(self.policy, [person.pk], self.now)[person.pk] >= self.policy.cap_messages
         ):
+            if self.journey.when_capped == "delay":  # the pass waits at this step until the cap allows the email
+                self._release(policy.next_permitted(self.policy, person.pk, self.now))
+                return None
             self._new_row(step, status=StepStatus.CAPPED, purpose=purpose)
             return nxt
         ctx = self._context()
@@ -788,13 +806,16 @@ class _Walk:
         text = tracking.rewrite(body, links, row.pk, journey=True)
         headers = unsubscribe_headers(person, purpose, channel)
         footer = f"\n\n--\nTo stop receiving these messages: {headers['List-Unsubscribe'].strip('<>')}\n"
-        msg = EmailMultiAlternatives(
+        sender = self.mailer.sender(self.e.workspace_id)
+        headers["Message-ID"] = mail.message_id("j", row.pk, sender.domain)
+        msg = mail.new_message(
             subject,
             text + footer,
             settings.DEFAULT_FROM_EMAIL,
             [person.email],
             headers=headers,
             connection=self.mailer.get(),
+            signer=sender.signer,
         )
         msg.send()
 

@@ -9,6 +9,7 @@ from rapport.core.models import WorkspaceScoped
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
@@ -33,6 +34,7 @@ class Campaign(WorkspaceScoped):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True, help_text="when a scheduled campaign starts sending")
     resolved_at = models.DateTimeField(null=True, blank=True, help_text="when the audience was fixed as send rows")
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -140,6 +142,11 @@ class Journey(WorkspaceScoped):
     goal_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="a purchase within this many days of entering is the goal (none: no goal)"
     )
+    when_capped = models.CharField(
+        max_length=8,
+        default="skip",
+        help_text="an email over the frequency cap: skip it (the pass goes on) or delay it until the cap allows",
+    )
     created_by = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -223,4 +230,54 @@ class StepRun(WorkspaceScoped):
         indexes = [
             models.Index(fields=["journey", "step", "status"], name="step_run_counts_idx"),
             models.Index(fields=["person", "at"], name="step_run_person_at_idx"),
+        ]
+
+
+# --- sender identity (DKIM) and bounces ---------------------------------------------------------------------------
+
+
+class MailSettings(WorkspaceScoped):
+    """How the workspace's campaign and journey mail is signed (DKIM: the domain, the selector, the private key,
+    encrypted at rest like channel credentials) and how bounce notifications reach it (a webhook at a key of its
+    own, signed with a secret, also encrypted)."""
+
+    dkim_domain = models.CharField(max_length=253, blank=True, help_text="the d= domain, e.g. mail.example.com")
+    dkim_selector = models.CharField(max_length=63, blank=True, help_text="the s= selector, e.g. rapport2026")
+    dkim_key_encrypted = models.TextField(blank=True, help_text="the PEM private key, Fernet-encrypted")
+    bounce_key = models.CharField(max_length=32, unique=True, help_text="names the workspace in the webhook's URL")
+    bounce_secret_encrypted = models.TextField(blank=True)
+    soft_bounce_limit = models.PositiveIntegerField(
+        default=3, help_text="soft bounces of one address (within 30 days) that suppress it"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="mail_settings_one_per_ws")]
+
+
+class BounceKind(models.TextChoices):
+    HARD = "hard", "Hard bounce (the address does not exist)"
+    SOFT = "soft", "Soft bounce (a full mailbox, a server down)"
+    COMPLAINT = "complaint", "Marked as spam"
+
+
+class Bounce(WorkspaceScoped):
+    """One bounce or complaint of a message Rapport sent. The address is kept only as consent's keyed hash; the
+    send (or journey step) it answers, when its Message-ID was known, ties it to a campaign's figures."""
+
+    kind = models.CharField(max_length=16, choices=BounceKind.choices)
+    address_hash = models.CharField(max_length=64)
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="bounces")
+    send = models.ForeignKey(CampaignSend, null=True, blank=True, on_delete=models.CASCADE, related_name="bounces")
+    step_run = models.ForeignKey(StepRun, null=True, blank=True, on_delete=models.CASCADE, related_name="bounces")
+    status = models.CharField(max_length=16, blank=True, help_text="the enhanced status code, e.g. 5.1.1")
+    diagnostic = models.CharField(max_length=200, blank=True, help_text="the server's words, the address removed")
+    source = models.CharField(max_length=16, help_text="json (a provider's notification), dsn or arf")
+    suppressed = models.BooleanField(default=False, help_text="this bounce put the address on the suppression list")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "address_hash", "kind", "created_at"], name="bounce_address_idx"),
+            models.Index(fields=["campaign", "kind"], name="bounce_campaign_idx"),
         ]

@@ -174,6 +174,39 @@ def recent_counts(policy: Policy, person_ids: Iterable[int], now: datetime) -> C
     return out
 
 
+def next_permitted(policy: Policy, person_id: int, now: datetime) -> datetime:
+    """The first moment after `now` at which one more marketing message keeps the person within the cap: when
+    enough of the messages counted in the window have aged out of it."""
+    since = now - timedelta(days=policy.cap_days)
+    ws = policy.workspace_id
+    times = list(
+        CampaignSend.objects.filter(workspace_id=ws, person_id=person_id, status__in=COUNTED_SENDS, sent_at__gte=since)
+        .exclude(campaign__purpose__in=EXEMPT)
+        .values_list("sent_at", flat=True)
+    )
+    times += (
+        CampaignSend.objects.filter(
+            workspace_id=ws,
+            person_id=person_id,
+            status__in=(SendStatus.UNCERTAIN, SendStatus.SENDING),
+            sent_at__isnull=True,
+            claimed_at__gte=since,
+        )
+        .exclude(campaign__purpose__in=EXEMPT)
+        .values_list("claimed_at", flat=True)
+    )
+    times += (
+        StepRun.objects.filter(workspace_id=ws, person_id=person_id, status__in=COUNTED_STEPS, at__gte=since)
+        .exclude(purpose__in=EXEMPT)
+        .values_list("at", flat=True)
+    )
+    times.sort()
+    over = len(times) - policy.cap_messages  # this many must leave the window, oldest first, before one more fits
+    if over < 0:
+        return now
+    return max(now, times[over] + timedelta(days=policy.cap_days, seconds=1))
+
+
 def _system_now() -> datetime:
     from django.utils import timezone
 

@@ -46,6 +46,9 @@ class StatsOut(Schema):
     uncertain: int = Field(description="interrupted while being handed to the mail server; never sent again")
     capped: int = Field(description="not sent: the person had reached the workspace's frequency cap")
     unique_messages: int = Field(description="distinct rendered messages among those sent")
+    bounced: int = Field(description="sends that bounced (hard or soft), from the bounce webhook")
+    hard_bounced: int = Field(description="sends that bounced permanently: their addresses are suppressed")
+    complained: int = Field(description="sends marked as spam: their addresses are suppressed")
     opened: int = Field(description="sends whose open image loaded or whose link was clicked (opens are unreliable)")
     clicked: int = Field(description="people who clicked a link of the message")
     unsubscribed: int = Field(description="people sent it who may no longer be sent its purpose on its channel")
@@ -69,8 +72,55 @@ class CampaignOut(Schema):
     created_by: str
     created_at: datetime
     queued_at: datetime | None
+    scheduled_at: datetime | None = Field(description="when a scheduled campaign starts sending")
     finished_at: datetime | None
     stats: StatsOut
+
+
+class VariantResultOut(Schema):
+    name: str
+    sent: int
+    clicked: int
+    converted: int
+    revenue: float
+    click_rate: float
+    conversion_rate: float
+
+
+class ComparisonOut(Schema):
+    variant: str = Field(description="the leader")
+    against: str
+    diff: float = Field(description="the leader's rate minus the other's")
+    ci_low: float = Field(description="95% interval of the difference")
+    ci_high: float
+    z: float
+    p_value: float = Field(description="two-sided, before the correction")
+    confidence: float = Field(description="1 - the Bonferroni-corrected p-value")
+
+
+class ExperimentOut(Schema):
+    metric: str = Field(description="converted, or clicked while no variant has a conversion")
+    variants: list[VariantResultOut]
+    comparisons: list[ComparisonOut]
+    winner: str | None = Field(description="the variant whose lead holds at 95% confidence, if one does")
+    confidence: float = Field(description="the weakest of the leader's comparisons")
+    verdict: str
+
+
+class TestSendIn(Schema):
+    to: list[Text(254)] = Field(default_factory=list, max_length=10, description="addresses (default: the person's)")
+    person_id: Id | None = Field(default=None, description="render as this person (default: the first member)")
+    variant: Text(40) | None = Field(default=None, description="a campaign's variant by name (default A)")
+
+
+class TestSendOut(Schema):
+    to: list[str]
+    subject: str
+    as_person: int | None = Field(description="the person the message was rendered as")
+
+
+class ScheduleIn(Schema):
+    at: Text(40) = Field(description="ISO date and time; without an offset it is the workspace's local time")
 
 
 class RecommendationOut(Schema):
@@ -128,6 +178,7 @@ class JourneyIn(Schema):
     status: Text(16) = Field(default="draft", description="draft, active or paused")
     reentry_days: int | None = Field(default=None, description="none: once per person; N: again N days after entry")
     goal_days: int | None = Field(default=None, description="a purchase within N days of entering is the goal")
+    when_capped: Text(8) = Field(default="skip", description="an email over the frequency cap: skip or delay")
 
 
 class JourneyPatch(Schema):
@@ -140,6 +191,7 @@ class JourneyPatch(Schema):
     status: Text(16) | None = None
     reentry_days: int | None = None
     goal_days: int | None = None
+    when_capped: Text(8) | None = None
 
 
 class StepCountsOut(Schema):
@@ -176,6 +228,7 @@ class JourneyOut(Schema):
     channel: str
     reentry_days: int | None
     goal_days: int | None
+    when_capped: str
     created_by: str
     created_at: datetime
     updated_at: datetime

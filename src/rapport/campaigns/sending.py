@@ -18,13 +18,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rapport.campaigns import policy, services, tracking
+from rapport.campaigns import mail, policy, services, tracking
 from rapport.campaigns.models import Campaign, CampaignSend, CampaignStatus, SendStatus
 from rapport.campaigns.rendering import compile_template, context_for, message_hash, render
 from rapport.consent import services as consent
@@ -136,8 +136,20 @@ def _record(campaign: Campaign, handed: list[Handed], withdrawn: list[int], capp
         )
 
 
+@dataclass
+class Sender:
+    """What every message of a run is sent with: the DKIM signer (None: unsigned) and the Message-IDs' domain."""
+
+    signer: mail.Signer | None = None
+    domain: str = ""
+
+
+def sender_for(workspace_id: int) -> Sender:
+    return Sender(mail.signer_for(workspace_id), mail.sender_domain(workspace_id, settings.DEFAULT_FROM_EMAIL))
+
+
 def _message(
-    campaign: Campaign, person: Person, variant: Variant, connection, row: int
+    campaign: Campaign, person: Person, variant: Variant, connection, row: int, sender: Sender | None = None
 ) -> tuple[EmailMessage, str, str]:
     ctx = context_for(person)
     subject = " ".join(render(variant.subject, ctx).split())[:300]
@@ -146,8 +158,16 @@ def _message(
     text = tracking.rewrite(body, variant.links, row)
     headers = unsubscribe_headers(person, campaign.purpose, campaign.channel)
     footer = f"\n\n--\nTo stop receiving these messages: {headers['List-Unsubscribe'].strip('<>')}\n"
-    msg = EmailMultiAlternatives(
-        subject, text + footer, settings.DEFAULT_FROM_EMAIL, [person.email], headers=headers, connection=connection
+    sender = sender or Sender()
+    headers["Message-ID"] = mail.message_id("c", row, sender.domain)
+    msg = mail.new_message(
+        subject,
+        text + footer,
+        settings.DEFAULT_FROM_EMAIL,
+        [person.email],
+        headers=headers,
+        connection=connection,
+        signer=sender.signer,
     )
     if campaign.track_opens:
         msg.attach_alternative(tracking.html_part(text + footer, tracking.open_url(row)), "text/html")
@@ -157,6 +177,14 @@ def _message(
 def run(campaign_id: int) -> dict[str, Any]:
     """Send (or resume sending) a queued campaign; returns its stats."""
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
+    if campaign.status == CampaignStatus.SCHEDULED:
+        # Its time has come (a job for a schedule since moved later finds it not yet due, and leaves it to its own).
+        due = Campaign.objects.filter(
+            pk=campaign.pk, status=CampaignStatus.SCHEDULED, scheduled_at__lte=policy.now()
+        ).update(status=CampaignStatus.QUEUED, queued_at=timezone.now())
+        if not due:
+            return services.stats(campaign)
+        campaign.refresh_from_db()
     if campaign.status not in (CampaignStatus.QUEUED, CampaignStatus.SENDING):
         return services.stats(campaign)
     Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENDING)
@@ -165,6 +193,11 @@ def run(campaign_id: int) -> dict[str, Any]:
     # Rows a dead run left mid-hand-over: they may have gone out, so they never go again.
     CampaignSend.objects.filter(campaign=campaign, status=SendStatus.SENDING).update(status=SendStatus.UNCERTAIN)
     variants = variants_of(campaign)
+    try:
+        sender = sender_for(campaign.workspace_id)
+    except (mail.CredentialsUnreadable, ValueError, OSError) as exc:
+        Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.FAILED, error=f"DKIM key: {exc}"[:300])
+        return services.stats(campaign)
     connection = get_connection()
     try:
         connection.open()
@@ -185,7 +218,7 @@ def run(campaign_id: int) -> dict[str, Any]:
             )
             if not ids:
                 break
-            if not _send_chunk(campaign, ids, variants, connection, pol):
+            if not _send_chunk(campaign, ids, variants, connection, pol, sender):
                 return services.stats(campaign)
     finally:
         connection.close()
@@ -202,7 +235,12 @@ def _resume_at(campaign: Campaign, at: datetime) -> None:
 
 
 def _send_chunk(
-    campaign: Campaign, ids: list[tuple[int, int]], variants: list[Variant], connection, pol: policy.Policy
+    campaign: Campaign,
+    ids: list[tuple[int, int]],
+    variants: list[Variant],
+    connection,
+    pol: policy.Policy,
+    sender: Sender | None = None,
 ) -> bool:
     """Send one chunk; False when the mail server could not be reached (the campaign is marked failed). Consent is
     asked for the chunk at once, and again for each person just before their message (cheaply, unless something
@@ -233,7 +271,7 @@ def _send_chunk(
                 capped.append(row)
                 continue
             variant = pick(variants, campaign.pk, pid)
-            msg, subject, digest = _message(campaign, person, variant, connection, row)
+            msg, subject, digest = _message(campaign, person, variant, connection, row, sender)
             if not _claim(row, variant.name, digest):  # another run took it
                 continue
             try:

@@ -3,7 +3,7 @@ consent), and count what happened to them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +11,16 @@ from django.db import transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from rapport.campaigns.models import Campaign, CampaignResponse, CampaignSend, CampaignStatus, ResponseKind, SendStatus
+from rapport.campaigns.models import (
+    Bounce,
+    BounceKind,
+    Campaign,
+    CampaignResponse,
+    CampaignSend,
+    CampaignStatus,
+    ResponseKind,
+    SendStatus,
+)
 from rapport.campaigns.rendering import TemplateError, compile_template, context_for, render
 from rapport.commerce import services as commerce
 from rapport.consent import services as consent
@@ -123,6 +132,80 @@ def queue_send(*, actor: Actor, campaign: Campaign) -> Campaign:
     return campaign
 
 
+MAX_SCHEDULE_DAYS = 366
+
+
+def parse_when(workspace_id: int, at: str | datetime) -> datetime:
+    """An aware time from ISO text; without an offset it is read in the workspace's time zone (the messaging
+    policy's). FieldErrors({"at": ...}) when it does not parse, is past, or is more than a year ahead."""
+    from rapport.campaigns import policy
+
+    if isinstance(at, datetime):
+        when = at
+    else:
+        try:
+            when = datetime.fromisoformat(str(at).strip())
+        except ValueError:
+            raise FieldErrors({"at": f"{at!r} is not a date and time (e.g. 2026-12-24T09:00)"}) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=policy.policy_for(workspace_id).tz)
+    now = policy.now()
+    if when <= now:
+        raise FieldErrors({"at": f"{when.isoformat()} is not in the future"})
+    if when > now + timedelta(days=MAX_SCHEDULE_DAYS):
+        raise FieldErrors({"at": "at most a year ahead"})
+    return when
+
+
+def schedule(*, actor: Actor, campaign: Campaign, at: str | datetime) -> Campaign:
+    """Schedule a draft (or move a scheduled) campaign to start at `at`: a job waits in the runner until then. The
+    job finds the campaign as it is then: cancelled or moved, it does nothing (the moved one has its own job)."""
+    from rapport.campaigns.tasks import send_campaign
+
+    when = parse_when(campaign.workspace_id, at)
+    with transaction.atomic():
+        moved = Campaign.objects.filter(
+            pk=campaign.pk, status__in=(CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+        ).update(status=CampaignStatus.SCHEDULED, scheduled_at=when, error="")
+        if not moved:
+            raise FieldErrors({"status": f"a {campaign.get_status_display().lower()} campaign cannot be scheduled"})
+        before = campaign.scheduled_at
+        campaign.refresh_from_db()
+        record_audit(
+            workspace=campaign.workspace,
+            actor=actor,
+            action="campaign.scheduled",
+            object_type="campaign",
+            object_id=campaign.pk,
+            before={"scheduled_at": before.isoformat() if before else None},
+            after={"scheduled_at": when.isoformat()},
+        )
+        transaction.on_commit(lambda: send_campaign.using(run_after=when).enqueue(campaign.pk))
+    return campaign
+
+
+def unschedule(*, actor: Actor, campaign: Campaign) -> Campaign:
+    """Cancel a schedule that has not started: the campaign is a draft again (its waiting job then does nothing)."""
+    with transaction.atomic():
+        if not Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SCHEDULED).update(
+            status=CampaignStatus.DRAFT, scheduled_at=None
+        ):
+            state = campaign.get_status_display().lower()
+            raise FieldErrors({"status": f"a {state} campaign has no schedule to cancel"})
+        before = campaign.scheduled_at
+        campaign.refresh_from_db()
+        record_audit(
+            workspace=campaign.workspace,
+            actor=actor,
+            action="campaign.unscheduled",
+            object_type="campaign",
+            object_id=campaign.pk,
+            before={"scheduled_at": before.isoformat() if before else None},
+            after={"scheduled_at": None},
+        )
+    return campaign
+
+
 def preview(subject: str, body: str, person: Person) -> dict[str, str]:
     """One person's message as it would be rendered (links as written; a send makes them tracking links)."""
     ctx = context_for(person)
@@ -222,7 +305,20 @@ def stats(campaign: Campaign) -> dict[str, Any]:
         "capped": groups.get(SendStatus.CAPPED, 0),
         "unique_messages": unique,
     }
-    return out | response(campaign)
+    return out | bounce_counts(campaign) | response(campaign)
+
+
+def bounce_counts(campaign: Campaign) -> dict[str, int]:
+    """bounced (sends with a hard or soft bounce), hard_bounced, complained (sends marked as spam)."""
+    if campaign.resolved_at is None:
+        return {"bounced": 0, "hard_bounced": 0, "complained": 0}
+    rows = Bounce.objects.filter(campaign=campaign, send__isnull=False)
+    by_kind = dict(rows.values_list("kind").annotate(n=Count("send_id", distinct=True)).order_by())
+    return {
+        "bounced": rows.filter(kind__in=(BounceKind.HARD, BounceKind.SOFT)).values("send_id").distinct().count(),
+        "hard_bounced": by_kind.get(BounceKind.HARD, 0),
+        "complained": by_kind.get(BounceKind.COMPLAINT, 0),
+    }
 
 
 def response(campaign: Campaign) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from rapport.campaigns import services
+from rapport.campaigns import experiments, policy, services, testsend
 from rapport.campaigns.models import Campaign, CampaignStatus
 from rapport.campaigns.rendering import TemplateError
 from rapport.consent.models import Purpose
@@ -139,13 +139,21 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/form.html", ctx, status=status)
 
 
-@workspace_required("campaigns.view")
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_object_or_404(Campaign.objects.filter(workspace=request.workspace), pk=pk)
+def _detail(
+    request: HttpRequest,
+    campaign: Campaign,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    posted: dict[str, str] | None = None,
+) -> HttpResponse:
     stats = services.stats(campaign)
     segments = Segment.objects.filter(workspace=request.workspace, pk__in=campaign.segment_ids).order_by("name")
     people = _preview_people(request.workspace, list(campaign.segment_ids))
     preview = services.preview(campaign.subject, campaign.body, people[0]) if people else None
+    pol = policy.policy_for(request.workspace.pk)
+    can_manage = _can_manage(request)
+    local = campaign.scheduled_at.astimezone(pol.tz) if campaign.scheduled_at else None  # the workspace's time
     ctx = {
         "nav": "campaigns",
         "campaign": campaign,
@@ -154,10 +162,75 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "segments": segments,
         "preview": preview,
         "preview_person": people[0] if people else None,
-        "can_send": _can_manage(request) and campaign.status in (CampaignStatus.DRAFT, CampaignStatus.FAILED),
+        "people": people,
+        "variant_names": ["A"] + [v.get("name", "") for v in campaign.variants or []],
+        "can_manage": can_manage,
+        "can_send": can_manage
+        and campaign.status in (CampaignStatus.DRAFT, CampaignStatus.FAILED, CampaignStatus.SCHEDULED),
+        "can_schedule": can_manage and campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED),
+        "scheduled_local": local.strftime("%Y-%m-%d %H:%M") if local else "",
+        "scheduled_input": local.strftime("%Y-%m-%dT%H:%M") if local else "",
+        "time_zone": pol.time_zone,
+        "experiment": experiments.results(campaign) if campaign.variants and campaign.resolved_at else None,
         "attribution_days": services.ATTRIBUTION_DAYS,
+        "errors": errors or {},
+        "posted": posted or {},
     }
-    return render(request, "campaigns/detail.html", ctx)
+    return render(request, "campaigns/detail.html", ctx, status=status)
+
+
+@workspace_required("campaigns.view")
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.filter(workspace=request.workspace), pk=pk)
+    return _detail(request, campaign)
+
+
+@workspace_required("campaigns.manage")
+@require_POST
+def campaign_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the campaign as a test to the addresses typed (or the chosen member's)."""
+    campaign = get_object_or_404(Campaign.objects.filter(workspace=request.workspace), pk=pk)
+    posted = {k: request.POST.get(k, "") for k in ("to", "person_id", "variant")}
+    pid = posted["person_id"]
+    try:
+        result = testsend.campaign_test(
+            campaign=campaign,
+            actor=Actor.for_user(request.user),
+            to=posted["to"],
+            person_id=int(pid) if pid.isdigit() else None,
+            variant=posted["variant"] or None,
+        )
+    except FieldErrors as exc:
+        return _detail(
+            request, campaign, errors={f"test_{k}": v for k, v in exc.errors.items()}, status=422, posted=posted
+        )
+    except testsend.MailServerDown as exc:
+        return _detail(request, campaign, errors={"test_to": str(exc)}, status=502, posted=posted)
+    messages.success(request, f"Test sent to {', '.join(result.to)}: “{result.subject}”. It is not counted.")
+    return redirect("campaigns:detail", pk=campaign.pk)
+
+
+@workspace_required("campaigns.manage")
+@require_POST
+def campaign_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.filter(workspace=request.workspace), pk=pk)
+    actor = Actor.for_user(request.user)
+    try:
+        if request.POST.get("action") == "cancel":
+            services.unschedule(actor=actor, campaign=campaign)
+            messages.success(request, "Schedule cancelled: the campaign is a draft again.")
+        else:
+            campaign = services.schedule(actor=actor, campaign=campaign, at=request.POST.get("at", ""))
+            messages.success(request, "Scheduled: the job runner starts sending then.")
+    except FieldErrors as exc:
+        return _detail(
+            request,
+            campaign,
+            errors={f"schedule_{k}": v for k, v in exc.errors.items()},
+            status=422,
+            posted={"at": request.POST.get("at", "")},
+        )
+    return redirect("campaigns:detail", pk=campaign.pk)
 
 
 @workspace_required("campaigns.manage")

@@ -18,4 +18,5 @@ def test_bench_campaigns_smoke():
     text = "\n".join(lines)
     assert re.search(r"campaign send .*: 40 in [\d.]+ s = [\d,]+/s \(goal >= 1,000/s (MET|NOT MET)\)", text), text
     assert re.search(r"baseline: .*[\d,]+/s", text), text
-    assert CampaignSend.objects.filter(workspace__slug="bench-test", status="sent").count() == 40
+    assert re.search(r"with DKIM \(rsa-sha256.*\): 40 in [\d.]+ s = [\d,]+/s, [\d.]+x the unsigned rate", text), text
+    assert CampaignSend.objects.filter(workspace__slug="bench-test", status="sent").count() == 80
