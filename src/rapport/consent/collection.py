@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from rapport.consent import services
 from rapport.consent.models import ContactChannel, FormAnswer, Purpose, SignupForm, UsedLink
@@ -144,11 +145,11 @@ def _load(kind: str, token: str, *, days: int) -> dict[str, Any]:
     try:
         data = signing.loads(token, salt=f"rapport.consent.{kind}", max_age=days * 86400)
     except signing.SignatureExpired:
-        raise BadLink("This link has expired.") from None
+        raise BadLink(gettext("This link has expired.")) from None
     except signing.BadSignature:
-        raise BadLink("This link is not valid.") from None
+        raise BadLink(gettext("This link is not valid.")) from None
     if not isinstance(data, dict):
-        raise BadLink("This link is not valid.")
+        raise BadLink(gettext("This link is not valid."))
     return data
 
 
@@ -156,12 +157,12 @@ def _spend(data: dict[str, Any]) -> None:
     """Mark a single-use link used, in the caller's transaction; raise BadLink when it was used before."""
     nonce = str(data.get("n", ""))
     if not nonce:
-        raise BadLink("This link is not valid.")
+        raise BadLink(gettext("This link is not valid."))
     try:
         with transaction.atomic():
             UsedLink.objects.create(nonce=nonce)
     except IntegrityError:
-        raise BadLink("This link was already used.") from None
+        raise BadLink(gettext("This link was already used.")) from None
 
 
 def link_is_spent(data: dict[str, Any]) -> bool:
@@ -197,7 +198,7 @@ def unsubscribe_headers(person: Person, purpose: str, channel: str = ContactChan
 def person_for(data: dict[str, Any]) -> Person:
     person = Person.objects.filter(pk=data.get("p"), workspace_id=data.get("w"), merged_into__isnull=True).first()
     if person is None:
-        raise BadLink("This link is no longer valid.")
+        raise BadLink(gettext("This link is no longer valid."))
     return person
 
 
@@ -327,7 +328,7 @@ def confirm(token: str, evidence: dict[str, str]) -> Person:
     data = _load("opt_in", token, days=OPT_IN_DAYS)
     form = SignupForm.objects.filter(pk=data.get("f"), active=True).select_related("workspace").first()
     if form is None:
-        raise BadLink("This sign-up is closed.")
+        raise BadLink(gettext("This sign-up is closed."))
     with transaction.atomic():
         _spend(data)
         sub = Submission(
@@ -381,7 +382,7 @@ def unsubscribe(token: str, evidence: dict[str, str]) -> Person:
     person = person_for(data)
     purpose, channel = data.get("u"), data.get("c")
     if purpose not in Purpose.values or channel not in ContactChannel.values or not channel:
-        raise BadLink("This link is not valid.")
+        raise BadLink(gettext("This link is not valid."))
     if services.current_word(person, purpose, channel) is not False:
         services.record(
             person,

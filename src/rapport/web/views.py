@@ -12,14 +12,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language_from_request
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core import jobs as background_jobs
 from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.middleware import MACHINE_PREFIXES, SESSION_KEY
 from rapport.core.models import Member, Role
-from rapport.core.services import has_permission, list_tokens, revoke_token
+from rapport.core.services import has_permission, list_tokens, revoke_token, set_language
 
 # What each permission lets a role do, in words for the "not allowed" page.
 PERMISSION_WORDS = {
@@ -82,9 +85,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         if request.path.startswith((*MACHINE_PREFIXES, "/healthz")):  # callers that read JSON, and the probes
             response: HttpResponse = JsonResponse({"detail": detail}, status=503)
         else:
-            page = (
-                f"<!doctype html><title>Back in a moment</title><h1>Back in a moment</h1><p>{detail.capitalize()}.</p>"
-            )
+            title = _("Back in a moment")
+            what = _("the database") if down == "database" else _("the queue")
+            said = _("Temporarily unavailable: %(what)s is not answering; retry in a few seconds.") % {"what": what}
+            lang = translation.get_language() or settings.LANGUAGE_CODE
+            page = f'<!doctype html><html lang="{lang}"><title>{title}</title><h1>{title}</h1><p>{said}</p>'
             response = HttpResponse(page, status=503)
         response["Retry-After"] = "5"
         return response
@@ -154,7 +159,22 @@ def account(request: HttpRequest) -> HttpResponse:
     """The signed-in user's account: their workspaces and roles, and their API tokens with a revoke button."""
     tokens = list(list_tokens(user=request.user))
     memberships = Member.objects.select_related("workspace").filter(user=request.user).order_by("workspace__name")
-    return render(request, "web/account.html", {"tokens": tokens, "memberships": memberships, "nav": "account"})
+    context = {"tokens": tokens, "memberships": memberships, "nav": "account", "languages": settings.LANGUAGES}
+    return render(request, "web/account.html", context)
+
+
+@login_required
+@require_POST
+def language_view(request: HttpRequest) -> HttpResponse:
+    """Save the language the user reads Rapport in; the next page is in it."""
+    try:
+        set_language(user=request.user, language=request.POST.get("language", ""))
+    except FieldErrors as exc:
+        messages.error(request, exc.errors["language"])
+        return redirect("account")
+    translation.activate(request.user.language or get_language_from_request(request))
+    messages.success(request, _("Your language is saved."))
+    return redirect("account")
 
 
 @login_required
