@@ -16,7 +16,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from rapport.consent import services
 from rapport.consent.models import ContactChannel, FormAnswer, Purpose, SignupForm, UsedLink
@@ -26,14 +26,14 @@ from rapport.core.errors import FieldErrors
 from rapport.core.links import public_url
 
 STANDARD_FIELDS = ("first_name", "last_name", "email", "phone", "city", "country", "job_title")
-STANDARD_LABELS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "phone": "Phone",
-    "city": "City",
-    "country": "Country (two letters)",
-    "job_title": "Job title",
+STANDARD_LABELS = {  # shown in the visitor's language (form_fields); a form's own fields carry the brand's wording
+    "first_name": gettext_noop("First name"),
+    "last_name": gettext_noop("Last name"),
+    "email": gettext_noop("Email"),
+    "phone": gettext_noop("Phone"),
+    "city": gettext_noop("City"),
+    "country": gettext_noop("Country (two letters)"),
+    "job_title": gettext_noop("Job title"),
 }
 OPT_IN_DAYS = 7
 PREFERENCE_DAYS = 30
@@ -217,12 +217,12 @@ def form_fields(form: SignupForm) -> list[dict[str, Any]]:
     """The fields a form shows: email (and a name) first, then its custom fields."""
     needs_phone = any(c.get("channel") in ("sms", "phone") for c in form.consents)
     out = [
-        {"name": "first_name", "label": STANDARD_LABELS["first_name"], "required": False, "choices": []},
-        {"name": "last_name", "label": STANDARD_LABELS["last_name"], "required": False, "choices": []},
-        {"name": "email", "label": STANDARD_LABELS["email"], "required": True, "choices": []},
+        {"name": "first_name", "label": gettext(STANDARD_LABELS["first_name"]), "required": False, "choices": []},
+        {"name": "last_name", "label": gettext(STANDARD_LABELS["last_name"]), "required": False, "choices": []},
+        {"name": "email", "label": gettext(STANDARD_LABELS["email"]), "required": True, "choices": []},
     ]
     if needs_phone:
-        out.append({"name": "phone", "label": STANDARD_LABELS["phone"], "required": True, "choices": []})
+        out.append({"name": "phone", "label": gettext(STANDARD_LABELS["phone"]), "required": True, "choices": []})
     return out + [
         {"name": f["name"], "label": f["label"], "required": bool(f.get("required")), "choices": f.get("choices") or []}
         for f in form.fields
@@ -239,18 +239,24 @@ def validate(form: SignupForm, post: dict[str, str], evidence: dict[str, str]) -
     for f in form_fields(form):
         value = (post.get(f["name"]) or "").strip()
         if CONTROL_RE.search(value):
-            errors[f["name"]] = f"{f['label']} contains control characters"
+            errors[f["name"]] = gettext("%(label)s contains control characters") % {"label": f["label"]}
             continue
         if len(value) > MAX_ANSWER:
-            errors[f["name"]] = f"{f['label']} is longer than {MAX_ANSWER} characters"
+            errors[f["name"]] = gettext("%(label)s is longer than %(limit)s characters") % {
+                "label": f["label"],
+                "limit": MAX_ANSWER,
+            }
             continue
         if f["required"] and not value:
-            errors[f["name"]] = f"{f['label']} is required"
+            errors[f["name"]] = gettext("%(label)s is required") % {"label": f["label"]}
             continue
         if not value:
             continue
         if f["choices"] and value not in f["choices"]:
-            errors[f["name"]] = f"{f['label']}: choose one of {', '.join(f['choices'])}"
+            errors[f["name"]] = gettext("%(label)s: choose one of %(choices)s") % {
+                "label": f["label"],
+                "choices": ", ".join(f["choices"]),
+            }
             continue
         (standard if f["name"] in STANDARD_FIELDS else answers)[f["name"]] = value
     if standard:

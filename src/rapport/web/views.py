@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
-from django.utils.translation import get_language_from_request
+from django.utils.translation import get_language_from_request, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,33 +26,43 @@ from rapport.core.services import has_permission, list_tokens, revoke_token, set
 
 # What each permission lets a role do, in words for the "not allowed" page.
 PERMISSION_WORDS = {
-    "contacts.view": "see contacts",
-    "contacts.change": "change contacts",
-    "contacts.delete": "delete contacts",
-    "contacts.import": "import contacts",
-    "contacts.export": "export contacts",
-    "audit.view": "read the audit trail",
-    "identity.review": "review possible duplicates",
-    "identity.merge": "merge contacts",
-    "listening.view": "see mentions",
-    "listening.ingest": "load posts",
-    "listening.manage": "manage tracking rules and alerts",
-    "channels.manage": "manage channels",
-    "care.view": "use the inbox",
-    "care.reply": "answer conversations",
-    "care.assign": "assign conversations",
-    "care.manage": "see care reports and manage care settings",
-    "jobs.view": "see background jobs",
+    "contacts.view": gettext_lazy("see contacts"),
+    "contacts.change": gettext_lazy("change contacts"),
+    "contacts.delete": gettext_lazy("delete contacts"),
+    "contacts.import": gettext_lazy("import contacts"),
+    "contacts.export": gettext_lazy("export contacts"),
+    "audit.view": gettext_lazy("read the audit trail"),
+    "identity.review": gettext_lazy("review possible duplicates"),
+    "identity.merge": gettext_lazy("merge contacts"),
+    "listening.view": gettext_lazy("see mentions"),
+    "listening.ingest": gettext_lazy("load posts"),
+    "listening.manage": gettext_lazy("manage tracking rules and alerts"),
+    "channels.manage": gettext_lazy("manage channels"),
+    "care.view": gettext_lazy("use the inbox"),
+    "care.reply": gettext_lazy("answer conversations"),
+    "care.assign": gettext_lazy("assign conversations"),
+    "care.manage": gettext_lazy("see care reports and manage care settings"),
+    "jobs.view": gettext_lazy("see background jobs"),
 }
 
 
 def not_allowed(request: HttpRequest, permission: str) -> str:
     """Why the user is refused, in words: the role and what it may not do."""
     if request.workspace is None:
-        return "You are not a member of any workspace yet. Ask an admin to invite you."
+        return _("You are not a member of any workspace yet. Ask an admin to invite you.")
     doing = PERMISSION_WORDS.get(permission, permission)
-    label = Role(request.role).label.lower() if request.role in Role.values else request.role
-    return f"The {label} role may not {doing}."
+    label = _(ROLE_WORDS[request.role]) if request.role in ROLE_WORDS else request.role
+    return _("The %(role)s role may not %(doing)s.") % {"role": label, "doing": doing}
+
+
+# A role's name inside a sentence, as the 403 page words it ("The care agent role may not ...").
+ROLE_WORDS = {
+    Role.ADMIN: gettext_noop("admin"),
+    Role.AGENT: gettext_noop("care agent"),
+    Role.MARKETER: gettext_noop("marketer"),
+    Role.COMMUNITY_MANAGER: gettext_noop("community manager"),
+    Role.DPO: gettext_noop("data protection officer"),
+}
 
 
 def _backend_down(exc: BaseException | None) -> str | None:

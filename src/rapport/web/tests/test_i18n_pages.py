@@ -119,6 +119,8 @@ def test_error_pages_are_in_the_users_language(workspace, member_factory):
     assert missing.status_code == 404 and "Her er det ingenting" in missing.content.decode()
     refused = client.get("/settings/")
     assert refused.status_code == 403 and "Du kan ikke åpne denne siden" in refused.content.decode()
+    inbox = client.get("/inbox/").content.decode()
+    assert "Rollen markedsfører kan ikke bruke innboksen." in inbox and "med rollen markedsfører i" in inbox
 
 
 @pytest.fixture
@@ -207,3 +209,24 @@ def test_charts_keep_machine_numbers_while_the_text_is_danish(workspace, member_
     assert re.search(r'x="\d+\.\d+"', svg), "the bars sit at fractional positions"
     assert not re.search(r'="[\d.]*,\d', svg), "a decimal comma in an SVG attribute"
     assert "1. nov. 2026 – 30. nov. 2026" in html and "<strong>7</strong> opslag, pr. dag" in html
+
+
+def test_a_sign_up_form_in_the_visitors_language(workspace):
+    from rapport.consent.models import SignupForm
+    from rapport.consent.tests.test_collection import stamp
+
+    form = SignupForm.objects.create(
+        workspace=workspace,
+        slug="testers",
+        name="Testerne",
+        wording="Ja, Acme må sende mig e-mails.",
+        wording_version="1",
+        consents=[{"purpose": "newsletter", "channel": "email"}],
+        fields=[{"name": "industry", "label": "Branche", "required": True, "choices": []}],
+    )
+    path = f"/f/{workspace.slug}/{form.slug}/"
+    html = Client().get(path, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Vorname" in html and "Nachname" in html and ">Anmelden<" in html
+    assert "Branche *" in html and "Ja, Acme må sende mig e-mails." in html  # the brand's own words stay
+    sent = Client().post(path, {"stamp": stamp(), "email": "bo@example.org"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert sent.status_code == 400 and "Branche ist erforderlich" in sent.content.decode()
