@@ -217,8 +217,8 @@ LANGUAGES = [
     ("nl", "Nederlands"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Rapport's own date formats per language (rapport/formats/<lang>/formats.py), over Django's.
-FORMAT_MODULE_PATH = ["rapport.formats"]
+# Rapport's own date formats per language (settings/formats/<lang>/formats.py), over Django's.
+FORMAT_MODULE_PATH = ["rapport.settings.formats"]
 LANGUAGE_COOKIE_NAME = "rapport_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a public page's language link is remembered for a year
