@@ -16,6 +16,7 @@ need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
+command -v xgettext >/dev/null || need+=(gettext)  # the translation catalogue tests extract and compile
 if ((${#need[@]})); then
   echo "installing: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -1,6 +1,7 @@
 """Campaigns and journeys: permission-based, personalised messages, recommendations and measured response."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CampaignsConfig(AppConfig):
@@ -35,9 +36,11 @@ class CampaignsConfig(AppConfig):
         register_section(
             Section(
                 "messaging",
-                "Frequency cap and quiet hours",
-                "How many marketing messages a person may get per week, and when nothing is sent, for every campaign "
-                "and journey.",
+                gettext_lazy("Frequency cap and quiet hours"),
+                gettext_lazy(
+                    "How many marketing messages a person may get per week, and when nothing is sent, for every "
+                    "campaign and journey."
+                ),
                 "campaigns:policy",
                 80,
                 permission="campaigns.manage",

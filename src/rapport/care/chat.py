@@ -26,6 +26,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -235,6 +236,6 @@ def widget(request: HttpRequest, key: str) -> HttpResponse:
     if channel is None:
         return JsonResponse({"detail": "not found"}, status=404)
     endpoint = request.build_absolute_uri(f"/chat/{key}/messages")
-    context = {"endpoint": json.dumps(endpoint), "title": json.dumps(channel.name or "Chat with us")}
+    context = {"endpoint": json.dumps(endpoint), "title": json.dumps(channel.name or gettext("Chat with us"))}
     response = render(request, "care/widget.js", context, content_type="application/javascript")
     return _cors(request, channel, response)

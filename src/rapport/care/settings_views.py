@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.care import routing, sla
@@ -54,32 +55,38 @@ from rapport.web.settings_kit import (
 from rapport.web.settings_registry import Section
 
 SECTIONS = (
-    Section("teams", "Teams", "Groups of agents, the languages and channels each covers.", "care:settings-teams", 20),
+    Section(
+        "teams",
+        gettext_lazy("Teams"),
+        gettext_lazy("Groups of agents, the languages and channels each covers."),
+        "care:settings-teams",
+        20,
+    ),
     Section(
         "agents",
-        "Skills and languages",
-        "Each agent's languages, product skills, capacity and availability.",
+        gettext_lazy("Skills and languages"),
+        gettext_lazy("Each agent's languages, product skills, capacity and availability."),
         "care:settings-agents",
         30,
     ),
     Section(
         "routing",
-        "Routing",
-        "Which team and agent a new conversation goes to, and a tester to try it.",
+        gettext_lazy("Routing"),
+        gettext_lazy("Which team and agent a new conversation goes to, and a tester to try it."),
         "care:settings-routing",
         40,
     ),
     Section(
         "sla",
-        "SLA policies",
-        "Response and resolution targets per channel, priority and tier, counted in business hours.",
+        gettext_lazy("SLA policies"),
+        gettext_lazy("Response and resolution targets per channel, priority and tier, counted in business hours."),
         "care:settings-sla",
         50,
     ),
     Section(
         "canned",
-        "Canned replies",
-        "Saved answers with {{first_name}}-style variables, offered in the reply box.",
+        gettext_lazy("Canned replies"),
+        gettext_lazy("Saved answers with {{first_name}}-style variables, offered in the reply box."),
         "care:settings-canned",
         60,
     ),

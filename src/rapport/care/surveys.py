@@ -11,6 +11,7 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from rapport.care.models import Conversation, CsatResponse, Delivery, Message, MessageDirection
 from rapport.consent.models import Purpose
@@ -57,7 +58,14 @@ def survey_text(conversation: Conversation) -> str:
     return "Thanks for talking to us. How did we do? Click a rating, that is all:\n" + "\n".join(lines)
 
 
-LABELS = ("very unhappy", "unhappy", "neutral", "happy", "very happy")
+# English in the survey message (sent by a job, in no reader's language); the survey page shows them translated.
+LABELS = (
+    gettext_noop("very unhappy"),
+    gettext_noop("unhappy"),
+    gettext_noop("neutral"),
+    gettext_noop("happy"),
+    gettext_noop("very happy"),
+)
 
 
 def by_a_person(request) -> bool:

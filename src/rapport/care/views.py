@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from rapport.care import live, notifications, queries, replies, routing, services
@@ -508,25 +509,29 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         pass
     elif raw and (request.method == "POST" or surveys.by_a_person(request)):
         if not (raw.isascii() and raw.isdigit()):
-            error = "Choose a rating from 1 to 5."
+            error = gettext("Choose a rating from 1 to 5.")
         else:
             score = int(raw)
     elif request.method == "POST" and done is not None and comment is not None:
         score = done.score  # a comment on the rating already given
     elif request.method == "POST":
-        error = "Choose a rating from 1 to 5."
+        error = gettext("Choose a rating from 1 to 5.")
     if score is not None:
         try:
             done = surveys.rate(conversation=conversation, score=score, comment=comment)
         except ValueError as exc:  # a rating outside 1-5, or the conversation was reopened since the link went out
-            error = "Choose a rating from 1 to 5." if "score" in str(exc) else "This conversation is open again."
+            error = (
+                gettext("Choose a rating from 1 to 5.")
+                if "score" in str(exc)
+                else gettext("This conversation is open again.")
+            )
     return render(
         request,
         "care/survey.html",
         {
             "done": done,
             "error": error,
-            "scores": list(zip(surveys.SCORES, surveys.LABELS, strict=True)),
+            "scores": [(s, gettext(label)) for s, label in zip(surveys.SCORES, surveys.LABELS, strict=True)],
             "commented": request.method == "POST" and done is not None and not error,
         },
         status=400 if error else 200,

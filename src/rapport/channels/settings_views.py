@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.channels import services
@@ -31,8 +32,10 @@ from rapport.web.settings_registry import Section
 SECTIONS = (
     Section(
         "channels",
-        "Channels",
-        "The brand's connected accounts: what Rapport hears and answers on, their credentials and webhooks.",
+        gettext_lazy("Channels"),
+        gettext_lazy(
+            "The brand's connected accounts: what Rapport hears and answers on, their credentials and webhooks."
+        ),
         "channels-settings:list",
         80,
     ),

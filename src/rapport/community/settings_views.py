@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from rapport.community import levels, moderation
 from rapport.core.errors import FieldErrors
@@ -19,8 +20,8 @@ PERMISSION = "community.moderate"
 SECTIONS = (
     Section(
         "community",
-        "Community",
-        "Reports that hide a post, new members' first posts and links, and what each trust level asks.",
+        gettext_lazy("Community"),
+        gettext_lazy("Reports that hide a post, new members' first posts and links, and what each trust level asks."),
         "community-settings:rules",
         90,
         PERMISSION,

@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext, gettext_noop
 
 from rapport.consent import services
 from rapport.consent.models import ContactChannel, FormAnswer, Purpose, SignupForm, UsedLink
@@ -25,14 +26,14 @@ from rapport.core.errors import FieldErrors
 from rapport.core.links import public_url
 
 STANDARD_FIELDS = ("first_name", "last_name", "email", "phone", "city", "country", "job_title")
-STANDARD_LABELS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "phone": "Phone",
-    "city": "City",
-    "country": "Country (two letters)",
-    "job_title": "Job title",
+STANDARD_LABELS = {  # shown in the visitor's language (form_fields); a form's own fields carry the brand's wording
+    "first_name": gettext_noop("First name"),
+    "last_name": gettext_noop("Last name"),
+    "email": gettext_noop("Email"),
+    "phone": gettext_noop("Phone"),
+    "city": gettext_noop("City"),
+    "country": gettext_noop("Country (two letters)"),
+    "job_title": gettext_noop("Job title"),
 }
 OPT_IN_DAYS = 7
 PREFERENCE_DAYS = 30
@@ -144,11 +145,11 @@ def _load(kind: str, token: str, *, days: int) -> dict[str, Any]:
     try:
         data = signing.loads(token, salt=f"rapport.consent.{kind}", max_age=days * 86400)
     except signing.SignatureExpired:
-        raise BadLink("This link has expired.") from None
+        raise BadLink(gettext("This link has expired.")) from None
     except signing.BadSignature:
-        raise BadLink("This link is not valid.") from None
+        raise BadLink(gettext("This link is not valid.")) from None
     if not isinstance(data, dict):
-        raise BadLink("This link is not valid.")
+        raise BadLink(gettext("This link is not valid."))
     return data
 
 
@@ -156,12 +157,12 @@ def _spend(data: dict[str, Any]) -> None:
     """Mark a single-use link used, in the caller's transaction; raise BadLink when it was used before."""
     nonce = str(data.get("n", ""))
     if not nonce:
-        raise BadLink("This link is not valid.")
+        raise BadLink(gettext("This link is not valid."))
     try:
         with transaction.atomic():
             UsedLink.objects.create(nonce=nonce)
     except IntegrityError:
-        raise BadLink("This link was already used.") from None
+        raise BadLink(gettext("This link was already used.")) from None
 
 
 def link_is_spent(data: dict[str, Any]) -> bool:
@@ -197,7 +198,7 @@ def unsubscribe_headers(person: Person, purpose: str, channel: str = ContactChan
 def person_for(data: dict[str, Any]) -> Person:
     person = Person.objects.filter(pk=data.get("p"), workspace_id=data.get("w"), merged_into__isnull=True).first()
     if person is None:
-        raise BadLink("This link is no longer valid.")
+        raise BadLink(gettext("This link is no longer valid."))
     return person
 
 
@@ -216,12 +217,12 @@ def form_fields(form: SignupForm) -> list[dict[str, Any]]:
     """The fields a form shows: email (and a name) first, then its custom fields."""
     needs_phone = any(c.get("channel") in ("sms", "phone") for c in form.consents)
     out = [
-        {"name": "first_name", "label": STANDARD_LABELS["first_name"], "required": False, "choices": []},
-        {"name": "last_name", "label": STANDARD_LABELS["last_name"], "required": False, "choices": []},
-        {"name": "email", "label": STANDARD_LABELS["email"], "required": True, "choices": []},
+        {"name": "first_name", "label": gettext(STANDARD_LABELS["first_name"]), "required": False, "choices": []},
+        {"name": "last_name", "label": gettext(STANDARD_LABELS["last_name"]), "required": False, "choices": []},
+        {"name": "email", "label": gettext(STANDARD_LABELS["email"]), "required": True, "choices": []},
     ]
     if needs_phone:
-        out.append({"name": "phone", "label": STANDARD_LABELS["phone"], "required": True, "choices": []})
+        out.append({"name": "phone", "label": gettext(STANDARD_LABELS["phone"]), "required": True, "choices": []})
     return out + [
         {"name": f["name"], "label": f["label"], "required": bool(f.get("required")), "choices": f.get("choices") or []}
         for f in form.fields
@@ -238,18 +239,24 @@ def validate(form: SignupForm, post: dict[str, str], evidence: dict[str, str]) -
     for f in form_fields(form):
         value = (post.get(f["name"]) or "").strip()
         if CONTROL_RE.search(value):
-            errors[f["name"]] = f"{f['label']} contains control characters"
+            errors[f["name"]] = gettext("%(label)s contains control characters") % {"label": f["label"]}
             continue
         if len(value) > MAX_ANSWER:
-            errors[f["name"]] = f"{f['label']} is longer than {MAX_ANSWER} characters"
+            errors[f["name"]] = gettext("%(label)s is longer than %(limit)s characters") % {
+                "label": f["label"],
+                "limit": MAX_ANSWER,
+            }
             continue
         if f["required"] and not value:
-            errors[f["name"]] = f"{f['label']} is required"
+            errors[f["name"]] = gettext("%(label)s is required") % {"label": f["label"]}
             continue
         if not value:
             continue
         if f["choices"] and value not in f["choices"]:
-            errors[f["name"]] = f"{f['label']}: choose one of {', '.join(f['choices'])}"
+            errors[f["name"]] = gettext("%(label)s: choose one of %(choices)s") % {
+                "label": f["label"],
+                "choices": ", ".join(f["choices"]),
+            }
             continue
         (standard if f["name"] in STANDARD_FIELDS else answers)[f["name"]] = value
     if standard:
@@ -327,7 +334,7 @@ def confirm(token: str, evidence: dict[str, str]) -> Person:
     data = _load("opt_in", token, days=OPT_IN_DAYS)
     form = SignupForm.objects.filter(pk=data.get("f"), active=True).select_related("workspace").first()
     if form is None:
-        raise BadLink("This sign-up is closed.")
+        raise BadLink(gettext("This sign-up is closed."))
     with transaction.atomic():
         _spend(data)
         sub = Submission(
@@ -381,7 +388,7 @@ def unsubscribe(token: str, evidence: dict[str, str]) -> Person:
     person = person_for(data)
     purpose, channel = data.get("u"), data.get("c")
     if purpose not in Purpose.values or channel not in ContactChannel.values or not channel:
-        raise BadLink("This link is not valid.")
+        raise BadLink(gettext("This link is not valid."))
     if services.current_word(person, purpose, channel) is not False:
         services.record(
             person,

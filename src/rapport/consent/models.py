@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from rapport.core.models import WorkspaceScoped
 
 
 class Purpose(models.TextChoices):
-    SERVICE = "service", "Service messages"
-    NEWSLETTER = "newsletter", "Newsletter"
-    OFFERS = "offers", "Personalised offers"
-    ENRICHMENT = "enrichment", "Social-profile enrichment"
-    PROFILING = "profiling", "Profiling and influence scoring"
-    SURVEYS = "surveys", "Surveys and research"
-    COMMUNITY = "community", "Community contact"
+    # Labels are English on the API; the preference centre shows them translated (gettext_noop marks them).
+    SERVICE = "service", gettext_noop("Service messages")
+    NEWSLETTER = "newsletter", gettext_noop("Newsletter")
+    OFFERS = "offers", gettext_noop("Personalised offers")
+    ENRICHMENT = "enrichment", gettext_noop("Social-profile enrichment")
+    PROFILING = "profiling", gettext_noop("Profiling and influence scoring")
+    SURVEYS = "surveys", gettext_noop("Surveys and research")
+    COMMUNITY = "community", gettext_noop("Community contact")
 
 
 class ContactChannel(models.TextChoices):
-    ANY = "", "Any channel (processing)"
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    PHONE = "phone", "Phone"
-    POST = "post", "Post"
-    SOCIAL_DM = "social_dm", "Social DM"
-    ADVERTISING = "advertising", "Advertising audiences"
+    ANY = "", gettext_noop("Any channel (processing)")
+    EMAIL = "email", gettext_noop("Email")
+    SMS = "sms", gettext_noop("SMS")
+    PHONE = "phone", gettext_noop("Phone")
+    POST = "post", "Post"  # shown as pgettext("contact channel: letters by mail", "Post")
+    SOCIAL_DM = "social_dm", gettext_noop("Social DM")
+    ADVERTISING = "advertising", gettext_noop("Advertising audiences")
 
 
 class LawfulBasis(models.TextChoices):

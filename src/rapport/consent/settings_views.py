@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.consent.enrichment import actions, taxonomy
@@ -25,9 +26,11 @@ from rapport.web.settings_registry import Section
 SECTIONS = (
     Section(
         "actions",
-        "Next best actions",
-        "What the agent is prompted to offer when a person's enrichment facts meet the conversation "
-        "(a wedding within 7 days while the camera is in repair: a loan camera).",
+        gettext_lazy("Next best actions"),
+        gettext_lazy(
+            "What the agent is prompted to offer when a person's enrichment facts meet the conversation "
+            "(a wedding within 7 days while the camera is in repair: a loan camera)."
+        ),
         "consent:settings-actions",
         75,
     ),

@@ -9,12 +9,13 @@ from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.consent import collection, requests, services
-from rapport.consent.models import PrivacyRequest, Purpose, RequestKind, RequestStatus, SignupForm
+from rapport.consent.models import ContactChannel, PrivacyRequest, Purpose, RequestKind, RequestStatus, SignupForm
 from rapport.contacts.models import Person
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
@@ -28,7 +29,7 @@ STAMP_SALT = "rapport.consent.form-stamp"
 
 def _bad_link(request: HttpRequest, message: str) -> HttpResponse:
     return render(
-        request, "consent/message.html", {"title": "This link cannot be used", "message": message}, status=400
+        request, "consent/message.html", {"title": gettext("This link cannot be used"), "message": message}, status=400
     )
 
 
@@ -64,7 +65,7 @@ def signup(request: HttpRequest, workspace: str, slug: str) -> HttpResponse:
                 render(
                     request,
                     "consent/message.html",
-                    {"title": "Too many sign-ups", "message": "Please try again in a minute."},
+                    {"title": gettext("Too many sign-ups"), "message": gettext("Please try again in a minute.")},
                     status=429,
                 )
             )
@@ -106,13 +107,14 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         except collection.BadLink as exc:
             return _bad_link(request, str(exc))
         if collection.link_is_spent(data):
-            return _bad_link(request, "This link was already used.")
+            return _bad_link(request, gettext("This link was already used."))
         return render(request, "consent/confirm.html", {})
     try:
         collection.confirm(token, collection.request_evidence(request))
     except collection.BadLink as exc:
         return _bad_link(request, str(exc))
-    return render(request, "consent/message.html", {"title": "Thank you", "message": "Your sign-up is confirmed."})
+    context = {"title": gettext("Thank you"), "message": gettext("Your sign-up is confirmed.")}
+    return render(request, "consent/message.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,26 +139,31 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         # A fresh link for further changes: the one just used is spent.
         return redirect("consent:preferences", token=collection.preference_token(person))
     if collection.link_is_spent(data):
-        return _bad_link(request, "This link was already used.")
+        return _bad_link(request, gettext("This link was already used."))
     state = collection.preferences_of(person)
+    channels = [{"value": c.value, "label": _channel_label(c)} for c in collection.PREFERENCE_CHANNELS]
     rows = [
         {
-            "label": p.label,
+            "label": gettext(p.label),
             "cells": [
-                {"key": f"{p.value}:{c.value}", "on": state[(p.value, c.value)], "label": c.label}
-                for c in collection.PREFERENCE_CHANNELS
+                {"key": f"{p.value}:{c['value']}", "on": state[(p.value, c["value"])], "label": c["label"]}
+                for c in channels
             ],
         }
         for p in collection.PREFERENCE_PURPOSES
     ]
     processing = [
-        {"key": f"{p.value}:", "on": state[(p.value, "")], "label": p.label} for p in collection.PROCESSING_PURPOSES
+        {"key": f"{p.value}:", "on": state[(p.value, "")], "label": gettext(p.label)}
+        for p in collection.PROCESSING_PURPOSES
     ]
-    return render(
-        request,
-        "consent/preferences.html",
-        {"rows": rows, "channels": collection.PREFERENCE_CHANNELS, "processing": processing},
-    )
+    return render(request, "consent/preferences.html", {"rows": rows, "channels": channels, "processing": processing})
+
+
+def _channel_label(channel: ContactChannel) -> str:
+    """A contact channel's name in the reader's language ("Post" is letters, not a social post)."""
+    if channel == ContactChannel.POST:
+        return pgettext("contact channel: letters by mail", "Post")
+    return gettext(channel.label)
 
 
 @csrf_exempt  # RFC 8058: the mail client posts "List-Unsubscribe=One-Click" without a session
@@ -177,7 +184,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "consent/message.html",
-        {"title": "Unsubscribed", "message": "You will not hear from us about this again."},
+        {"title": gettext("Unsubscribed"), "message": gettext("You will not hear from us about this again.")},
     )
 
 

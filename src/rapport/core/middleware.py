@@ -1,4 +1,5 @@
-"""Request middleware: body size caps answered with a clear 413, and the signed-in user's workspace and role."""
+"""Request middleware: body size caps answered with a clear 413, the signed-in user's workspace and role, and the
+language each request is answered in."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 
 from rapport.core.models import Member
 
@@ -32,6 +34,53 @@ class WorkspaceMiddleware:
 
 
 MACHINE_PREFIXES = ("/api/", "/webhooks/", "/chat/")  # routes whose callers read JSON, not pages
+ENGLISH_ONLY_PREFIXES = ("/api/", "/webhooks/")  # machine-read answers stay in English whatever the caller's language
+LANGUAGE_PARAMETER = "lang"  # ?lang=da on any page (the public pages' language links) chooses and remembers it
+
+
+def supported_language(code: str | None) -> str | None:
+    """The shipped language a code names ("da", "de-AT" -> "de", "no" -> "nb"), or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code.strip().lower())
+    except LookupError:
+        return None
+
+
+class UserLanguageMiddleware:
+    """Which language a request is answered in, after Django's LocaleMiddleware chose one from the language cookie
+    or Accept-Language: a `?lang=` on the address wins (and is remembered in the language cookie, so a public
+    page's language links stick), then the signed-in user's own choice (their account page); the API and webhooks
+    always answer in English (their callers read the messages, not people)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(ENGLISH_ONLY_PREFIXES):
+            chosen, asked = settings.LANGUAGE_CODE, None
+        else:
+            asked = supported_language(request.GET.get(LANGUAGE_PARAMETER))
+            user = getattr(request, "user", None)
+            own = supported_language(user.language) if user is not None and user.is_authenticated else None
+            chosen = asked or own
+        if chosen:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if asked and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != asked:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                asked,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
 
 class BodyLimitMiddleware:

@@ -32,6 +32,8 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # The interface language this user reads (one of settings.LANGUAGES); empty: their browser's language.
+    language = models.CharField("language", max_length=8, blank=True, default="")
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 

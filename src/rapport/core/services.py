@@ -191,6 +191,16 @@ def resolve_token(raw: str) -> tuple[ApiToken, Member] | None:
     return token, member
 
 
+def set_language(*, user: User, language: str) -> User:
+    """Set the interface language the user reads ("" follows their browser); one of settings.LANGUAGES."""
+    language = (language or "").strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise FieldErrors({"language": f"choose one of {', '.join(code for code, _ in settings.LANGUAGES)}"})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
 def list_tokens(*, user: User) -> Any:
     """The user's live tokens (not revoked, not expired), newest first, in every workspace."""
     return (

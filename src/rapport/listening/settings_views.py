@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.core.errors import FieldErrors
@@ -31,8 +32,11 @@ from rapport.web.settings_registry import Section
 SECTIONS = (
     Section(
         "rules",
-        "Tracking rules",
-        "Boolean keyword queries for the brand, its products and competitors; every post is tagged with its matches.",
+        gettext_lazy("Tracking rules"),
+        gettext_lazy(
+            "Boolean keyword queries for the brand, its products and competitors; "
+            "every post is tagged with its matches."
+        ),
         "listening:settings-rules",
         70,
     ),

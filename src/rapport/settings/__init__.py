@@ -123,10 +123,12 @@ MIDDLEWARE = [
     "rapport.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the language from ?lang=, the language cookie or Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed its second factor
+    "rapport.core.middleware.UserLanguageMiddleware",  # a signed-in user's own language; English on the API
     "rapport.core.middleware.WorkspaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -161,6 +163,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE and LANGUAGES for the language links
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rapport.core.context_processors.workspace",
@@ -204,6 +207,21 @@ if TESTING:
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("RAPPORT_TIME_ZONE", "UTC")
 USE_I18N = True
+# The languages the interface ships in, each named in itself (as a language menu shows them).
+LANGUAGES = [
+    ("en", "English"),
+    ("da", "Dansk"),
+    ("sv", "Svenska"),
+    ("nb", "Norsk"),
+    ("de", "Deutsch"),
+    ("nl", "Nederlands"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Rapport's own date formats per language (settings/formats/<lang>/formats.py), over Django's.
+FORMAT_MODULE_PATH = ["rapport.settings.formats"]
+LANGUAGE_COOKIE_NAME = "rapport_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a public page's language link is remembered for a year
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -20,6 +20,7 @@ from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.core.models import AuditEvent, Member, Role, User
@@ -32,8 +33,10 @@ log = logging.getLogger(__name__)
 SECTIONS = (
     Section(
         key="users",
-        title="Users and roles",
-        description="Invite people by email, change their role, deactivate them or send a password reset.",
+        title=gettext_lazy("Users and roles"),
+        description=gettext_lazy(
+            "Invite people by email, change their role, deactivate them or send a password reset."
+        ),
         url_name="settings:users",
         order=10,
     ),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspace/", views.switch_workspace, name="switch-workspace"),
     path("account/", views.account, name="account"),
+    path("account/language/", views.language_view, name="account-language"),
     path("account/password/", views.PasswordChange.as_view(), name="password-change"),
     path("account/two-factor/", twofactor.manage, name="two-factor"),
     path("account/tokens/<int:token_id>/revoke", views.revoke_token_view, name="revoke-token"),

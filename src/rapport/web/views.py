@@ -12,44 +12,57 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language_from_request, gettext_lazy, gettext_noop
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core import jobs as background_jobs
 from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.middleware import MACHINE_PREFIXES, SESSION_KEY
 from rapport.core.models import Member, Role
-from rapport.core.services import has_permission, list_tokens, revoke_token
+from rapport.core.services import has_permission, list_tokens, revoke_token, set_language
 
 # What each permission lets a role do, in words for the "not allowed" page.
 PERMISSION_WORDS = {
-    "contacts.view": "see contacts",
-    "contacts.change": "change contacts",
-    "contacts.delete": "delete contacts",
-    "contacts.import": "import contacts",
-    "contacts.export": "export contacts",
-    "audit.view": "read the audit trail",
-    "identity.review": "review possible duplicates",
-    "identity.merge": "merge contacts",
-    "listening.view": "see mentions",
-    "listening.ingest": "load posts",
-    "listening.manage": "manage tracking rules and alerts",
-    "channels.manage": "manage channels",
-    "care.view": "use the inbox",
-    "care.reply": "answer conversations",
-    "care.assign": "assign conversations",
-    "care.manage": "see care reports and manage care settings",
-    "jobs.view": "see background jobs",
+    "contacts.view": gettext_lazy("see contacts"),
+    "contacts.change": gettext_lazy("change contacts"),
+    "contacts.delete": gettext_lazy("delete contacts"),
+    "contacts.import": gettext_lazy("import contacts"),
+    "contacts.export": gettext_lazy("export contacts"),
+    "audit.view": gettext_lazy("read the audit trail"),
+    "identity.review": gettext_lazy("review possible duplicates"),
+    "identity.merge": gettext_lazy("merge contacts"),
+    "listening.view": gettext_lazy("see mentions"),
+    "listening.ingest": gettext_lazy("load posts"),
+    "listening.manage": gettext_lazy("manage tracking rules and alerts"),
+    "channels.manage": gettext_lazy("manage channels"),
+    "care.view": gettext_lazy("use the inbox"),
+    "care.reply": gettext_lazy("answer conversations"),
+    "care.assign": gettext_lazy("assign conversations"),
+    "care.manage": gettext_lazy("see care reports and manage care settings"),
+    "jobs.view": gettext_lazy("see background jobs"),
 }
 
 
 def not_allowed(request: HttpRequest, permission: str) -> str:
     """Why the user is refused, in words: the role and what it may not do."""
     if request.workspace is None:
-        return "You are not a member of any workspace yet. Ask an admin to invite you."
+        return _("You are not a member of any workspace yet. Ask an admin to invite you.")
     doing = PERMISSION_WORDS.get(permission, permission)
-    label = Role(request.role).label.lower() if request.role in Role.values else request.role
-    return f"The {label} role may not {doing}."
+    label = _(ROLE_WORDS[request.role]) if request.role in ROLE_WORDS else request.role
+    return _("The %(role)s role may not %(doing)s.") % {"role": label, "doing": doing}
+
+
+# A role's name inside a sentence, as the 403 page words it ("The care agent role may not ...").
+ROLE_WORDS = {
+    Role.ADMIN: gettext_noop("admin"),
+    Role.AGENT: gettext_noop("care agent"),
+    Role.MARKETER: gettext_noop("marketer"),
+    Role.COMMUNITY_MANAGER: gettext_noop("community manager"),
+    Role.DPO: gettext_noop("data protection officer"),
+}
 
 
 def _backend_down(exc: BaseException | None) -> str | None:
@@ -82,9 +95,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         if request.path.startswith((*MACHINE_PREFIXES, "/healthz")):  # callers that read JSON, and the probes
             response: HttpResponse = JsonResponse({"detail": detail}, status=503)
         else:
-            page = (
-                f"<!doctype html><title>Back in a moment</title><h1>Back in a moment</h1><p>{detail.capitalize()}.</p>"
-            )
+            title = _("Back in a moment")
+            what = _("the database") if down == "database" else _("the queue")
+            said = _("Temporarily unavailable: %(what)s is not answering; retry in a few seconds.") % {"what": what}
+            lang = translation.get_language() or settings.LANGUAGE_CODE
+            page = f'<!doctype html><html lang="{lang}"><title>{title}</title><h1>{title}</h1><p>{said}</p>'
             response = HttpResponse(page, status=503)
         response["Retry-After"] = "5"
         return response
@@ -154,7 +169,22 @@ def account(request: HttpRequest) -> HttpResponse:
     """The signed-in user's account: their workspaces and roles, and their API tokens with a revoke button."""
     tokens = list(list_tokens(user=request.user))
     memberships = Member.objects.select_related("workspace").filter(user=request.user).order_by("workspace__name")
-    return render(request, "web/account.html", {"tokens": tokens, "memberships": memberships, "nav": "account"})
+    context = {"tokens": tokens, "memberships": memberships, "nav": "account", "languages": settings.LANGUAGES}
+    return render(request, "web/account.html", context)
+
+
+@login_required
+@require_POST
+def language_view(request: HttpRequest) -> HttpResponse:
+    """Save the language the user reads Rapport in; the next page is in it."""
+    try:
+        set_language(user=request.user, language=request.POST.get("language", ""))
+    except FieldErrors as exc:
+        messages.error(request, exc.errors["language"])
+        return redirect("account")
+    translation.activate(request.user.language or get_language_from_request(request))
+    messages.success(request, _("Your language is saved."))
+    return redirect("account")
 
 
 @login_required

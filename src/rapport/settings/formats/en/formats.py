@@ -1,0 +1,5 @@
+# Rapport's en date formats; everything else (decimal mark, thousands separator, input formats) is Django's.
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y H:i"
+SHORT_DATE_FORMAT = "Y-m-d"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
