@@ -28,8 +28,10 @@ SECTIONS = (
     ),
     Section(
         "community-categories",
-        "Community categories",
-        "The products and topics members post under: add, rename (experts follow), delete by moving questions.",
+        gettext_lazy("Community categories"),
+        gettext_lazy(
+            "The products and topics members post under: add, rename (experts follow), delete by moving questions."
+        ),
         "community-settings:categories",
         91,
         PERMISSION,
