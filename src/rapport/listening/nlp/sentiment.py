@@ -2,12 +2,12 @@
 other supported languages; lexicon-only fallback without training data.
 
 The English model is trained on the airline tweets (train split) and on the human-rated movie-review snippets of
-Hutto & Gilbert (eval/sets, MIT; the clearly polar ones as positive/negative, the near-zero ones as neutral, at
-half weight), with word n-grams plus domain-independent polarity features (AFINN and VADER's lexicon with
-negation, boosters and "but"). Its class log-probabilities are averaged with those of a polarity-features-only
-model, which carries the model on words the training domains never used. The decision bias towards "negative" is
-tuned on the airline validation split. `build_previous` keeps the first recipe (airline tweets only, AFINN
-features) as the baseline `rapport eval listening` reports beside it.
+Hutto & Gilbert (eval/sets, MIT; the clearly polar ones as positive/negative, the near-zero ones as neutral, each
+at a quarter of a tweet's weight), with word n-grams plus domain-independent polarity features (AFINN, and VADER's
+lexicon with negation, boosters and "but"). Its class log-probabilities are averaged (weight POLARITY_BLEND) with
+those of a polarity-features-only model, which carries the decision on words the training domains never used. The
+decision bias towards "negative" is tuned on the airline validation split. `train_bundle(previous=True)` keeps the
+first recipe (airline tweets only, AFINN features) as the baseline `rapport eval listening` reports beside it.
 
 Scores are p(positive) - p(negative) from the calibrated class probabilities, so they lie in [-1, 1].
 
@@ -64,9 +64,9 @@ _LEX_SCALE = 2.0
 USE_CHAR_NGRAMS = os.environ.get("RAPPORT_SENTIMENT_CHAR_NGRAMS", "0") == "1"
 # The second training corpus: Hutto & Gilbert's movie-review snippets (mean of 20 raters on -4..+4).
 EXTRA_SET = "hutto-movies"
-EXTRA_POLAR, EXTRA_NEUTRAL, EXTRA_WEIGHT = 1.0, 0.3, 0.5
+EXTRA_POLAR, EXTRA_NEUTRAL, EXTRA_WEIGHT = 1.0, 0.3, 0.25
 # Weight of the polarity-only model's log-probabilities in the English decision.
-POLARITY_BLEND = 0.5
+POLARITY_BLEND = 0.3
 FULL_C = 2.0
 
 
@@ -105,31 +105,24 @@ def _features(bundle: dict, norm: list[str], polar: np.ndarray | None = None) ->
     return sparse.hstack([*parts, sparse.csr_matrix(lex)], format="csr")
 
 
-def _decide(proba: np.ndarray, neg_bias: float | tuple[float, float]) -> np.ndarray:
-    """Class ids from probabilities, with log-biases towards "negative" (and, for a pair, towards "neutral")."""
-    neg, neu = neg_bias if isinstance(neg_bias, tuple | list) else (neg_bias, 0.0)
+def _decide(proba: np.ndarray, neg_bias: float) -> np.ndarray:
     adjusted = np.log(np.clip(proba, 1e-9, 1.0))
-    adjusted[:, 0] += neg
-    adjusted[:, 1] += neu
+    adjusted[:, 0] += neg_bias
     return adjusted.argmax(axis=1)
 
 
-def _tune_bias(proba: np.ndarray, y: np.ndarray, neutral: tuple[float, ...] = (0.0,)) -> float | tuple[float, float]:
-    """Smallest-harm bias towards 'negative': best macro-F1 among biases that reach the negative-recall floor.
-
-    With several neutral biases to try, the best (negative, neutral) pair is returned.
-    """
+def _tune_bias(proba: np.ndarray, y: np.ndarray) -> float:
+    """Smallest-harm bias towards 'negative': best macro-F1 among biases that reach the negative-recall floor."""
     from sklearn.metrics import f1_score, recall_score
 
-    best, best_f1 = (0.0, 0.0), -1.0
-    for neu in neutral:
-        for bias in np.arange(-0.5, 2.01, 0.05):
-            pred = _decide(proba, (bias, neu))
-            rec = recall_score(y, pred, labels=[0], average=None)[0]
-            f1 = f1_score(y, pred, average="macro")
-            if rec >= TARGET_NEG_RECALL and f1 > best_f1:
-                best, best_f1 = (round(float(bias), 2), round(float(neu), 2)), f1
-    return best if len(neutral) > 1 else best[0]
+    best, best_f1 = 0.0, -1.0
+    for bias in np.arange(-0.5, 2.01, 0.05):
+        pred = _decide(proba, bias)
+        rec = recall_score(y, pred, labels=[0], average=None)[0]
+        f1 = f1_score(y, pred, average="macro")
+        if rec >= TARGET_NEG_RECALL and f1 > best_f1:
+            best, best_f1 = float(bias), f1
+    return round(best, 2)
 
 
 def _sklearn_version() -> str:
@@ -253,8 +246,7 @@ def train_bundle(progress: Callable[[str], None] | None = None, *, previous: boo
             polar * _LEX_SCALE, y, sample_weight=weights
         )
     step(BUILD_STEPS[4])
-    neutral = (0.0,) if previous else tuple(np.round(np.arange(-0.6, 0.61, 0.1), 2))
-    bundle["full_bias"] = _tune_bias(_english_proba(bundle, norm_val), np.asarray(val_y), neutral)
+    bundle["full_bias"] = _tune_bias(_english_proba(bundle, norm_val), np.asarray(val_y))
     # Language-independent model: AFINN and seed-word features only, for languages with a lexicon but no data.
     step(BUILD_STEPS[5])
     lex = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
