@@ -1,4 +1,5 @@
-"""Sentiment (held-out Tweets.csv split, VADER beside it) and language identification figures."""
+"""Sentiment (held-out Tweets.csv split and public labelled sets, with the previous model and VADER beside it)
+and language identification figures."""
 
 from __future__ import annotations
 

@@ -112,6 +112,56 @@ def out_of_domain() -> dict:
     return result
 
 
+def _binary_f1(gold: list[str], pred: list[str]) -> float:
+    """Macro-F1 over negative and positive of 3-class labels: a "neutral" answer to a clear case is a miss."""
+    from sklearn.metrics import f1_score
+
+    return round(float(f1_score(gold, pred, labels=["negative", "positive"], average="macro", zero_division=0)), 3)
+
+
+def _labels_with(bundle: dict, texts: list[str]) -> list[str]:
+    """3-class labels of English texts under a given model bundle (the cached model is left as it is)."""
+    from rapport.listening.nlp import sentiment
+    from rapport.listening.nlp.textclean import normalise_batch
+
+    proba = sentiment._english_proba(bundle, normalise_batch(texts))
+    return [LABELS[k] for k in sentiment._decide(proba, bundle["full_bias"]).tolist()]
+
+
+def labelled_sets(previous: dict | None = None, names: list[str] | None = None) -> dict:
+    """Each public labelled set (listening/nlp/sets.py): where it came from, its licence, size and clear-case
+    count, and on its clear cases the macro-F1 of Rapport's model, of the previous recipe (`previous`, a bundle
+    from sentiment.train_bundle(previous=True)) and of VADER, all on the same items in the same run."""
+    from rapport.listening.nlp import sets
+    from rapport.listening.nlp.sentiment import score_sentiment
+
+    out: dict = {}
+    for s in sets.SETS:
+        if names is not None and s.name not in names:
+            continue
+        texts, gold = s.clear_cases()
+        pred = [lab for lab, _ in score_sentiment(texts, ["en"] * len(texts))]
+        row = {
+            "kind": s.kind,
+            "language": s.language,
+            "source": s.source,
+            "licence": s.licence,
+            "size": len(s.items()),
+            "clear_cases": len(texts),
+            "clear_positive": gold.count("positive"),
+            "held_out": not s.training,
+            "rapport_macro_f1": _binary_f1(gold, pred),
+            "rapport_neutral_share": round(pred.count("neutral") / max(len(pred), 1), 3),
+            "vader_macro_f1": _binary_f1(gold, vader_labels(texts)),
+        }
+        if previous is not None:
+            row["previous_model_macro_f1"] = _binary_f1(gold, _labels_with(previous, texts))
+        if s.training:
+            row["note"] = "trains Rapport's model: its figure is not a held-out one"
+        out[s.name] = row
+    return out
+
+
 def speed(n: int = 10000, runs: int = 3) -> dict:
     """Median texts/s over `runs` runs on batches of n airline tweets (the model is loaded beforehand)."""
     with data.tweets_path().open(encoding="utf-8", newline="") as fh:
@@ -146,6 +196,20 @@ def evaluate() -> dict:
     else:
         report["airline_test"] = f"skipped: {data.tweets_path()} not found"
     report["out_of_domain"] = out_of_domain()
+    previous = None
+    if data.tweets_path().exists():
+        from rapport.listening.nlp.sentiment import train_bundle
+
+        previous = train_bundle(previous=True)
+        texts, ids = data.airline_split("test")
+        report["airline_test_previous_model"] = _metrics([LABELS[i] for i in ids], _labels_with(previous, texts))
+    from rapport.listening.nlp.sets import CLEAR_RATING
+
+    report["labelled_sets"] = {
+        "clear_cases": f"|mean rating| >= {CLEAR_RATING} on -4..+4 (rated sets); every item (two-label sets)",
+        "metric": "macro-F1 over negative/positive of the 3-class labels; a neutral answer counts as a miss",
+        "sets": labelled_sets(previous),
+    }
     return report
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from rapport.listening.nlp import data
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_FILENAME = f"sentiment-v{FORMAT_VERSION}.joblib"
 META_FILENAME = f"sentiment-v{FORMAT_VERSION}.json"
 

@@ -1,5 +1,13 @@
 """Sentiment scoring: a TF-IDF + lexicon logistic regression for English, and a lexicon-feature model for the
-other supported languages, both trained from the airline tweets; lexicon-only fallback without training data.
+other supported languages; lexicon-only fallback without training data.
+
+The English model is trained on the airline tweets (train split) and on the human-rated movie-review snippets of
+Hutto & Gilbert (eval/sets, MIT; the clearly polar ones as positive/negative, the near-zero ones as neutral, each
+at a quarter of a tweet's weight), with word n-grams plus domain-independent polarity features (AFINN, and VADER's
+lexicon with negation, boosters and "but"). Its class log-probabilities are averaged (weight POLARITY_BLEND) with
+those of a polarity-features-only model, which carries the decision on words the training domains never used. The
+decision bias towards "negative" is tuned on the airline validation split. `train_bundle(previous=True)` keeps the
+first recipe (airline tweets only, AFINN features) as the baseline `rapport eval listening` reports beside it.
 
 Scores are p(positive) - p(negative) from the calibrated class probabilities, so they lie in [-1, 1].
 
@@ -26,7 +34,7 @@ import numpy as np
 from scipy import sparse
 
 from rapport.listening.nlp import data
-from rapport.listening.nlp.lexicon import lexicon_features, lexicon_sentiment
+from rapport.listening.nlp.lexicon import N_FEATURES, lexicon_features, lexicon_sentiment, polarity_features
 from rapport.listening.nlp.modelcache import (
     FORMAT_VERSION,
     META_FILENAME,
@@ -54,6 +62,12 @@ TARGET_NEG_RECALL = 0.87
 _LEX_SCALE = 2.0
 # Character n-grams add little macro-F1 here but cost most of the scoring time; see evaluate.py figures.
 USE_CHAR_NGRAMS = os.environ.get("RAPPORT_SENTIMENT_CHAR_NGRAMS", "0") == "1"
+# The second training corpus: Hutto & Gilbert's movie-review snippets (mean of 20 raters on -4..+4).
+EXTRA_SET = "hutto-movies"
+EXTRA_POLAR, EXTRA_NEUTRAL, EXTRA_WEIGHT = 1.0, 0.3, 0.25
+# Weight of the polarity-only model's log-probabilities in the English decision.
+POLARITY_BLEND = 0.3
+FULL_C = 2.0
 
 
 def _vectorizers() -> tuple[Any, Any]:
@@ -80,8 +94,11 @@ def _word_features(bundle: dict, norm: list[str]) -> sparse.csr_matrix:
     return counter.transform(norm) if counter is not None else bundle["word"].transform(norm)
 
 
-def _features(bundle: dict, norm: list[str]) -> sparse.csr_matrix:
-    lex = lexicon_features(norm) * _LEX_SCALE
+def _features(bundle: dict, norm: list[str], polar: np.ndarray | None = None) -> sparse.csr_matrix:
+    if bundle.get("recipe") == "polarity":
+        lex = (polarity_features(norm) if polar is None else polar) * _LEX_SCALE
+    else:
+        lex = lexicon_features(norm) * _LEX_SCALE
     parts = [_word_features(bundle, norm)]
     if bundle.get("char") is not None:
         parts.append(bundle["char"].transform(norm))
@@ -114,58 +131,129 @@ def _sklearn_version() -> str:
     return sklearn.__version__
 
 
+def extra_training() -> tuple[list[str], np.ndarray]:
+    """The movie-review snippets used for training: clearly polar ones as negative/positive, near-zero ones as
+    neutral (the rest, mildly rated, are left out as ambiguous)."""
+    from rapport.listening.nlp.sets import by_name
+
+    texts, labels = [], []
+    for rating, text in by_name(EXTRA_SET).items():
+        if abs(rating) >= EXTRA_POLAR:
+            texts.append(text)
+            labels.append(2 if rating > 0 else 0)
+        elif abs(rating) < EXTRA_NEUTRAL:
+            texts.append(text)
+            labels.append(1)
+    return texts, np.array(labels, dtype=np.int64)
+
+
+def _blend(bundle: dict, full_proba: np.ndarray, polar: np.ndarray) -> np.ndarray:
+    """Class probabilities of the English decision: the weighted geometric mean of the full model's and the
+    polarity-only model's."""
+    weight = bundle["polarity_blend"]
+    if not weight:
+        return full_proba
+    other = bundle["polar"].predict_proba(polar * _LEX_SCALE)
+    logp = (1 - weight) * np.log(np.clip(full_proba, 1e-9, 1.0)) + weight * np.log(np.clip(other, 1e-9, 1.0))
+    p = np.exp(logp - logp.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _english_proba(bundle: dict, norm: list[str]) -> np.ndarray:
+    if bundle.get("recipe") != "polarity":
+        return bundle["full"].predict_proba(_features(bundle, norm))
+    polar = polarity_features(norm)
+    return _blend(bundle, bundle["full"].predict_proba(_features(bundle, norm, polar)), polar)
+
+
+def _other_features(bundle: dict, norm: list[str]) -> np.ndarray:
+    if bundle.get("recipe") == "polarity":
+        return polarity_features(norm)[:, :N_FEATURES] * _LEX_SCALE
+    return lexicon_features(norm) * _LEX_SCALE
+
+
 def build_models(out_dir: Path, progress: Callable[[str], None] | None = None) -> dict:
-    """Train the sentiment models from Tweets.csv (train split), tune on the validation split and save them.
-
-    `progress(step)` is called before each of BUILD_STEPS.
+    """Train the sentiment models (airline train split plus the movie snippets), tune on the airline validation
+    split and save them. `progress(step)` is called before each of BUILD_STEPS.
     """
-    from sklearn.linear_model import LogisticRegression
-
+    bundle = train_bundle(progress)
     step = progress or (lambda _name: None)
-    step(BUILD_STEPS[0])
-    train_texts, train_y = data.airline_split("train")
-    val_texts, val_y = data.airline_split("validation")
-    step(BUILD_STEPS[1])
-    norm_train = normalise_batch(train_texts)
-    norm_val = normalise_batch(val_texts)
-    step(BUILD_STEPS[2])
-    word, char = _vectorizers()
-    word.fit(norm_train)
-    if USE_CHAR_NGRAMS:
-        char.fit(norm_train)
-    else:
-        char = None
-    meta = {
-        "format_version": FORMAT_VERSION,
-        "sklearn_version": _sklearn_version(),
-        "data_fingerprint": data_fingerprint(),
-        "n_train": len(train_y),
-        "n_validation": len(val_y),
-    }
-    bundle: dict[str, Any] = {**meta, "labels": LABELS, "word": word, "char": char}
-    step(BUILD_STEPS[3])
-    full = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
-    full.fit(_features(bundle, norm_train), train_y)
-    bundle["full"] = full
-    step(BUILD_STEPS[4])
-    bundle["full_bias"] = _tune_bias(full.predict_proba(_features(bundle, norm_val)), val_y)
-    # Language-independent model: lexicon features only, so it transfers to languages with a lexicon but no data.
-    step(BUILD_STEPS[5])
-    lex = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-    lex.fit(lexicon_features(norm_train) * _LEX_SCALE, train_y)
-    bundle["lex"] = lex
-    bundle["lex_bias"] = 0.0
     step(BUILD_STEPS[6])
+    meta = {k: bundle[k] for k in ("format_version", "sklearn_version", "data_fingerprint", "n_train", "n_validation")}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / MODEL_FILENAME
     tmp = path.with_suffix(".tmp")
     joblib.dump(bundle, tmp, compress=3)
     tmp.replace(path)  # a reader never sees half a file
     meta["full_bias"] = bundle["full_bias"]
+    meta["n_extra"] = bundle["n_extra"]
     (out_dir / META_FILENAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    info = {"path": str(path), "n_train": len(train_y), "n_validation": len(val_y), "full_bias": bundle["full_bias"]}
+    info = {
+        "path": str(path),
+        "n_train": bundle["n_train"],
+        "n_extra": bundle["n_extra"],
+        "n_validation": bundle["n_validation"],
+        "full_bias": bundle["full_bias"],
+    }
     log.info("sentiment model built: %s", info)
     return info
+
+
+def train_bundle(progress: Callable[[str], None] | None = None, *, previous: bool = False) -> dict:
+    """Train the model bundle in memory; previous=True trains the first recipe (airline tweets only, AFINN
+    features, no blend), kept as the baseline of `rapport eval listening`."""
+    from sklearn.linear_model import LogisticRegression
+
+    step = progress or (lambda _name: None)
+    step(BUILD_STEPS[0])
+    train_texts, train_y = data.airline_split("train")
+    val_texts, val_y = data.airline_split("validation")
+    extra_texts, extra_y = ([], np.zeros(0, dtype=np.int64)) if previous else extra_training()
+    step(BUILD_STEPS[1])
+    norm_train = normalise_batch(train_texts)
+    norm_val = normalise_batch(val_texts)
+    norm_extra = normalise_batch(extra_texts)
+    step(BUILD_STEPS[2])
+    word, char = _vectorizers()
+    word.fit(norm_train + norm_extra)
+    if USE_CHAR_NGRAMS:
+        char.fit(norm_train + norm_extra)
+    else:
+        char = None
+    bundle: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "sklearn_version": _sklearn_version(),
+        "data_fingerprint": data_fingerprint(),
+        "n_train": len(train_y),
+        "n_extra": len(extra_y),
+        "n_validation": len(val_y),
+        "recipe": "previous" if previous else "polarity",
+        "labels": LABELS,
+        "word": word,
+        "char": char,
+        "polarity_blend": 0.0 if previous else POLARITY_BLEND,
+    }
+    docs = norm_train + norm_extra
+    y = np.concatenate([np.asarray(train_y, dtype=np.int64), extra_y])
+    weights = np.concatenate([np.ones(len(train_y)), np.full(len(extra_y), EXTRA_WEIGHT)])
+    step(BUILD_STEPS[3])
+    polar = None if previous else polarity_features(docs)
+    full = LogisticRegression(C=4.0 if previous else FULL_C, class_weight="balanced", max_iter=3000)
+    full.fit(_features(bundle, docs, polar), y, sample_weight=weights)
+    bundle["full"] = full
+    if not previous:
+        bundle["polar"] = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(
+            polar * _LEX_SCALE, y, sample_weight=weights
+        )
+    step(BUILD_STEPS[4])
+    bundle["full_bias"] = _tune_bias(_english_proba(bundle, norm_val), np.asarray(val_y))
+    # Language-independent model: AFINN and seed-word features only, for languages with a lexicon but no data.
+    step(BUILD_STEPS[5])
+    lex = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    lex.fit(_other_features(bundle, norm_train), train_y)
+    bundle["lex"] = lex
+    bundle["lex_bias"] = 0.0
+    return bundle
 
 
 def _terminal_progress():
@@ -280,11 +368,11 @@ def score_sentiment(texts: list[str], languages: list[str | None] | None = None)
     pred = np.zeros(len(texts), dtype=np.int64)
     en_idx = np.flatnonzero(~other)
     if en_idx.size:
-        p = bundle["full"].predict_proba(_features(bundle, [norm[i] for i in en_idx]))
+        p = _english_proba(bundle, [norm[i] for i in en_idx])
         proba[en_idx], pred[en_idx] = p, _decide(p, bundle["full_bias"])
     ot_idx = np.flatnonzero(other)
     if ot_idx.size:
-        p = bundle["lex"].predict_proba(lexicon_features([norm[i] for i in ot_idx]) * _LEX_SCALE)
+        p = bundle["lex"].predict_proba(_other_features(bundle, [norm[i] for i in ot_idx]))
         proba[ot_idx], pred[ot_idx] = p, _decide(p, bundle["lex_bias"])
     scores = np.round(proba[:, 2] - proba[:, 0], 4).tolist()
     return [(LABELS[k], s) for k, s in zip(pred.tolist(), scores, strict=True)]
