@@ -20,6 +20,7 @@ def test_bench_smoke():
     before = Workspace.objects.count()
     figures = bench.measure(posts=300, runs=1, batch=100, baseline_posts=30, subscriber_posts=60)
     assert figures["end_to_end_posts_per_s"] > 0 and figures["baseline_posts_per_s"] > 0
+    assert figures["baseline_posts_per_cpu_s"] > 0
     assert figures["analysis_only_posts_per_s"] > 0 and figures["peak_rss_mb_after_end_to_end"] > 0
     assert Workspace.objects.count() == before and not Post.objects.exists()
     with_subs = figures["end_to_end_with_subscribers_posts_per_s"]
