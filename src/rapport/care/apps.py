@@ -47,3 +47,12 @@ class CareConfig(AppConfig):
         from rapport.care import subject
 
         subject.register()
+        # What `rapport bench pipeline` needs of the inbox: a brand channel and the per-post baseline's inbox step.
+        from rapport.care import benchhooks
+        from rapport.pipeline.benchhooks import BrandHooks, register
+
+        register(
+            BrandHooks(
+                add_channel=benchhooks.add_channel, route_one=benchhooks.route_one, messages=benchhooks.messages
+            )
+        )

@@ -32,7 +32,7 @@ from rapport.care.models import OPEN_Q, AppliedSLA, Conversation, ConversationSt
 from rapport.care.triage import build_context, score_with
 from rapport.channels.models import Channel
 from rapport.core import events
-from rapport.core.bulk import update_fields
+from rapport.core.bulk import insert_ignore, update_fields
 from rapport.core.models import Workspace
 from rapport.listening.models import Post
 
@@ -291,29 +291,53 @@ def _prefetch_conversations(
 def _open_conversations(
     workspace: Workspace, opening: list[Conversation], items: list[Item], convs: dict[int, Conversation]
 ) -> list[Item]:
-    """Insert the batch's new conversations at once; where another router opened one meanwhile, join that one."""
+    """Insert the batch's new conversations at once; where another router opened one meanwhile, join that one.
+
+    The insert skips rows a unique index refuses (INSERT ... ON CONFLICT DO NOTHING) instead of failing the whole
+    statement: workers routing the same authors at once lose only the conflicting rows, which join the winner's
+    conversation, read in one query, rather than falling back to one savepoint and lookup per conversation."""
     if not opening:
         return items
-    try:
-        with transaction.atomic():
-            Conversation.objects.bulk_create(opening)
-        convs.update((conv.pk, conv) for conv in opening)
+    fields = [f for f in Conversation._meta.concrete_fields if not f.primary_key]
+    rows = [[f.pre_save(conv, True) for f in fields] for conv in opening]  # ids in arrival order: round robin
+    # Within a batch each person (or, without one, each identity) opens at most one conversation: the key finds it.
+    returned = insert_ignore(
+        Conversation, [f.name for f in fields], rows, conflict=None, returning=("id", "person", "identity")
+    )
+    inserted = {(person, None if person else identity): pk for pk, person, identity in returned}
+    lost: list[Conversation] = []
+    for conv in opening:
+        pk = inserted.get((conv.person_id, None if conv.person_id else conv.identity_id))
+        if pk is None:
+            lost.append(conv)
+            continue
+        conv.pk = pk
+        conv._state.adding, conv._state.db = False, "default"
+        convs[pk] = conv
+    if not lost:
         return items
-    except IntegrityError:
-        pass
-    # A unique constraint refused the insert: one savepoint per conversation finds which ones to join.
+    # Another router opened these people's conversations first (its commit ended our wait): join them.
+    winners = Conversation.objects.filter(OPEN_Q, workspace=workspace).filter(
+        Q(person_id__in={c.person_id for c in lost if c.person_id})
+        | Q(person__isnull=True, identity_id__in={c.identity_id for c in lost if not c.person_id})
+    )
+    by_key = {(w.person_id, None if w.person_id else w.identity_id): w for w in winners.order_by()}
     swap: dict[int, tuple[Conversation, bool]] = {}
-    for new in opening:
-        new.pk = None
-        conv, created = create_or_join(
-            workspace=workspace,
-            person_id=new.person_id,
-            identity_id=new.identity_id,
-            network=new.channel,
-            language=new.language,
-            subject=new.subject,
-        )
-        swap[id(new)] = (convs.setdefault(conv.pk, conv), created)
+    for new in lost:
+        winner = by_key.get((new.person_id, None if new.person_id else new.identity_id))
+        if winner is None:  # resolved again meanwhile, or refused for another reason: the one-row path decides
+            new.pk = None
+            winner, created = create_or_join(
+                workspace=workspace,
+                person_id=new.person_id,
+                identity_id=new.identity_id,
+                network=new.channel,
+                language=new.language,
+                subject=new.subject,
+            )
+        else:
+            created = False
+        swap[id(new)] = (convs.setdefault(winner.pk, winner), created)
     out: list[Item] = []
     for post, conv, category, created in items:
         if id(conv) in swap:

@@ -206,8 +206,11 @@ def store(*, workspace_id: int, prepared: Prepared, source: str = "", detect_spi
         return result
     now = timezone.now()
     batch = uuid.uuid4().hex
+    # Authors first, in a short transaction of their own: a worker creating the same new authors waits for this
+    # commit, not for the whole batch's (identities are idempotent, so a batch that fails later leaves no harm).
     with transaction.atomic():
         result.identities_created = link_authors(workspace_id=workspace_id, items=items)
+    with transaction.atomic():
         # Posts repeating an already stored text point at it from the start; repeats inside the batch are
         # flagged once their ids are known.
         earlier = first_with_hash(model=Post, workspace_id=workspace_id, hashes={i.text_hash for i in items} - {""})

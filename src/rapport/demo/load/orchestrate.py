@@ -15,7 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from rapport.demo.load.servers import Install, cpu_seconds, remove, rss_mb
+from rapport.demo.load.servers import Install, remove, rss_mb
+from rapport.pipeline.backing import cpu_seconds
 
 GOALS = {"error_rate": 0.0, "p99_ms": 500.0, "healthz_p99_ms": 50.0}
 
@@ -65,7 +66,7 @@ def _kill_one(install: Install, *, at: float, log: list[str]) -> None:
 
 def _backing(options: dict, write) -> dict:
     """The fault run's own Redis and PostgreSQL (each when installed), so that restarting them harms nobody else's."""
-    from rapport.demo.load.backing import PrivatePostgres, PrivateRedis
+    from rapport.pipeline.backing import PrivatePostgres, PrivateRedis
 
     root = Path(tempfile.mkdtemp(prefix="rapport-faults-"))
     out: dict = {"root": root}

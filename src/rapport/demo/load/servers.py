@@ -7,7 +7,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,12 +15,7 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from rapport.pipeline.backing import free_port
 
 
 def _rapport() -> list[str]:
@@ -121,15 +115,6 @@ class Install:
 def remove(install: Install) -> None:
     """Delete the install's home (database, logs) once its run is over."""
     shutil.rmtree(install.home, ignore_errors=True)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
 
 
 def rss_mb(pid: int) -> float:

@@ -25,9 +25,14 @@ def _account(item: Item) -> Account:
 
 
 def link_authors(*, workspace_id: int, items: list[Item]) -> int:
-    """Set author_id/person_id on every item, creating identities for new authors; return how many were created."""
-    found, created = resolve_accounts(workspace_id=workspace_id, accounts=[_account(i) for i in items])
-    for item, hit in zip(items, found, strict=True):
+    """Set author_id/person_id on every item, creating identities for new authors; return how many were created.
+
+    The accounts go in sorted by network, id and handle: two workers creating overlapping sets of new authors then
+    take the rows' locks in one order and wait for each other instead of deadlocking."""
+    accounts = [_account(i) for i in items]
+    order = sorted(range(len(items)), key=lambda n: accounts[n][:3])
+    found, created = resolve_accounts(workspace_id=workspace_id, accounts=[accounts[n] for n in order])
+    for n, hit in zip(order, found, strict=True):
         if hit is not None:
-            item.author_id, item.person_id = hit
+            items[n].author_id, items[n].person_id = hit
     return created

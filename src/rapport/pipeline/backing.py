@@ -1,7 +1,8 @@
-"""A fault run's own Redis and PostgreSQL: started for the run on loopback, restarted during it, removed after.
+"""A run's own Redis and PostgreSQL: started for a bench on loopback, restarted during it if need be, removed after.
 
-A fault run restarts the broker and the database under load, so it cannot borrow the operator's: it starts a
-private `redis-server` (append-only file on, as a production deployment runs it) and a private PostgreSQL cluster
+`rapport bench load --faults` restarts the broker and the database under load, and `rapport bench pipeline
+--workers` measures workers on a queue nobody else reads, so neither can borrow the operator's servers: each starts
+a private `redis-server` (append-only file on, as a production deployment runs it) and a private PostgreSQL cluster
 (`initdb` in the run's directory) on free ports, and restarts each the way an operator or a managed service does
 (a graceful shutdown and a start on the same data). Either is skipped, and said so, when its programs are not
 installed.
@@ -17,7 +18,23 @@ import time
 from glob import glob
 from pathlib import Path
 
-from rapport.demo.load.servers import free_port
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
 
 
 def _wait_port(port: int, timeout: float = 30.0) -> bool:
