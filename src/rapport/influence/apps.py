@@ -25,6 +25,11 @@ class InfluenceConfig(AppConfig):
             ("influence_alerts", "influence.RisingAlert"),
         ):
             register_relation(PersonRelation(label, model, moves_on_merge=False))
+        from rapport.listening.ordering import MentionOrder, register_mention_order
+
+        register_mention_order(
+            MentionOrder("influence", "Most influential authors first", "influence", _author_influence)
+        )
         from rapport.influence import subject
 
         subject.register()  # exports show scores with their inputs; an erasure removes them and edges to the person
@@ -34,3 +39,9 @@ def _contact_influence(person):
     from rapport.influence.services import contact_influence
 
     return contact_influence(person)
+
+
+def _author_influence(workspace_id: int):
+    from rapport.influence.services import author_influence
+
+    return author_influence(workspace_id)

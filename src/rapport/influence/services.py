@@ -462,3 +462,28 @@ def explanation(row: Score) -> str:
     """A line for triage and lists: the score and its two strongest components."""
     parts = sorted(components_out(row), key=lambda c: -c["value"])[:2]
     return f"influence {row.score}: " + "; ".join(f"{c['label'].lower()} {c['value']} ({c['detail']})" for c in parts)
+
+
+def author_influence(workspace_id: int):
+    """An expression per listening Post: its author's overall score (their person's when the post is linked to a
+    person, else the account's), 0 when unscored or when the person objected to profiling. Listening's mentions
+    list sorts by it ("most influential authors first") through the order influence registers there."""
+    from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce
+
+    objecting = sorted(_objectors(workspace_id))
+    person = Score.objects.filter(
+        workspace_id=workspace_id, topic=0, identity__isnull=True, person_id=OuterRef("person_id")
+    )
+    account = Score.objects.filter(workspace_id=workspace_id, topic=0, identity_id=OuterRef("author_id"))
+    if objecting:
+        account = account.exclude(person_id__in=objecting)
+    value = Coalesce(
+        Subquery(person.values("score")[:1]),
+        Subquery(account.values("score")[:1]),
+        Value(0),
+        output_field=IntegerField(),
+    )
+    if objecting:
+        value = Case(When(person_id__in=objecting, then=Value(0)), default=value, output_field=IntegerField())
+    return value
