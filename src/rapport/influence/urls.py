@@ -5,4 +5,7 @@ from django.urls import path
 from rapport.influence import views
 
 app_name = "influence"
-urlpatterns = [path("influencers/", views.influencers, name="influencers")]
+urlpatterns = [
+    path("influencers/", views.influencers, name="influencers"),
+    path("influencers/list/", views.add_to_list, name="add_to_list"),
+]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from rapport.core import csvsafe
+from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.ids import parse_id
 from rapport.core.pagination import BadCursor
+from rapport.core.services import has_permission
 from rapport.influence import services
 from rapport.web.views import workspace_required
 
@@ -109,8 +115,47 @@ def influencers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "influence/influencers.html",
-        {"nav": "influencers", "rows": rows, "rules": rules, "topic": topic, "next_cursor": next_cursor, "sort": sort},
+        {
+            "nav": "influencers",
+            "rows": rows,
+            "rules": rules,
+            "topic": topic,
+            "next_cursor": next_cursor,
+            "sort": sort,
+            "can_list": has_permission(role=request.role, permission="segments.manage"),
+        },
     )
+
+
+@require_POST
+@workspace_required("segments.manage")
+def add_to_list(request: HttpRequest) -> HttpResponse:
+    """Tag the people picked on the Influencers page with a list, whose segment campaigns can take as audience."""
+    from rapport.influence.lists import add_to_list as add
+
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+        back = "/influencers/"
+    try:
+        done = add(
+            workspace=request.workspace,
+            actor=Actor.for_user(request.user),
+            person_ids=request.POST.getlist("person"),
+            name=request.POST.get("list", ""),
+        )
+    except FieldErrors as exc:
+        messages.error(request, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+        return redirect(back)
+    text = f"{done['added']} added to the list '{done['tag']}'"
+    if done["already"]:
+        text += f", {done['already']} already on it"
+    if done["skipped"]:
+        text += f", {done['skipped']} left out (not a contact of this workspace, or objected to profiling)"
+    audience = done["audience"]
+    if audience:
+        text += f". Audience: segment '{audience['name']}'" + (" (new)" if audience["created"] else "")
+    messages.success(request, text + ".")
+    return redirect(back)
 
 
 def _csv(rows: list[dict]) -> HttpResponse:
