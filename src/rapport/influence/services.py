@@ -418,12 +418,16 @@ def history(person, *, days: int = 365) -> list[dict[str, Any]]:
 
     if not may_process(person, Purpose.PROFILING):
         return []
+    return subject_history(person.workspace_id, f"p{person.pk}", days=days)
+
+
+def subject_history(workspace_id: int, subject: str, *, days: int = 365) -> list[dict[str, Any]]:
+    """The daily overall scores of a person ("p<id>") or an account ("i<id>"), oldest first (no consent check:
+    callers check it)."""
     since = timezone.now().astimezone(UTC).date() - timedelta(days=days)
     return [
         {"day": d, "score": s, "components": c}
-        for d, s, c in ScoreSnapshot.objects.filter(
-            workspace_id=person.workspace_id, subject=f"p{person.pk}", day__gte=since
-        )
+        for d, s, c in ScoreSnapshot.objects.filter(workspace_id=workspace_id, subject=subject, day__gte=since)
         .order_by("day")
         .values_list("day", "score", "components")
     ]
