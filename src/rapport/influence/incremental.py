@@ -131,15 +131,18 @@ def features_for(workspace_id: int, identity_ids: Sequence[int], since: datetime
         ids,
     )
     # One pass over the accounts' posts: each metric read once, topic matches looked up by the post's key.
+    # On PostgreSQL, OFFSET 0 keeps the inner query a unit, so each post's topic lookup runs once, not per use.
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     metrics = ", ".join(f"{_metric('p.metrics', m)} AS m_{m}" for m in feats.REACTION_METRICS)
     posts = _query(
         f"SELECT author_id, COUNT(*), SUM({' + '.join('m_' + m for m in feats.REACTION_METRICS)}), "  # noqa: S608 (table names and constants only)
         f"SUM({' + '.join('m_' + m for m in feats.SHARE_METRICS)}), SUM(topic), "
         f"SUM(topic * ({' + '.join('m_' + m for m in feats.REACTION_METRICS)})) FROM ("
+        # The matches are looked up by post (its unique index), within the window as the full recompute reads them.
         f"SELECT p.author_id, {metrics}, CASE WHEN EXISTS (SELECT 1 FROM {t['rule']} r WHERE r.post_id = p.id "
-        f"AND r.workspace_id = %s AND r.created_at >= %s AND r.created_at <= %s) THEN 1 ELSE 0 END AS topic "
-        f"FROM {t['post']} p WHERE {public} AND p.author_id = ANY({{ids}})) q GROUP BY author_id",
-        [workspace_id, lo, hi, *public_params, _IDS],
+        f"AND r.created_at >= %s AND r.created_at <= %s) THEN 1 ELSE 0 END AS topic FROM {t['post']} p "
+        f"WHERE {public} AND p.author_id = ANY({{ids}}){fence}) q GROUP BY author_id",
+        [lo, hi, *public_params, _IDS],
         ids,
     )
     stream = _query(
