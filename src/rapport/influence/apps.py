@@ -25,6 +25,18 @@ class InfluenceConfig(AppConfig):
             ("influence_alerts", "influence.RisingAlert"),
         ):
             register_relation(PersonRelation(label, model, moves_on_merge=False))
+        from django.utils.translation import gettext_lazy
+
+        from rapport.listening.ordering import MentionOrder, register_mention_order
+
+        register_mention_order(
+            MentionOrder(
+                "influence",
+                gettext_lazy("Most influential authors first"),
+                gettext_lazy("influence"),
+                _author_influence,
+            )
+        )
         from rapport.influence import subject
 
         subject.register()  # exports show scores with their inputs; an erasure removes them and edges to the person
@@ -34,3 +46,9 @@ def _contact_influence(person):
     from rapport.influence.services import contact_influence
 
     return contact_influence(person)
+
+
+def _author_influence(workspace_id: int):
+    from rapport.influence.services import author_influence
+
+    return author_influence(workspace_id)

@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from rapport.core.bulk import insert_ignore, upsert
+from rapport.core.bulk import insert_ignore, select_in, upsert
 from rapport.influence.models import FollowerSnapshot, Interaction, InteractionKind, PendingUpdate
 
 HANDLE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,60}[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+\.[a-z]{2,})?)")
@@ -82,8 +84,11 @@ def ingest_posts(workspace_id: int, post_ids: Iterable[int]) -> dict[str, int]:
     ids = list(post_ids)
     if not ids:
         return {"interactions": 0, "snapshots": 0}
+    wanted: Any = ids
+    if connection.vendor == "postgresql":  # one array parameter rather than a placeholder per id to bind
+        wanted = RawSQL("SELECT unnest(%s::bigint[])", [ids])
     posts = list(
-        Post.objects.filter(workspace_id=workspace_id, pk__in=ids, private=False, author__isnull=False).values_list(
+        Post.objects.filter(workspace_id=workspace_id, pk__in=wanted, private=False, author__isnull=False).values_list(
             "id", "network", "author_id", "kind", "in_reply_to", "text", "raw", "created_at"
         )
     )
@@ -105,12 +110,17 @@ def ingest_posts(workspace_id: int, post_ids: Iterable[int]) -> dict[str, int]:
                     parent_keys.add((net, parent_ext))
                     parent_of[(pk, edge)] = parent_ext
     net_of = {pk: net for pk, net, *_ in posts}
+    quote = connection.ops.quote_name
+    post_table, ident_table = quote(Post._meta.db_table), quote(SocialIdentity._meta.db_table)
     parents: dict[tuple[str, str], tuple[int, int | None]] = {}
     for net in {n for n, _ in parent_keys}:
         exts = [e for n, e in parent_keys if n == net]
-        for ext, ppk, aid in Post.objects.filter(
-            workspace_id=workspace_id, network=net, external_id__in=exts
-        ).values_list("external_id", "id", "author_id"):
+        for ext, ppk, aid in select_in(
+            f"SELECT external_id, id, author_id FROM {post_table} WHERE workspace_id = %s AND network = %s "  # noqa: S608 (table names and constants only)
+            "AND external_id IN ({in})",
+            [workspace_id, net],
+            exts,
+        ):
             parents[(net, ext)] = (ppk, aid)
     by_id: dict[tuple[str, str], int] = {}
     by_handle: dict[tuple[str, str], int] = {}
@@ -118,14 +128,20 @@ def ingest_posts(workspace_id: int, post_ids: Iterable[int]) -> dict[str, int]:
         id_values = {v for pk, _, _, by, v, _ in candidates if by == "id" and net_of[pk] == net}
         handles = {v for pk, _, _, by, v, _ in candidates if by == "handle" and net_of[pk] == net}
         if id_values:
-            for pk, ext in SocialIdentity.objects.filter(
-                workspace_id=workspace_id, network=net, external_id__in=id_values
-            ).values_list("id", "external_id"):
+            for pk, ext in select_in(
+                f"SELECT id, external_id FROM {ident_table} WHERE workspace_id = %s AND network = %s "  # noqa: S608 (table names and constants only)
+                "AND external_id IN ({in})",
+                [workspace_id, net],
+                sorted(id_values),
+            ):
                 by_id[(net, ext)] = pk
         if handles:
-            for pk, key in SocialIdentity.objects.filter(
-                workspace_id=workspace_id, network=net, handle_key__in=handles
-            ).values_list("id", "handle_key"):
+            for pk, key in select_in(
+                f"SELECT id, handle_key FROM {ident_table} WHERE workspace_id = %s AND network = %s "  # noqa: S608 (table names and constants only)
+                "AND handle_key IN ({in})",
+                [workspace_id, net],
+                sorted(handles),
+            ):
                 by_handle[(net, key)] = pk
     rows: dict[tuple[int, str, str], tuple] = {}
     per_post: dict[int, int] = {}
@@ -152,28 +168,32 @@ def ingest_posts(workspace_id: int, post_ids: Iterable[int]) -> dict[str, int]:
         rows[(pk, edge, key)] = (workspace_id, source, target, key, edge, pk, target_post, at)
     # Plain multi-row INSERTs (no model instances): this runs after every stored batch.
     columns = ("workspace", "source", "target", "target_key", "kind", "post", "target_post", "created_at")
-    insert_ignore(Interaction, columns, list(rows.values()), conflict=("post", "kind", "target_key"))
     authors = {a for _, _, a, *_ in posts}
     today = timezone.now().astimezone(UTC).date()
     snaps = [
         (workspace_id, pk, today, n)
-        for pk, n in SocialIdentity.objects.filter(pk__in=authors, followers__isnull=False).values_list(
-            "id", "followers"
+        for pk, n in select_in(
+            f"SELECT id, followers FROM {ident_table} WHERE followers IS NOT NULL AND id IN ({{in}})",  # noqa: S608 (table names and constants only)
+            [],
+            sorted(authors),
         )
     ]
-    upsert(
-        FollowerSnapshot,
-        ("workspace", "identity", "day", "followers"),
-        snaps,
-        conflict=("identity", "day"),
-        update=("followers",),
-    )
     touched = authors | {r[2] for r in rows.values() if r[2]}
     now = timezone.now()
-    insert_ignore(
-        PendingUpdate,
-        ("workspace", "identity", "queued_at"),
-        [(workspace_id, i, now) for i in touched],
-        conflict=("identity",),
-    )
+    with transaction.atomic():  # one commit for the batch's three writes
+        insert_ignore(Interaction, columns, list(rows.values()), conflict=("post", "kind", "target_key"))
+        upsert(  # a count already noted today is not written again
+            FollowerSnapshot,
+            ("workspace", "identity", "day", "followers"),
+            snaps,
+            conflict=("identity", "day"),
+            update=("followers",),
+            only_changed=("followers",),
+        )
+        insert_ignore(
+            PendingUpdate,
+            ("workspace", "identity", "queued_at"),
+            [(workspace_id, i, now) for i in touched],
+            conflict=("identity",),
+        )
     return {"interactions": len(rows), "snapshots": len(snaps)}

@@ -12,12 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from rapport.core.bulk import upsert
+from rapport.core.bulk import insert, upsert
 from rapport.influence import features as feats
-from rapport.influence import scoring
+from rapport.influence import incremental, scoring
 from rapport.influence.models import Calibration, Interaction, PendingUpdate, Score, ScoreSnapshot
 
 WINDOW_DAYS = 90
@@ -68,30 +67,31 @@ def _rows(workspace_id: int, since: datetime, identity_ids: set[int] | None, unt
     return ident_rows, post_rows, edge_rows, rule_rows, travel
 
 
-def _feature_dict(f: dict[str, Any], k: int, nodes: int) -> dict[str, float]:
-    out = {name: round(float(f[name][k]), 9 if name == "pagerank" else 2) for name in feats.FEATURES}
-    out["nodes"] = nodes  # the graph's size, so "PageRank 4× the average account" reads without the calibration
-    return out
-
-
 def _score_rows(workspace_id, f, cal, *, subjects, persons, identities, listed, topic, now, keep=None):
+    """Score rows as tuples in SCORE_COLUMNS order (written by the bulk helpers, no model instance per row)."""
     result = scoring.score(f, cal)
+    scores = result.scores.tolist()
+    points = result.points.tolist()
+    values = {name: f[name].tolist() for name in feats.FEATURES}
     rows = []
     for k in range(len(f["ids"])):
         if keep is not None and not keep[k]:
             continue
+        features = {name: round(float(values[name][k]), 9 if name == "pagerank" else 2) for name in feats.FEATURES}
+        features["nodes"] = cal.nodes  # the graph's size: "PageRank 4x the average account" reads on its own
         rows.append(
-            Score(
-                workspace_id=workspace_id,
-                subject=subjects[k],
-                topic=topic,
-                identity_id=identities[k],
-                person_id=persons[k],
-                listed=bool(listed[k]),
-                score=int(result.scores[k]),
-                components=dict(zip(scoring.COMPONENTS, (int(x) for x in result.points[k]), strict=True)),
-                features=_feature_dict(f, k, cal.nodes),
-                updated_at=now,
+            (
+                workspace_id,
+                subjects[k],
+                topic,
+                identities[k],
+                persons[k],
+                bool(listed[k]),
+                int(scores[k]),
+                dict(zip(scoring.COMPONENTS, points[k], strict=True)),
+                features,
+                {},
+                now,
             )
         )
     return rows
@@ -154,15 +154,15 @@ SCORE_COLUMNS = (
 )
 
 
-def _snapshot(workspace_id: int, rows: list[Score], day: date) -> None:
+def _snapshot(workspace_id: int, rows: list[tuple], day: date) -> None:
     """Today's snapshot of each overall row (a later run the same day overwrites it): plain multi-row upserts."""
     upsert(
         ScoreSnapshot,
         SNAPSHOT_COLUMNS,
         [
-            (workspace_id, r.subject, r.identity_id, r.person_id, day, r.score, r.components)
-            for r in rows
-            if r.topic == 0
+            (workspace_id, subject, identity, person, day, score, components)
+            for _, subject, topic, identity, person, _, score, components, *_ in rows
+            if topic == 0
         ],
         conflict=("workspace", "subject", "day"),
         update=("score", "components"),
@@ -191,7 +191,7 @@ def recompute(workspace_id: int, *, now: datetime | None = None, window_days: in
     scored = time.perf_counter()
     with transaction.atomic():
         Score.objects.filter(workspace_id=workspace_id).delete()
-        Score.objects.bulk_create(out, batch_size=2000)
+        insert(Score, SCORE_COLUMNS, out)
         _snapshot(workspace_id, out, now.astimezone(UTC).date())
         if objecting:
             ScoreSnapshot.objects.filter(workspace_id=workspace_id, person_id__in=objecting).delete()
@@ -276,39 +276,26 @@ def refresh(workspace_id: int | None = None, *, limit: int = 5000, now: datetime
         )
         if not pending:
             continue
-        ids = {i for _, i in pending}
-        from rapport.identity.models import SocialIdentity
-
-        persons = set(
-            SocialIdentity.objects.filter(pk__in=ids, person__isnull=False).values_list("person_id", flat=True)
-        )
         # A person's score adds up all their accounts: their other identities are rescored with them.
-        ids |= set(SocialIdentity.objects.filter(workspace_id=ws, person_id__in=persons).values_list("pk", flat=True))
+        ids = incremental.with_linked(ws, [i for _, i in pending])
         cal = scoring.Calibration.from_dict(cal_row.params)
-        rows = _rows(ws, now - timedelta(days=WINDOW_DAYS), ids, until=now)
-        f = feats.build(*rows[:4], post_travel=rows[4])
-        # Only the stored PageRank is read back (not each row's whole features document).
-        known = dict(
-            Score.objects.filter(
-                workspace_id=ws, topic=0, subject__in=[f"i{i}" for i in ids], features__has_key="pagerank"
-            ).values_list("subject", KT("features__pagerank"))
-        )
+        f = incremental.features_for(ws, ids, now - timedelta(days=WINDOW_DAYS), now)
+        known = incremental.stored_pagerank(ws, ids)
         teleport = 1.0 / max(cal.nodes, 1)
-        f["pagerank"] = np.array([float(known.get(f"i{int(i)}", teleport)) for i in f["ids"]])
+        f["pagerank"] = np.array([known.get(int(i), teleport) for i in f["ids"]])
         people = feats.by_person(f)
         objecting = _objectors(ws)
         out = _subject_rows(ws, f, people, cal, now, objecting)
-        attnames = [Score._meta.get_field(c).attname for c in SCORE_COLUMNS]
         with transaction.atomic():
             upsert(
                 Score,
                 SCORE_COLUMNS,
-                [[getattr(r, a) for a in attnames] for r in out],
+                out,
                 conflict=("workspace", "subject", "topic"),
                 update=("identity", "person", "listed", "score", "components", "features", "updated_at"),
             )
             _snapshot(ws, out, now.astimezone(UTC).date())
-            PendingUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
+            incremental.delete_pending([pk for pk, _ in pending])
         done += len(out)
     return {"rescored": done}
 
@@ -431,12 +418,16 @@ def history(person, *, days: int = 365) -> list[dict[str, Any]]:
 
     if not may_process(person, Purpose.PROFILING):
         return []
+    return subject_history(person.workspace_id, f"p{person.pk}", days=days)
+
+
+def subject_history(workspace_id: int, subject: str, *, days: int = 365) -> list[dict[str, Any]]:
+    """The daily overall scores of a person ("p<id>") or an account ("i<id>"), oldest first (no consent check:
+    callers check it)."""
     since = timezone.now().astimezone(UTC).date() - timedelta(days=days)
     return [
         {"day": d, "score": s, "components": c}
-        for d, s, c in ScoreSnapshot.objects.filter(
-            workspace_id=person.workspace_id, subject=f"p{person.pk}", day__gte=since
-        )
+        for d, s, c in ScoreSnapshot.objects.filter(workspace_id=workspace_id, subject=subject, day__gte=since)
         .order_by("day")
         .values_list("day", "score", "components")
     ]
@@ -475,3 +466,28 @@ def explanation(row: Score) -> str:
     """A line for triage and lists: the score and its two strongest components."""
     parts = sorted(components_out(row), key=lambda c: -c["value"])[:2]
     return f"influence {row.score}: " + "; ".join(f"{c['label'].lower()} {c['value']} ({c['detail']})" for c in parts)
+
+
+def author_influence(workspace_id: int):
+    """An expression per listening Post: its author's overall score (their person's when the post is linked to a
+    person, else the account's), 0 when unscored or when the person objected to profiling. Listening's mentions
+    list sorts by it ("most influential authors first") through the order influence registers there."""
+    from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce
+
+    objecting = sorted(_objectors(workspace_id))
+    person = Score.objects.filter(
+        workspace_id=workspace_id, topic=0, identity__isnull=True, person_id=OuterRef("person_id")
+    )
+    account = Score.objects.filter(workspace_id=workspace_id, topic=0, identity_id=OuterRef("author_id"))
+    if objecting:
+        account = account.exclude(person_id__in=objecting)
+    value = Coalesce(
+        Subquery(person.values("score")[:1]),
+        Subquery(account.values("score")[:1]),
+        Value(0),
+        output_field=IntegerField(),
+    )
+    if objecting:
+        value = Case(When(person_id__in=objecting, then=Value(0)), default=value, output_field=IntegerField())
+    return value

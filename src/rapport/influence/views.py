@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from rapport.core import csvsafe
+from rapport.core.actors import Actor
+from rapport.core.errors import FieldErrors
 from rapport.core.ids import parse_id
 from rapport.core.pagination import BadCursor
+from rapport.core.services import has_permission
 from rapport.influence import services
 from rapport.web.views import workspace_required
 
@@ -65,6 +71,9 @@ def rows_for(workspace, scores, topic: int) -> list[dict]:
         first = mine[0] if mine else None
         out.append(
             {
+                "subject": s.subject,
+                "page": f"/influencers/{'person' if s.person_id and not s.identity_id else 'account'}/"
+                f"{s.person_id if s.person_id and not s.identity_id else s.identity_id}/",
                 "score": s.score,
                 "components": services.components_out(s, cal),
                 "change": change.get(s.subject),
@@ -109,8 +118,47 @@ def influencers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "influence/influencers.html",
-        {"nav": "influencers", "rows": rows, "rules": rules, "topic": topic, "next_cursor": next_cursor, "sort": sort},
+        {
+            "nav": "influencers",
+            "rows": rows,
+            "rules": rules,
+            "topic": topic,
+            "next_cursor": next_cursor,
+            "sort": sort,
+            "can_list": has_permission(role=request.role, permission="segments.manage"),
+        },
     )
+
+
+@require_POST
+@workspace_required("segments.manage")
+def add_to_list(request: HttpRequest) -> HttpResponse:
+    """Tag the people picked on the Influencers page with a list, whose segment campaigns can take as audience."""
+    from rapport.influence.lists import add_to_list as add
+
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+        back = "/influencers/"
+    try:
+        done = add(
+            workspace=request.workspace,
+            actor=Actor.for_user(request.user),
+            person_ids=request.POST.getlist("person"),
+            name=request.POST.get("list", ""),
+        )
+    except FieldErrors as exc:
+        messages.error(request, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+        return redirect(back)
+    text = f"{done['added']} added to the list '{done['tag']}'"
+    if done["already"]:
+        text += f", {done['already']} already on it"
+    if done["skipped"]:
+        text += f", {done['skipped']} left out (not a contact of this workspace, or objected to profiling)"
+    audience = done["audience"]
+    if audience:
+        text += f". Audience: segment '{audience['name']}'" + (" (new)" if audience["created"] else "")
+    messages.success(request, text + ".")
+    return redirect(back)
 
 
 def _csv(rows: list[dict]) -> HttpResponse:
@@ -156,3 +204,42 @@ def _csv(rows: list[dict]) -> HttpResponse:
             ]
         )
     return response
+
+
+@workspace_required("listening.view")
+def influencer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One person's (or unlinked account's) score: its components with their reasons, the change since last week
+    and the score history as a chart. A person who objected to profiling has no page."""
+    from rapport.consent.models import Purpose
+    from rapport.consent.services import may_process
+    from rapport.contacts.models import Person
+    from rapport.identity.models import SocialIdentity
+    from rapport.influence.charts import history_chart
+
+    person = account = None
+    if kind == "p":
+        person = get_object_or_404(Person, workspace=request.workspace, pk=pk)
+    else:
+        account = get_object_or_404(SocialIdentity, workspace=request.workspace, pk=pk)
+        if account.person_id:
+            person = Person.objects.filter(workspace=request.workspace, pk=account.person_id).first()
+    if person is not None and not may_process(person, Purpose.PROFILING):
+        raise Http404("no score: this person objected to profiling")
+    subject = f"{kind}{pk}"
+    score = services.Score.objects.filter(workspace=request.workspace, subject=subject, topic=0).first()
+    if score is None:
+        raise Http404("no score yet")
+    points = services.subject_history(request.workspace.pk, subject)
+    row = rows_for(request.workspace, [score], 0)[0]
+    return render(
+        request,
+        "influence/influencer.html",
+        {
+            "nav": "influencers",
+            "row": row,
+            "person": person,
+            "account": account,
+            "chart": history_chart(points),
+            "points": points,
+        },
+    )

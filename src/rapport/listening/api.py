@@ -70,6 +70,9 @@ class MentionFilters(Schema):
 class MentionListFilters(MentionFilters):
     limit: Limit = 25
     cursor: Cursor | None = None
+    sort: Text(32) = Field(
+        "newest", description="newest, or an order other apps add: influence (most influential authors first)"
+    )
 
 
 def _rule_id(request: HttpRequest, value: str) -> int | None:
@@ -97,9 +100,16 @@ def _filtered(request: HttpRequest, f: MentionFilters):
 
 @mentions_router.get("", response=MentionPage)
 def list_mentions(request: HttpRequest, filters: Query[MentionListFilters]):
-    """Stored posts, newest first, filtered by rule, sentiment, language, network, author, contact and time."""
+    """Stored posts, newest first (or `sort=influence`: most influential authors first), filtered by rule,
+    sentiment, language, network, author, contact and time."""
     require(request, "listening.view")
-    rows, next_cursor = services.mentions_page(_filtered(request, filters), limit=filters.limit, cursor=filters.cursor)
+    rows, next_cursor = services.mentions_page(
+        _filtered(request, filters),
+        limit=filters.limit,
+        cursor=filters.cursor,
+        sort=filters.sort,
+        workspace_id=request.workspace.pk,
+    )
     return {"items": [services.mention_out(p) for p in rows], "next_cursor": next_cursor}
 
 

@@ -61,12 +61,25 @@ def filter_mentions(
     return qs
 
 
-def mentions_page(qs: QuerySet[Post], *, limit: int, cursor: str | None) -> tuple[list[Post], str | None]:
-    """One page of mentions, newest first, with authors and rule names loaded."""
+def mentions_page(
+    qs: QuerySet[Post], *, limit: int, cursor: str | None, sort: str = "", workspace_id: int | None = None
+) -> tuple[list[Post], str | None]:
+    """One page of mentions with authors and rule names loaded: newest first, or by a registered order (then
+    newest first among equals; each row carries `order_value`). An unknown sort is a FieldErrors on "sort"."""
+    from rapport.listening.ordering import NEWEST, mention_order, sort_names
+
     qs = qs.select_related("author").prefetch_related(
         Prefetch("rule_matches", queryset=PostRule.objects.select_related("rule").only("post_id", "rule__name"))
     )
-    return keyset_page(qs, fields=("created_at", "id"), descending=True, limit=limit, cursor=cursor)
+    if not sort or sort == NEWEST:
+        return keyset_page(qs, fields=("created_at", "id"), descending=True, limit=limit, cursor=cursor)
+    order = mention_order(sort)
+    if order is None:
+        raise FieldErrors({"sort": f"unknown order {sort[:40]!r}; one of: {', '.join(sort_names())}"})
+    if workspace_id is None:
+        raise ValueError("a registered order needs the workspace")
+    qs = qs.annotate(order_value=order.value(workspace_id))
+    return keyset_page(qs, fields=("order_value", "created_at", "id"), descending=True, limit=limit, cursor=cursor)
 
 
 def mention_out(post: Post) -> dict[str, Any]:

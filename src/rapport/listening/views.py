@@ -19,6 +19,7 @@ from rapport.listening import services
 from rapport.listening.charts import bucket_for, fill, volume_chart
 from rapport.listening.models import Sentiment, SpikeAlert, TrackingRule
 from rapport.listening.nlp import SUPPORTED_LANGUAGES
+from rapport.listening.ordering import NEWEST, mention_order, mention_orders
 from rapport.web.views import workspace_required
 
 PAGE = 25
@@ -48,6 +49,8 @@ def _filters(request: HttpRequest) -> dict:
         "from": start,
         "to": end,
         "bad_dates": [name for name in ("from", "to") if g.get(name) and _day(g.get(name, "")[:10]) is None],
+        "sort": g.get("sort", "") if mention_order(g.get("sort", "")[:32]) else NEWEST,
+        "bad_sort": bool(g.get("sort")) and g.get("sort") != NEWEST and mention_order(g.get("sort", "")[:32]) is None,
     }
 
 
@@ -93,15 +96,21 @@ def mentions(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
     if f["bad_dates"] and not request.headers.get("HX-Request"):
         messages.warning(request, f"{' and '.join(f['bad_dates'])}: not a date (use YYYY-MM-DD); left out.")
+    if f["bad_sort"] and not request.headers.get("HX-Request"):
+        messages.warning(request, "sort: not an order this workspace offers; showing the newest first.")
     since, _ = _window(f)
     qs = _filtered(request, f)
     try:
-        rows, next_cursor = services.mentions_page(qs, limit=PAGE, cursor=request.GET.get("cursor") or None)
+        rows, next_cursor = services.mentions_page(
+            qs, limit=PAGE, cursor=request.GET.get("cursor") or None, sort=f["sort"], workspace_id=request.workspace.pk
+        )
     except BadCursor:
         if request.headers.get("HX-Request"):  # "more rows" with a cursor we never issued: nothing to append
             return HttpResponse("That page link is not valid.", status=400, content_type="text/plain")
         messages.warning(request, "That page link is not valid (it may be old or edited); showing the first page.")
-        rows, next_cursor = services.mentions_page(qs, limit=PAGE, cursor=None)
+        rows, next_cursor = services.mentions_page(
+            qs, limit=PAGE, cursor=None, sort=f["sort"], workspace_id=request.workspace.pk
+        )
     query = request.GET.copy()
     query.pop("cursor", None)
     ctx = {
@@ -110,6 +119,7 @@ def mentions(request: HttpRequest) -> HttpResponse:
         "f": f,
         "query": query.urlencode(),
         "can_export": has_permission(role=request.role, permission="listening.export"),
+        "order": mention_order(f["sort"]),
     }
     if request.GET.get("cursor") and request.headers.get("HX-Request"):
         return render(request, "listening/_rows.html", ctx)
@@ -128,6 +138,7 @@ def mentions(request: HttpRequest) -> HttpResponse:
         networks=LISTENED_NETWORKS,
         periods=list(PERIODS),
         sentiments=Sentiment.values,
+        orders=mention_orders(),
         is_admin=has_permission(role=request.role, permission="channels.manage"),
     )
     return render(request, "listening/mentions.html", ctx)

@@ -28,6 +28,9 @@ class SegmentsConfig(AppConfig):
             "identity.posts_linked",
         ):
             events.subscribe(event, listeners.on_people_changed)
+        from rapport.influence.lists import Audiences, register_audiences
         from rapport.segments import subject
+        from rapport.segments.services import tag_audience
 
+        register_audiences(Audiences(ensure=tag_audience))  # the Influencers page's "add to a list"
         subject.register()

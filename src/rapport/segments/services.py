@@ -300,3 +300,25 @@ def reconcile_all(*, now: datetime | None = None) -> dict[str, int]:
 def history(segment: Segment, *, days: int = 180) -> list[SegmentSnapshot]:
     rows = list(SegmentSnapshot.objects.filter(segment=segment).order_by("-day")[:days])
     return rows[::-1]
+
+
+def tag_audience(*, workspace: Workspace, actor: Actor, name: str, tag: str) -> dict[str, Any]:
+    """The segment of the people tagged `tag` ("add to a list" elsewhere), made when missing; a segment of that
+    name with another definition is a FieldErrors on "list"."""
+    from django.urls import reverse
+
+    definition = {"field": "tags", "op": "contains", "value": tag}
+    segment = Segment.objects.filter(workspace=workspace, name=name).first()
+    created = segment is None
+    if segment is None:
+        segment = create_segment(
+            workspace=workspace,
+            actor=actor,
+            data={"name": name, "description": f"People added to the list '{tag}'", "definition": definition},
+        )
+    elif segment.definition != definition:
+        raise FieldErrors({"list": f"a segment named {name!r} already selects people another way; pick another name"})
+    else:
+        reconcile(segment)  # the people just tagged are in it at once, not after the next event or sweep
+    url = reverse("segments:detail", args=[segment.pk])
+    return {"id": segment.pk, "name": segment.name, "url": url, "created": created}

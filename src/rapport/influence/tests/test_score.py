@@ -221,3 +221,39 @@ def test_edges_to_accounts_heard_later_are_resolved_in_bulk(
     edge = Interaction.objects.get(target__isnull=False)
     assert edge.target.handle == "later_one" and edge.source.handle == "erin"
     assert Interaction.objects.filter(target__isnull=True).count() == 3
+
+
+def test_incremental_sums_in_the_database_equal_the_full_recomputes_features(
+    workspace, django_capture_on_commit_callbacks
+):
+    """The incremental update adds features up in SQL; they must be the ones features.build computes in Python,
+    on posts with reactions, replies, reposts, quotes, topic matches, odd metrics and a private post."""
+    import numpy as np
+
+    from rapport.influence import features as feats
+    from rapport.influence import incremental
+    from rapport.listening.models import TrackingRule
+
+    TrackingRule.objects.create(workspace=workspace, name="Travel", query="travel")
+    posts = population(seed=11, authors=30)
+    first = posts[0]["external_id"]
+    posts += [
+        post(5000 + i, f"fan{i % 4}", 50, kind="repost", in_reply_to=first, metrics={"reposts": i}) for i in range(6)
+    ]
+    posts += [post(5100, "odd", 10, metrics={"likes": 2.5, "reposts": "7", "replies": -3, "quotes": 4})]
+    posts += [post(5101, "odd", 10, kind="quote", in_reply_to="twitter-5000", text="travel quote")]
+    ingest(workspace, posts, django_capture_on_commit_callbacks)
+    Post.objects.filter(workspace=workspace, external_id=posts[3]["external_id"]).update(private=True)
+    since, until = NOW - timedelta(days=services.WINDOW_DAYS), NOW
+    full = feats.build(*services._rows(workspace.pk, since, None, until=until)[:4])
+    ids = [int(i) for i in full["ids"]]
+    sql = incremental.features_for(workspace.pk, ids[::2], since, until)  # every other account
+    assert len(sql["ids"]) == len(ids[::2])
+    rows = [full["index"][int(i)] for i in sql["ids"]]
+    for name in feats.FEATURES:
+        if name != "pagerank":
+            assert np.array_equal(sql[name], full[name][rows]), name
+    assert full["topic_posts"].sum() > 0 and full["second_degree"].sum() > 0
+    everyone = incremental.features_for(workspace.pk, ids, since, until)
+    for name in ("second_degree", "topic_posts", "amplifiers", "reactions"):
+        assert np.array_equal(everyone[name], full[name][[full["index"][int(i)] for i in everyone["ids"]]]), name
