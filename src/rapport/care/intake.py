@@ -301,8 +301,15 @@ def _open_conversations(
     fields = [f for f in Conversation._meta.concrete_fields if not f.primary_key]
     rows = [[f.pre_save(conv, True) for f in fields] for conv in opening]  # ids in arrival order: round robin
     # Within a batch each person (or, without one, each identity) opens at most one conversation: the key finds it.
+    # One INSERT ... VALUES whatever the batch's size, as bulk_create did: a batch opens at most a few hundred
+    # conversations, where COPY's temporary table (a CREATE and a DROP per call) saves nothing.
     returned = insert_ignore(
-        Conversation, [f.name for f in fields], rows, conflict=None, returning=("id", "person", "identity")
+        Conversation,
+        [f.name for f in fields],
+        rows,
+        conflict=None,
+        returning=("id", "person", "identity"),
+        copy=False,
     )
     inserted = {(person, None if person else identity): pk for pk, person, identity in returned}
     lost: list[Conversation] = []

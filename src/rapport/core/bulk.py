@@ -89,9 +89,11 @@ def insert_ignore(
     *,
     conflict: Sequence[str] | None,
     returning: Sequence[str] = (),
+    copy: bool = True,
 ) -> list[tuple]:
     """Insert rows (values in `columns` order, field names), skipping rows that hit the `conflict` unique key
-    (any unique constraint when conflict is None); returns the `returning` columns of the rows inserted."""
+    (any unique constraint when conflict is None); returns the `returning` columns of the rows inserted.
+    `copy=False` keeps to INSERT ... VALUES on PostgreSQL whatever the size (one statement per 1,000 rows)."""
     if not rows:
         return []
     fields = [model._meta.get_field(c) for c in columns]
@@ -101,7 +103,7 @@ def insert_ignore(
     tail = f"ON CONFLICT ({keys}) DO NOTHING" if keys else "ON CONFLICT DO NOTHING"
     if returning:
         tail += " RETURNING " + ", ".join(quote(model._meta.get_field(c).column) for c in returning)
-    return insert_rows(model._meta.db_table, [f.column for f in fields], rows, tail=tail)
+    return insert_rows(model._meta.db_table, [f.column for f in fields], rows, tail=tail, copy=copy)
 
 
 def upsert(
@@ -187,8 +189,11 @@ def _adapt(fields: Sequence[models.Field], rows: Sequence[Sequence[Any]]) -> Seq
     return prepared
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, tail: str) -> list[tuple]:
-    """INSERT rows into table's columns followed by `tail` (ON CONFLICT..., RETURNING...); values are bound.
+def insert_rows(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, tail: str, copy: bool = True
+) -> list[tuple]:
+    """INSERT rows into table's columns followed by `tail` (ON CONFLICT..., RETURNING...); values are bound. On
+    PostgreSQL many values go through COPY into a temporary table unless `copy` is False.
 
     Returns what a RETURNING clause in tail returned (empty without one)."""
     if not rows:
@@ -196,7 +201,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     fetch = " RETURNING " in tail
-    if connection.vendor == "postgresql" and len(rows) * len(columns) > SMALL_VALUES:
+    if copy and connection.vendor == "postgresql" and len(rows) * len(columns) > SMALL_VALUES:
         return _copy_insert(quote(table), names, rows, tail, fetch)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     step = max(1, min(1000, MAX_PARAMS // len(columns)))
