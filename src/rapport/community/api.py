@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.care import routing
-from rapport.community import levels, moderation, services
+from rapport.community import categories, levels, moderation, services
 from rapport.community.models import Answer, Category, Question
 from rapport.core.apiauth import require
 from rapport.core.apitypes import Id, Text
@@ -561,14 +561,11 @@ class CategoryDeleteQuery(Schema):
     move_to: Text(64) = Field("", description="the slug of the category its questions move to (needed if it holds any)")  # type: ignore[valid-type]
 
 
-def _category_out(c: Category) -> dict:
-    return {
-        "id": c.pk,
-        "slug": c.slug,
-        "name": c.name,
-        "description": c.description,
-        "questions": Question.objects.filter(category=c).count(),
-    }
+def _category_out(c: Category, questions: int | None = None) -> dict:
+    """A category as the API shows it; `questions` when the caller counted them already (the list annotates)."""
+    if questions is None:
+        questions = Question.objects.filter(category=c).count()
+    return {"id": c.pk, "slug": c.slug, "name": c.name, "description": c.description, "questions": questions}
 
 
 @router.get("/categories", response=list[CategoryOut])
@@ -576,14 +573,12 @@ def list_categories(request: HttpRequest):
     """The community's categories, by name, with how many questions each holds."""
     require(request, "community.moderate")
     rows = Category.objects.filter(workspace=request.workspace).annotate(n=Count("questions")).order_by("name")
-    return [{"id": c.pk, "slug": c.slug, "name": c.name, "description": c.description, "questions": c.n} for c in rows]
+    return [_category_out(c, c.n) for c in rows]
 
 
 @router.post("/categories", response={201: CategoryOut})
 def create_category(request: HttpRequest, payload: CategoryIn):
     require(request, "community.moderate")
-    from rapport.community import categories
-
     c = categories.save(workspace=request.workspace, actor=request.actor, **payload.model_dump())
     return Status(201, _category_out(c))
 
@@ -592,8 +587,6 @@ def create_category(request: HttpRequest, payload: CategoryIn):
 def update_category(request: HttpRequest, category_id: Id, payload: CategoryPatch):
     """Rename a category or change its address: its questions' topics and their answerers' expertise follow."""
     require(request, "community.moderate")
-    from rapport.community import categories
-
     c = get_object_or_404(Category, workspace=request.workspace, pk=category_id)
     data = {"slug": c.slug, "name": c.name, "description": c.description}
     data.update({k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None})
@@ -605,8 +598,6 @@ def update_category(request: HttpRequest, category_id: Id, payload: CategoryPatc
 def delete_category(request: HttpRequest, category_id: Id, query: Query[CategoryDeleteQuery]):
     """Delete a category; one that holds questions needs ?move_to=<slug> of the category they move to."""
     require(request, "community.moderate")
-    from rapport.community import categories
-
     c = get_object_or_404(Category, workspace=request.workspace, pk=category_id)
     target = None
     if query.move_to:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from rapport.community import expertise
-from rapport.community.models import Answer, Category, Question
+from rapport.community.models import Answer, Category, Question, ReputationEntry
 from rapport.core.actors import Actor
 from rapport.core.apitypes import CONTROL
 from rapport.core.errors import FieldErrors
@@ -111,6 +111,8 @@ def delete(*, workspace: Workspace, actor: Actor, category: Category, move_to: C
         ids = list(held.values_list("pk", flat=True))
         if ids:
             Question.objects.filter(pk__in=ids).update(category=move_to)
+            # The reputation earned on those questions moves with them (deleting would null it: SET_NULL).
+            ReputationEntry.objects.filter(workspace=workspace, category=category).update(category=move_to)
             _reindex(workspace.pk, ids)
         record_audit(
             workspace=workspace,

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from rapport.community import levels, moderation
+from rapport.community import categories, levels, moderation
+from rapport.community.models import Category, Question
 from rapport.core.errors import FieldErrors
-from rapport.web.settings_kit import actor, add_field_errors, render_settings
+from rapport.web.settings_kit import actor, add_field_errors, render_edit, render_settings, scoped
 from rapport.web.settings_registry import Section
 from rapport.web.views import workspace_required
 
@@ -119,17 +122,11 @@ class CategoryDeleteForm(forms.Form):
 
     def __init__(self, *args, workspace, category, **kwargs):
         super().__init__(*args, **kwargs)
-        from rapport.community.models import Category
-
         self.fields["move_to"].queryset = Category.objects.filter(workspace=workspace).exclude(pk=category.pk)
 
 
 @workspace_required(PERMISSION)
 def category_list(request: HttpRequest) -> HttpResponse:
-    from django.db.models import Count
-
-    from rapport.community.models import Category
-
     rows = Category.objects.filter(workspace=request.workspace).annotate(n=Count("questions")).order_by("name")
     return render_settings(
         request, "community/settings_categories.html", {"rows": rows}, section="community-categories"
@@ -138,12 +135,6 @@ def category_list(request: HttpRequest) -> HttpResponse:
 
 @workspace_required(PERMISSION)
 def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    from django.urls import reverse
-
-    from rapport.community import categories
-    from rapport.community.models import Category
-    from rapport.web.settings_kit import render_edit, scoped
-
     category = scoped(Category, request, pk) if pk else None
     initial = {"name": category.name, "slug": category.slug, "description": category.description} if category else {}
     form = CategoryForm(request.POST or None, initial=initial)
@@ -173,10 +164,6 @@ def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @workspace_required(PERMISSION)
 def category_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    from rapport.community import categories
-    from rapport.community.models import Category, Question
-    from rapport.web.settings_kit import scoped
-
     category = scoped(Category, request, pk)
     form = CategoryDeleteForm(
         request.POST if request.method == "POST" else None, workspace=request.workspace, category=category

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from rapport.community import categories, expertise, services
-from rapport.community.models import Category, Expertise, Question
+from rapport.community.models import Category, Expertise, Question, ReputationEntry
 from rapport.community.tests.helpers import category, member
 from rapport.core.actors import Actor
 from rapport.core.errors import FieldErrors
@@ -52,8 +52,12 @@ def test_deleting_a_category_with_questions_moves_them_first(workspace):
         categories.delete(workspace=workspace, actor=Actor.system("test"), category=cat)
     assert "move_to" in refused.value.errors and "1 question" in refused.value.errors["move_to"]
     assert Category.objects.filter(pk=cat.pk).exists()
+    earned = ReputationEntry.objects.filter(category=cat).count()
+    assert earned > 0  # the accepted answer earned points in the category
     assert categories.delete(workspace=workspace, actor=Actor.system("test"), category=cat, move_to=fibre) == 1
     assert Question.objects.get(pk=q.pk).category == fibre
+    assert ReputationEntry.objects.filter(category=fibre).count() == earned  # the reputation moved, not nulled
+    assert not ReputationEntry.objects.filter(category__isnull=True).exists()
     assert [e.member for e in services.experts(workspace=workspace, topic="fibre")] == [helper]
     assert services.experts(workspace=workspace, topic="iphone-5") == []
     assert AuditEvent.objects.get(action="community.category_deleted").before["moved"] == 1
