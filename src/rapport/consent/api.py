@@ -217,33 +217,13 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
         data[key] = (data.get(key) or "").strip()
         if not data[key]:
             raise FieldErrors({key: "may not be empty"})
-    data["life_event"], data["interest"] = data.get("life_event") or "", data.get("interest") or ""
-    data["conversation_tags"] = actions.clean_words(data.get("conversation_tags") or [])
-    data["keywords"] = actions.clean_words(data.get("keywords") or [])
-    errors = actions.validate(
-        life_event=data.get("life_event") or "",
-        within_days=data.get("within_days"),
-        interest=data.get("interest") or "",
-        conversation_tags=data["conversation_tags"],
-        keywords=data["keywords"],
-        context_match=data.get("context_match") or "any",
-    )
+    errors = actions.normalise(data)
     if errors:
         raise FieldErrors(errors)
     return data
 
 
-RULE_FIELDS = (
-    "name",
-    "action",
-    "life_event",
-    "within_days",
-    "interest",
-    "conversation_tags",
-    "keywords",
-    "context_match",
-    "active",
-)
+RULE_FIELDS = actions.RULE_FIELDS
 
 
 @enrichment_router.get("/rules", response=list[ActionRuleOut])

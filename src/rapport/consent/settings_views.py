@@ -35,17 +35,7 @@ SECTIONS = (
         75,
     ),
 )
-FIELDS = (
-    "name",
-    "action",
-    "life_event",
-    "within_days",
-    "interest",
-    "conversation_tags",
-    "keywords",
-    "context_match",
-    "active",
-)
+FIELDS = actions.RULE_FIELDS
 
 
 class ActionRuleForm(forms.ModelForm):
@@ -80,17 +70,7 @@ class ActionRuleForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        data["conversation_tags"] = actions.clean_words(data.get("conversation_tags") or [])
-        data["keywords"] = actions.clean_words(data.get("keywords") or [])
-        data["context_match"] = data.get("context_match") or "any"
-        for field, message in actions.validate(
-            life_event=data.get("life_event") or "",
-            within_days=data.get("within_days"),
-            interest=data.get("interest") or "",
-            conversation_tags=data["conversation_tags"],
-            keywords=data["keywords"],
-            context_match=data.get("context_match") or "any",
-        ).items():
+        for field, message in actions.normalise(data).items():
             self.add_error(field, message)
         return data
 

@@ -150,6 +150,37 @@ def validate(
     return errors
 
 
+# What a rule is made of, as the settings form, the API and their audit rows name it.
+RULE_FIELDS = (
+    "name",
+    "action",
+    "life_event",
+    "within_days",
+    "interest",
+    "conversation_tags",
+    "keywords",
+    "context_match",
+    "active",
+)
+
+
+def normalise(data: dict) -> dict[str, str]:
+    """Put a rule's fields in their stored form in place (words cleaned, blanks as "", context "any" by default)
+    and return its field errors: the one check the settings form and the API both make."""
+    data["life_event"], data["interest"] = data.get("life_event") or "", data.get("interest") or ""
+    data["conversation_tags"] = clean_words(data.get("conversation_tags") or [])
+    data["keywords"] = clean_words(data.get("keywords") or [])
+    data["context_match"] = data.get("context_match") or "any"
+    return validate(
+        life_event=data["life_event"],
+        within_days=data.get("within_days"),
+        interest=data["interest"],
+        conversation_tags=data["conversation_tags"],
+        keywords=data["keywords"],
+        context_match=data["context_match"],
+    )
+
+
 def clean_words(values: Iterable[str]) -> list[str]:
     seen: list[str] = []
     for v in values:
