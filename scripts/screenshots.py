@@ -4,7 +4,7 @@ Run against a served demo (`make demo`, or `rapport demo --port 8000`), with the
 
     RAPPORT_DEMO_PASSWORD=... .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8000]
 
-It signs in as agent@ (the inbox), demo@ (the admin's settings; a contact) and marketer@ (mentions) in headless
+It signs in as agent@ (the inbox), demo@ (the admin's settings) and marketer@ (mentions) in headless
 Chromium and writes docs/screenshot-*.png.
 """
 
@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.browser.conftest import ARGS, CHROMIUM  # noqa: E402  the browser tests' own flags for this machine
+
 SHOTS = [
     # (who signs in, path, file, what to wait for)
     ("agent", "/inbox/", "screenshot-inbox.png", "#queue tbody tr"),
@@ -37,8 +32,8 @@ SHOTS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs"))
-    parser.add_argument("--chromium", default=os.environ.get("RAPPORT_CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--out", default=str(ROOT / "docs"))
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args()
     password = os.environ["RAPPORT_DEMO_PASSWORD"]
     with sync_playwright() as pw:

@@ -87,35 +87,12 @@ def _read(master: int, proc: subprocess.Popen) -> bytes:
 
 def test_on_a_terminal_stderr_shows_a_bar_and_stdout_stays_json(home, tmp_path):
     path = _sample(tmp_path, 1500)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [*RAPPORT, "ingest", str(path), "--format", "airline-csv", "--batch-size", "250"],
-        env={**home, "COLUMNS": "120", "TERM": "xterm"},
-        stdout=subprocess.PIPE,
-        stderr=slave,
-    )
-    os.close(slave)
-    screen = b""
-    while True:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        elif proc.poll() is not None:
-            break
-    out, _ = proc.communicate(timeout=300)
-    os.close(master)
-    assert proc.returncode == 0, screen.decode(errors="replace")
-    text = screen.decode(errors="replace")
+    code, text, out = _on_a_terminal(["ingest", str(path), "--format", "airline-csv", "--batch-size", "250"], home)
+    assert code == 0, text
     assert "ingesting tweets.csv" in text and "━" in text
     assert "/s" in text  # the rate
     assert "/1500" in text  # the total, so an ETA can be given
-    summary = json.loads(out.decode())  # nothing but the JSON line on stdout
+    summary = json.loads(out)  # nothing but the JSON line on stdout
     assert summary["received"] == 1500
 
 
