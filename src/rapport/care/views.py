@@ -39,6 +39,7 @@ from rapport.contacts.services import record_view, timeline
 from rapport.core.actors import Actor
 from rapport.core.ids import parse_id
 from rapport.core.models import User
+from rapport.core.periods import day_range
 from rapport.core.privacy import reader_for
 from rapport.core.services import has_permission
 from rapport.identity import services as identity_services
@@ -391,33 +392,6 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("care:conversation", pk=conv.pk)
 
 
-def _report_period(request: HttpRequest) -> tuple[dict, str]:
-    """The report's period from ?from=&to= (ISO dates, in the workspace's time zone; either may be left out), and
-    the error naming the field that is not a date."""
-    from datetime import date, time
-
-    days: dict[str, date | None] = {"from": None, "to": None}
-    for name in days:
-        raw = request.GET.get(name, "").strip()
-        if not raw:
-            continue
-        try:
-            days[name] = date.fromisoformat(raw[:10])
-        except ValueError:
-            return {
-                "from": None,
-                "to": None,
-                "since": None,
-                "until": None,
-            }, f"{name}: {raw[:20]!r} is not a date (YYYY-MM-DD)"
-    if days["from"] and days["to"] and days["to"] < days["from"]:
-        days["from"], days["to"] = days["to"], days["from"]
-    zone = timezone.get_current_timezone()
-    since = datetime.combine(days["from"], time.min, zone) if days["from"] else None
-    until = datetime.combine(days["to"] + timedelta(days=1), time.min, zone) if days["to"] else None
-    return {**days, "since": since, "until": until}, ""
-
-
 def _report_rows(slas: dict, effort: dict) -> list[dict]:
     """The report as rows, one per channel and per team: what the page's tables and the CSV both show."""
     rows = []
@@ -459,9 +433,11 @@ def report(request: HttpRequest) -> HttpResponse:
     downloads the same rows."""
     from rapport.core import csvsafe
 
-    period, error = _report_period(request)
-    slas = sla_report(workspace_id=request.workspace.pk, since=period["since"], until=period["until"])
-    effort = effort_report(workspace_id=request.workspace.pk, since=period["since"], until=period["until"])
+    days = day_range(request.GET)
+    error = days.error(request.GET)
+    since, until = days.window() if not error else (None, None)
+    slas = sla_report(workspace_id=request.workspace.pk, since=since, until=until)
+    effort = effort_report(workspace_id=request.workspace.pk, since=since, until=until)
     rows = _report_rows(slas, effort)
     if request.GET.get("format") == "csv" and not error:
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
@@ -479,7 +455,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "channel_rows": [r for r in rows if r["dimension"] == "channel"],
             "team_rows": [r for r in rows if r["dimension"] == "team"],
             "chart": report_chart(slas, effort),
-            "period": period,
+            "period": {"from": None if error else days.start, "to": None if error else days.end},
             "error": error,
             "csv_query": urlencode(
                 {k: request.GET[k] for k in ("from", "to") if request.GET.get(k)} | {"format": "csv"}

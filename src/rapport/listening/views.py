@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.db.models import Min
@@ -14,6 +14,7 @@ from rapport.core import csvsafe
 from rapport.core.ids import parse_id
 from rapport.core.networks import LISTENED_NETWORKS
 from rapport.core.pagination import BadCursor
+from rapport.core.periods import day_range
 from rapport.core.services import has_permission
 from rapport.listening import services
 from rapport.listening.charts import bucket_for, fill, volume_chart
@@ -26,19 +27,10 @@ PAGE = 25
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _filters(request: HttpRequest) -> dict:
     g = request.GET
     rule = g.get("rule", "")
-    start, end = _day(g.get("from", "")[:10]), _day(g.get("to", "")[:10])
-    if start and end and end < start:
-        start, end = end, start
+    days = day_range(g)
     return {
         "rule": parse_id(rule),
         "sentiment": g.get("sentiment", "") if g.get("sentiment", "") in Sentiment.values else "",
@@ -46,9 +38,10 @@ def _filters(request: HttpRequest) -> dict:
         "network": g.get("network", "")[:16],
         "author": g.get("author", "")[:200],
         "period": g.get("period", "all") if g.get("period") in PERIODS else "all",
-        "from": start,
-        "to": end,
-        "bad_dates": [name for name in ("from", "to") if g.get(name) and _day(g.get(name, "")[:10]) is None],
+        "from": days.start,
+        "to": days.end,
+        "days": days,
+        "bad_dates": list(days.bad),
         "sort": g.get("sort", "") if mention_order(g.get("sort", "")[:32]) else NEWEST,
         "bad_sort": bool(g.get("sort")) and g.get("sort") != NEWEST and mention_order(g.get("sort", "")[:32]) is None,
     }
@@ -56,11 +49,8 @@ def _filters(request: HttpRequest) -> dict:
 
 def _window(f: dict) -> tuple[datetime | None, datetime | None]:
     """(since, until) of the filters: a date range picked wins over the period presets; until None is now."""
-    if f["from"] or f["to"]:
-        zone = timezone.get_current_timezone()
-        since = datetime.combine(f["from"], time.min, zone) if f["from"] else None
-        until = datetime.combine(f["to"] + timedelta(days=1), time.min, zone) if f["to"] else None
-        return since, until
+    if f["days"].given:
+        return f["days"].window()
     delta = PERIODS[f["period"]]
     return (timezone.now() - delta if delta else None), None
 
