@@ -27,6 +27,7 @@ from rapport.campaigns import mail
 from rapport.campaigns.models import Bounce, BounceKind, CampaignSend, StepRun
 from rapport.consent import services as consent
 from rapport.consent.models import ContactChannel, SuppressionReason
+from rapport.core.apitypes import CONTROL
 from rapport.core.errors import FieldErrors
 
 SOFT_WINDOW_DAYS = 30
@@ -118,6 +119,16 @@ def parse_json(raw: bytes) -> list[Report]:
 # --- a raw report: RFC 3464 DSN or RFC 5965 ARF -------------------------------------------------------------------
 
 
+def _text(part) -> str:
+    """A text part's content; a charset Python does not know (or bytes it cannot decode) reads as UTF-8 with the
+    undecodable bytes replaced, rather than failing the whole report."""
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError):
+        raw = part.get_payload(decode=True) or b""
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
 def _fields(part) -> list[dict[str, str]]:
     """The field groups of a message/delivery-status or message/feedback-report part (per-message, then each
     recipient), as lower-cased names."""
@@ -127,7 +138,7 @@ def _fields(part) -> list[dict[str, str]]:
         for block in payload:
             blocks.append("".join(f"{k}: {v}\n" for k, v in block.items()))
     else:
-        text = payload if isinstance(payload, str) else part.get_content()
+        text = payload if isinstance(payload, str) else _text(part)
         blocks = re.split(r"\r?\n\s*\r?\n", text.strip())
     groups = []
     for block in blocks:
@@ -155,7 +166,7 @@ def _original_id(msg: EmailMessage) -> str:
             if inner is not None and inner.get("Message-ID"):
                 return str(inner["Message-ID"])
         if ctype in ("text/rfc822-headers", "message/rfc822-headers", "text/global-headers"):
-            headers = email.message_from_string(part.get_content(), policy=email.policy.default)
+            headers = email.message_from_string(_text(part), policy=email.policy.default)
             if headers.get("Message-ID"):
                 return str(headers["Message-ID"])
     return ""
@@ -214,7 +225,8 @@ def parse_report(raw: bytes) -> list[Report]:
 
 
 def _scrub(text: str) -> str:
-    return " ".join(_ADDRESS.sub("<address>", text or "").split())[:200]
+    """A diagnostic as stored: addresses masked, control characters (NUL: no PostgreSQL text holds one) dropped."""
+    return " ".join(_ADDRESS.sub("<address>", CONTROL.sub("", text or "")).split())[:200]
 
 
 @transaction.atomic

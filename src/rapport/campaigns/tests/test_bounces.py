@@ -201,6 +201,30 @@ def test_bad_or_unsigned_input_is_refused_and_records_nothing(workspace, other_w
         bounces.parse_report(b"")
 
 
+def test_odd_but_usable_reports_are_recorded_not_a_server_error(workspace, settings, fake_smtp):  # noqa: F811
+    """A DSN whose headers part names a charset Python does not know still names the send it bounces; a NUL in a
+    provider's diagnostic (which no PostgreSQL text column holds) is dropped, not a 500, and the bounce kept."""
+    c, (ann, bob), ids = sent_campaign(workspace, settings, fake_smtp, "Ann", "Bob")
+    client = Client()
+    raw = dsn(ann.email, "5.1.1", ids[ann.email]).replace(
+        b"Content-Type: text/rfc822-headers\r\n", b"Content-Type: text/rfc822-headers; charset=bogus\r\n"
+    )
+    assert b"charset=bogus" in raw
+    r = post(client, workspace, raw, "message/rfc822")
+    assert r.status_code == 200 and r.json() == {"recorded": 1, "suppressed": 1, "matched": 1}
+    event = {
+        "type": "bounce",
+        "email": bob.email,
+        "bounce_type": "hard",
+        "diagnostic": "550 x\u0000y",
+        "message_id": ids[bob.email],
+    }
+    r = post(client, workspace, json.dumps(event).encode())
+    assert r.status_code == 200 and r.json()["recorded"] == 1
+    stored = Bounce.objects.get(address_hash=consent.address_hash(workspace.pk, "email", bob.email))
+    assert "\x00" not in stored.diagnostic and stored.diagnostic.startswith("550 x")
+
+
 def test_the_admins_mail_settings_page(workspace, member_factory):
     admin = Client()
     admin.force_login(member_factory(workspace, Role.ADMIN).user)
