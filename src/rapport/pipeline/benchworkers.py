@@ -141,7 +141,10 @@ def _one(install: _Install, queue, *, workers: int, posts: int, batch: int, pg_d
         "posts_per_worker_cpu_s": round(posts / cpu_total) if cpu_total else None,
         "database_cpu_seconds": None if db != db else round(db, 2),
         "worker_peak_rss_mb": rss,
+        # Inbound messages over every post stored, the untimed warm-up's included (batch x workers of them).
         "routed": counts["messages"],
+        "routed_of_posts": posts + len(warm),
+        "undelivered_events": counts["undelivered_events"],
     }
 
 
@@ -222,7 +225,7 @@ def _main(argv: list[str]) -> None:
     import django
 
     django.setup()
-    from rapport.core.models import Workspace
+    from rapport.core.models import OutboxEvent, Workspace
     from rapport.listening.models import Post
     from rapport.pipeline import bench
     from rapport.pipeline.benchhooks import brand
@@ -233,7 +236,13 @@ def _main(argv: list[str]) -> None:
         out = {"workspace_id": ws.pk, "slug": ws.slug}
     elif what == "count":
         ws_id = int(argv[1])
-        out = {"posts": Post.objects.filter(workspace_id=ws_id).count(), "messages": brand().messages(ws_id)}
+        out = {
+            "posts": Post.objects.filter(workspace_id=ws_id).count(),
+            "messages": brand().messages(ws_id),
+            # Events a failing subscriber left for the retry job, which `--no-jobs` workers never run: posts that
+            # were stored but not (yet) routed. Zero when "routed" is final.
+            "undelivered_events": OutboxEvent.objects.filter(workspace_id=ws_id, delivered_at__isnull=True).count(),
+        }
     elif what == "drop":
         bench._drop(Workspace.objects.get(pk=int(argv[1])))
         out = {"dropped": int(argv[1])}
