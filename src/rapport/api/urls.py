@@ -68,10 +68,7 @@ api = NinjaAPI(
 @api.exception_handler(FieldErrors)
 def field_errors(request: HttpRequest, exc: FieldErrors):
     """Invalid fields: 422 naming each field, the same shape as schema validation errors."""
-    detail = [
-        {"loc": ["body", *field.split(".")], "msg": msg, "type": "value_error"} for field, msg in exc.errors.items()
-    ]
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": exc.detail()}, status=422)
 
 
 @api.exception_handler(BadCursor)

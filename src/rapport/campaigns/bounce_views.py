@@ -7,10 +7,7 @@ message/rfc822 or multipart/report). Bad input gets 422 naming the field; nothin
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -48,11 +45,8 @@ def receive(request: HttpRequest, key: str) -> HttpResponse:
         return JsonResponse({"detail": f"signature check failed: {exc}"}, status=401)
     except CredentialsUnreadable:
         return JsonResponse({"detail": "the bounce secret cannot be read: set a new one in the mail settings"}, 503)
-    seen = (
-        "bounce-seen:"
-        + hashlib.sha256(f"{row.pk}:{request.headers.get(signing.SIGNATURE_HEADER)}".encode()).hexdigest()
-    )
-    if cache.get(seen):  # a replay, or the provider's retry of a delivery that went through: not counted twice
+    signature, scope = request.headers.get(signing.SIGNATURE_HEADER), f"bounces:{row.pk}"
+    if signing.seen(scope, signature):  # a replay, or the provider's retry of a delivery that went through
         return JsonResponse({"recorded": 0, "suppressed": 0, "matched": 0, "replayed": True})
     ctype = (request.content_type or "").lower()
     try:
@@ -64,10 +58,7 @@ def receive(request: HttpRequest, key: str) -> HttpResponse:
         else:
             raise FieldErrors({"content-type": f"{ctype or 'none'}: application/json or message/rfc822"})
     except FieldErrors as exc:
-        detail = [
-            {"loc": ["body", *field.split(".")], "msg": msg, "type": "value_error"} for field, msg in exc.errors.items()
-        ]
-        return JsonResponse({"detail": detail}, status=422)
+        return JsonResponse({"detail": exc.detail()}, status=422)
     result = bounces.record(row.workspace_id, reports, source=source)
-    cache.set(seen, True, timeout=2 * signing.TOLERANCE_SECONDS)
+    signing.remember(scope, signature, seconds=2 * signing.TOLERANCE_SECONDS)
     return JsonResponse(result)

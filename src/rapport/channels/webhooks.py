@@ -16,17 +16,15 @@ checked and read. The steps around that are the same for every network and are t
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from rapport.channels.models import Channel
-from rapport.core import ratelimit
+from rapport.core import ratelimit, signing
 from rapport.core.actors import Actor
 from rapport.core.services import record_audit
 from rapport.pipeline.connectors import registry
@@ -55,14 +53,10 @@ def _not_allowed(hook: Webhook, method: str) -> JsonResponse:
     return response
 
 
-def _replay_key(channel: Channel, name: str, signature: str) -> str:
-    return "webhook-seen:" + hashlib.sha256(f"{channel.pk}:{name}:{signature}".encode()).hexdigest()
-
-
 def _replayed(channel: Channel, name: str, signature: str) -> JsonResponse | None:
     """A signed request already handled (a replay, or the sender's retry of a delivery that went through) is
     acknowledged and not handled again: a replayed bad body does not make a new dead letter each time."""
-    if signature and cache.get(_replay_key(channel, name, signature)):
+    if signing.seen(f"webhook:{channel.pk}:{name}", signature):
         detail = "this signed request was already received"
         return JsonResponse({"received": 0, "stored": 0, "duplicates": 0, "replayed": True, "detail": detail})
     return None
@@ -70,8 +64,7 @@ def _replayed(channel: Channel, name: str, signature: str) -> JsonResponse | Non
 
 def _handled(channel: Channel, hook: Webhook, signature: str, response: HttpResponse) -> HttpResponse:
     """Remember a signed request once it was handled (stored or dead-lettered), for the webhook's replay window."""
-    if signature:
-        cache.set(_replay_key(channel, hook.name, signature), True, timeout=hook.replay_window)
+    signing.remember(f"webhook:{channel.pk}:{hook.name}", signature, seconds=hook.replay_window)
     return response
 
 

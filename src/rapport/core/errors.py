@@ -9,3 +9,8 @@ class FieldErrors(ValueError):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+    def detail(self, location: str = "body") -> list[dict]:
+        """The errors in the shape of a 422's `detail`, as schema validation reports them (`a.b` -> loc a, b)."""
+        errors = self.errors.items()
+        return [{"loc": [location, *field.split(".")], "msg": msg, "type": "value_error"} for field, msg in errors]

@@ -14,6 +14,26 @@ TIMESTAMP_HEADER = "X-Rapport-Timestamp"
 TOLERANCE_SECONDS = 300
 
 
+def seen(scope: str, signature: str | None) -> bool:
+    """Whether this signed request (its signature, under a scope such as a channel's or a workspace's key) was
+    already handled: a replay, or the sender's retry of a delivery that went through."""
+    from django.core.cache import cache
+
+    return bool(signature) and bool(cache.get(_seen_key(scope, signature)))
+
+
+def remember(scope: str, signature: str | None, *, seconds: int) -> None:
+    """Remember a signed request once it was handled, for as long as its signature could be replayed."""
+    from django.core.cache import cache
+
+    if signature:
+        cache.set(_seen_key(scope, signature), True, timeout=seconds)
+
+
+def _seen_key(scope: str, signature: str) -> str:
+    return "signed-seen:" + hashlib.sha256(f"{scope}:{signature}".encode()).hexdigest()
+
+
 class SignatureError(ValueError):
     """A request's signature is missing, wrong or stale."""
 
