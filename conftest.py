@@ -63,6 +63,18 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: the language a request activated stays active in the thread
+    (as in a server, where the next request's middleware activates its own), so a view called directly, or an
+    error page, would otherwise speak the previous test's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _still_rate_limit_clock(monkeypatch):
     """Rate-limit windows do not roll over mid-test: a test counting ten hits cannot straddle two windows."""
     monkeypatch.setattr("rapport.core.ratelimit.clock", lambda: 1_800_000_000.0)
