@@ -33,8 +33,9 @@ class WorkspaceMiddleware:
         return self.get_response(request)
 
 
-MACHINE_PREFIXES = ("/api/", "/webhooks/", "/chat/")  # routes whose callers read JSON, not pages
-ENGLISH_ONLY_PREFIXES = ("/api/", "/webhooks/")  # machine-read answers stay in English whatever the caller's language
+# Routes whose callers read JSON, not pages (the mail provider's bounce notifications included).
+MACHINE_PREFIXES = ("/api/", "/webhooks/", "/chat/", "/mail/bounces/")
+ENGLISH_ONLY_PREFIXES = ("/api/", "/webhooks/", "/mail/bounces/")  # machine-read answers stay in English whatever the caller's language
 LANGUAGE_PARAMETER = "lang"  # ?lang=da on any page (the public pages' language links) chooses and remembers it
 
 

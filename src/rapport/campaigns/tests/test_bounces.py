@@ -199,6 +199,10 @@ def test_bad_or_unsigned_input_is_refused_and_records_nothing(workspace, other_w
     assert not consent.is_suppressed(workspace.pk, "email", ann.email)
     with pytest.raises(FieldErrors):
         bounces.parse_report(b"")
+    # A provider reads JSON, whatever the error and the language asked: too large a body is a JSON 413.
+    settings.RAPPORT_MAX_BODY_BYTES = 100
+    big = post(client, workspace, json.dumps({"type": "bounce", "email": ann.email, "x": "y" * 200}).encode())
+    assert big.status_code == 413 and "over the 100 byte limit" in big.json()["detail"]
 
 
 def test_odd_but_usable_reports_are_recorded_not_a_server_error(workspace, settings, fake_smtp):  # noqa: F811
