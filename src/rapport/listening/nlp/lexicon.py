@@ -237,18 +237,22 @@ def lexicon_features(texts: list[str]) -> np.ndarray:
     Texts should be lower-cased. The whole batch is tokenised in one regex pass and its tokens mapped to table
     codes in one pass; negation windows and per-text sums are computed with numpy over the flat token array.
     """
-    n = len(texts)
     tokens = _TOKEN_OR_BREAK.findall(join_lines(texts))
     table, codes = _codes(tokens)
-    m = codes.size
+    rows = np.cumsum(table.is_break[codes])
+    same_row = [rows[k:] == rows[:-k] for k in range(1, _NEGATION_WINDOW + 1)]
+    return _afinn_columns(table, codes, rows, same_row, len(texts))
+
+
+def _afinn_columns(table, codes: np.ndarray, rows: np.ndarray, same_row: list[np.ndarray], n: int) -> np.ndarray:
+    """lexicon_features' five columns from a batch's token codes, their text (row) numbers, and for each distance
+    k within the negation window whether the token k places back is of the same text."""
     values = table.valence[codes]
-    is_break = table.is_break[codes]
     is_neg = table.negator[codes]
-    rows = np.cumsum(is_break)
     # A token is negated if a negator of the same text stands within the window before it.
-    negated = np.zeros(m, dtype=bool)
+    negated = np.zeros(codes.size, dtype=bool)
     for k in range(1, _NEGATION_WINDOW + 1):
-        negated[k:] |= is_neg[:-k] & (rows[k:] == rows[:-k])
+        negated[k:] |= is_neg[:-k] & same_row[k - 1]
     negated &= (values != 0) & ~is_neg
     # "not bad" is mildly positive, "ikke godt" clearly negative: negation flips and damps.
     values = np.where(negated, -0.8 * values, values)
@@ -271,12 +275,13 @@ _BOOST = 0.293 / 4.0
 _BUT_AFTER, _BUT_BEFORE = 1.5, 0.5
 
 
-def polarity_features(texts: list[str]) -> np.ndarray:
+def polarity_features(texts: list[str], *, afinn_only: bool = False) -> np.ndarray:
     """lexicon_features' five columns, then six from VADER's lexicon and rules (domain-independent polarity):
     [positive sum, negative sum, normalised net score (VADER's x / sqrt(x^2 + 15) on its -4..4 scale),
     negated rated words, rated words, net score of the words after a "but"].
 
     One regex pass and one table map for the batch, as in lexicon_features; texts should be lower-cased.
+    `afinn_only` stops after the first five columns (the model for other languages reads no more).
     """
     n = len(texts)
     tokens = _POLAR_TOKENS.findall(join_lines(texts))
@@ -285,18 +290,9 @@ def polarity_features(texts: list[str]) -> np.ndarray:
     is_break = table.is_break[codes]
     rows = np.cumsum(is_break)
     same_row = [rows[k:] == rows[:-k] for k in range(1, _NEGATION_WINDOW + 1)]
-    # The AFINN-and-seed columns, as lexicon_features computes them.
-    values = table.valence[codes]
-    is_neg = table.negator[codes]
-    negated = np.zeros(m, dtype=bool)
-    for k in range(1, _NEGATION_WINDOW + 1):
-        negated[k:] |= is_neg[:-k] & same_row[k - 1]
-    negated &= (values != 0) & ~is_neg
-    values = np.where(negated, -0.8 * values, values)
-    values[is_neg] = 0.0
-    pos = np.bincount(rows, weights=np.clip(values, 0, None), minlength=n)[:n]
-    neg = np.bincount(rows, weights=np.clip(-values, 0, None), minlength=n)[:n]
-    flips = np.bincount(rows, weights=negated.astype(np.float64), minlength=n)[:n]
+    afinn = _afinn_columns(table, codes, rows, same_row, n)  # the AFINN-and-seed columns, as lexicon_features
+    if afinn_only:
+        return afinn
     # VADER's lexicon and rules.
     vader = table.vader[codes].copy()
     v_neg = table.vader_negator[codes]
@@ -326,11 +322,7 @@ def polarity_features(texts: list[str]) -> np.ndarray:
     v_after = np.bincount(rows, weights=np.where(after, vader, 0.0), minlength=n)[:n]
     return np.column_stack(
         [
-            pos,
-            neg,
-            np.tanh(pos - neg),
-            flips,
-            ((pos + neg) > 0).astype(np.float64),
+            afinn,
             v_pos,
             v_neg_sum,
             net4 / np.sqrt(net4 * net4 + 15.0),

@@ -34,7 +34,7 @@ import numpy as np
 from scipy import sparse
 
 from rapport.listening.nlp import data
-from rapport.listening.nlp.lexicon import N_FEATURES, lexicon_features, lexicon_sentiment, polarity_features
+from rapport.listening.nlp.lexicon import lexicon_features, lexicon_sentiment, polarity_features
 from rapport.listening.nlp.modelcache import (
     FORMAT_VERSION,
     META_FILENAME,
@@ -168,7 +168,7 @@ def _english_proba(bundle: dict, norm: list[str]) -> np.ndarray:
 
 def _other_features(bundle: dict, norm: list[str]) -> np.ndarray:
     if bundle.get("recipe") == "polarity":
-        return polarity_features(norm)[:, :N_FEATURES] * _LEX_SCALE
+        return polarity_features(norm, afinn_only=True) * _LEX_SCALE
     return lexicon_features(norm) * _LEX_SCALE
 
 

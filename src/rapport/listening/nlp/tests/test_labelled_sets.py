@@ -65,6 +65,9 @@ def test_polarity_features_are_per_text_in_a_batch():
     batch = polarity_features(texts)
     for row, text in zip(batch, texts, strict=True):
         assert (row == polarity_features([text])[0]).all()
+    # The other languages' model reads the first five columns alone: the same numbers, without VADER's work.
+    assert (polarity_features(texts, afinn_only=True) == batch[:, :5]).all()
+    assert batch[0, 3] == 1.0  # "not bad": one negated rated word, so the comparison is not of zeros
 
 
 def test_model_beats_majority_baseline_on_held_out_sample(trained_model):
