@@ -35,7 +35,8 @@ class WorkspaceMiddleware:
 
 # Routes whose callers read JSON, not pages (the mail provider's bounce notifications included).
 MACHINE_PREFIXES = ("/api/", "/webhooks/", "/chat/", "/mail/bounces/")
-ENGLISH_ONLY_PREFIXES = ("/api/", "/webhooks/", "/mail/bounces/")  # machine-read answers stay in English whatever the caller's language
+# Machine-read answers stay in English whatever the caller's language.
+ENGLISH_ONLY_PREFIXES = ("/api/", "/webhooks/", "/mail/bounces/")
 LANGUAGE_PARAMETER = "lang"  # ?lang=da on any page (the public pages' language links) chooses and remembers it
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -89,3 +90,13 @@ def test_no_page_for_objectors_or_other_workspaces(client, member_factory, works
     assert client.get(f"/influencers/person/{scored.pk}/").status_code == 404
     ident = SocialIdentity.objects.get(workspace=workspace, handle_key="a2")
     assert client.get(f"/influencers/account/{ident.pk}/").status_code == 404
+
+
+def test_history_chart_is_drawn_unlocalized_in_danish(client, member_factory, workspace, scored):
+    """A Danish decimal comma inside an SVG coordinate would break the line: the chart's numbers stay dotted."""
+    client.force_login(member_factory(workspace, Role.MARKETER).user)
+    html = client.get(f"/influencers/person/{scored.pk}/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert re.search(r'c[xy]="\d+\.\d+"', svg), "the dots sit at fractional positions"
+    numbers = re.sub(r'points="[^"]*"', "", svg)  # a polyline's points are pairs joined by commas by design
+    assert not re.search(r'="-?\d+,\d', numbers), "a decimal comma in an SVG attribute"
