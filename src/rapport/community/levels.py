@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop, ngettext
 
 from rapport.community.models import LEVEL_NAMES, Answer, BadgeAward, CommunityMember, Question, Vote
 
@@ -37,24 +38,29 @@ class Level:
 
     def missing(self, stats: Stats) -> list[str]:
         """What a member still needs for this level, in words."""
-        need = []
-        for have, want, one, many in (
-            (stats.posts, self.posts, "public post", "public posts"),
-            (stats.accepted, self.accepted, "accepted answer", "accepted answers"),
-            (stats.helpful, self.helpful, "helpful vote", "helpful votes"),
-            (stats.days, self.days, "day of membership", "days of membership"),
-        ):
-            if have < want:
-                need.append(f"{want - have} more {one if want - have == 1 else many}")
+        short = {
+            "posts": self.posts - stats.posts,
+            "accepted": self.accepted - stats.accepted,
+            "helpful": self.helpful - stats.helpful,
+            "days": self.days - stats.days,
+        }
+        words = {  # literal calls, so the catalogue has each plural pair
+            "posts": lambda n: ngettext("%(n)d more public post", "%(n)d more public posts", n),
+            "accepted": lambda n: ngettext("%(n)d more accepted answer", "%(n)d more accepted answers", n),
+            "helpful": lambda n: ngettext("%(n)d more helpful vote", "%(n)d more helpful votes", n),
+            "days": lambda n: ngettext("%(n)d more day of membership", "%(n)d more days of membership", n),
+        }
+        need = [words[d](n) % {"n": n} for d, n in short.items() if n > 0]
         return need
 
 
+_ = gettext_noop  # marked for the catalogue, kept in English, translated where shown
 LEVELS = (
-    Level(0, LEVEL_NAMES[0], 0, 0, 0, 0, ("ask and answer: posts wait for a moderator when the community holds "
-                                          "new members' first posts", "no links in posts")),
-    Level(1, LEVEL_NAMES[1], 1, 0, 0, 0, ("posts appear at once", "may report posts to the moderators")),
-    Level(2, LEVEL_NAMES[2], 5, 0, 3, 7, ("may post links",)),
-    Level(3, LEVEL_NAMES[3], 20, 5, 25, 60, ("one report from a regular hides a post until a moderator looks",)),
+    Level(0, LEVEL_NAMES[0], 0, 0, 0, 0, (_("ask and answer: posts wait for a moderator when the community holds "
+                                            "new members' first posts"), _("no links in posts"))),
+    Level(1, LEVEL_NAMES[1], 1, 0, 0, 0, (_("posts appear at once"), _("may report posts to the moderators"))),
+    Level(2, LEVEL_NAMES[2], 5, 0, 3, 7, (_("may post links"),)),
+    Level(3, LEVEL_NAMES[3], 20, 5, 25, 60, (_("one report from a regular hides a post until a moderator looks"),)),
 )  # fmt: skip
 
 MAY_FLAG = 1
@@ -177,13 +183,13 @@ class Badge:
 
 
 BADGES = (
-    Badge("first-question", "Curious", "asked a first question"),
-    Badge("first-answer", "Helping hand", "answered a first question"),
-    Badge("first-accepted", "Solved it", "a first answer accepted"),
-    Badge("helpful-10", "Helpful", "10 helpful votes received"),
-    Badge("helpful-50", "Very helpful", "50 helpful votes received"),
-    Badge("accepted-10", "Problem solver", "10 answers accepted"),
-    Badge("regular", "Regular", "reached the Regular level"),
+    Badge("first-question", _("Curious"), _("asked a first question")),
+    Badge("first-answer", _("Helping hand"), _("answered a first question")),
+    Badge("first-accepted", _("Solved it"), _("a first answer accepted")),
+    Badge("helpful-10", _("Helpful"), _("10 helpful votes received")),
+    Badge("helpful-50", _("Very helpful"), _("50 helpful votes received")),
+    Badge("accepted-10", _("Problem solver"), _("10 answers accepted")),
+    Badge("regular", _("Regular"), _("reached the Regular level")),
 )
 BADGE_BY_SLUG = {b.slug: b for b in BADGES}
 _RULES = {

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from rapport.core.models import WorkspaceScoped
 
@@ -57,7 +58,13 @@ class CommunityMember(WorkspaceScoped):
         return LEVEL_NAMES.get(self.trust_level, LEVEL_NAMES[0])
 
 
-LEVEL_NAMES = {0: "New member", 1: "Basic", 2: "Member", 3: "Regular"}
+# Marked for the catalogue, translated where shown ({% translate member.level_name %}); stored and sent in English.
+LEVEL_NAMES = {
+    0: gettext_noop("New member"),
+    1: gettext_noop("Basic"),
+    2: gettext_noop("Member"),
+    3: gettext_noop("Regular"),
+}
 
 
 class Category(WorkspaceScoped):

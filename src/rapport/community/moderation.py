@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from rapport.community import levels, markdown
 from rapport.community.models import (
@@ -123,7 +125,7 @@ def hold_reason(*, member: CommunityMember | None, text: str, workspace_id: int,
     rules = settings_for(workspace_id)
     level = levels.current(member, now=now)
     if rules.moderate_first_posts and level == 0:
-        return "first post of a new member"
+        return gettext_noop("first post of a new member")  # stored in English, shown translated
     links = markdown.link_count(text)
     if level < levels.MAY_LINK and links > rules.new_member_max_links:
         return f"{links} link{'s' * (links != 1)} from a member not yet trusted with links"
@@ -132,7 +134,7 @@ def hold_reason(*, member: CommunityMember | None, text: str, workspace_id: int,
         since = now - DUPLICATE_WINDOW
         for model in (Question, Answer):
             if model.objects.filter(workspace_id=workspace_id, fingerprint=fp, created_at__gte=since).exists():
-                return "the same text was posted in the last 7 days"
+                return gettext_noop("the same text was posted in the last 7 days")
     return ""
 
 
@@ -146,9 +148,9 @@ def may_flag(member: CommunityMember) -> bool:
 def clean_note(value: str, name: str = "note", limit: int = 300) -> str:
     value = (value or "").strip()
     if CONTROL.search(value) or SURROGATE.search(value):
-        raise FieldErrors({name: "must not contain control characters or broken characters"})
+        raise FieldErrors({name: _("must not contain control characters or broken characters")})
     if len(value) > limit:
-        raise FieldErrors({name: f"at most {limit} characters"})
+        raise FieldErrors({name: _("at most %(n)d characters") % {"n": limit}})
     return value
 
 
@@ -170,7 +172,7 @@ def flag(
     if (question is None) == (answer is None):
         raise ValueError("flag a question or an answer")
     if reason not in FlagReason.values:
-        raise FieldErrors({"reason": "one of " + ", ".join(FlagReason.values)})
+        raise FieldErrors({"reason": _("one of %(values)s") % {"values": ", ".join(FlagReason.values)}})
     note = clean_note(note)
     post = question or answer
     assert post is not None
@@ -178,9 +180,9 @@ def flag(
 
     _active(member)
     if member.workspace_id != post.workspace_id:
-        raise CommunityError("not a member of this community")
+        raise CommunityError(_("not a member of this community"))
     if post.author_id == member.pk:
-        raise CommunityError("you cannot flag your own post")
+        raise CommunityError(_("you cannot flag your own post"))
     levels.current(member, now=now)
     if not may_flag(member):
         raise CommunityError(
@@ -189,7 +191,7 @@ def flag(
     model = type(post)
     locked = model.objects.select_for_update().get(pk=post.pk)
     if locked.hidden:
-        raise CommunityError("this post is already waiting for a moderator")
+        raise CommunityError(_("this post is already waiting for a moderator"))
     try:
         with transaction.atomic():
             f = Flag.objects.create(
@@ -202,7 +204,7 @@ def flag(
                 created_at=now,
             )
     except IntegrityError:
-        raise CommunityError("you have already flagged this post") from None
+        raise CommunityError(_("you have already flagged this post")) from None
     open_flags = Flag.objects.filter(**{model.__name__.lower(): locked}, resolved_at__isnull=True).count()
     if open_flags >= settings_for(post.workspace_id).flags_to_hide or flag_hides_at_once(member):
         locked.hidden = True

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.community import expertise, levels, moderation
 from rapport.community import search as search_index
@@ -63,16 +64,16 @@ def join(
     email = email.strip().lower()
     errors = {}
     if not HANDLE_RE.fullmatch(handle):
-        errors["handle"] = "3 to 40 letters, digits, dots, dashes or underscores"
+        errors["handle"] = _("3 to 40 letters, digits, dots, dashes or underscores")
     if "@" not in email or len(email) > 254 or CONTROL.search(email) or any(c.isspace() for c in email):
-        errors["email"] = "an email address"
+        errors["email"] = _("an email address")
     if password is not None and len(password) < 10:
-        errors["password"] = "at least 10 characters"
+        errors["password"] = _("at least 10 characters")
     # Looked up only when well formed: a NUL byte never reaches the database (PostgreSQL refuses it).
     if "handle" not in errors and CommunityMember.objects.filter(workspace=workspace, handle__iexact=handle).exists():
-        errors["handle"] = "this name is taken"
+        errors["handle"] = _("this name is taken")
     if "email" not in errors and CommunityMember.objects.filter(workspace=workspace, email=email).exists():
-        errors["email"] = "a member with this email exists: sign in instead"
+        errors["email"] = _("a member with this email exists: sign in instead")
     if errors:
         raise FieldErrors(errors)
     person = contacts.people(workspace=workspace).filter(email__iexact=email).order_by("pk").first()
@@ -131,17 +132,17 @@ def search(workspace: Workspace, text: str, *, limit: int = 50) -> list[Question
 def _clean_text(errors: dict, name: str, value: str, *, low: int, high: int) -> str:
     value = (value or "").strip()
     if CONTROL.search(value):
-        errors[name] = "must not contain control characters"
+        errors[name] = _("must not contain control characters")
     elif moderation.SURROGATE.search(value):
-        errors[name] = "must not contain broken characters (lone surrogates)"
+        errors[name] = _("must not contain broken characters (lone surrogates)")
     elif not low <= len(value) <= high:
-        errors[name] = f"{low} to {high} characters"
+        errors[name] = _("%(low)d to %(high)d characters") % {"low": low, "high": high}
     return value
 
 
 def _clean_tags(errors: dict, tags: list[str] | None) -> list[str]:
     if any(CONTROL.search(t) or moderation.SURROGATE.search(t) for t in tags or []):
-        errors["tags"] = "must not contain control characters"
+        errors["tags"] = _("must not contain control characters")
     return list(dict.fromkeys(t.strip().lower()[:40] for t in (tags or []) if t.strip()))[:8]
 
 
@@ -151,14 +152,16 @@ def _active(member: CommunityMember | None) -> None:
     if member is None:
         return
     if member.email_verified_at is None:
-        raise CommunityError("confirm your email address first: use the link we sent you (or ask for a new one)")
+        raise CommunityError(_("confirm your email address first: use the link we sent you (or ask for a new one)"))
     if not member.suspended:
         return
     moderation.lift_if_ended(member)
     if member.suspended:
         until = member.suspended_until
         raise CommunityError(
-            "your membership is suspended" + (f" until {until:%Y-%m-%d %H:%M} UTC" if until else "") + " by a moderator"
+            _("your membership is suspended until %(until)s UTC by a moderator") % {"until": f"{until:%Y-%m-%d %H:%M}"}
+            if until
+            else _("your membership is suspended by a moderator")
         )
 
 
@@ -209,7 +212,7 @@ def ask(
 def answer(*, question: Question, author: CommunityMember, body: str, now: datetime | None = None) -> Answer:
     _active(author)
     if author.workspace_id != question.workspace_id:
-        raise CommunityError("not a member of this community")
+        raise CommunityError(_("not a member of this community"))
     errors: dict[str, str] = {}
     body = _clean_text(errors, "body", body, low=2, high=10_000)
     if errors:
@@ -250,14 +253,14 @@ def vote_helpful(*, answer: Answer, voter: CommunityMember, now: datetime | None
     _active(voter)
     now = now or timezone.now()
     if voter.workspace_id != answer.workspace_id:
-        raise CommunityError("not a member of this community")
+        raise CommunityError(_("not a member of this community"))
     if voter.pk == answer.author_id:
-        raise CommunityError("members cannot vote for their own answers")
+        raise CommunityError(_("members cannot vote for their own answers"))
     try:
         with transaction.atomic():
             vote = Vote.objects.create(workspace_id=answer.workspace_id, answer=answer, member=voter)
     except IntegrityError:
-        raise CommunityError("you already found this answer helpful") from None
+        raise CommunityError(_("you already found this answer helpful")) from None
     author = CommunityMember.objects.select_for_update().get(pk=answer.author_id)
     points = min(HELPFUL_POINTS, DAILY_CAP - _earned_today(author, ReputationReason.HELPFUL, now))
     if points > 0:
@@ -291,13 +294,13 @@ def accept(
     question = Question.objects.select_for_update().get(pk=answer.question_id)
     if by_member is not None:
         if question.author_id is None or question.author_id != by_member.pk:
-            raise CommunityError("only the member who asked may accept an answer")
+            raise CommunityError(_("only the member who asked may accept an answer"))
     elif by_user is None or question.conversation_id is None:
-        raise CommunityError("only the member who asked may accept an answer")
+        raise CommunityError(_("only the member who asked may accept an answer"))
     if answer.workspace_id != question.workspace_id or answer.hidden:
-        raise CommunityError("no such answer")
+        raise CommunityError(_("no such answer"))
     if question.accepted_answer_id is not None:
-        raise CommunityError("this question already has an accepted answer")
+        raise CommunityError(_("this question already has an accepted answer"))
     question.accepted_answer = answer
     question.save(update_fields=["accepted_answer"])
     answer.accepted_at = now

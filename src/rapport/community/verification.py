@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.community.models import CommunityMember
 from rapport.core.links import public_url
@@ -54,16 +55,16 @@ def confirm(workspace_id: int, raw: str, *, now: datetime | None = None) -> Comm
     try:
         data = signing.loads(raw, salt=SALT, max_age=VERIFY_DAYS * 86400)
     except signing.SignatureExpired:
-        raise BadLink("This link has expired: sign in and ask for a new one.") from None
+        raise BadLink(_("This link has expired: sign in and ask for a new one.")) from None
     except signing.BadSignature:
-        raise BadLink("This link is not valid.") from None
+        raise BadLink(_("This link is not valid.")) from None
     if not isinstance(data, dict) or data.get("w") != workspace_id:
-        raise BadLink("This link is not valid.")
+        raise BadLink(_("This link is not valid."))
     member = CommunityMember.objects.select_for_update().filter(pk=data.get("m"), workspace_id=workspace_id).first()
     if member is None:
-        raise BadLink("This link is not valid.")
+        raise BadLink(_("This link is not valid."))
     if not member.verify_nonce or member.verify_nonce != str(data.get("n", "")):
-        raise BadLink("This link was already used or replaced by a newer one.")
+        raise BadLink(_("This link was already used or replaced by a newer one."))
     member.email_verified_at = now or timezone.now()
     member.verify_nonce = ""
     member.save(update_fields=["email_verified_at", "verify_nonce"])

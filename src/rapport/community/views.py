@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.community import levels, moderation, services
@@ -55,7 +57,7 @@ def _page(request: HttpRequest, workspace: Workspace, template: str, context: di
 
 
 def _too_many(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    return _page(request, workspace, "message.html", {"message": "Too many requests: please wait a little."}, 429)
+    return _page(request, workspace, "message.html", {"message": _("Too many requests: please wait a little.")}, 429)
 
 
 def index(request: HttpRequest, ws: str) -> HttpResponse:
@@ -133,7 +135,7 @@ def ask(request: HttpRequest, ws: str) -> HttpResponse:
         cat = None if CONTROL.search(slug) else Category.objects.filter(workspace=workspace, slug=slug).first()
         try:
             if cat is None:
-                raise FieldErrors({"category": "choose a category"})
+                raise FieldErrors({"category": _("choose a category")})
             tags = request.POST.get("tags", "").split(",")
             q = services.ask(
                 author=me,
@@ -164,7 +166,13 @@ def answer(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     try:
         a = services.answer(question=q, author=me, body=request.POST.get("body", ""))
     except FieldErrors as e:
-        return _page(request, workspace, "message.html", {"message": f"Your answer: {e.errors['body']}."}, 422)
+        return _page(
+            request,
+            workspace,
+            "message.html",
+            {"message": _("Your answer: %(error)s.") % {"error": e.errors["body"]}},
+            422,
+        )
     except services.CommunityError as e:
         return _page(request, workspace, "message.html", {"message": str(e)}, 403)
     if a.hidden:
@@ -174,7 +182,11 @@ def answer(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 
 def _held(request: HttpRequest, workspace: Workspace, what: str, reason: str) -> HttpResponse:
     """The post is saved but waits for a moderator (202: accepted, not yet public)."""
-    message = f"Thank you: your {what} waits for a moderator before it appears ({reason})."
+    if what == "question":
+        message = _("Thank you: your question waits for a moderator before it appears (%(reason)s).")
+    else:
+        message = _("Thank you: your answer waits for a moderator before it appears (%(reason)s).")
+    message %= {"reason": _(reason)}
     return _page(request, workspace, "message.html", {"message": message}, 202)
 
 
@@ -200,10 +212,16 @@ def flag(request: HttpRequest, ws: str, kind: str, pk: int) -> HttpResponse:
         moderation.flag(member=me, reason=request.POST.get("reason", ""), note=request.POST.get("note", ""), **target)
     except FieldErrors as e:
         field, error = next(iter(e.errors.items()))
-        return _page(request, workspace, "message.html", {"message": f"Your report ({field}): {error}."}, 422)
+        return _page(
+            request,
+            workspace,
+            "message.html",
+            {"message": _("Your report (%(field)s): %(error)s.") % {"field": field, "error": error}},
+            422,
+        )
     except services.CommunityError as e:
         return _page(request, workspace, "message.html", {"message": str(e)}, 403)
-    message = "Thank you: the moderators will look at it."
+    message = _("Thank you: the moderators will look at it.")
     return _page(request, workspace, "message.html", {"message": message, "back": f"q/{back}/"}, 200)
 
 
@@ -247,7 +265,7 @@ def join(request: HttpRequest, ws: str) -> HttpResponse:
             )
             request.session.cycle_key()
             request.session[_session_key(workspace)] = member.pk
-            message = "Welcome! We sent you an email: use its link to confirm your address, then ask and answer."
+            message = _("Welcome! We sent you an email: use its link to confirm your address, then ask and answer.")
             return _page(request, workspace, "message.html", {"message": message}, 201)
         except FieldErrors as e:
             errors = e.errors
@@ -270,7 +288,7 @@ def signin(request: HttpRequest, ws: str) -> HttpResponse:
             request.session.cycle_key()
             request.session[_session_key(workspace)] = member.pk
             return redirect(f"/community/{workspace.slug}/")
-        error = "Wrong email or password."
+        error = _("Wrong email or password.")
     return _page(request, workspace, "signin.html", {"error": error}, 401 if error else 200)
 
 
@@ -297,6 +315,10 @@ def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
         .order_by("-created_at")[:10]
     )
     badges = [(levels.BADGE_BY_SLUG.get(b.badge), b) for b in who.badges.all()]
+    following = levels.next_level(who, s, table)
+    if following is not None:  # the level's words are kept in English and shown in the visitor's language
+        level, missing = following
+        following = (gettext(level.name), "; ".join(gettext(u) for u in level.unlocks), ", ".join(missing))
     return _page(
         request,
         workspace,
@@ -306,7 +328,7 @@ def profile(request: HttpRequest, ws: str, handle: str) -> HttpResponse:
             "stats": s,
             "score": services.score(who),
             "unlocks": [u for lv in reached for u in lv.unlocks],
-            "next": levels.next_level(who, s, table),
+            "next": following,
             "badges": [(d, b) for d, b in badges if d is not None],
             "answers": answers,
             "levels": table,
@@ -358,7 +380,7 @@ def verify(request: HttpRequest, ws: str, token: str) -> HttpResponse:
         verification.confirm(workspace.pk, token)
     except verification.BadLink as e:
         return _page(request, workspace, "message.html", {"message": str(e)}, 400)
-    message = "Thank you: your email address is confirmed. You can ask, answer and vote now."
+    message = _("Thank you: your email address is confirmed. You can ask, answer and vote now.")
     return _page(request, workspace, "message.html", {"message": message})
 
 
@@ -371,10 +393,10 @@ def resend_verification(request: HttpRequest, ws: str) -> HttpResponse:
     if me is None:
         return redirect(f"/community/{workspace.slug}/signin")
     if me.email_verified_at is not None:
-        return _page(request, workspace, "message.html", {"message": "Your address is already confirmed."})
+        return _page(request, workspace, "message.html", {"message": _("Your address is already confirmed.")})
     if not hit(f"community:verify:{me.pk}", limit=3, window=3600):
         return _too_many(request, workspace)
     verification.send(me)
     return _page(
-        request, workspace, "message.html", {"message": "We sent you a new link; the old one no longer works."}
+        request, workspace, "message.html", {"message": _("We sent you a new link; the old one no longer works.")}
     )

@@ -83,7 +83,9 @@ def marked(tmp_path_factory) -> set:
     )
     english = work / "en.mo"
     msgen = subprocess.run(["msgen", str(pot)], check=True, capture_output=True)
-    subprocess.run(["msgfmt", "-o", str(english), "-"], input=msgen.stdout, check=True, capture_output=True)
+    # xgettext leaves the plural header as a placeholder, which gettext cannot parse once plurals are marked.
+    po = msgen.stdout.replace(b"nplurals=INTEGER; plural=EXPRESSION;", b"nplurals=2; plural=(n != 1);")
+    subprocess.run(["msgfmt", "-o", str(english), "-"], input=po, check=True, capture_output=True)
     keys = {key for key in _catalogue(english) if key != ""}
     assert len(keys) > 300, "the extraction found almost nothing: is the source tree where settings.BASE_DIR says?"
     return keys
