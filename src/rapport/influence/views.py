@@ -243,3 +243,25 @@ def influencer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             "points": points,
         },
     )
+
+
+@workspace_required("contacts.view")
+def person_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contact page's influence panel: the score, its largest components, the change since last week and the
+    last 90 days as a small chart, linking to the full explanation. Objectors and unscored people say so."""
+    from rapport.consent.models import Purpose
+    from rapport.consent.services import may_process
+    from rapport.contacts.models import Person
+    from rapport.influence.charts import history_chart
+
+    person = get_object_or_404(Person, workspace=request.workspace, pk=pk)
+    ctx: dict = {"person": person, "objected": not may_process(person, Purpose.PROFILING), "row": None}
+    if not ctx["objected"]:
+        score = services.Score.objects.filter(workspace=request.workspace, subject=f"p{pk}", topic=0).first()
+        if score is not None:
+            row = rows_for(request.workspace, [score], 0)[0]
+            row["components"] = sorted(row["components"], key=lambda c: -c["value"])[:3]
+            ctx["row"] = row
+            points = services.subject_history(request.workspace.pk, f"p{pk}", days=90)
+            ctx["chart"] = history_chart(points, width=320, height=90)
+    return render(request, "influence/_person_panel.html", ctx)

@@ -100,3 +100,32 @@ def test_history_chart_is_drawn_unlocalized_in_danish(client, member_factory, wo
     assert re.search(r'c[xy]="\d+\.\d+"', svg), "the dots sit at fractional positions"
     numbers = re.sub(r'points="[^"]*"', "", svg)  # a polyline's points are pairs joined by commas by design
     assert not re.search(r'="-?\d+,\d', numbers), "a decimal comma in an SVG attribute"
+
+
+def test_the_contact_page_has_an_influence_panel_with_the_last_90_days(client, member_factory, workspace, scored):
+    client.force_login(member_factory(workspace, Role.AGENT).user)
+    page = client.get(f"/contacts/{scored.pk}/").content.decode()
+    assert f'hx-get="/contacts/{scored.pk}/influence/"' in page
+    panel = client.get(f"/contacts/{scored.pk}/influence/").content.decode()
+    row = Score.objects.get(workspace=workspace, subject=f"p{scored.pk}", topic=0)
+    assert f'class="influence-score">{row.score}</strong>' in panel
+    assert panel.count("<dt>") == 3  # the three largest components
+    kept = ScoreSnapshot.objects.filter(subject=f"p{scored.pk}", day__gte=timezone.now().date() - timedelta(days=90))
+    assert panel.count("<circle") == kept.count() >= 3
+    assert f'href="/influencers/person/{scored.pk}/"' in panel
+    danish = client.get(f"/contacts/{scored.pk}/influence/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    numbers = re.sub(r'points="[^"]*"', "", danish[danish.index("<svg") : danish.index("</svg>")])
+    assert not re.search(r'="-?\d+,\d', numbers)
+
+
+def test_the_panel_says_when_there_is_no_score_and_keeps_to_the_workspace(client, member_factory, workspace, scored):
+    client.force_login(member_factory(workspace, Role.AGENT).user)
+    newcomer = Person.objects.create(workspace=workspace, first_name="New", last_name="Comer")
+    assert "No score yet" in client.get(f"/contacts/{newcomer.pk}/influence/").content.decode()
+    object_to(scored, Purpose.PROFILING, source="form")
+    objected = client.get(f"/contacts/{scored.pk}/influence/").content.decode()
+    assert "objected to profiling" in objected and "influence-score" not in objected
+    stranger = Person.objects.create(workspace=Workspace.objects.create(slug="else", name="Else"), first_name="S")
+    assert client.get(f"/contacts/{stranger.pk}/influence/").status_code == 404
+    client.logout()
+    assert client.get(f"/contacts/{newcomer.pk}/influence/").status_code in (302, 403)
