@@ -29,7 +29,7 @@ from rapport.core.services import record_audit
 from rapport.identity.models import SocialIdentity
 from rapport.pipeline.connectors.base import ConnectorError
 from rapport.pipeline.connectors.base_channel import ReplyTarget
-from rapport.pipeline.connectors.registry import reply_args, reply_client
+from rapport.pipeline.connectors.registry import read_only_reason, reply_args, reply_client
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -143,6 +143,16 @@ def _send(message: Message) -> str | None:
         client.close()
 
 
+def _not_sent_reason(message: Message) -> str:
+    """Why a reply was recorded but not sent: the channel's own reason (a read-only forum) or no connector."""
+    channel = (
+        message.brand_channel
+        or Channel.objects.filter(workspace_id=message.workspace_id, network=message.network, active=True).first()
+    )
+    reason = read_only_reason(connector_facts(channel, message.network)) if channel is not None else None
+    return f"recorded only, {reason}" if reason else "recorded only: no outbound connector for this channel"
+
+
 def deliver(message: Message, *, now: datetime | None = None) -> Message:
     """Try to send a queued or failed reply; a failure is kept with its error and a next attempt time."""
     now = now or timezone.now()
@@ -157,7 +167,7 @@ def deliver(message: Message, *, now: datetime | None = None) -> Message:
     else:
         message.delivery_status = Delivery.SENT if external_id else Delivery.NONE
         message.external_id = external_id or message.external_id
-        message.last_error = "" if external_id else "recorded only: no outbound connector for this channel"
+        message.last_error = "" if external_id else _not_sent_reason(message)
         message.next_attempt_at = None
     message.save(update_fields=["delivery_status", "external_id", "last_error", "next_attempt_at", "attempts"])
     events.emit(

@@ -375,6 +375,8 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         msg = services.reply(conversation=conv, agent=request.user, text=text)
         if msg.delivery_status == "failed":
             messages.error(request, f"Not sent yet, will retry: {msg.last_error[:200]}")
+        elif msg.delivery_status != "sent" and msg.last_error.startswith("recorded only, "):
+            messages.warning(request, f"Reply recorded, not sent: {msg.last_error.removeprefix('recorded only, ')}")
         else:
             messages.success(request, "Reply sent." if msg.delivery_status == "sent" else "Reply recorded.")
     return redirect("care:conversation", pk=conv.pk)

@@ -33,6 +33,7 @@ CREDENTIAL_DESTINATIONS = ("base_url", "smtp_host", "smtp_port", "smtp_starttls"
 CREDENTIAL_HOST_KEYS: dict[str, tuple[str, str | None]] = {
     "mastodon": ("base_url", None),
     "bluesky": ("base_url", "https://bsky.social"),
+    "discourse": ("base_url", None),
     "email": ("imap_host", None),
 }
 

@@ -73,12 +73,14 @@ class ChannelForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text='JSON: what to poll, e.g. {"feeds": ["https://example.com/feed"]} (RSS) or '
-        '{"base_url": "https://mastodon.social", "hashtags": ["acme"]} (Mastodon)',
+        '{"base_url": "https://mastodon.social", "hashtags": ["acme"]} (Mastodon) or '
+        '{"base_url": "https://forum.example.org"} (Discourse)',
     )
     credentials = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
-        help_text="one name: value a line (app_secret, verify_token, access_token...). Write-only: leave empty to "
+        help_text="one name: value a line (app_secret, verify_token, access_token, api_key and api_username for "
+        "Discourse...). Write-only: leave empty to "
         "keep the stored ones.",
     )
     active = forms.BooleanField(

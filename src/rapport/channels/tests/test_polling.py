@@ -136,3 +136,28 @@ def test_the_job_channels_poll_polls_every_workspace(workspace, fake_feeds):
     assert jobs.run_now("channels.poll")["stored"] == 1
     assert ScheduledJob.objects.get(name="channels.poll").runs == 1
     assert Post.objects.filter(workspace=workspace).count() == 1
+
+
+def test_discourse_forum_is_polled_and_a_bad_post_is_dead_lettered(workspace, fake_discourse):
+    from rapport.pipeline.models import DeadLetter
+
+    fake_discourse.add_post("Since the update my iPhone 5 drops to 3G in the city centre", username="ole_k")
+    bad = fake_discourse.add_post("unreadable")
+    bad["created_at"] = "last tuesday"
+    fake_discourse.add_post("Switch Enable LTE to Data only and restart the phone", accepted=True, likes=4)
+    channel = upsert_channel(
+        workspace=workspace,
+        actor=Actor.system(),
+        network="discourse",
+        handle="forum",
+        config={"base_url": fake_discourse.url},
+    )
+    assert poll_channel(channel).stored == 2
+    channel.refresh_from_db()
+    assert channel.poll_state == {"posts": {"last_id": fake_discourse.posts[-1]["id"]}} and channel.last_error == ""
+    (letter,) = DeadLetter.objects.filter(workspace=workspace)
+    assert letter.source == f"poll:discourse:{channel.pk}:post:{bad['id']}" and "created_at" in letter.reason
+    answer = Post.objects.get(workspace=workspace, network="discourse", kind="reply")
+    assert answer.raw["forum"]["accepted"] is True and answer.raw["forum"]["category"] == "iPhone 5"
+    assert answer.thread_id.endswith(":t:9921") and answer.metrics["likes"] == 4
+    assert poll_channel(Channel.objects.get(pk=channel.pk)).received == 0

@@ -16,6 +16,7 @@ from . import config as checks
 from .base import Connector, PayloadError
 from .base_channel import ChannelFacts, PollSource, ReplyTarget, Webhook, default_reply_args
 from .bluesky import BlueskyClient
+from .discourse import DiscourseClient
 from .email import validate_config as validate_email_config
 from .files import FileConnector
 from .generic import GenericWebhookConnector
@@ -32,6 +33,7 @@ CONNECTORS: dict[str, type[Connector]] = {
     "rss": RssClient,
     "mastodon": MastodonClient,
     "bluesky": BlueskyClient,
+    "discourse": DiscourseClient,
 }
 
 
@@ -40,6 +42,7 @@ CONFIG_RULES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "rss": RssClient.validate_config,
     "mastodon": MastodonClient.validate_config,
     "bluesky": BlueskyClient.validate_config,
+    "discourse": DiscourseClient.validate_config,
     "email": validate_email_config,
 }
 
@@ -70,6 +73,7 @@ NETWORK_MODULES: dict[str, str] = {
     "instagram": "meta",
     "mastodon": "mastodon",
     "bluesky": "bluesky",
+    "discourse": "discourse",
     "rss": "rss",
     "email": "email",
     "generic": "generic",
@@ -89,6 +93,12 @@ def reply_client(channel: ChannelFacts) -> Any | None:
     module = _channel_module(channel.network)
     build = getattr(module, "reply_client", None)
     return build(channel) if build else None
+
+
+def read_only_reason(channel: ChannelFacts) -> str | None:
+    """Why the channel cannot send replies although its network could (a forum without an API key), or None."""
+    check = getattr(_channel_module(channel.network), "read_only_reason", None)
+    return check(channel) if check else None
 
 
 def reply_args(target: ReplyTarget) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def test_a_format_no_connector_reads_stays_failed_with_the_reason(workspace):
 
 def test_every_channel_network_has_a_connector_for_replies_or_polling():
     polled = set(registry.polled_networks())
-    assert polled == {"rss", "mastodon", "bluesky", "email"}
+    assert polled == {"rss", "mastodon", "bluesky", "discourse", "email"}
     for network in ("twitter", "facebook", "instagram", "mastodon", "bluesky", "email"):
         module = registry._channel_module(network)
         assert hasattr(module, "reply_client"), network

@@ -17,11 +17,12 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from tests.fakes.bluesky import fake_bluesky  # noqa: E402
+from tests.fakes.discourse import fake_discourse  # noqa: E402
 from tests.fakes.mastodon import fake_mastodon  # noqa: E402
 from tests.fakes.outbound import fake_graph, fake_x  # noqa: E402
 from tests.fakes.rss import fake_feeds  # noqa: E402
 
-__all__ = ["fake_bluesky", "fake_feeds", "fake_graph", "fake_mastodon", "fake_x"]
+__all__ = ["fake_bluesky", "fake_discourse", "fake_feeds", "fake_graph", "fake_mastodon", "fake_x"]
 
 
 def load_fixture(network: str, name: str) -> Any:

@@ -31,8 +31,8 @@ def test_every_connector_satisfies_the_protocol() -> None:
 
 def test_lookup_and_capabilities() -> None:
     assert get_connector("mastodon").network == "mastodon"
-    assert set(with_capability("poll")) == {"rss", "mastodon", "bluesky"}
-    assert set(with_capability("reply")) == {"mastodon", "bluesky", "meta", "x"}
+    assert set(with_capability("poll")) == {"rss", "mastodon", "bluesky", "discourse"}
+    assert set(with_capability("reply")) == {"mastodon", "bluesky", "meta", "x", "discourse"}
     assert set(with_capability("webhook")) == {"meta", "x", "generic"}
     with pytest.raises(KeyError, match="known"):
         get_connector("myspace")
